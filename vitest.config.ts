@@ -1,0 +1,21 @@
+import { readdirSync } from "node:fs"
+import { fileURLToPath } from "node:url"
+import { defineConfig } from "vitest/config"
+
+// Tests run against each package's TypeScript source, so a test never reads a stale build.
+// (The CLI end-to-end tests run the built binary; `npm test` builds first.)
+const packagesDir = fileURLToPath(new URL("./packages", import.meta.url))
+const alias = Object.fromEntries(
+  readdirSync(packagesDir).map((name) => [`@pilotproof/${name}`, `${packagesDir}/${name}/src/index.ts`])
+)
+
+export default defineConfig({
+  resolve: { alias },
+  test: {
+    include: ["packages/*/test/**/*.test.ts", "test/**/*.test.ts"],
+    exclude: ["**/node_modules/**", "**/dist/**", "test/validity/**"],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    reporters: ["default"]
+  }
+})
