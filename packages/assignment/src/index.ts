@@ -1,0 +1,5 @@
+export * from "./Allocation.js"
+export * from "./AllocationFreeze.js"
+export * from "./Assign.js"
+export * from "./Bucket.js"
+export * from "./MurmurHash3.js"
