@@ -1,0 +1,67 @@
+/**
+ * Fisher's exact test for a 2×2 table of conversions by arm.
+ */
+import { hypergeometricCdf, hypergeometricPmf, hypergeometricSf } from "./Distributions.js"
+import type { ProportionStats } from "./Types.js"
+
+/** Result of Fisher's exact test. */
+export interface FisherResult {
+  /** Sample odds ratio (x_T·(n_C − x_C)) / ((n_T − x_T)·x_C); Infinity when the denominator is 0, NaN-free: 1 for empty margins. */
+  readonly oddsRatio: number
+  /** Two-sided p-value. */
+  readonly pValue: number
+}
+
+/** Relative tolerance on the pmf comparison; scipy ≥ 1.11 uses 1 + 1e-14 (R and older scipy 1 + 1e-7). */
+const GAMMA = 1 + 1e-14
+
+// Largest i in [lo, hi] with f(i) ≤ d, for f increasing on [lo, hi] (scipy's _binary_search).
+const binarySearch = (f: (x: number) => number, d: number, lo: number, hi: number): number => {
+  while (lo < hi) {
+    const mid = lo + Math.floor((hi - lo) / 2)
+    const v = f(mid)
+    if (v < d) lo = mid + 1
+    else if (v > d) hi = mid - 1
+    else return mid
+  }
+  return f(lo) <= d ? lo : lo - 1
+}
+
+/**
+ * Fisher's exact test on [[x_T, n_T − x_T], [x_C, n_C − x_C]]. Two-sided p as
+ * scipy.stats.fisher_exact defines it: the sum of hypergeometric probabilities of all tables
+ * with the same margins whose pmf ≤ observed pmf × (1 + 1e−14); an empty row or column gives
+ * p = 1. The tail on the far side of the mode is located by binary search (the pmf is unimodal),
+ * so the cost is O(log n) pmf evaluations plus two CDFs.
+ * Reference: Fisher (1935), J R Stat Soc 98:39–82; scipy.stats.fisher_exact.
+ */
+export const fisherExact = (treatment: ProportionStats, control: ProportionStats): FisherResult => {
+  const a = treatment.conversions
+  const b = treatment.n - a
+  const c = control.conversions
+  const d = control.n - c
+  const n1 = a + b
+  const n2 = c + d
+  const n = a + c
+  const total = n1 + n2
+  if (n1 === 0 || n2 === 0 || n === 0 || n === total) return { oddsRatio: 1, pValue: 1 }
+  const oddsRatio = c > 0 && b > 0 ? (a * d) / (b * c) : Infinity
+  const pmf = (x: number): number => hypergeometricPmf(x, total, n1, n)
+  const mode = Math.floor(((n + 1) * (n1 + 1)) / (total + 2))
+  const pexact = pmf(a)
+  const pmode = pmf(mode)
+  if (Math.abs(pexact - pmode) / Math.max(pexact, pmode) <= 1e-14) return { oddsRatio, pValue: 1 }
+  let p: number
+  if (a < mode) {
+    const plower = hypergeometricCdf(a, total, n1, n)
+    if (pmf(n) > pexact * GAMMA) return { oddsRatio, pValue: Math.min(1, plower) }
+    const guess = binarySearch((x) => -pmf(x), -pexact * GAMMA, mode, n)
+    p = plower + hypergeometricSf(guess, total, n1, n)
+  } else {
+    const pupper = hypergeometricSf(a - 1, total, n1, n)
+    if (pmf(0) > pexact * GAMMA) return { oddsRatio, pValue: Math.min(1, pupper) }
+    const guess = binarySearch(pmf, pexact * GAMMA, 0, mode)
+    p = pupper + hypergeometricCdf(guess, total, n1, n)
+  }
+  return { oddsRatio, pValue: Math.min(1, p) }
+}

@@ -1,0 +1,95 @@
+/**
+ * Always-valid inference for continuous monitoring: the mixture sequential probability ratio
+ * test (mSPRT) with a normal mixing distribution, on the difference of two arms.
+ */
+import { normalQuantile } from "./Distributions.js"
+import { meanOf, varianceOf } from "./Moments.js"
+import { degenerateComparison, type Comparison, type MeanStats, type ProportionStats } from "./Types.js"
+
+/** Options of the mSPRT. */
+export interface SequentialOptions {
+  /** Overall type-I error held over all looks (the CI has coverage 1 − alpha at every look). */
+  readonly alpha?: number
+  /**
+   * τ², variance of the normal mixing distribution on the effect, in squared metric units.
+   * Tuning: set τ to the effect size you expect to matter (e.g. the plan's MDE, `τ² = mde²`);
+   * the test is most powerful for effects near τ and stays valid for any τ.
+   */
+  readonly mixingVariance: number
+  /** The null effect θ₀ (default 0). */
+  readonly nullValue?: number
+  /** The always-valid p-value at the previous look; the reported p is the running minimum. */
+  readonly previousPValue?: number
+}
+
+/** mSPRT comparison: a Comparison whose p and CI are always valid, plus the mixture likelihood ratio. */
+export interface SequentialResult extends Comparison {
+  readonly likelihoodRatio: number
+}
+
+/**
+ * mSPRT on an estimate Δ̂ with variance v = Var(Δ̂) (normal approximation, v plug-in):
+ * Λ = √(v/(v + τ²)) · exp(τ²(Δ̂ − θ₀)² / (2v(v + τ²))); always-valid p = min(1, 1/Λ) (and the
+ * running minimum with `previousPValue`); the always-valid CI is {θ : Λ(θ) < 1/α}, i.e.
+ * Δ̂ ± √( v(v + τ²)/τ² · (2 ln(1/α) + ln((v + τ²)/v)) ). With v = σ²/n this is Johari et al.'s
+ * two-stream normal mSPRT. v = 0 → "zero-variance".
+ * Reference: Johari, Koomen, Pekelis & Walsh (2022), "Always Valid Inference: Continuous
+ * Monitoring of A/B Tests", Operations Research 70(3):1806–1821 (arXiv:1512.04922).
+ */
+export const msprt = (estimate: number, variance: number, options: SequentialOptions): SequentialResult => {
+  const method = "msprt-normal"
+  const alpha = options.alpha ?? 0.05
+  const tau2 = options.mixingVariance
+  const theta0 = options.nullValue ?? 0
+  if (!(variance > 0) || !(tau2 > 0)) {
+    return { ...degenerateComparison(method, estimate, variance > 0 ? "invalid-input" : "zero-variance"), likelihoodRatio: 1 }
+  }
+  const v = variance
+  const d = estimate - theta0
+  const logLr = 0.5 * Math.log(v / (v + tau2)) + (tau2 * d * d) / (2 * v * (v + tau2))
+  const likelihoodRatio = Math.exp(logLr)
+  let p = Math.min(1, Math.exp(-logLr))
+  if (options.previousPValue !== undefined) p = Math.min(p, options.previousPValue)
+  const half = Math.sqrt(((v * (v + tau2)) / tau2) * (2 * Math.log(1 / alpha) + Math.log((v + tau2) / v)))
+  return {
+    method,
+    estimate,
+    ci: { lower: estimate - half, upper: estimate + half },
+    pValue: p,
+    statistic: d / Math.sqrt(v),
+    standardError: Math.sqrt(v),
+    likelihoodRatio
+  }
+}
+
+/** mSPRT for a difference in means: Δ̂ = x̄_T − x̄_C, v = s_T²/n_T + s_C²/n_C. n < 2 → "too-few-units". */
+export const sequentialMeans = (treatment: MeanStats, control: MeanStats, options: SequentialOptions): SequentialResult => {
+  const estimate = meanOf(treatment) - meanOf(control)
+  if (treatment.n < 2 || control.n < 2) {
+    return { ...degenerateComparison("msprt-normal", estimate, "too-few-units"), likelihoodRatio: 1 }
+  }
+  return msprt(estimate, varianceOf(treatment) / treatment.n + varianceOf(control) / control.n, options)
+}
+
+/** mSPRT for a difference in proportions: v = p_T(1 − p_T)/n_T + p_C(1 − p_C)/n_C (unpooled). */
+export const sequentialProportions = (
+  treatment: ProportionStats,
+  control: ProportionStats,
+  options: SequentialOptions
+): SequentialResult => {
+  if (treatment.n < 1 || control.n < 1) {
+    return { ...degenerateComparison("msprt-normal", 0, "too-few-units"), likelihoodRatio: 1 }
+  }
+  const pt = treatment.conversions / treatment.n
+  const pc = control.conversions / control.n
+  const v = (pt * (1 - pt)) / treatment.n + (pc * (1 - pc)) / control.n
+  if (!(v > 0)) {
+    const conv = treatment.conversions + control.conversions
+    const reason = conv === 0 ? "no-conversions" : conv === treatment.n + control.n ? "all-converted" : "zero-variance"
+    return { ...degenerateComparison("msprt-normal", pt - pc, reason), likelihoodRatio: 1 }
+  }
+  return msprt(pt - pc, v, options)
+}
+
+/** Fixed-horizon two-sided normal critical value, for comparing widths with the always-valid CI. */
+export const fixedHorizonZ = (alpha: number): number => normalQuantile(1 - alpha / 2)
