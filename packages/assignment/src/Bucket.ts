@@ -2,7 +2,10 @@
  * Buckets: the unit of allocation. A unit's bucket is a pure function of (pilot salt, unit id),
  * so it is the same on every call, process, machine and Pilotproof version.
  */
-import { murmurHash3Joined } from "./MurmurHash3.js"
+import { PrefixedMurmurHash3 } from "./MurmurHash3.js"
+
+const variantHash = new PrefixedMurmurHash3(":")
+const holdoutHash = new PrefixedMurmurHash3(":holdout:")
 
 /** Number of buckets: allocation and holdout shares have a resolution of 1/10,000 (0.01 %). */
 export const BUCKETS = 10_000
@@ -15,7 +18,7 @@ export const BUCKETS = 10_000
  * buckets 0–7,295 receive 429,497 hash values and the rest 429,496, a relative difference of
  * 2.3 × 10⁻⁶ — about 2 units in a million-unit pilot, far below sampling noise.
  */
-export const bucketOf = (salt: string, unitId: string): number => murmurHash3Joined(salt, ":", unitId) % BUCKETS
+export const bucketOf = (salt: string, unitId: string): number => variantHash.hash(salt, unitId) % BUCKETS
 
 /**
  * The unit's holdout bucket in [0, 10000), from a second hash in its own namespace:
@@ -23,5 +26,4 @@ export const bucketOf = (salt: string, unitId: string): number => murmurHash3Joi
  * two hashes behave as independent: holdout membership tells nothing about the variant bucket,
  * so the units left in the pilot keep the configured weights.
  */
-export const holdoutBucketOf = (salt: string, unitId: string): number =>
-  murmurHash3Joined(salt, ":holdout:", unitId) % BUCKETS
+export const holdoutBucketOf = (salt: string, unitId: string): number => holdoutHash.hash(salt, unitId) % BUCKETS

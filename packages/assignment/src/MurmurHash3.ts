@@ -60,11 +60,9 @@ const encodeInto = (text: string, at: number): number => {
   return at
 }
 
-const hashBytes = (bytes: Uint8Array, length: number, seed: number): number => {
-  let h = seed | 0
-  const blocks = length & ~3
-  let i = 0
-  for (; i < blocks; i += 4) {
+/** Mixes the whole 4-byte blocks of `bytes[0, end)` into state `h` (`end` a multiple of 4). */
+const mixBlocks = (h: number, bytes: Uint8Array, end: number): number => {
+  for (let i = 0; i < end; i += 4) {
     let k = bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24)
     k = Math.imul(k, C1)
     k = (k << 15) | (k >>> 17)
@@ -73,17 +71,27 @@ const hashBytes = (bytes: Uint8Array, length: number, seed: number): number => {
     h = (h << 13) | (h >>> 19)
     h = (Math.imul(h, 5) + 0xe6546b64) | 0
   }
+  return h
+}
+
+/**
+ * Continues from state `h` over `bytes[0, length)` (blocks, then the 1–3 byte tail) and
+ * finalises with `totalLength`, the byte length of the whole key (prefix included).
+ */
+const hashFrom = (h: number, bytes: Uint8Array, length: number, totalLength: number): number => {
+  const blocks = length & ~3
+  h = mixBlocks(h, bytes, blocks)
   const tail = length & 3
   if (tail !== 0) {
-    let k = bytes[i]!
-    if (tail > 1) k |= bytes[i + 1]! << 8
-    if (tail > 2) k |= bytes[i + 2]! << 16
+    let k = bytes[blocks]!
+    if (tail > 1) k |= bytes[blocks + 1]! << 8
+    if (tail > 2) k |= bytes[blocks + 2]! << 16
     k = Math.imul(k, C1)
     k = (k << 15) | (k >>> 17)
     k = Math.imul(k, C2)
     h ^= k
   }
-  h ^= length
+  h ^= totalLength
   h ^= h >>> 16
   h = Math.imul(h, 0x85ebca6b)
   h ^= h >>> 13
@@ -93,7 +101,7 @@ const hashBytes = (bytes: Uint8Array, length: number, seed: number): number => {
 }
 
 /** MurmurHash3 x86 32-bit of raw bytes; returns an unsigned integer in [0, 2^32). */
-export const murmurHash3Bytes = (bytes: Uint8Array, seed = 0): number => hashBytes(bytes, bytes.length, seed)
+export const murmurHash3Bytes = (bytes: Uint8Array, seed = 0): number => hashFrom(seed | 0, bytes, bytes.length, bytes.length)
 
 /**
  * MurmurHash3 x86 32-bit of the UTF-8 encoding of `text` (encoded inline, no allocation per
@@ -102,15 +110,47 @@ export const murmurHash3Bytes = (bytes: Uint8Array, seed = 0): number => hashByt
  */
 export const murmurHash3 = (text: string, seed = 0): number => {
   ensureCapacity(text.length * 3)
-  return hashBytes(scratch, encodeInto(text, 0), seed)
+  const length = encodeInto(text, 0)
+  return hashFrom(seed | 0, scratch, length, length)
 }
 
 /**
- * `murmurHash3(a + separator + b)` without building the joined string. Equal to it whenever
- * `separator` starts and ends with a non-surrogate character (it does for every caller here:
- * `":"`, `":holdout:"`), since then no surrogate pair can straddle a join.
+ * `murmurHash3(prefix + separator + key, seed)` for many keys under one prefix (a pilot's salt):
+ * the hash state after the prefix's whole blocks is kept for the last prefix seen, so each call
+ * encodes and mixes only the key. A pure function to its callers; the cache is an optimisation.
+ * Equal to hashing the joined string because `separator` must start and end with a
+ * non-surrogate character (`":"`, `":holdout:"`), so no surrogate pair straddles a join.
  */
-export const murmurHash3Joined = (a: string, separator: string, b: string, seed = 0): number => {
-  ensureCapacity((a.length + separator.length + b.length) * 3)
-  return hashBytes(scratch, encodeInto(b, encodeInto(separator, encodeInto(a, 0))), seed)
+export class PrefixedMurmurHash3 {
+  private prefix: string | undefined = undefined
+  private state = 0
+  private prefixBytes = 0
+  private readonly carry = new Uint8Array(3)
+  private carryBytes = 0
+
+  constructor(
+    readonly separator: string,
+    readonly seed = 0
+  ) {}
+
+  hash(prefix: string, key: string): number {
+    if (prefix !== this.prefix) this.prepare(prefix)
+    const carried = this.carryBytes
+    ensureCapacity(carried + key.length * 3)
+    const out = scratch
+    for (let i = 0; i < carried; i++) out[i] = this.carry[i]!
+    const end = encodeInto(key, carried)
+    return hashFrom(this.state, out, end, this.prefixBytes - carried + end)
+  }
+
+  private prepare(prefix: string): void {
+    ensureCapacity((prefix.length + this.separator.length) * 3)
+    const length = encodeInto(this.separator, encodeInto(prefix, 0))
+    const blocks = length & ~3
+    this.state = mixBlocks(this.seed | 0, scratch, blocks)
+    this.carryBytes = length - blocks
+    for (let i = 0; i < this.carryBytes; i++) this.carry[i] = scratch[blocks + i]!
+    this.prefixBytes = length
+    this.prefix = prefix
+  }
 }

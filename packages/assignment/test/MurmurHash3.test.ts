@@ -1,7 +1,7 @@
 import fc from "fast-check"
 import { readFileSync } from "node:fs"
 import { describe, expect, it } from "vitest"
-import { murmurHash3, murmurHash3Bytes, murmurHash3Joined } from "../src/index.js"
+import { PrefixedMurmurHash3, murmurHash3, murmurHash3Bytes } from "../src/index.js"
 
 interface Golden {
   readonly smhasherVerification: number
@@ -79,13 +79,21 @@ describe("MurmurHash3 x86 32-bit", () => {
     expect(murmurHash3(long)).toBe(murmurHash3Bytes(encoder.encode(long)))
   })
 
-  it("hashes joined parts as the joined string", () => {
+  it("hashes prefix + separator + key as the joined string, whatever the cached prefix", () => {
+    const hashers = [new PrefixedMurmurHash3(":"), new PrefixedMurmurHash3(":holdout:"), new PrefixedMurmurHash3(":", 0x9747b28c)]
     fc.assert(
-      fc.property(utf16, fc.constantFrom(":", ":holdout:"), utf16, (a, separator, b) => {
-        expect(murmurHash3Joined(a, separator, b)).toBe(murmurHash3(a + separator + b))
+      fc.property(fc.array(fc.tuple(fc.nat(2), fc.nat(3), utf16), { minLength: 1, maxLength: 20 }), fc.array(utf16, { minLength: 4, maxLength: 4 }), (calls, prefixes) => {
+        // Alternate between a few prefixes so the one-entry cache is hit and replaced.
+        for (const [h, p, key] of calls) {
+          const hasher = hashers[h]!
+          const prefix = prefixes[p]!
+          expect(hasher.hash(prefix, key)).toBe(murmurHash3(prefix + hasher.separator + key, hasher.seed))
+        }
       }),
-      { numRuns: 2000 }
+      { numRuns: 1000 }
     )
+    const long = "🤖".repeat(3000)
+    expect(hashers[0]!.hash(long, long)).toBe(murmurHash3Bytes(encoder.encode(`${long}:${long}`)))
   })
 
   it("returns an unsigned 32-bit integer", () => {
