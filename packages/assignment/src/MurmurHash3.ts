@@ -7,7 +7,7 @@
  * near-identical keys (`lead-1`, `lead-2`, …) spread evenly. FNV-1a does not avalanche well on
  * such keys, which is why GrowthBook's hash v2 runs FNV-1a twice; SHA-256 would be uniform
  * too, but cryptographic strength buys nothing here and costs speed. The same function is in
- * Python (`mmh3.hash(s, signed=False)`), Java (Guava `murmur3_32_fixed`) and most databases,
+ * Python (`mmh3.hash(s, signed=False)`), Java (Guava `murmur3_32_fixed`) and ClickHouse,
  * so an analyst can recompute any assignment outside Pilotproof.
  *
  * All arithmetic is 32-bit integer (`Math.imul`, `>>>`): identical on every machine and engine.
