@@ -55,7 +55,9 @@ export const cuped = (treatment: CupedStats, control: CupedStats, alpha = 0.05):
   const varianceReduction = raw > 0 ? 1 - se2 / raw : 0
   if (!(se2 > 0)) return { ...degenerateComparison(method, estimate, "zero-variance"), ...extra, varianceReduction }
   const se = Math.sqrt(se2)
-  const df = (se2 * se2) / ((a * a) / (treatment.n - 1) + (b * b) / (control.n - 1))
+  const fa = a / se2
+  const fb = b / se2
+  const df = 1 / ((fa * fa) / (treatment.n - 1) + (fb * fb) / (control.n - 1))
   const stat = estimate / se
   const q = studentTQuantile(1 - alpha / 2, df)
   return {

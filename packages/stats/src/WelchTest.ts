@@ -21,7 +21,10 @@ export const welchParts = (treatment: MeanStats, control: MeanStats): WelchParts
   const a = varianceOf(treatment) / treatment.n
   const b = varianceOf(control) / control.n
   const se2 = a + b
-  const df = (se2 * se2) / ((a * a) / (treatment.n - 1) + (b * b) / (control.n - 1))
+  // df in terms of the shares a/se², b/se² so tiny variances cannot underflow to 0/0
+  const fa = se2 > 0 ? a / se2 : 0.5
+  const fb = se2 > 0 ? b / se2 : 0.5
+  const df = 1 / ((fa * fa) / (treatment.n - 1) + (fb * fb) / (control.n - 1))
   return { estimate: meanOf(treatment) - meanOf(control), standardError: Math.sqrt(se2), df }
 }
 
