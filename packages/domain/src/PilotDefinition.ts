@@ -1,0 +1,355 @@
+/**
+ * The pilot definition: what a product owner writes in `experiments/<id>.yaml` and what is
+ * frozen as the pre-registration when the pilot starts.
+ *
+ * Decoding is strict: unknown fields are errors (a typo such as `minDay` must not silently
+ * fall back to a default), and cross-field rules report each violation with the field path
+ * it concerns, so the file reader can point at the line.
+ */
+import { Schema } from "effect"
+import { EventName, MetricKey, PilotId, VariantKey } from "./Ids.js"
+
+const NonEmpty = (what: string) =>
+  Schema.Trim.pipe(Schema.nonEmptyString({ message: () => `${what} must not be empty` }))
+
+const Finite = Schema.Number.pipe(Schema.finite({ message: () => "must be a finite number" }))
+const NonNegative = Finite.pipe(Schema.nonNegative({ message: () => "must be zero or more" }))
+const Positive = Finite.pipe(Schema.positive({ message: () => "must be greater than zero" }))
+const PositiveInt = Schema.Int.pipe(Schema.positive({ message: () => "must be a whole number greater than zero" }))
+const Share = (what: string, lo: number, hi: number, loOpen: boolean, hiOpen: boolean) =>
+  Finite.pipe(
+    Schema.filter((x) => (loOpen ? x > lo : x >= lo) && (hiOpen ? x < hi : x <= hi), {
+      message: () => `${what} must be in ${loOpen ? "(" : "["}${lo}, ${hi}${hiOpen ? ")" : "]"}`
+    })
+  )
+
+/** A literal union with one message listing the allowed values (instead of one per member). */
+export const OneOf = <const L extends ReadonlyArray<string>>(...values: L) =>
+  Schema.Literal(...values).annotations({
+    message: (issue) => {
+      const actual = "actual" in issue ? JSON.stringify(issue.actual) : "a different value"
+      return {
+        message: `must be one of ${values.map((v) => JSON.stringify(v)).join(", ")}; got ${actual}`,
+        override: true
+      }
+    }
+  })
+
+// ---------------------------------------------------------------------------------------------
+// Parts
+
+export const PilotKind = OneOf("bot", "scoring", "personalization", "assistant")
+export type PilotKind = typeof PilotKind.Type
+
+/** The randomization unit: what is assigned to a variant and what every metric is measured on. */
+export const RandomizationUnit = OneOf("lead", "customer", "conversation", "deal", "ticket", "account", "user")
+export type RandomizationUnit = typeof RandomizationUnit.Type
+
+export const Owner = Schema.Struct({
+  name: NonEmpty("owner.name"),
+  email: Schema.String.pipe(
+    Schema.pattern(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, { message: () => "owner.email must be an e-mail address" })
+  )
+})
+
+export const Variant = Schema.Struct({
+  key: VariantKey,
+  weight: Positive,
+  /** Marks the control arm; when no variant is marked, the variant keyed `control` is the control. */
+  control: Schema.optional(Schema.Boolean),
+  description: Schema.optional(Schema.String)
+})
+export type Variant = typeof Variant.Type
+
+export const MetricRole = OneOf("primary", "secondary", "guardrail")
+export type MetricRole = typeof MetricRole.Type
+export const Direction = OneOf("increase", "decrease")
+export type Direction = typeof Direction.Type
+
+/** How a unit's events of one type become the unit's value. */
+export const Aggregate = OneOf("sum", "count", "mean")
+export type Aggregate = typeof Aggregate.Type
+
+/** Time after the unit's first exposure in which an event counts towards the metric. */
+export const Window = Schema.Struct({ days: PositiveInt })
+
+/** A pre-exposure covariate for CUPED variance reduction: the same unit's events before exposure. */
+export const Covariate = Schema.Struct({
+  event: EventName,
+  aggregate: Schema.optionalWith(Aggregate, { default: () => "sum" as const }),
+  days: Schema.optionalWith(PositiveInt, { default: () => 30 })
+})
+
+const metricCommon = {
+  key: MetricKey,
+  name: Schema.optional(Schema.String),
+  description: Schema.optional(Schema.String),
+  role: MetricRole,
+  direction: Direction,
+  /**
+   * Non-inferiority margin (guardrails only), in the metric's own units: 0.01 on a binomial
+   * metric is one percentage point; 0.2 on a CSAT mean is 0.2 points.
+   */
+  margin: Schema.optional(NonNegative),
+  window: Schema.optional(Window),
+  covariate: Schema.optional(Covariate),
+  /** Display unit, e.g. `minutes` or `RUB`. */
+  unit: Schema.optional(Schema.String)
+}
+
+export const BinomialMetric = Schema.Struct({
+  ...metricCommon,
+  type: Schema.Literal("binomial"),
+  /** The unit converts when it has at least one such event inside the window. */
+  event: EventName
+})
+
+export const MeanMetric = Schema.Struct({
+  ...metricCommon,
+  type: Schema.Literal("mean"),
+  event: EventName,
+  /** The unit's value: sum of its event values (default), number of events, or their mean. */
+  aggregate: Schema.optionalWith(Aggregate, { default: () => "sum" as const })
+})
+
+export const RatioPart = Schema.Struct({
+  event: EventName,
+  aggregate: Schema.optionalWith(OneOf("sum", "count"), { default: () => "sum" as const })
+})
+
+export const RatioMetric = Schema.Struct({
+  ...metricCommon,
+  type: Schema.Literal("ratio"),
+  numerator: RatioPart,
+  denominator: RatioPart
+})
+
+export const DurationMetric = Schema.Struct({
+  ...metricCommon,
+  type: Schema.Literal("duration"),
+  /** The unit's first `from` event starts the clock … */
+  from: EventName,
+  /** … and its first `to` event after it stops it. Units with a start and no end are open. */
+  to: EventName,
+  in: Schema.optionalWith(OneOf("minutes", "hours", "days"), { default: () => "minutes" as const })
+})
+
+export const Metric = Schema.Union(BinomialMetric, MeanMetric, RatioMetric, DurationMetric)
+export type Metric = typeof Metric.Type
+export type MetricType = Metric["type"]
+
+export const Plan = Schema.Struct({
+  alpha: Schema.optionalWith(Share("plan.alpha", 0, 0.5, true, true), { default: () => 0.05 }),
+  power: Schema.optionalWith(Share("plan.power", 0, 1, true, true), { default: () => 0.8 }),
+  /** Minimum detectable effect, relative to the control's baseline (0.05 = a 5% relative lift). */
+  mde: Share("plan.mde", 0, 10, true, false),
+  /** Expected control value of the primary metric (a rate for binomial metrics), for planning. */
+  baseline: Schema.optional(Finite),
+  /** Expected standard deviation of the primary metric per unit (non-binomial primaries). */
+  baselineSd: Schema.optional(Positive),
+  /** Planned units per arm; computed from baseline, mde, alpha and power when omitted. */
+  sampleSizePerArm: Schema.optional(PositiveInt),
+  minDays: PositiveInt,
+  maxDays: PositiveInt,
+  /** Analyse with always-valid (sequential) inference, so results may be read daily. */
+  sequential: Schema.optionalWith(Schema.Boolean, { default: () => false })
+})
+export type Plan = typeof Plan.Type
+
+export const CostCategory = OneOf(
+  "integration", "license", "usage", "training", "support", "infrastructure", "other"
+)
+export type CostCategory = typeof CostCategory.Type
+
+export const CostLine = Schema.Struct({
+  item: NonEmpty("cost item"),
+  category: Schema.optional(CostCategory),
+  /** Paid once, before the first month at scale. */
+  oneTime: Schema.optional(NonNegative),
+  /** Paid every month of the horizon. */
+  monthly: Schema.optional(NonNegative),
+  /** Paid for every unit handled at scale. */
+  perUnit: Schema.optional(NonNegative)
+}).pipe(
+  Schema.filter((line) =>
+    line.oneTime !== undefined || line.monthly !== undefined || line.perUnit !== undefined
+      ? undefined
+      : `cost line "${line.item}" needs an amount: oneTime, monthly or perUnit`
+  )
+)
+export type CostLine = typeof CostLine.Type
+
+export const Economics = Schema.Struct({
+  currency: Schema.String.pipe(
+    Schema.pattern(/^[A-Z]{3}$/, { message: () => "economics.currency is an ISO 4217 code such as RUB, EUR or USD" })
+  ),
+  horizonMonths: Schema.Int.pipe(
+    Schema.between(1, 120, { message: () => "economics.horizonMonths must be a whole number from 1 to 120" })
+  ),
+  /** Annual discount rate (0.16 = 16% a year), converted to a monthly rate for NPV. */
+  discountRate: Share("economics.discountRate", 0, 1, false, false),
+  /** Reserve added on top of every cost line (0.15 = 15%). */
+  contingency: Share("economics.contingency", 0, 1, false, true),
+  targetPaybackMonths: Positive,
+  volume: Schema.Struct({ unitsPerMonth: Positive }),
+  /** Months over which volume ramps linearly up to `unitsPerMonth` after scale-up. */
+  rampMonths: Schema.optionalWith(Schema.Int.pipe(Schema.nonNegative()), { default: () => 0 }),
+  /**
+   * Money per unit of a metric's effect, per unit at scale: `converted: 12000` means one extra
+   * conversion is worth 12 000; `handle_minutes: 15` means one minute saved is worth 15.
+   */
+  value: Schema.Record({ key: MetricKey, value: NonNegative }),
+  costs: Schema.NonEmptyArray(CostLine)
+})
+export type Economics = typeof Economics.Type
+
+export const Readiness = Schema.Struct({
+  /** Whether every analysed unit needs a recorded consent event. */
+  consent: Schema.optionalWith(OneOf("required", "not-required"), { default: () => "required" as const }),
+  /** Who answers for the source data (a team or a person). */
+  dataOwner: NonEmpty("readiness.dataOwner")
+})
+
+/** Thresholds of the decision policy; a pilot may tighten the defaults. */
+export const Policy = Schema.Struct({
+  minProbNpvPositive: Schema.optionalWith(Share("policy.minProbNpvPositive", 0, 1, false, false), {
+    default: () => 0.8
+  }),
+  minProbPayback: Schema.optionalWith(Share("policy.minProbPayback", 0, 1, false, false), { default: () => 0.7 }),
+  srmAlpha: Schema.optionalWith(Share("policy.srmAlpha", 0, 0.05, true, false), { default: () => 0.001 })
+})
+
+// ---------------------------------------------------------------------------------------------
+// The whole definition
+
+/** The definition's fields without the cross-field rules (each section decodes on its own). */
+export const PilotDefinitionFields = Schema.Struct({
+  id: PilotId,
+  name: NonEmpty("name"),
+  kind: PilotKind,
+  owner: Owner,
+  hypothesis: NonEmpty("hypothesis"),
+  unit: RandomizationUnit,
+  /** Salt of the assignment hash; defaults to the pilot id. Never change it on a running pilot. */
+  salt: Schema.optional(NonEmpty("salt")),
+  /** Share of units kept out of the pilot entirely (neither arm). */
+  holdout: Schema.optional(Share("holdout", 0, 0.5, false, false)),
+  variants: Schema.Array(Variant).pipe(Schema.minItems(2, { message: () => "a pilot needs at least two variants" })),
+  metrics: Schema.Array(Metric).pipe(Schema.minItems(1, { message: () => "a pilot needs at least one metric" })),
+  plan: Plan,
+  economics: Economics,
+  readiness: Readiness,
+  policy: Schema.optionalWith(Policy, { default: () => Policy.make({}) })
+})
+
+type Fields = typeof PilotDefinitionFields.Type
+
+/**
+ * Cross-field rules; each violation carries the path of the field it concerns. Accepts a
+ * partial definition, so that a file with a broken section still gets the rules checked
+ * between the sections that did decode.
+ */
+export const crossFieldIssues = (d: Partial<Fields>): Array<Schema.FilterIssue> => {
+  const issues: Array<Schema.FilterIssue> = []
+  const at = (path: ReadonlyArray<PropertyKey>, message: string) => issues.push({ path, message })
+  if (d.variants !== undefined) variantIssues(d.variants, at)
+  if (d.metrics !== undefined) metricIssues(d.metrics, at)
+  if (d.plan !== undefined) planIssues(d.plan, d.metrics, at)
+  if (d.economics !== undefined) economicsIssues(d.economics, d.metrics, at)
+  return issues
+}
+
+type At = (path: ReadonlyArray<PropertyKey>, message: string) => void
+
+const variantIssues = (variants: Fields["variants"], at: At) => {
+  variants.forEach((v, i) => {
+    if (variants.findIndex((w) => w.key === v.key) !== i) at(["variants", i, "key"], `variant key "${v.key}" is used twice`)
+  })
+  const marked = variants.flatMap((v, i) => (v.control === true ? [i] : []))
+  if (marked.length > 1) {
+    at(["variants", marked[1]!, "control"], `exactly one variant is the control; ${marked.length} are marked control: true`)
+  } else if (marked.length === 0 && !variants.some((v) => v.key === "control")) {
+    at(["variants"], `exactly one variant is the control: mark one with control: true or key it "control"`)
+  }
+}
+
+const metricIssues = (metrics: Fields["metrics"], at: At) => {
+  metrics.forEach((m, i) => {
+    if (metrics.findIndex((n) => n.key === m.key) !== i) at(["metrics", i, "key"], `metric key "${m.key}" is used twice`)
+    if (m.role === "guardrail" && m.margin === undefined) {
+      at(["metrics", i], `guardrail "${m.key}" needs a non-inferiority margin (field margin, in the metric's units)`)
+    }
+    if (m.role !== "guardrail" && m.margin !== undefined) {
+      at(["metrics", i, "margin"], `a margin applies to guardrails only; "${m.key}" is ${m.role}`)
+    }
+    if (m.type === "duration" && m.from === m.to) at(["metrics", i, "to"], `a duration needs two different events; both are "${m.from}"`)
+  })
+  const primaries = metrics.flatMap((m, i) => (m.role === "primary" ? [i] : []))
+  if (primaries.length === 0) at(["metrics"], "exactly one metric must have role: primary; none has")
+  if (primaries.length > 1) {
+    at(["metrics", primaries[1]!, "role"], `exactly one metric may have role: primary; ${primaries.length} have (${primaries.map((i) => metrics[i]!.key).join(", ")})`)
+  }
+}
+
+const planIssues = (plan: Fields["plan"], metrics: Fields["metrics"] | undefined, at: At) => {
+  if (plan.minDays > plan.maxDays) at(["plan", "minDays"], `plan.minDays (${plan.minDays}) exceeds plan.maxDays (${plan.maxDays})`)
+  const primaries = metrics?.filter((m) => m.role === "primary") ?? []
+  const primary = primaries.length === 1 ? primaries[0] : undefined
+  if (plan.sampleSizePerArm === undefined) {
+    if (plan.baseline === undefined) {
+      at(["plan"], "the plan needs sampleSizePerArm, or a baseline (with mde) to compute it from")
+    } else if (primary !== undefined && primary.type !== "binomial" && plan.baselineSd === undefined) {
+      at(["plan"], `the primary metric "${primary.key}" is not binomial: computing the sample size needs plan.baselineSd`)
+    }
+  }
+  if (primary?.type === "binomial" && plan.baseline !== undefined && !(plan.baseline > 0 && plan.baseline < 1)) {
+    at(["plan", "baseline"], `the primary metric "${primary.key}" is binomial: plan.baseline is a rate in (0, 1)`)
+  }
+}
+
+const economicsIssues = (economics: Fields["economics"], metrics: Fields["metrics"] | undefined, at: At) => {
+  if (metrics !== undefined) {
+    for (const key of Object.keys(economics.value)) {
+      if (!metrics.some((m) => m.key === key)) {
+        at(["economics", "value", key], `economics.value names "${key}", which is not a metric of this pilot (${metrics.map((m) => m.key).join(", ")})`)
+      }
+    }
+  }
+  if (economics.targetPaybackMonths > economics.horizonMonths) {
+    at(["economics", "targetPaybackMonths"], `targetPaybackMonths (${economics.targetPaybackMonths}) is beyond the horizon (${economics.horizonMonths} months)`)
+  }
+}
+
+export const PilotDefinition = PilotDefinitionFields.pipe(
+  Schema.filter((d) => crossFieldIssues(d)),
+  Schema.annotations({ identifier: "PilotDefinition" })
+)
+export type PilotDefinition = typeof PilotDefinition.Type
+export type PilotDefinitionEncoded = typeof PilotDefinition.Encoded
+
+/** The control variant: the one marked `control: true`, else the one keyed `control`. */
+export const controlVariant = (d: PilotDefinition): Variant =>
+  d.variants.find((v) => v.control === true) ?? d.variants.find((v) => v.key === "control")!
+
+export const primaryMetric = (d: PilotDefinition): Metric => d.metrics.find((m) => m.role === "primary")!
+
+/**
+ * Advice that does not make a definition invalid: reserves and horizons outside what finance
+ * usually accepts, and cost categories a full cost of ownership normally has.
+ */
+export const definitionWarnings = (d: PilotDefinition): Array<Schema.FilterIssue> => {
+  const warnings: Array<Schema.FilterIssue> = []
+  const { contingency, horizonMonths, costs } = d.economics
+  if (contingency < 0.15 || contingency > 0.2) {
+    warnings.push({ path: ["economics", "contingency"], message: `contingency ${contingency} is outside the usual 15–20% reserve` })
+  }
+  if (horizonMonths < 24 || horizonMonths > 36) {
+    warnings.push({ path: ["economics", "horizonMonths"], message: `a ${horizonMonths}-month horizon is outside the usual 2–3 years` })
+  }
+  const present = new Set(costs.flatMap((c) => (c.category === undefined ? [] : [c.category])))
+  const missing = (["integration", "license", "training", "support"] as const).filter((c) => !present.has(c))
+  if (missing.length > 0) {
+    warnings.push({ path: ["economics", "costs"], message: `no cost line with category ${missing.join(", ")}: is the cost of ownership complete?` })
+  }
+  return warnings
+}

@@ -1,0 +1,3 @@
+export * from "./DesignHash.js"
+export * from "./PilotFile.js"
+export * from "./PilotRegistry.js"

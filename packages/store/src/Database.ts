@@ -1,0 +1,182 @@
+/**
+ * The database port: one Kysely instance over SQLite (a file, zero setup) or PostgreSQL (for
+ * teams), chosen by `PILOTPROOF_DB`. Every repository runs the same Kysely code on both.
+ *
+ * Driver errors never reach a user raw: they become `StorageError`s naming the operation and
+ * the database. A transaction can be aborted with a domain error, which rolls it back and
+ * surfaces that error unchanged.
+ */
+import { StorageError } from "@pilotproof/domain"
+import SqliteDatabase from "better-sqlite3"
+import { Config, Context, Effect, Layer, Option, Redacted } from "effect"
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Transaction } from "kysely"
+import pg from "pg"
+import type { DatabaseSchema } from "./DatabaseSchema.js"
+import { migrationProvider } from "./Migrations.js"
+
+export type Dialect = "sqlite" | "postgres"
+
+/** Thrown inside a transaction callback to roll back and fail with a domain error. */
+class Abort {
+  constructor(readonly error: unknown) {}
+}
+
+export interface DatabaseShape {
+  readonly dialect: Dialect
+  /** Where the data lives, safe to print (no password). */
+  readonly location: string
+  readonly db: Kysely<DatabaseSchema>
+  /** Runs queries outside a transaction. */
+  readonly use: <A>(operation: string, f: (db: Kysely<DatabaseSchema>) => Promise<A>) => Effect.Effect<A, StorageError>
+  /**
+   * Runs `f` in one transaction. `abort(e)` rolls back and fails the effect with `e`; any other
+   * exception rolls back and fails with a `StorageError`.
+   */
+  readonly transaction: <A, E = never>(
+    operation: string,
+    f: (trx: Transaction<DatabaseSchema>, abort: (error: E) => never) => Promise<A>
+  ) => Effect.Effect<A, E | StorageError>
+}
+
+
+/** A readable detail from a driver error (SQLite, pg, network). */
+const describe = (cause: unknown, location: string): string => {
+  const e = cause as { code?: unknown; message?: unknown; errors?: ReadonlyArray<unknown> }
+  const code = typeof e?.code === "string" ? e.code : undefined
+  if (code === "ECONNREFUSED" || code === "ENOTFOUND" || code === "ETIMEDOUT" || code === "EHOSTUNREACH") {
+    return `cannot reach the database at ${location} (${code}); is the server running and PILOTPROOF_DB right?`
+  }
+  if (Array.isArray(e?.errors) && e.errors.length > 0) return describe(e.errors[0], location)
+  const message = typeof e?.message === "string" && e.message !== "" ? e.message : String(cause)
+  return `${code === undefined ? "" : `${code}: `}${message} (${location})`
+}
+
+const make = (dialect: Dialect, location: string, db: Kysely<DatabaseSchema>): DatabaseShape => {
+  const fail = (operation: string) => (cause: unknown) => new StorageError({ operation, detail: describe(cause, location) })
+  return {
+    dialect,
+    location,
+    db,
+    use: (operation, f) => Effect.tryPromise({ try: () => f(db), catch: fail(operation) }),
+    transaction: <A, E>(operation: string, f: (trx: Transaction<DatabaseSchema>, abort: (error: E) => never) => Promise<A>) =>
+      Effect.tryPromise({
+        try: () =>
+          db.transaction().execute((trx) =>
+            f(trx, (error: E) => {
+              throw new Abort(error)
+            })
+          ),
+        catch: (cause) => (cause instanceof Abort ? (cause.error as E) : fail(operation)(cause))
+      })
+  }
+}
+
+const migrate = (database: DatabaseShape) =>
+  Effect.flatMap(
+    database.use("migrating the database", (db) => new Migrator({ db, provider: migrationProvider }).migrateToLatest()),
+    ({ error }) =>
+      error === undefined
+        ? Effect.void
+        : Effect.fail(new StorageError({ operation: "migrating the database", detail: describe(error, database.location) }))
+  )
+
+const acquire = (dialect: Dialect, location: string, open: () => Kysely<DatabaseSchema>) =>
+  Effect.acquireRelease(
+    Effect.try({
+      try: () => make(dialect, location, open()),
+      catch: (cause) => new StorageError({ operation: "opening the database", detail: describe(cause, location) })
+    }),
+    (database) => Effect.promise(() => database.db.destroy())
+  )
+
+/** An SQLite database in a file (created if missing), or `:memory:`. */
+const sqlite = (file: string): Layer.Layer<Database, StorageError> =>
+  Layer.scoped(
+    Database,
+    acquire("sqlite", file, () => {
+      const sqlite = new SqliteDatabase(file)
+      sqlite.pragma("journal_mode = WAL")
+      sqlite.pragma("foreign_keys = ON")
+      sqlite.pragma("busy_timeout = 5000")
+      return new Kysely<DatabaseSchema>({ dialect: new SqliteDialect({ database: sqlite }) })
+    }).pipe(Effect.tap(migrate))
+  )
+
+/** The URL without its password, for messages. */
+export const redactUrl = (url: string): string => {
+  try {
+    const parsed = new URL(url)
+    if (parsed.password !== "") parsed.password = "***"
+    return parsed.toString()
+  } catch {
+    return "postgres://(unparseable URL)"
+  }
+}
+
+// int8 (COUNT, SUM of integers) arrives as a string from pg; values here stay below 2^53.
+const pgTypes = {
+  getTypeParser: (oid: number, format?: "text" | "binary") =>
+    oid === 20 || oid === 1700 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format)
+}
+
+/**
+ * A PostgreSQL database. With `schema`, every connection works inside that schema (created if
+ * missing): tests use one schema per suite, so suites never see each other's rows.
+ */
+const postgres = (url: string, options: { readonly schema?: string } = {}): Layer.Layer<Database, StorageError> =>
+  Layer.scoped(
+    Database,
+    Effect.gen(function*() {
+      const location = redactUrl(url)
+      const database = yield* acquire("postgres", location, () => {
+        const pool = new pg.Pool({
+          connectionString: url,
+          max: 8,
+          connectionTimeoutMillis: 5000,
+          types: pgTypes,
+          ...(options.schema === undefined ? {} : { options: `-c search_path=${options.schema}` })
+        })
+        // An idle client's network error must not crash the process; the next query reports it.
+        pool.on("error", () => {})
+        return new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool }) })
+      }).pipe(
+        Effect.tap((db) =>
+          options.schema === undefined
+            ? Effect.void
+            : db.use("creating the schema", (k) => k.schema.createSchema(options.schema!).ifNotExists().execute())
+        ),
+        Effect.tap(migrate)
+      )
+      return database
+    })
+  )
+
+/** True when `value` selects PostgreSQL rather than an SQLite file. */
+export const isPostgresUrl = (value: string): boolean => /^postgres(ql)?:\/\//i.test(value)
+
+/** `PILOTPROOF_DB`: an SQLite file path (default `./pilotproof.db`) or a `postgres://` URL. */
+export const DatabaseConfig = Config.redacted("PILOTPROOF_DB").pipe(Config.option)
+
+/** A `postgres://` URL selects PostgreSQL; anything else is an SQLite file path. */
+const fromUrl = (value: string): Layer.Layer<Database, StorageError> =>
+  isPostgresUrl(value) ? postgres(value) : sqlite(value)
+
+/** The database `PILOTPROOF_DB` names (default `./pilotproof.db`). */
+const fromConfig = (): Layer.Layer<Database, StorageError> =>
+  Layer.unwrapEffect(
+    Effect.map(
+      DatabaseConfig.pipe(Effect.orElseSucceed(() => Option.none<Redacted.Redacted<string>>())),
+      (configured) => fromUrl(Option.match(configured, { onNone: () => "./pilotproof.db", onSome: Redacted.value }))
+    )
+  )
+
+/**
+ * The database service. Layers: `Database.sqlite(file)`, `Database.postgres(url)`, and
+ * `Database.fromConfig()`, which reads `PILOTPROOF_DB`.
+ */
+export class Database extends Context.Tag("@pilotproof/store/Database")<Database, DatabaseShape>() {
+  static readonly sqlite = sqlite
+  static readonly postgres = postgres
+  static readonly fromUrl = fromUrl
+  static readonly fromConfig = fromConfig
+}

@@ -1,0 +1,251 @@
+/**
+ * The pilot registry: versioned definitions, the lifecycle (draft → running → stopped) and the
+ * frozen design hash recorded at start. Every write is one transaction, and the registration
+ * rules (`planRegistration`, `transition`) are applied inside it, so two concurrent
+ * registrations cannot both win.
+ */
+import {
+  changedPaths,
+  InvalidTransition,
+  type LifecycleAction,
+  Pilot,
+  type PilotDefinition,
+  PilotDefinition as PilotDefinitionSchema,
+  PilotDesignFrozen,
+  PilotNotFound,
+  type PilotStatus,
+  PilotVersion,
+  planRegistration,
+  Registration,
+  type StorageError,
+  transition
+} from "@pilotproof/domain"
+import { Effect, Schema } from "effect"
+import type { Selectable, Transaction } from "kysely"
+import { Database } from "./Database.js"
+import type { DatabaseSchema, PilotsTable } from "./DatabaseSchema.js"
+
+export interface RegisterInput {
+  readonly definition: PilotDefinition
+  /** Canonical JSON of the encoded definition; its hash is `definitionHash`. */
+  readonly canonical: string
+  readonly definitionHash: string
+  readonly source: string
+  readonly now: string
+}
+
+const decodeStored = Schema.decodeUnknownSync(Schema.parseJson(PilotDefinitionSchema))
+
+const toPilot = (row: Selectable<PilotsTable>, definition: string): Pilot =>
+  new Pilot({
+    id: row.id as Pilot["id"],
+    status: row.status as PilotStatus,
+    version: row.version,
+    definitionHash: row.definition_hash,
+    ...(row.design_hash === null ? {} : { designHash: row.design_hash }),
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    ...(row.started_at === null ? {} : { startedAt: row.started_at }),
+    ...(row.stopped_at === null ? {} : { stoppedAt: row.stopped_at }),
+    definition: decodeStored(definition)
+  })
+
+export class PilotRepo extends Effect.Service<PilotRepo>()("@pilotproof/store/PilotRepo", {
+  effect: Effect.gen(function*() {
+    const database = yield* Database
+
+    const knownIds = (operation: string) =>
+      database.use(operation, (db) => db.selectFrom("pilots").select("id").orderBy("id").execute()).pipe(
+        Effect.map((rows) => rows.map((r) => r.id))
+      )
+
+    const notFound = (pilotId: string) =>
+      Effect.flatMap(knownIds("listing pilots"), (known) => Effect.fail(new PilotNotFound({ pilotId, known })))
+
+    /**
+     * Registers definitions in one transaction: each creates its pilot, adds a version to a
+     * draft, or does nothing; one refusal (a frozen design) rolls back the whole batch.
+     */
+    const register = Effect.fn("PilotRepo.register")(function*(inputs: ReadonlyArray<RegisterInput>) {
+      const ids = inputs.map((i) => `"${i.definition.id}"`).join(", ")
+      return yield* database.transaction<Array<Registration>, PilotDesignFrozen>(`registering pilot ${ids}`, async (trx, abort) => {
+        const out: Array<Registration> = []
+        for (const input of inputs) out.push(await registerOne(trx, input, abort))
+        return out
+      })
+    })
+
+    const registerOne = async (
+      trx: Transaction<DatabaseSchema>,
+      input: RegisterInput,
+      abort: (error: PilotDesignFrozen) => never
+    ): Promise<Registration> => {
+        const id = input.definition.id
+        const current = await trx.selectFrom("pilots").selectAll().where("id", "=", id).executeTakeFirst()
+        const plan = planRegistration(
+          current === undefined
+            ? undefined
+            : { status: current.status as PilotStatus, version: current.version, definitionHash: current.definition_hash },
+          input.definitionHash
+        )
+        const registration = (outcome: Registration["outcome"], version: number) =>
+          new Registration({ pilotId: id, outcome, version, definitionHash: input.definitionHash, source: input.source })
+
+        switch (plan._tag) {
+          case "Unchanged":
+            return registration("unchanged", plan.version)
+          case "Frozen": {
+            const stored = await trx
+              .selectFrom("pilot_versions")
+              .select("definition")
+              .where("pilot_id", "=", id)
+              .where("version", "=", plan.version)
+              .executeTakeFirstOrThrow()
+            return abort(
+              new PilotDesignFrozen({
+                pilotId: id,
+                status: plan.status,
+                version: plan.version,
+                designHash: current!.design_hash ?? current!.definition_hash,
+                changed: changedPaths(JSON.parse(stored.definition), JSON.parse(input.canonical)),
+                source: input.source
+              })
+            )
+          }
+          case "Create":
+            await trx
+              .insertInto("pilots")
+              .values({
+                id,
+                status: "draft",
+                version: 1,
+                definition_hash: input.definitionHash,
+                design_hash: null,
+                created_at: input.now,
+                updated_at: input.now,
+                started_at: null,
+                stopped_at: null
+              })
+              .execute()
+            break
+          case "NewVersion":
+            await trx
+              .updateTable("pilots")
+              .set({ version: plan.version, definition_hash: input.definitionHash, updated_at: input.now })
+              .where("id", "=", id)
+              .execute()
+            break
+        }
+        await trx
+          .insertInto("pilot_versions")
+          .values({
+            pilot_id: id,
+            version: plan.version,
+            definition_hash: input.definitionHash,
+            definition: input.canonical,
+            source: input.source,
+            registered_at: input.now
+          })
+          .execute()
+        return registration(plan._tag === "Create" ? "created" : "new-version", plan.version)
+    }
+
+    const selectPilots = (ids?: ReadonlyArray<string>) =>
+      database.use("reading pilots", (db) => {
+        let query = db
+          .selectFrom("pilots")
+          .innerJoin("pilot_versions", (join) =>
+            join.onRef("pilot_versions.pilot_id", "=", "pilots.id").onRef("pilot_versions.version", "=", "pilots.version")
+          )
+          .selectAll("pilots")
+          .select("pilot_versions.definition")
+          .orderBy("pilots.id")
+        if (ids !== undefined) query = query.where("pilots.id", "in", ids)
+        return query.execute()
+      }).pipe(Effect.map((rows) => rows.map((row) => toPilot(row, row.definition))))
+
+    const list = Effect.fn("PilotRepo.list")(function*() {
+      return yield* selectPilots()
+    })
+
+    const get = Effect.fn("PilotRepo.get")(function*(pilotId: string) {
+      const [pilot] = yield* selectPilots([pilotId])
+      return pilot === undefined ? yield* notFound(pilotId) : pilot
+    })
+
+    const versions = Effect.fn("PilotRepo.versions")(function*(pilotId: string) {
+      yield* get(pilotId)
+      const rows = yield* database.use(`reading versions of "${pilotId}"`, (db) =>
+        db.selectFrom("pilot_versions").selectAll().where("pilot_id", "=", pilotId).orderBy("version").execute()
+      )
+      return rows.map(
+        (row) =>
+          new PilotVersion({
+            pilotId: row.pilot_id as PilotVersion["pilotId"],
+            version: row.version,
+            definitionHash: row.definition_hash,
+            source: row.source,
+            registeredAt: row.registered_at,
+            definition: decodeStored(row.definition)
+          })
+      )
+    })
+
+    /** Applies a lifecycle action; starting records the design hash (the pre-registration). */
+    const apply = Effect.fn("PilotRepo.apply")(function*(pilotId: string, action: LifecycleAction, now: string) {
+      const outcome = yield* database.transaction<"missing" | "done", InvalidTransition>(
+        `${action === "start" ? "starting" : "stopping"} pilot "${pilotId}"`,
+        async (trx, abort) => {
+          const current = await trx.selectFrom("pilots").selectAll().where("id", "=", pilotId).executeTakeFirst()
+          if (current === undefined) return "missing"
+          const from = current.status as PilotStatus
+          const to = transition(from, action)
+          if (to === undefined) return abort(new InvalidTransition({ pilotId, from, action }))
+          const designHash = action === "start" ? current.definition_hash : current.design_hash
+          await trx
+            .updateTable("pilots")
+            .set({
+              status: to,
+              design_hash: designHash,
+              updated_at: now,
+              ...(action === "start" ? { started_at: now } : { stopped_at: now })
+            })
+            .where("id", "=", pilotId)
+            .where("status", "=", from)
+            .execute()
+          const last = await trx
+            .selectFrom("pilot_transitions")
+            .select((eb) => eb.fn.max<number | null>("seq").as("seq"))
+            .where("pilot_id", "=", pilotId)
+            .executeTakeFirst()
+          await trx
+            .insertInto("pilot_transitions")
+            .values({
+              pilot_id: pilotId,
+              seq: (last?.seq ?? 0) + 1,
+              action,
+              from_status: from,
+              to_status: to,
+              version: current.version,
+              design_hash: designHash,
+              at: now
+            })
+            .execute()
+          return "done"
+        }
+      )
+      return outcome === "missing" ? yield* notFound(pilotId) : yield* get(pilotId)
+    })
+
+    return {
+      register,
+      list,
+      get,
+      versions,
+      start: (pilotId: string, now: string) => apply(pilotId, "start", now),
+      stop: (pilotId: string, now: string) => apply(pilotId, "stop", now)
+    } as const
+  })
+}) {}
+
+export type { StorageError }
