@@ -8,7 +8,8 @@
  * The answer is in the metric's own units and sign convention (treatment − control): for a
  * `decrease` metric it is usually negative. An effect beyond it in the good direction makes
  * NPV > 0. Undefined when the metric has no value (`METRIC_NOT_VALUED`) or when its effect
- * cannot move NPV (zero value or zero volume: `NO_SENSITIVITY`).
+ * cannot move NPV (zero value or zero volume, or so little that the answer overflows:
+ * `NO_SENSITIVITY`).
  */
 import { benefitPerUnit, makeBasis } from "./CashFlowBasis.js"
 import { type EconomicsModel, type Effects, type InvalidModel, invalidModel, validateModel } from "./EconomicsModel.js"
@@ -46,5 +47,9 @@ export const breakEvenEffect = (
     return { ok: false, reason: "NO_SENSITIVITY", message: `the effect of "${metric}" cannot change NPV (zero value or zero volume)` }
   }
   const npv0 = basis.npvBase + point.u * basis.pvVolume
-  return { ok: true, metric, effect: -npv0 / slope, npvPerUnitEffect: slope }
+  const effect = -npv0 / slope
+  if (!Number.isFinite(effect)) {
+    return { ok: false, reason: "NO_SENSITIVITY", message: `the effect of "${metric}" moves NPV too little to break even (|effect| beyond ${Number.MAX_VALUE})` }
+  }
+  return { ok: true, metric, effect, npvPerUnitEffect: slope }
 }

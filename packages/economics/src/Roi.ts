@@ -4,7 +4,8 @@
  *   ROI            = (Σ benefit − Σ cost) / Σ cost                      (undiscounted)
  *   discounted ROI = (PV(benefit) − PV(cost)) / PV(cost)                (at the model's rate)
  *
- * Costs include contingency. With no costs at all ROI is undefined (`NO_COSTS`).
+ * Costs include contingency. With no costs at all (or costs so small the ratio overflows) ROI is
+ * undefined (`NO_COSTS`).
  */
 import type { CashFlowTable } from "./CashFlows.js"
 
@@ -18,5 +19,10 @@ export const roi = (table: CashFlowTable): RoiResult => {
   if (!(cost > 0) || !(discountedCost > 0)) {
     return { ok: false, reason: "NO_COSTS", message: "total cost over the horizon is 0, so ROI is undefined" }
   }
-  return { ok: true, simple: (benefit - cost) / cost, discounted: (discountedBenefit - discountedCost) / discountedCost }
+  const simple = (benefit - cost) / cost
+  const discounted = (discountedBenefit - discountedCost) / discountedCost
+  if (!Number.isFinite(simple) || !Number.isFinite(discounted)) {
+    return { ok: false, reason: "NO_COSTS", message: "total cost is too close to 0 for a finite ROI" }
+  }
+  return { ok: true, simple, discounted }
 }
