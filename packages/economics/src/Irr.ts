@@ -127,6 +127,8 @@ export const irr = (flows: ReadonlyArray<number>): IrrResult => {
     const hi = GRID[i + 1]!
     const flo = values[i]!
     const fhi = values[i + 1]!
+    // Very long horizons overflow near m = −99 %; such grid points cannot bracket a root.
+    if (!Number.isFinite(flo) || !Number.isFinite(fhi)) continue
     if (flo === 0 || (flo < 0) !== (fhi < 0) || fhi === 0) {
       const distance = Math.min(Math.abs(lo), Math.abs(hi))
       if (distance < bestDistance) {

@@ -38,6 +38,13 @@ describe("irr", () => {
     expect(result.monthly).toBeCloseTo(0.1, 10)
   })
 
+  it("survives horizons long enough to overflow at the low end of the rate grid", () => {
+    const flows = [-1e6, ...Array.from({ length: 600 }, () => 2e4)]
+    const result = ok(irr(flows))
+    expect(npvAtMonthlyRate(flows, result.monthly)).toBeCloseTo(0, 4)
+    expect(result.monthly).toBeCloseTo(0.02, 3)
+  })
+
   it("rejects non-finite flows with a reason", () => {
     expect(irr([-100, Number.NaN])).toMatchObject({ ok: false, reason: "NON_FINITE_FLOWS" })
   })
