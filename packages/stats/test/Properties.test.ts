@@ -215,3 +215,38 @@ describe("bootstrap", () => {
     )
   })
 })
+
+describe("ratio and CUPED from raw per-unit pairs", () => {
+  const pairs = fc.array(fc.tuple(fc.double({ min: 0, max: 100, noNaN: true }), fc.double({ min: 0.5, max: 10, noNaN: true })), {
+    minLength: 2,
+    maxLength: 60
+  })
+  const sums = (u: ReadonlyArray<readonly [number, number]>) => {
+    let sumX = 0, sumY = 0, sumX2 = 0, sumY2 = 0, sumXY = 0
+    for (const [x, y] of u) {
+      sumX += x
+      sumY += y
+      sumX2 += x * x
+      sumY2 += y * y
+      sumXY += x * y
+    }
+    return { n: u.length, sumX, sumY, sumX2, sumY2, sumXY }
+  }
+  it("swapping arms flips the estimate and keeps p; CI contains the estimate", () => {
+    fc.assert(
+      fc.property(pairs, pairs, (a, b) => {
+        const t = sums(a)
+        const c = sums(b)
+        const r1 = compareRatios(t, c)
+        const r2 = compareRatios(c, t)
+        wellFormed(r1)
+        swapped(r1, r2)
+        const k1 = cuped(t, c)
+        const k2 = cuped(c, t)
+        wellFormed(k1)
+        swapped(k1, k2)
+        expect(k1.varianceReduction).toBeLessThanOrEqual(1)
+      })
+    )
+  })
+})
