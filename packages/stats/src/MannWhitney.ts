@@ -81,13 +81,14 @@ export const mannWhitneyExactSf = (u: number, m: number, n: number): number => {
     // multiply by (1 − q^{n+i}), high to low so lower entries are still the old ones
     const s = n + i
     for (let j = top; j >= s; j--) c[j]! -= c[j - s]!
+    // renormalize by C(n+i, i)/C(n+i−1, i−1) = (n+i)/i so the entries stay probabilities
+    // (no overflow of C(m+n, m) for large samples)
+    const scale = i / (n + i)
+    for (let j = 0; j <= top; j++) c[j]! *= scale
   }
   let tail = 0
   for (let j = 0; j <= top; j++) tail += c[j]!
-  // total count C(m+n, m) computed in floating point as a product
-  let total = 1
-  for (let i = 1; i <= m; i++) total = (total * (n + i)) / i
-  return Math.min(1, tail / total)
+  return Math.min(1, Math.max(0, tail))
 }
 
 /**
