@@ -3,6 +3,7 @@
  */
 import { Command, Options } from "@effect/cli"
 import { Config } from "effect"
+import { demoCommand } from "./DemoCommand.js"
 import { pilotCommand } from "./PilotCommands.js"
 import { DatabaseLocation } from "./Runtime.js"
 
@@ -13,7 +14,7 @@ const dbOption = Options.text("db").pipe(
 
 export const rootCommand = Command.make("pilotproof", { db: dbOption }).pipe(
   Command.withDescription("Pilotproof: does the AI pilot work, and does it pay back?"),
-  Command.withSubcommands([pilotCommand]),
+  Command.withSubcommands([pilotCommand, demoCommand]),
   Command.provideSync(DatabaseLocation, ({ db }) => db)
 )
 

@@ -44,11 +44,12 @@ export const parsePilotFile = (text: string, source: string): Either.Either<Pars
       new InvalidPilotDefinition({
         source,
         issues: doc.errors.map((e) => {
-          const pos = e.linePos?.[0]
+          const pos = lineCounter.linePos(e.pos[0])
           return new DefinitionIssue({
             path: "",
             message: `not valid YAML/JSON: ${e.message.split("\n")[0]}`,
-            ...(pos === undefined ? {} : { line: pos.line, column: pos.col })
+            line: pos.line,
+            column: pos.col
           })
         })
       })

@@ -1,0 +1,133 @@
+import { fingerprint, parsePilotFile } from "@pilotproof/engine"
+import { Either } from "effect"
+import { describe, expect, it } from "vitest"
+import { experimentFiles, minimalPilot } from "../../../test/fixtures/Definitions.js"
+
+const parse = (text: string, source = "pilot.yaml") => parsePilotFile(text, source)
+const issuesOf = (text: string) => {
+  const result = parse(text)
+  if (Either.isRight(result)) throw new Error("expected the file to be invalid")
+  return result.left.issues.map((i) => ({ path: i.path, line: i.line, message: i.message }))
+}
+
+// Five different mistakes: a bad id, an unknown kind, a guardrail without a margin (a rule
+// across fields), alpha out of range, and a valued metric that does not exist.
+const FIVE_MISTAKES = `id: Support Bot
+name: Bot
+kind: chatbot
+owner: { name: Anna, email: anna@example.com }
+hypothesis: The bot raises conversion.
+unit: lead
+variants: [{ key: control, weight: 50 }, { key: bot, weight: 50 }]
+metrics:
+  - { key: converted, role: primary, type: binomial, event: deal_won, direction: increase }
+  - { key: complaint, role: guardrail, type: binomial, event: complaint, direction: decrease }
+plan: { alpha: 0.5, mde: 0.1, baseline: 0.1, minDays: 14, maxDays: 60 }
+economics:
+  currency: RUB
+  horizonMonths: 36
+  discountRate: 0.16
+  contingency: 0.15
+  targetPaybackMonths: 12
+  volume: { unitsPerMonth: 1000 }
+  value: { revenue: 100 }
+  costs: [{ item: Integration, category: integration, oneTime: 100000 }]
+readiness: { dataOwner: CRM team }
+`
+
+describe("parsePilotFile", () => {
+  it("accepts every pilot in experiments/ without warnings", () => {
+    const files = experimentFiles()
+    expect(files.length).toBe(4)
+    for (const file of files) {
+      const result = parse(file.text, file.source)
+      expect(Either.isRight(result), Either.isLeft(result) ? result.left.message : "").toBe(true)
+      if (Either.isRight(result)) expect(result.right.warnings).toEqual([])
+    }
+  })
+
+  it("reports five mistakes as five messages with field path and line", () => {
+    expect(issuesOf(FIVE_MISTAKES)).toEqual([
+      { path: "id", line: 1, message: expect.stringContaining("lower-case kebab case") },
+      { path: "kind", line: 3, message: `must be one of "bot", "scoring", "personalization", "assistant"; got "chatbot"` },
+      { path: "metrics[1]", line: 10, message: expect.stringContaining(`guardrail "complaint" needs a non-inferiority margin`) },
+      { path: "plan.alpha", line: 11, message: "plan.alpha must be in (0, 0.5)" },
+      { path: "economics.value.revenue", line: 19, message: expect.stringContaining(`economics.value names "revenue", which is not a metric`) }
+    ])
+    const message = Either.getLeft(parse(FIVE_MISTAKES, "experiments/bad.yaml")).pipe((o) => (o._tag === "Some" ? o.value.message : ""))
+    expect(message.split("\n")[0]).toBe("experiments/bad.yaml: 5 problems in the pilot definition")
+    expect(message).toContain("experiments/bad.yaml:11:")
+  })
+
+  it("names unknown fields, so a typo cannot silently fall back to a default", () => {
+    const text = FIVE_MISTAKES.replace("id: Support Bot", "id: support-bot")
+      .replace("kind: chatbot", "kind: bot")
+      .replace("direction: decrease }", "direction: decrease, margin: 0.01 }")
+      .replace("alpha: 0.5", "alpha: 0.05")
+      .replace("revenue: 100", "converted: 100")
+      .replace("maxDays: 60", "maxDay: 60")
+    expect(issuesOf(text)).toEqual([
+      { path: "plan.maxDays", line: 11, message: "is missing" },
+      { path: "plan.maxDay", line: 11, message: expect.stringContaining("is unexpected") }
+    ])
+  })
+
+  it("points at the line of a YAML syntax error and of a duplicate key", () => {
+    expect(issuesOf("id: a\nname: [unclosed\nkind: bot\n")[0]).toMatchObject({ path: "", line: expect.any(Number) })
+    const duplicate = issuesOf("id: a\nid: b\n")
+    expect(duplicate[0]).toMatchObject({ line: 2, message: expect.stringContaining("not valid YAML/JSON") })
+  })
+
+  it("rejects a file that is not a mapping", () => {
+    expect(issuesOf("- just\n- a list\n")).toEqual([{ path: "", line: 1, message: expect.stringContaining("a mapping") }])
+  })
+
+  it("reads JSON with line numbers too", () => {
+    const json = JSON.stringify({ ...minimalPilot("json-pilot"), unit: "visitor" }, null, 2)
+    const [issue] = issuesOf(json)
+    expect(issue!.path).toBe("unit")
+    expect(issue!.line).toBe(json.split("\n").findIndex((l) => l.includes(`"unit"`)) + 1)
+  })
+
+  it("checks rules between sections even when another section is broken", () => {
+    const broken = { ...minimalPilot("x"), owner: { name: "A", email: "nope" }, plan: { mde: 0.1, baseline: 0.1, minDays: 30, maxDays: 10 } }
+    expect(issuesOf(JSON.stringify(broken, null, 1)).map((i) => i.path)).toEqual(["owner.email", "plan.minDays"])
+  })
+
+  it("warns about a thin reserve, an unusual horizon and missing cost categories", () => {
+    const thin = { ...minimalPilot("thin"), economics: { ...minimalPilot("thin").economics, contingency: 0.05, horizonMonths: 12 } }
+    const result = parse(JSON.stringify(thin))
+    expect(Either.isRight(result)).toBe(true)
+    if (Either.isRight(result)) {
+      expect(result.right.warnings.map((w) => w.path)).toEqual(["economics.contingency", "economics.horizonMonths", "economics.costs"])
+      expect(result.right.warnings[2]!.message).toContain("license, training, support")
+    }
+  })
+})
+
+describe("fingerprint (the design hash)", () => {
+  const hashOf = (text: string) => {
+    const result = parse(text)
+    if (Either.isLeft(result)) throw new Error(result.left.message)
+    return fingerprint(result.right.definition).hash
+  }
+  const pilot = minimalPilot("hashed")
+
+  it("is the same for YAML and JSON, any key order, and defaults written out", () => {
+    const json = JSON.stringify(pilot)
+    const reordered = JSON.stringify(Object.fromEntries(Object.entries(pilot).reverse()))
+    const withDefaults = JSON.stringify({ ...pilot, plan: { ...pilot.plan, alpha: 0.05, power: 0.8, sequential: false } })
+    const yaml = `# a comment\n${Object.entries(pilot).map(([k, v]) => `${k}: ${JSON.stringify(v)}`).join("\n")}\n`
+    const hash = hashOf(json)
+    expect(hash).toMatch(/^[0-9a-f]{64}$/)
+    expect(hashOf(reordered)).toBe(hash)
+    expect(hashOf(withDefaults)).toBe(hash)
+    expect(hashOf(yaml)).toBe(hash)
+  })
+
+  it("changes with any change of meaning", () => {
+    const hash = hashOf(JSON.stringify(pilot))
+    expect(hashOf(JSON.stringify({ ...pilot, plan: { ...pilot.plan, alpha: 0.01 } }))).not.toBe(hash)
+    expect(hashOf(JSON.stringify({ ...pilot, variants: [{ key: "control", weight: 40 }, { key: "bot", weight: 60 }] }))).not.toBe(hash)
+  })
+})

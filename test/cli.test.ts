@@ -1,0 +1,149 @@
+/**
+ * The real `pilotproof` binary (built by `npm test` before the tests run), on SQLite and on the
+ * real PostgreSQL server.
+ */
+import { spawnSync } from "node:child_process"
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { fileURLToPath } from "node:url"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { DIALECTS } from "./fixtures/Databases.js"
+import { EXPERIMENTS_DIR } from "./fixtures/Definitions.js"
+
+const BIN = fileURLToPath(new URL("../packages/cli/dist/pilotproof.mjs", import.meta.url))
+
+interface Run {
+  readonly code: number | null
+  readonly stdout: string
+  readonly stderr: string
+}
+
+const run = (cwd: string, db: string | undefined, ...args: Array<string>): Run => {
+  const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: "1" }
+  if (db === undefined) delete env["PILOTPROOF_DB"]
+  else env["PILOTPROOF_DB"] = db
+  const result = spawnSync(process.execPath, [BIN, ...args], { cwd, env, encoding: "utf8" })
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr }
+}
+
+const BOT = join(EXPERIMENTS_DIR, "support-bot-lead-qualification.yaml")
+
+describe("pilotproof CLI", () => {
+  let dir: string
+  beforeAll(() => {
+    if (!existsSync(BIN)) throw new Error(`${BIN} is missing: run npm run build (npm test does it)`)
+    dir = mkdtempSync(join(tmpdir(), "pilotproof-cli-"))
+  })
+  afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+  it("validates a file with five mistakes: five located messages, exit 1, nothing written", () => {
+    const bad = join(dir, "bad.yaml")
+    writeFileSync(bad, readFileSync(BOT, "utf8")
+      .replace("id: support-bot-lead-qualification", "id: Support_Bot")
+      .replace("kind: bot", "kind: chatbot")
+      .replace("    margin: 0.01          # at most one percentage point more complaints\n", "")
+      .replace("  alpha: 0.05", "  alpha: 0.5")
+      .replace("    handle_minutes: 15", "    minutes_saved: 15"))
+    for (const command of ["validate", "register"]) {
+      const db = join(dir, `${command}.db`)
+      const result = run(dir, db, "pilot", command, bad)
+      expect(result.code).toBe(1)
+      const lines = result.stderr.split("\n").filter((l) => l.startsWith(`  ${bad}:`))
+      expect(lines.map((l) => l.replace(`  ${bad}:`, "").replace(/:\d+ .*/, ""))).toEqual(["3", "5", "39", "47", "64"])
+      expect(result.stderr).toContain("5 problems in the pilot definition")
+      expect(existsSync(db)).toBe(command === "register") // validate never opens the database
+    }
+    // register validated first and wrote nothing
+    const list = run(dir, join(dir, "register.db"), "pilot", "list", "--format", "json")
+    expect(JSON.parse(list.stdout)).toEqual([])
+  })
+
+  it("exits 2 on a usage error and 1 on a missing file", () => {
+    expect(run(dir, join(dir, "x.db"), "pilot", "frobnicate").code).toBe(2)
+    const missing = run(dir, join(dir, "x.db"), "pilot", "validate", join(dir, "nope.yaml"))
+    expect(missing.code).toBe(1)
+    expect(missing.stderr).toContain("nope.yaml")
+  })
+
+  it("reports an unreachable database and exits 1", () => {
+    const result = run(dir, "postgres://pilot:hunter2@127.0.0.1:1/pilotproof", "pilot", "list")
+    expect(result.code).toBe(1)
+    expect(result.stderr).toContain("cannot reach the database at postgres://pilot:***@127.0.0.1:1/pilotproof")
+    expect(result.stderr).not.toContain("hunter2")
+  })
+
+  for (const dialect of DIALECTS) {
+    describe(`on ${dialect.name}`, () => {
+      let db: { url: string; cleanup: () => Promise<void> }
+      beforeAll(async () => {
+        db = await dialect.location(dir)
+      })
+      afterAll(() => db.cleanup())
+
+      it("registers, lists, shows, starts, refuses a changed design and stops", () => {
+        const registered = run(dir, db.url, "pilot", "register", EXPERIMENTS_DIR)
+        expect(registered.stderr).toBe("")
+        expect(registered.code).toBe(0)
+        expect(registered.stdout.match(/^registered /gm)).toHaveLength(4)
+
+        const again = run(dir, db.url, "pilot", "register", EXPERIMENTS_DIR)
+        expect(again.stdout.match(/^unchanged: /gm)).toHaveLength(4)
+
+        const list = JSON.parse(run(dir, db.url, "pilot", "list", "--format", "json").stdout) as Array<{ id: string; status: string }>
+        expect(list.map((p) => [p.id, p.status])).toEqual([
+          ["lead-scoring-queue-priority", "draft"],
+          ["personalized-offers-returning", "draft"],
+          ["reply-drafting-assistant", "draft"],
+          ["support-bot-lead-qualification", "draft"]
+        ])
+
+        const started = run(dir, db.url, "pilot", "start", "support-bot-lead-qualification")
+        expect(started.code).toBe(0)
+        const shown = JSON.parse(run(dir, db.url, "pilot", "show", "support-bot-lead-qualification", "--format", "json").stdout)
+        expect(shown.pilot.status).toBe("running")
+        expect(shown.pilot.designHash).toMatch(/^[0-9a-f]{64}$/)
+        expect(shown.pilot.designHash).toBe(shown.versions[0].definitionHash)
+        expect(shown.pilot.definition.metrics.map((m: { key: string }) => m.key)).toEqual([
+          "converted", "first_reply_minutes", "handle_minutes", "complaint"
+        ])
+
+        const changed = join(dir, `changed-${dialect.name}.yaml`)
+        writeFileSync(changed, readFileSync(BOT, "utf8").replace("weight: 50, description: The bot", "weight: 60, description: The bot"))
+        const refused = run(dir, db.url, "pilot", "register", changed)
+        expect(refused.code).toBe(1)
+        expect(refused.stderr).toContain(`pilot "support-bot-lead-qualification" is running`)
+        expect(refused.stderr).toContain("changed: variants[1].weight")
+        expect(refused.stderr).toContain("support-bot-lead-qualification-v2")
+        const after = JSON.parse(run(dir, db.url, "pilot", "show", "support-bot-lead-qualification", "--format", "json").stdout)
+        expect(after.pilot.designHash).toBe(shown.pilot.designHash)
+        expect(after.versions).toHaveLength(1)
+
+        const table = run(dir, db.url, "pilot", "show", "support-bot-lead-qualification")
+        expect(table.stdout).toContain("Telegram bot qualifies inbound leads (support-bot-lead-qualification)")
+        expect(table.stdout).toMatch(/complaint\s+guardrail\s+binomial\s+complaint within 30d\s+decrease\s+0\.01/)
+        expect(table.stdout).toMatch(/CRM and Telegram integration\s+integration\s+600 000/)
+
+        expect(run(dir, db.url, "pilot", "stop", "support-bot-lead-qualification").code).toBe(0)
+        const stopTwice = run(dir, db.url, "pilot", "stop", "support-bot-lead-qualification")
+        expect(stopTwice.code).toBe(1)
+        expect(stopTwice.stderr).toContain(`cannot stop pilot "support-bot-lead-qualification": it is stopped`)
+
+        const unknown = run(dir, db.url, "pilot", "show", "no-such-pilot")
+        expect(unknown.code).toBe(1)
+        expect(unknown.stderr).toContain(`no pilot with id "no-such-pilot"; registered: lead-scoring-queue-priority`)
+      })
+
+      it("runs the demo (npm start) twice with the same registry", () => {
+        const first = run(dir, db.url, "demo", "--experiments", EXPERIMENTS_DIR)
+        expect(first.code).toBe(0)
+        const second = run(dir, db.url, "demo", "--experiments", EXPERIMENTS_DIR)
+        expect(second.code).toBe(0)
+        expect(second.stdout).toContain("0 new, 0 new versions, 4 unchanged")
+        for (const id of ["support-bot-lead-qualification", "lead-scoring-queue-priority", "personalized-offers-returning", "reply-drafting-assistant"]) {
+          expect(second.stdout).toContain(id)
+        }
+      })
+    })
+  }
+})
