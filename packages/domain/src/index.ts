@@ -1,5 +1,6 @@
 export * from "./Canonical.js"
 export * from "./Errors.js"
+export * from "./Event.js"
 export * from "./Ids.js"
 export * from "./Lifecycle.js"
 export * from "./Pilot.js"

@@ -1,0 +1,49 @@
+/**
+ * Events: what happened to a unit, when. Exposures say which variant a unit saw; `consent`
+ * records a unit's consent (value 0 withdraws it); every other type is a metric's event
+ * (`deal_won`, `first_reply`, `csat_score`), with a numeric `value` where the metric sums or
+ * averages values.
+ *
+ * The wire form (CSV columns, JSON fields) is snake_case: `event_id` (optional: a stable hash
+ * of the row is used instead), `unit_id`, `type`, `variant`, `value`, `ts` (ISO 8601 with a
+ * UTC offset); any other column is kept as a string attribute (`phone`, `email`, `channel`).
+ */
+import { Schema } from "effect"
+
+export const EXPOSURE = "exposure"
+export const CONSENT = "consent"
+
+/** An ISO 8601 timestamp with an explicit offset (`Z` or `+03:00`); no offset is ambiguous. */
+export const Timestamp = Schema.String.pipe(
+  Schema.pattern(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/, {
+    message: () => "ts must be ISO 8601 with a UTC offset, e.g. 2026-03-01T09:30:00+03:00"
+  }),
+  Schema.filter((s) => !Number.isNaN(Date.parse(s)) || "ts is not a real date and time")
+)
+
+/** One event as it arrives (a CSV row or a JSON line), before pseudonymization. */
+export const IncomingEvent = Schema.Struct({
+  event_id: Schema.optional(Schema.String.pipe(Schema.minLength(1), Schema.maxLength(200))),
+  unit_id: Schema.Trim.pipe(Schema.minLength(1, { message: () => "unit_id is empty" }), Schema.maxLength(200)),
+  type: Schema.String.pipe(
+    Schema.pattern(/^[A-Za-z][A-Za-z0-9_.:-]*$/, { message: () => "type must be an event name such as exposure, consent or deal_won" }),
+    Schema.maxLength(64)
+  ),
+  variant: Schema.optional(Schema.String.pipe(Schema.maxLength(32))),
+  value: Schema.optional(Schema.Number.pipe(Schema.finite({ message: () => "value must be a finite number" }))),
+  ts: Timestamp,
+  attributes: Schema.optionalWith(Schema.Record({ key: Schema.String, value: Schema.String }), { default: () => ({}) })
+})
+export type IncomingEvent = typeof IncomingEvent.Type
+
+/** An event as stored: the unit id possibly pseudonymized, the time as epoch milliseconds. */
+export interface StoredEvent {
+  readonly pilotId: string
+  readonly eventId: string
+  readonly unitId: string
+  readonly type: string
+  readonly variant: string | null
+  readonly value: number | null
+  readonly tsMs: number
+  readonly attributes: Readonly<Record<string, string>>
+}
