@@ -83,10 +83,11 @@ describe("monteCarlo", () => {
     expect(mc.notes.map((n) => n.code)).toContain("ZERO_VARIANCE")
   })
 
-  it("runs 10 000 draws over 36 months in well under a second", () => {
-    const start = performance.now()
-    ok(monteCarlo(exampleModel, exampleDistributions, { seed: 9 }))
-    expect(performance.now() - start).toBeLessThan(500)
+  // Speed is measured by `npm run bench`, not asserted here.
+  it("runs the default 10 000 draws over the 36-month horizon", () => {
+    const mc = ok(monteCarlo(exampleModel, exampleDistributions, { seed: 9 }))
+    expect(mc.draws).toBe(10_000)
+    expect(mc.bands).toHaveLength(exampleModel.horizonMonths + 1)
   })
 
   it("rejects bad options and distributions with coded issues", () => {
