@@ -16,6 +16,6 @@ export default defineConfig({
     exclude: ["**/node_modules/**", "**/dist/**", "test/validity/**"],
     testTimeout: 60_000,
     hookTimeout: 60_000,
-    reporters: ["default"]
+    reporters: ["./test/fixtures/SummaryReporter.ts"]
   }
 })
