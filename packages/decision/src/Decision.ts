@@ -1,0 +1,97 @@
+/**
+ * `decide`: the pilot's verdict from its plan, runtime, data checks, per-metric results and
+ * economics. Each treatment is decided against control by `decideVariant`; the pilot's verdict
+ * then combines them:
+ *
+ * - GO when any treatment is GO; `variant` is the GO treatment with the highest P(NPV > 0)
+ *   (ties: higher P(payback ≤ target), then the first in input order).
+ * - Otherwise the most urgent treatment verdict, in the order
+ *   ITERATE for invalid data > EXTEND > ITERATE > NO_GO:
+ *   broken data must be fixed before anything else is read; a treatment that can still conclude
+ *   keeps the pilot running; a treatment that needs rework outranks one that is simply stopped.
+ *   Ties go to the first treatment in input order.
+ * - Invalid pilot-wide data (SRM, readiness) makes every treatment ITERATE.
+ *
+ * The top-level `checks` and `reason` are those of the treatment named in `variant`. Treatments
+ * are the variants named in `metrics`, then any further variant named only in `economics`, in
+ * input order. Pure and deterministic: the same input always gives the same decision.
+ */
+import { type Check, CHECK_ORDER, type CheckName } from "./Check.js"
+import type { DecisionInput } from "./DecisionInput.js"
+import type { Verdict } from "./DecisionPolicy.js"
+import { dataValidity, decideVariant, type VariantDecision } from "./VariantDecision.js"
+
+/** The pilot's verdict, the checks and reason behind it, and each treatment's own decision. */
+export interface Decision {
+  readonly verdict: Verdict
+  /** One sentence a product owner can act on. */
+  readonly reason: string
+  /** The treatment the top-level verdict, reason and checks come from (with GO: the one to scale). */
+  readonly variant?: string
+  readonly checks: ReadonlyArray<Check>
+  /** The check whose rule produced the verdict. */
+  readonly decidedBy: CheckName
+  readonly perVariant: ReadonlyArray<VariantDecision>
+}
+
+/** Urgency of a non-GO treatment verdict: lower is more urgent. */
+const urgency = (d: VariantDecision): number =>
+  d.verdict === "ITERATE" && d.decidedBy === "data-validity" ? 0
+  : d.verdict === "EXTEND" ? 1
+  : d.verdict === "ITERATE" ? 2
+  : 3
+
+const treatmentsOf = (input: DecisionInput): ReadonlyArray<string> => {
+  const seen = new Set<string>()
+  for (const m of input.metrics) seen.add(m.variant)
+  for (const v of Object.keys(input.economics)) seen.add(v)
+  return [...seen]
+}
+
+/** Apply the decision policy to every treatment of a pilot and combine the verdicts. */
+export const decide = (input: DecisionInput): Decision => {
+  const data = dataValidity(input)
+  const treatments = treatmentsOf(input)
+  if (treatments.length === 0) {
+    const problem = data.valid ? "no metric results for any treatment" : data.problem
+    return {
+      verdict: "ITERATE",
+      reason: data.valid
+        ? "There is nothing to decide on (no metric results for any treatment): run the analysis and decide again."
+        : `The data cannot be trusted yet (${problem}): fix the data collection and analyse again; no verdict on the AI until then.`,
+      decidedBy: "data-validity",
+      checks: CHECK_ORDER.map((name) =>
+        name === "data-validity"
+          ? { name, status: "fail", evidence: data.valid ? `${data.check.evidence}; ${problem}` : data.check.evidence }
+          : { name, status: "not-applicable", evidence: "not reached: the data-validity check decided" }
+      ),
+      perVariant: []
+    }
+  }
+  const perVariant = treatments.map((variant) =>
+    decideVariant(input, variant, new Set(treatments.filter((t) => t !== variant)), data)
+  )
+  const several = perVariant.length > 1
+  const top = (d: VariantDecision): Decision => ({
+    verdict: d.verdict,
+    reason: several && data.valid ? `${d.variant}: ${d.reason}` : d.reason,
+    variant: d.variant,
+    checks: d.checks,
+    decidedBy: d.decidedBy,
+    perVariant
+  })
+  const gos = perVariant.filter((d) => d.verdict === "GO")
+  if (gos.length > 0) {
+    const score = (d: VariantDecision) => {
+      const e = input.economics[d.variant]
+      return [e?.probNpvPositive ?? 0, e?.probPaybackWithinTarget ?? 0] as const
+    }
+    const best = gos.reduce((a, b) => {
+      const [na, pa] = score(a)
+      const [nb, pb] = score(b)
+      return nb > na || (nb === na && pb > pa) ? b : a
+    })
+    return top(best)
+  }
+  return top(perVariant.reduce((a, b) => (urgency(b) < urgency(a) ? b : a)))
+}

@@ -1,0 +1,6 @@
+export * from "./Check.js"
+export * from "./Decision.js"
+export * from "./DecisionInput.js"
+export * from "./DecisionPolicy.js"
+export * from "./Override.js"
+export * from "./VariantDecision.js"
