@@ -38,10 +38,74 @@ export interface PilotTransitionsTable {
   at: string
 }
 
+export interface EventsTable {
+  pilot_id: string
+  /** Given by the source, or a stable hash of the row: re-delivering an event is harmless. */
+  event_id: string
+  /** The unit id as received, or its keyed HMAC when pseudonymization is on. */
+  unit_id: string
+  type: string
+  variant: string | null
+  value: number | null
+  /** Epoch milliseconds (UTC); windows and as-of cut-offs are integer arithmetic on both dialects. */
+  ts_ms: number
+  /** JSON object of string attributes (extra columns; identity attributes removed when pseudonymizing). */
+  attributes: string
+  /** The normalized E.164 phone (or its keyed HMAC), for spotting one person under two unit ids. */
+  phone_key: string | null
+  /** The normalized e-mail (or its keyed HMAC). */
+  email_key: string | null
+  /** Comma-separated format problems of the row (`phone`, `email`), for the readiness report. */
+  format_flags: string | null
+  /** For an exposure whose variant disagrees with the pilot's assignment: the assigned variant. */
+  expected_variant: string | null
+  source: string
+  line: number | null
+  batch_id: string
+}
+
+export interface EventRejectsTable {
+  pilot_id: string
+  source: string
+  line: number
+  /** The row's unit id (pseudonymized when that is on), when it had one: erasure finds it here. */
+  unit_id: string | null
+  reason: string
+  /** The rejected row as received (pseudonymized where it names a unit), for fixing the export. */
+  raw: string
+  batch_id: string
+}
+
+export interface ImportsTable {
+  batch_id: string
+  pilot_id: string
+  source: string
+  started_at: string
+  finished_at: string | null
+  accepted: number
+  duplicates: number
+  rejected: number
+}
+
+export interface ErasuresTable {
+  erasure_id: string
+  /** A keyed hash of the erased subject's id: proves the erasure without keeping the id. */
+  subject_hash: string
+  erased_at: string
+  events_deleted: number
+  rejects_deleted: number
+  /** JSON array of the pilot ids that held events of the subject. */
+  pilots: string
+}
+
 export interface DatabaseSchema {
   pilots: PilotsTable
   pilot_versions: PilotVersionsTable
   pilot_transitions: PilotTransitionsTable
+  events: EventsTable
+  event_rejects: EventRejectsTable
+  imports: ImportsTable
+  erasures: ErasuresTable
 }
 
 /** Kept for migrations that add generated columns later. */

@@ -48,6 +48,67 @@ const migrations: Record<string, Migration> = {
       await db.schema.dropTable("pilot_versions").execute()
       await db.schema.dropTable("pilots").execute()
     }
+  },
+  "2026-11-21T0100_events": {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable("events")
+        .addColumn("pilot_id", "text", (c) => c.notNull().references("pilots.id"))
+        .addColumn("event_id", "text", (c) => c.notNull())
+        .addColumn("unit_id", "text", (c) => c.notNull())
+        .addColumn("type", "text", (c) => c.notNull())
+        .addColumn("variant", "text")
+        .addColumn("value", "double precision")
+        .addColumn("ts_ms", "bigint", (c) => c.notNull())
+        .addColumn("attributes", "text", (c) => c.notNull())
+        .addColumn("phone_key", "text")
+        .addColumn("email_key", "text")
+        .addColumn("format_flags", "text")
+        .addColumn("expected_variant", "text")
+        .addColumn("source", "text", (c) => c.notNull())
+        .addColumn("line", "integer")
+        .addColumn("batch_id", "text", (c) => c.notNull())
+        .addPrimaryKeyConstraint("events_pk", ["pilot_id", "event_id"])
+        .execute()
+      await db.schema.createIndex("events_by_type_unit").on("events").columns(["pilot_id", "type", "unit_id", "ts_ms"]).execute()
+      await db.schema.createIndex("events_by_unit").on("events").columns(["unit_id"]).execute()
+      await db.schema.createIndex("events_by_phone").on("events").columns(["pilot_id", "phone_key"]).execute()
+      await db.schema.createIndex("events_by_email").on("events").columns(["pilot_id", "email_key"]).execute()
+      await db.schema
+        .createTable("event_rejects")
+        .addColumn("pilot_id", "text", (c) => c.notNull().references("pilots.id"))
+        .addColumn("source", "text", (c) => c.notNull())
+        .addColumn("line", "integer", (c) => c.notNull())
+        .addColumn("unit_id", "text")
+        .addColumn("reason", "text", (c) => c.notNull())
+        .addColumn("raw", "text", (c) => c.notNull())
+        .addColumn("batch_id", "text", (c) => c.notNull())
+        .addPrimaryKeyConstraint("event_rejects_pk", ["pilot_id", "source", "line"])
+        .execute()
+      await db.schema
+        .createTable("imports")
+        .addColumn("batch_id", "text", (c) => c.primaryKey())
+        .addColumn("pilot_id", "text", (c) => c.notNull().references("pilots.id"))
+        .addColumn("source", "text", (c) => c.notNull())
+        .addColumn("started_at", "text", (c) => c.notNull())
+        .addColumn("finished_at", "text")
+        .addColumn("accepted", "integer", (c) => c.notNull())
+        .addColumn("duplicates", "integer", (c) => c.notNull())
+        .addColumn("rejected", "integer", (c) => c.notNull())
+        .execute()
+      await db.schema
+        .createTable("erasures")
+        .addColumn("erasure_id", "text", (c) => c.primaryKey())
+        .addColumn("subject_hash", "text", (c) => c.notNull())
+        .addColumn("erased_at", "text", (c) => c.notNull())
+        .addColumn("events_deleted", "integer", (c) => c.notNull())
+        .addColumn("rejects_deleted", "integer", (c) => c.notNull())
+        .addColumn("pilots", "text", (c) => c.notNull())
+        .execute()
+    },
+    async down(db: Kysely<any>) {
+      for (const table of ["erasures", "imports", "event_rejects", "events"]) await db.schema.dropTable(table).execute()
+    }
   }
 }
 

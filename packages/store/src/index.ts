@@ -1,4 +1,6 @@
+export * from "./Aggregation.js"
 export * from "./Database.js"
 export type * from "./DatabaseSchema.js"
+export * from "./EventRepo.js"
 export * from "./Migrations.js"
 export * from "./PilotRepo.js"

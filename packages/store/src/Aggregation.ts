@@ -1,0 +1,338 @@
+/**
+ * Events → per-variant sufficient statistics, pushed into the database: one query per metric,
+ * the same Kysely code on SQLite and PostgreSQL. Memory is O(variants × metrics) whatever the
+ * number of events.
+ *
+ * The analysed units of a pilot, as of a moment: units with an exposure at or before it, seen
+ * in exactly one variant (units seen in two are excluded and counted), and, when the pilot
+ * requires consent, whose latest consent event grants it. A unit's first exposure starts its
+ * metric windows. All times are epoch milliseconds, so windows are integer arithmetic.
+ */
+import type { Metric } from "@pilotproof/domain"
+import { Effect } from "effect"
+import { type ExpressionBuilder, type Kysely, type SelectQueryBuilder, sql } from "kysely"
+import { Database } from "./Database.js"
+import type { DatabaseSchema } from "./DatabaseSchema.js"
+
+export const DAY_MS = 86_400_000
+
+export interface AggregationScope {
+  readonly pilotId: string
+  /** Events after this moment are ignored (analysis as the data stood then). */
+  readonly asOfMs: number
+  readonly consentRequired: boolean
+}
+
+/** n units, Σy, Σy² of the unit values; for binomial metrics Σy is the number of conversions. */
+export interface Moments {
+  readonly n: number
+  readonly sum: number
+  readonly sumSquares: number
+}
+
+/** A pre-exposure covariate x beside the outcome y (CUPED): Σx, Σx², Σxy over the same units. */
+export interface CovariateMoments {
+  readonly sumX: number
+  readonly sumX2: number
+  readonly sumXY: number
+}
+
+/** Ratio metric: per unit a numerator x and a denominator y. */
+export interface RatioMoments {
+  readonly n: number
+  readonly sumX: number
+  readonly sumY: number
+  readonly sumX2: number
+  readonly sumY2: number
+  readonly sumXY: number
+}
+
+export type VariantStats =
+  | { readonly _tag: "Moments"; readonly moments: Moments; readonly covariate?: CovariateMoments }
+  | { readonly _tag: "Duration"; readonly moments: Moments; readonly open: number }
+  | { readonly _tag: "Ratio"; readonly moments: RatioMoments }
+
+export interface ExposureSummary {
+  /** Analysed units per variant. */
+  readonly units: Readonly<Record<string, number>>
+  /** Exposed units seen in more than one variant (excluded from analysis). */
+  readonly multiVariantUnits: number
+  /** Exposed single-variant units excluded because consent is required and missing. */
+  readonly withoutConsent: number
+  /** Exposure events whose variant disagrees with the pilot's assignment. */
+  readonly assignmentMismatches: number
+  /** First and last exposure time, or undefined with no exposures. */
+  readonly firstExposureMs?: number
+  readonly lastExposureMs?: number
+}
+
+type Db = Kysely<DatabaseSchema>
+type EventsEb = ExpressionBuilder<DatabaseSchema, "events">
+
+const num = (value: unknown): number => (value === null || value === undefined ? 0 : Number(value))
+
+/** The analysed units: `unit_id`, `first_ts`, `variant`. */
+const analysedUnits = (db: Db, scope: AggregationScope) => {
+  const exposed = db
+    .selectFrom("events")
+    .select((eb) => [
+      "unit_id",
+      eb.fn.min("ts_ms").as("first_ts"),
+      eb.fn.min("variant").as("variant"),
+      sql<number>`count(distinct variant)`.as("variants")
+    ])
+    .where("pilot_id", "=", scope.pilotId)
+    .where("type", "=", "exposure")
+    .where("ts_ms", "<=", scope.asOfMs)
+    .groupBy("unit_id")
+  return db
+    .selectFrom(exposed.as("x"))
+    .select(["x.unit_id", "x.first_ts", "x.variant"])
+    .where("x.variants", "=", 1)
+    .$if(scope.consentRequired, (q) => q.where("x.unit_id", "in", consentedUnits(db, scope)))
+}
+
+/** Units whose latest consent event (value 0 withdraws) grants consent. */
+const consentedUnits = (db: Db, scope: AggregationScope) =>
+  db
+    .selectFrom("events")
+    .select("unit_id")
+    .where("pilot_id", "=", scope.pilotId)
+    .where("type", "=", "consent")
+    .where("ts_ms", "<=", scope.asOfMs)
+    .groupBy("unit_id")
+    .having(
+      sql<number>`max(case when coalesce(value, 1) <> 0 then ts_ms end)`,
+      ">",
+      sql<number>`coalesce(max(case when value = 0 then ts_ms end), -1)`
+    )
+
+/** Events of one type for a unit (correlated with `u`), inside [from, to] and the as-of cut. */
+const eventsOf = (eb: EventsEb, scope: AggregationScope, type: string) =>
+  eb.and([
+    eb("e.pilot_id" as "pilot_id", "=", scope.pilotId),
+    eb("e.type" as "type", "=", type),
+    eb("e.ts_ms" as "ts_ms", "<=", scope.asOfMs)
+  ])
+
+/** A typed NULL (PostgreSQL would otherwise type a bare NULL column as text). */
+const noCovariate = sql<number | null>`cast(null as double precision)`.as("x")
+
+const aggregateOf = (aggregate: "sum" | "count" | "mean") =>
+  aggregate === "sum" ? sql<number>`coalesce(sum(e.value), 0)` : aggregate === "count" ? sql<number>`count(e.event_id)` : sql<number>`avg(e.value)`
+
+/**
+ * Per-unit values of a metric (`unit_id`, `variant`, `y`, and `x` for a covariate or a ratio's
+ * numerator), as a subquery. Binomial `y` ∈ {0, 1}; mean `y` is the unit's sum/count/mean (a
+ * unit without events has sum 0 and count 0, and no mean); duration `y` is in the metric's unit
+ * and null while open.
+ */
+interface PerUnitRow {
+  readonly unit_id: string
+  readonly variant: string | null
+  readonly y: number | null
+  readonly x: number | null
+}
+type PerUnitQuery = SelectQueryBuilder<DatabaseSchema, never, PerUnitRow>
+
+const perUnit = (db: Db, scope: AggregationScope, metric: Metric): PerUnitQuery =>
+  perUnitQuery(db, scope, metric) as unknown as PerUnitQuery
+
+const perUnitQuery = (db: Db, scope: AggregationScope, metric: Metric) => {
+  const windowEnd = (metric.window?.days ?? 0) * DAY_MS
+  const units = analysedUnits(db, scope).as("u")
+  const inWindow = (q: ExpressionBuilder<any, any>) =>
+    q.and([
+      q("e.ts_ms", ">=", q.ref("u.first_ts")),
+      ...(metric.window === undefined ? [] : [q("e.ts_ms", "<=", sql<number>`u.first_ts + ${windowEnd}`)])
+    ])
+
+  switch (metric.type) {
+    case "binomial":
+      return db.selectFrom(units).select((eb) => [
+        "u.unit_id",
+        "u.variant",
+        eb.case()
+          .when(eb.exists(
+            eb.selectFrom("events as e").select(sql`1`.as("one"))
+              .whereRef("e.unit_id", "=", "u.unit_id")
+              .where((w) => eventsOf(w as unknown as EventsEb, scope, metric.event))
+              .where(inWindow)
+          ))
+          .then(1).else(0).end().as("y"),
+        noCovariate
+      ])
+    case "mean": {
+      const outcome = db.selectFrom(units)
+        .leftJoin("events as e", (join) =>
+          join.onRef("e.unit_id", "=", "u.unit_id")
+            .on("e.pilot_id", "=", scope.pilotId)
+            .on("e.type", "=", metric.event)
+            .on("e.ts_ms", "<=", scope.asOfMs)
+            .on(inWindow))
+        .select(["u.unit_id", "u.variant", "u.first_ts", aggregateOf(metric.aggregate).as("y")])
+        .groupBy(["u.unit_id", "u.variant", "u.first_ts"])
+      if (metric.covariate === undefined) {
+        return db.selectFrom(outcome.as("o")).select(["o.unit_id", "o.variant", "o.y", noCovariate])
+      }
+      const cov = metric.covariate
+      const before = db.selectFrom(units)
+        .leftJoin("events as e", (join) =>
+          join.onRef("e.unit_id", "=", "u.unit_id")
+            .on("e.pilot_id", "=", scope.pilotId)
+            .on("e.type", "=", cov.event)
+            .on("e.ts_ms", "<", sql<number>`u.first_ts`)
+            .on("e.ts_ms", ">=", sql<number>`u.first_ts - ${cov.days * DAY_MS}`))
+        .select(["u.unit_id", aggregateOf(cov.aggregate).as("x")])
+        .groupBy("u.unit_id")
+      return db.selectFrom(outcome.as("o"))
+        .innerJoin(before.as("c"), "c.unit_id", "o.unit_id")
+        .select(["o.unit_id", "o.variant", "o.y", sql<number>`coalesce(c.x, 0)`.as("x")])
+    }
+    case "ratio": {
+      const part = (event: string, aggregate: "sum" | "count") =>
+        db.selectFrom(units)
+          .leftJoin("events as e", (join) =>
+            join.onRef("e.unit_id", "=", "u.unit_id")
+              .on("e.pilot_id", "=", scope.pilotId)
+              .on("e.type", "=", event)
+              .on("e.ts_ms", "<=", scope.asOfMs)
+              .on(inWindow))
+          .select(["u.unit_id", "u.variant", aggregateOf(aggregate).as("v")])
+          .groupBy(["u.unit_id", "u.variant"])
+      return db.selectFrom(part(metric.numerator.event, metric.numerator.aggregate).as("nu"))
+        .innerJoin(part(metric.denominator.event, metric.denominator.aggregate).as("de"), "de.unit_id", "nu.unit_id")
+        .select(["nu.unit_id", "nu.variant", "de.v as y", "nu.v as x"])
+    }
+    case "duration": {
+      const scale = metric.in === "minutes" ? 60_000 : metric.in === "hours" ? 3_600_000 : DAY_MS
+      const starts = db.selectFrom(units)
+        .innerJoin("events as e", (join) =>
+          join.onRef("e.unit_id", "=", "u.unit_id")
+            .on("e.pilot_id", "=", scope.pilotId)
+            .on("e.type", "=", metric.from)
+            .on("e.ts_ms", "<=", scope.asOfMs))
+        .select((eb) => ["u.unit_id", "u.variant", eb.fn.min("e.ts_ms").as("start_ts")])
+        .groupBy(["u.unit_id", "u.variant"])
+        .as("s")
+      return db.selectFrom(starts).select((eb) => [
+        "s.unit_id",
+        "s.variant",
+        sql<number | null>`(${
+          eb.selectFrom("events as e")
+            .select((m) => m.fn.min("e.ts_ms").as("end_ts"))
+            .whereRef("e.unit_id", "=", "s.unit_id")
+            .where("e.pilot_id", "=", scope.pilotId)
+            .where("e.type", "=", metric.to)
+            .where("e.ts_ms", "<=", scope.asOfMs)
+            .where("e.ts_ms", ">=", sql<number>`s.start_ts`)
+            .$if(metric.window !== undefined, (q) => q.where("e.ts_ms", "<=", sql<number>`s.start_ts + ${windowEnd}`))
+        } - s.start_ts) / ${sql.lit(scale)}.0`.as("y"),
+        noCovariate
+      ])
+    }
+  }
+}
+
+export class Aggregation extends Effect.Service<Aggregation>()("@pilotproof/store/Aggregation", {
+  effect: Effect.gen(function*() {
+    const database = yield* Database
+
+    /** Per-variant sufficient statistics of one metric. */
+    const metricStats = Effect.fn("Aggregation.metricStats")(function*(scope: AggregationScope, metric: Metric) {
+      const rows = yield* database.use(`aggregating metric "${metric.key}" of "${scope.pilotId}"`, (db) =>
+        db.selectFrom(perUnit(db, scope, metric).as("p"))
+          .select([
+            "p.variant",
+            sql<number>`count(p.y)`.as("n"),
+            sql<number>`coalesce(sum(p.y), 0)`.as("sy"),
+            sql<number>`coalesce(sum(p.y * p.y), 0)`.as("syy"),
+            sql<number>`coalesce(sum(p.x), 0)`.as("sx"),
+            sql<number>`coalesce(sum(p.x * p.x), 0)`.as("sxx"),
+            sql<number>`coalesce(sum(p.x * p.y), 0)`.as("sxy"),
+            sql<number>`count(*) - count(p.y)`.as("missing")
+          ])
+          .groupBy("p.variant")
+          .orderBy("p.variant")
+          .execute()
+      )
+      const out: Record<string, VariantStats> = {}
+      for (const r of rows) {
+        const moments = { n: num(r.n), sum: num(r.sy), sumSquares: num(r.syy) }
+        if (r.variant === null) continue
+        if (metric.type === "ratio") {
+          // y is the denominator and x the numerator in the per-unit query.
+          out[r.variant] = {
+            _tag: "Ratio",
+            moments: { n: num(r.n), sumX: num(r.sx), sumY: num(r.sy), sumX2: num(r.sxx), sumY2: num(r.syy), sumXY: num(r.sxy) }
+          }
+        } else if (metric.type === "duration") {
+          out[r.variant] = { _tag: "Duration", moments, open: num(r.missing) }
+        } else {
+          out[r.variant] = metric.type === "mean" && metric.covariate !== undefined
+            ? { _tag: "Moments", moments, covariate: { sumX: num(r.sx), sumX2: num(r.sxx), sumXY: num(r.sxy) } }
+            : { _tag: "Moments", moments }
+        }
+      }
+      return out
+    })
+
+    /** Per-unit values of one metric for one variant, in unit order (rank and exact tests). */
+    const unitValues = Effect.fn("Aggregation.unitValues")(function*(scope: AggregationScope, metric: Metric, variant: string) {
+      const rows = yield* database.use(`reading unit values of "${metric.key}"`, (db) =>
+        db.selectFrom(perUnit(db, scope, metric).as("p"))
+          .select("p.y")
+          .where("p.variant", "=", variant)
+          .where("p.y", "is not", null)
+          .orderBy("p.unit_id")
+          .execute()
+      )
+      const values = new Float64Array(rows.length)
+      rows.forEach((r, i) => {
+        values[i] = num(r.y)
+      })
+      return values
+    })
+
+    /** Who is analysed: units per variant and what was excluded, for SRM and readiness. */
+    const exposures = Effect.fn("Aggregation.exposures")(function*(scope: AggregationScope) {
+      return yield* database.use(`summarizing exposures of "${scope.pilotId}"`, async (db) => {
+        const analysed = await db.selectFrom(analysedUnits(db, scope).as("u"))
+          .select(["u.variant", sql<number>`count(*)`.as("n")])
+          .groupBy("u.variant")
+          .execute()
+        const all = await db.selectFrom(analysedUnits(db, { ...scope, consentRequired: false }).as("u"))
+          .select(sql<number>`count(*)`.as("n"))
+          .executeTakeFirstOrThrow()
+        const exposed = await db.selectFrom("events")
+          .select([
+            sql<number>`count(distinct unit_id)`.as("units"),
+            sql<number>`sum(case when expected_variant is not null then 1 else 0 end)`.as("mismatches"),
+            sql<number | null>`min(ts_ms)`.as("first"),
+            sql<number | null>`max(ts_ms)`.as("last")
+          ])
+          .where("pilot_id", "=", scope.pilotId)
+          .where("type", "=", "exposure")
+          .where("ts_ms", "<=", scope.asOfMs)
+          .executeTakeFirstOrThrow()
+        const units: Record<string, number> = {}
+        let analysedTotal = 0
+        for (const r of analysed) {
+          if (r.variant !== null) units[r.variant] = num(r.n)
+          analysedTotal += num(r.n)
+        }
+        const summary: ExposureSummary = {
+          units,
+          multiVariantUnits: num(exposed.units) - num(all.n),
+          withoutConsent: num(all.n) - analysedTotal,
+          assignmentMismatches: num(exposed.mismatches),
+          ...(exposed.first === null ? {} : { firstExposureMs: num(exposed.first) }),
+          ...(exposed.last === null ? {} : { lastExposureMs: num(exposed.last) })
+        }
+        return summary
+      })
+    })
+
+    return { metricStats, unitValues, exposures } as const
+  })
+}) {}

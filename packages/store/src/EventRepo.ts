@@ -1,0 +1,153 @@
+/**
+ * Events, rejected rows, import batches and erasures.
+ *
+ * A batch of rows is written in one transaction together with the import's running counters,
+ * so an interrupted import leaves only whole batches behind; re-running it inserts exactly the
+ * rows that are missing, because an event's key is (pilot, event id) and duplicates are skipped
+ * by the database (`ON CONFLICT DO NOTHING`), never by a read-then-write race.
+ */
+import { Effect } from "effect"
+import type { Insertable, Selectable } from "kysely"
+import { Database } from "./Database.js"
+import type { EventRejectsTable, EventsTable, ImportsTable } from "./DatabaseSchema.js"
+
+export type EventRow = Insertable<EventsTable>
+export type RejectRow = Insertable<EventRejectsTable>
+export type ImportRecord = Selectable<ImportsTable>
+export type RejectRecord = Selectable<EventRejectsTable>
+
+export interface BatchResult {
+  readonly inserted: number
+  readonly duplicates: number
+  readonly rejected: number
+}
+
+/** Rows per INSERT statement: under SQLite's 32 766 and PostgreSQL's 65 535 bound parameters. */
+const ROWS_PER_STATEMENT = 500
+
+const chunks = <A>(rows: ReadonlyArray<A>, size: number): Array<ReadonlyArray<A>> => {
+  const out: Array<ReadonlyArray<A>> = []
+  for (let i = 0; i < rows.length; i += size) out.push(rows.slice(i, i + size))
+  return out
+}
+
+export class EventRepo extends Effect.Service<EventRepo>()("@pilotproof/store/EventRepo", {
+  effect: Effect.gen(function*() {
+    const database = yield* Database
+
+    const startImport = Effect.fn("EventRepo.startImport")(function*(batchId: string, pilotId: string, source: string, now: string) {
+      yield* database.use(`recording the import of ${source}`, (db) =>
+        db.insertInto("imports")
+          .values({ batch_id: batchId, pilot_id: pilotId, source, started_at: now, finished_at: null, accepted: 0, duplicates: 0, rejected: 0 })
+          .execute())
+    })
+
+    /** Writes one batch (events and rejects) and adds its counts to the import, atomically. */
+    const writeBatch = Effect.fn("EventRepo.writeBatch")(function*(
+      batchId: string,
+      events: ReadonlyArray<EventRow>,
+      rejects: ReadonlyArray<RejectRow>
+    ) {
+      return yield* database.transaction<BatchResult>("writing a batch of events", async (trx) => {
+        let inserted = 0
+        for (const chunk of chunks(events, ROWS_PER_STATEMENT)) {
+          const result = await trx
+            .insertInto("events")
+            .values(chunk as Array<EventRow>)
+            .onConflict((oc) => oc.columns(["pilot_id", "event_id"]).doNothing())
+            .executeTakeFirst()
+          inserted += Number(result.numInsertedOrUpdatedRows ?? 0)
+        }
+        let rejected = 0
+        for (const chunk of chunks(rejects, ROWS_PER_STATEMENT)) {
+          const result = await trx
+            .insertInto("event_rejects")
+            .values(chunk as Array<RejectRow>)
+            .onConflict((oc) => oc.columns(["pilot_id", "source", "line"]).doNothing())
+            .executeTakeFirst()
+          rejected += Number(result.numInsertedOrUpdatedRows ?? 0)
+        }
+        const duplicates = events.length - inserted
+        await trx
+          .updateTable("imports")
+          .set((eb) => ({
+            accepted: eb("accepted", "+", inserted),
+            duplicates: eb("duplicates", "+", duplicates),
+            rejected: eb("rejected", "+", rejects.length)
+          }))
+          .where("batch_id", "=", batchId)
+          .execute()
+        return { inserted, duplicates, rejected }
+      })
+    })
+
+    const finishImport = Effect.fn("EventRepo.finishImport")(function*(batchId: string, now: string) {
+      yield* database.use("finishing the import", (db) =>
+        db.updateTable("imports").set({ finished_at: now }).where("batch_id", "=", batchId).execute())
+    })
+
+    const rejects = Effect.fn("EventRepo.rejects")(function*(pilotId: string, limit: number) {
+      return yield* database.use(`reading rejected rows of "${pilotId}"`, async (db) => {
+        const rows = await db
+          .selectFrom("event_rejects")
+          .selectAll()
+          .where("pilot_id", "=", pilotId)
+          .orderBy("source")
+          .orderBy("line")
+          .limit(limit)
+          .execute()
+        const total = await db
+          .selectFrom("event_rejects")
+          .select((eb) => eb.fn.countAll<number>().as("n"))
+          .where("pilot_id", "=", pilotId)
+          .executeTakeFirstOrThrow()
+        return { rows, total: Number(total.n) }
+      })
+    })
+
+    const imports = Effect.fn("EventRepo.imports")(function*(pilotId: string) {
+      return yield* database.use(`reading imports of "${pilotId}"`, (db) =>
+        db.selectFrom("imports").selectAll().where("pilot_id", "=", pilotId).orderBy("started_at").execute())
+    })
+
+    const countEvents = Effect.fn("EventRepo.countEvents")(function*(pilotId: string) {
+      const row = yield* database.use(`counting events of "${pilotId}"`, (db) =>
+        db.selectFrom("events").select((eb) => eb.fn.countAll<number>().as("n")).where("pilot_id", "=", pilotId).executeTakeFirstOrThrow())
+      return Number(row.n)
+    })
+
+    /**
+     * Deletes every event and rejected row of one unit key in every pilot, and records the
+     * erasure under `subjectHash` (never the clear id), in one transaction.
+     */
+    const erase = Effect.fn("EventRepo.erase")(function*(unitKey: string, subjectHash: string, erasureId: string, now: string) {
+      return yield* database.transaction("erasing a subject", async (trx) => {
+        const pilots = await trx
+          .selectFrom("events")
+          .select("pilot_id")
+          .distinct()
+          .where("unit_id", "=", unitKey)
+          .orderBy("pilot_id")
+          .execute()
+        const events = await trx.deleteFrom("events").where("unit_id", "=", unitKey).executeTakeFirst()
+        const rejected = await trx.deleteFrom("event_rejects").where("unit_id", "=", unitKey).executeTakeFirst()
+        const record = {
+          erasure_id: erasureId,
+          subject_hash: subjectHash,
+          erased_at: now,
+          events_deleted: Number(events.numDeletedRows),
+          rejects_deleted: Number(rejected.numDeletedRows),
+          pilots: JSON.stringify(pilots.map((p) => p.pilot_id))
+        }
+        await trx.insertInto("erasures").values(record).execute()
+        return record
+      })
+    })
+
+    const erasures = Effect.fn("EventRepo.erasures")(function*() {
+      return yield* database.use("reading the erasure log", (db) => db.selectFrom("erasures").selectAll().orderBy("erased_at").execute())
+    })
+
+    return { startImport, writeBatch, finishImport, rejects, imports, countEvents, erase, erasures } as const
+  })
+}) {}
