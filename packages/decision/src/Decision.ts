@@ -13,8 +13,8 @@
  * - Invalid pilot-wide data (SRM, readiness) makes every treatment ITERATE.
  *
  * The top-level `checks` and `reason` are those of the treatment named in `variant`. Treatments
- * are the variants named in `metrics`, then any further variant named only in `economics`, in
- * input order. Pure and deterministic: the same input always gives the same decision.
+ * are the variants named in `metrics`, in input order (an `economics` entry for any other
+ * variant is ignored). Pure and deterministic: the same input always gives the same decision.
  */
 import { type Check, CHECK_ORDER, type CheckName } from "./Check.js"
 import type { DecisionInput } from "./DecisionInput.js"
@@ -41,12 +41,7 @@ const urgency = (d: VariantDecision): number =>
   : d.verdict === "ITERATE" ? 2
   : 3
 
-const treatmentsOf = (input: DecisionInput): ReadonlyArray<string> => {
-  const seen = new Set<string>()
-  for (const m of input.metrics) seen.add(m.variant)
-  for (const v of Object.keys(input.economics)) seen.add(v)
-  return [...seen]
-}
+const treatmentsOf = (input: DecisionInput): ReadonlyArray<string> => [...new Set(input.metrics.map((m) => m.variant))]
 
 /** Apply the decision policy to every treatment of a pilot and combine the verdicts. */
 export const decide = (input: DecisionInput): Decision => {

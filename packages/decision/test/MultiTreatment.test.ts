@@ -64,6 +64,13 @@ describe("decide — several treatments", () => {
     expect(d.perVariant[1]!.checks[1]!.evidence).toContain("smallest arm bot-b 700 of 2 000")
   })
 
+  it("economics for a variant without metric results (e.g. control) is ignored", () => {
+    const input = go("bot-a")
+    const d = decide({ ...input, economics: { ...input.economics, control: economics("increase") } })
+    expect(d).toMatchObject({ verdict: "GO", variant: "bot-a" })
+    expect(d.perVariant.map((v) => v.variant)).toEqual(["bot-a"])
+  })
+
   it("an arm missing from unitsPerArm counts as 0 units", () => {
     const input = go("bot-a")
     expect(decide({ ...input, runtime: { days: 21, unitsPerArm: { control: 2100 } } }).verdict).toBe("EXTEND")
