@@ -86,7 +86,7 @@ export function* simulate(definition: PilotDefinition, scenario: Scenario): Gene
   const missingConsent = defects.missingConsent ?? 0
   const earlyShare = defects.outcomeBeforeExposure ?? 0
   const twoIdsShare = defects.sameEmailTwoIds ?? 0
-  // A share s of people with two ids: s·P of P people repeat, so s/(1+s) of units are repeats.
+  // A share s of people with two ids: s·P of P people repeat, so s/(1+s) of their units are repeats.
   const repeatProbability = twoIdsShare / (1 + twoIdsShare)
   const recent: Array<Contact> = []
 
@@ -109,13 +109,12 @@ export function* simulate(definition: PilotDefinition, scenario: Scenario): Gene
       const unitId = `${definition.unit}-${String(serial).padStart(8, "0")}`
 
       // The person behind the unit, possibly one already seen under another id (defect).
-      let contact: Contact | undefined
-      if (twoIdsShare > 0 && recent.length > 0 && random.uniform() < repeatProbability) {
-        contact = recent.splice(random.integer(recent.length), 1)[0]
-      }
-      if (contact === undefined) {
-        contact = makeContact(random, serial, phoneShare, emailShare)
-        if (twoIdsShare > 0 && contact.email !== undefined) {
+      // Only people with an e-mail can be recognised again, so the repeat is drawn among them.
+      let contact: Contact = makeContact(random, serial, phoneShare, emailShare)
+      if (twoIdsShare > 0 && contact.email !== undefined) {
+        if (recent.length > 0 && random.uniform() < repeatProbability) {
+          contact = recent.splice(random.integer(recent.length), 1)[0]!
+        } else {
           recent.push(contact)
           if (recent.length > RECENT_PEOPLE) recent.shift()
         }
