@@ -45,6 +45,11 @@ export const msprt = (estimate: number, variance: number, options: SequentialOpt
     return { ...degenerateComparison(method, estimate, variance > 0 ? "invalid-input" : "zero-variance"), likelihoodRatio: 1 }
   }
   const v = variance
+  // A variance so small beside τ² that τ²/v overflows (subnormal sums of squares) carries no
+  // information the formulas can use: log((v + τ²)/v) is infinite and the half-width 0·∞.
+  if (!Number.isFinite(tau2 / v)) {
+    return { ...degenerateComparison(method, estimate, "zero-variance"), likelihoodRatio: 1 }
+  }
   const d = estimate - theta0
   const logLr = 0.5 * Math.log(v / (v + tau2)) + (tau2 * d * d) / (2 * v * (v + tau2))
   const likelihoodRatio = Math.exp(logLr)

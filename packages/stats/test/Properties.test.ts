@@ -176,6 +176,7 @@ describe("degenerate inputs: coded reason, no NaN, no throw", () => {
     ["ratio zero denominator", () => compareRatios({ n: 5, sumX: 1, sumY: 0, sumX2: 1, sumY2: 0, sumXY: 0 }, { n: 5, sumX: 1, sumY: 2, sumX2: 1, sumY2: 2, sumXY: 1 }), "zero-denominator"],
     ["cuped n < 2", () => cuped({ n: 1, sumY: 1, sumY2: 1, sumX: 1, sumX2: 1, sumXY: 1 }, { n: 3, sumY: 3, sumY2: 5, sumX: 3, sumX2: 5, sumXY: 4 }), "too-few-units"],
     ["msprt zero variance", () => msprt(0.1, 0, { mixingVariance: 1 }), "zero-variance"],
+    ["msprt subnormal variance (τ²/v overflows)", () => sequentialMeans({ n: 2, sum: 0, sumSquares: 1e-323 }, { n: 2, sum: 0, sumSquares: 0 }, { mixingVariance: 1e-4 }), "zero-variance"],
     ["sequential proportions no conversions", () => sequentialProportions({ n: 5, conversions: 0 }, { n: 5, conversions: 0 }, { mixingVariance: 0.01 }), "no-conversions"]
   ] as const)("%s", (_name, f, reason) => {
     const r = f() as Comparison
