@@ -9,7 +9,7 @@
 import { StorageError } from "@pilotproof/domain"
 import SqliteDatabase from "better-sqlite3"
 import { Config, Context, Effect, Layer, Option, Redacted } from "effect"
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Transaction } from "kysely"
+import { Kysely, Migrator, PostgresDialect, sql, SqliteDialect, type Transaction } from "kysely"
 import pg from "pg"
 import type { DatabaseSchema } from "./DatabaseSchema.js"
 import { migrationProvider } from "./Migrations.js"
@@ -71,9 +71,23 @@ const make = (dialect: Dialect, location: string, db: Kysely<DatabaseSchema>): D
   }
 }
 
+/**
+ * Migrates to the latest version. On PostgreSQL the migration tables live in the connection's
+ * current schema, named explicitly: Kysely's introspection otherwise finds another schema's
+ * `kysely_migration_lock` (another team's, or a parallel test suite's) and skips creating its own.
+ */
 const migrate = (database: DatabaseShape) =>
   Effect.flatMap(
-    database.use("migrating the database", (db) => new Migrator({ db, provider: migrationProvider }).migrateToLatest()),
+    database.use("migrating the database", async (db) => {
+      const schema = database.dialect === "postgres"
+        ? (await sql<{ schema: string | null }>`select current_schema() as schema`.execute(db)).rows[0]?.schema ?? undefined
+        : undefined
+      if (database.dialect === "postgres" && schema === undefined) {
+        throw new Error("no current schema: the search_path names no existing schema")
+      }
+      return new Migrator({ db, provider: migrationProvider, ...(schema === undefined ? {} : { migrationTableSchema: schema }) })
+        .migrateToLatest()
+    }),
     ({ error }) =>
       error === undefined
         ? Effect.void
