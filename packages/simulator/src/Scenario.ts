@@ -189,7 +189,7 @@ const decodeOptions = { errors: "all", onExcessProperty: "error" } as const
 const decode = Schema.decodeUnknownEither(Scenario, decodeOptions)
 
 /** `["metrics", "csat", "lift"]` → `metrics.csat.lift`; numbers as `[i]`. */
-export const formatPath = (path: ReadonlyArray<PropertyKey>): string =>
+export const formatScenarioPath = (path: ReadonlyArray<PropertyKey>): string =>
   path.reduce<string>(
     (out, key) => (typeof key === "number" ? `${out}[${key}]` : out === "" ? String(key) : `${out}.${String(key)}`),
     ""
@@ -204,7 +204,7 @@ export const decodeScenario = (input: unknown, source = "scenario"): Either.Eith
     new InvalidScenario({
       source,
       issues: ParseResult.ArrayFormatter.formatErrorSync(error).map(
-        (i) => new ScenarioIssue({ path: formatPath(i.path), message: i.message })
+        (i) => new ScenarioIssue({ path: formatScenarioPath(i.path), message: i.message })
       )
     })
   )
