@@ -4,6 +4,7 @@
 import { Command, Options } from "@effect/cli"
 import { Config } from "effect"
 import { demoCommand } from "./DemoCommand.js"
+import { assignCommand, eraseCommand, eventsCommand, readinessCommand, simulateCommand } from "./EventCommands.js"
 import { pilotCommand } from "./PilotCommands.js"
 import { DatabaseLocation } from "./Runtime.js"
 
@@ -14,7 +15,7 @@ const dbOption = Options.text("db").pipe(
 
 export const rootCommand = Command.make("pilotproof", { db: dbOption }).pipe(
   Command.withDescription("Pilotproof: does the AI pilot work, and does it pay back?"),
-  Command.withSubcommands([pilotCommand, demoCommand]),
+  Command.withSubcommands([pilotCommand, eventsCommand, assignCommand, readinessCommand, eraseCommand, simulateCommand, demoCommand]),
   Command.provideSync(DatabaseLocation, ({ db }) => db)
 )
 

@@ -9,7 +9,7 @@ import { PilotRegistry } from "@pilotproof/engine"
 import { Console, Effect } from "effect"
 import { table } from "./Output.js"
 import { readPilotFiles } from "./PilotFiles.js"
-import { DatabaseLocation, withRegistry } from "./Runtime.js"
+import { DatabaseLocation, withEngine } from "./Runtime.js"
 
 const experimentsOption = Options.directory("experiments").pipe(
   Options.withDescription("the folder of pilot files"),
@@ -17,7 +17,7 @@ const experimentsOption = Options.directory("experiments").pipe(
 )
 
 export const demoCommand = Command.make("demo", { experiments: experimentsOption }, ({ experiments }) =>
-  withRegistry(Effect.gen(function*() {
+  withEngine(Effect.gen(function*() {
     const registry = yield* PilotRegistry
     const location = yield* DatabaseLocation
     const files = yield* readPilotFiles([experiments])

@@ -7,7 +7,7 @@ import { parsePilotFile, PilotRegistry } from "@pilotproof/engine"
 import { Console, Effect, Either, Schema } from "effect"
 import { fields, type Format, formats, money, printJson, table } from "./Output.js"
 import { readPilotFiles } from "./PilotFiles.js"
-import { withRegistry } from "./Runtime.js"
+import { withEngine } from "./Runtime.js"
 
 const filesArg = Args.path({ name: "file" }).pipe(
   Args.withDescription("pilot files (.yaml, .yml, .json) or directories of them"),
@@ -46,7 +46,7 @@ const validate = Command.make("validate", { files: filesArg }, ({ files }) =>
 ).pipe(Command.withDescription("Check pilot files without touching the database; every problem is listed with its line."))
 
 const register = Command.make("register", { files: filesArg }, ({ files }) =>
-  withRegistry(Effect.gen(function*() {
+  withEngine(Effect.gen(function*() {
     const registry = yield* PilotRegistry
     const texts = yield* readPilotFiles(files)
     const results = yield* registry.register(texts)
@@ -59,7 +59,7 @@ const register = Command.make("register", { files: filesArg }, ({ files }) =>
 ).pipe(Command.withDescription("Register pilot files (all or nothing). Unchanged files are a no-op; a changed draft becomes a new version; a started pilot's design is frozen."))
 
 const list = Command.make("list", { format: formatOption }, ({ format }) =>
-  withRegistry(Effect.gen(function*() {
+  withEngine(Effect.gen(function*() {
     const pilots = yield* (yield* PilotRegistry).list()
     if (format === "json") return yield* printJson(pilots.map((p) => encodePilot(p)))
     if (pilots.length === 0) return yield* Console.log("No pilots registered yet: pilotproof pilot register <file…>")
@@ -74,7 +74,7 @@ const list = Command.make("list", { format: formatOption }, ({ format }) =>
 ).pipe(Command.withDescription("List registered pilots with their status."))
 
 const show = Command.make("show", { id: idArg, format: formatOption }, ({ format, id }) =>
-  withRegistry(Effect.gen(function*() {
+  withEngine(Effect.gen(function*() {
     const { pilot, versions } = yield* (yield* PilotRegistry).show(id)
     if (format === "json") {
       return yield* printJson({ pilot: encodePilot(pilot), versions: versions.map((v) => encodeVersion(v)) })
@@ -85,7 +85,7 @@ const show = Command.make("show", { id: idArg, format: formatOption }, ({ format
 
 const lifecycle = (action: "start" | "stop") =>
   Command.make(action, { id: idArg }, ({ id }) =>
-    withRegistry(Effect.gen(function*() {
+    withEngine(Effect.gen(function*() {
       const registry = yield* PilotRegistry
       const pilot = yield* (action === "start" ? registry.start(id) : registry.stop(id))
       yield* Console.log(

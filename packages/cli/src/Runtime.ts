@@ -3,7 +3,7 @@
  * falls back to `PILOTPROOF_DB`), and the engine services built on it. Commands that do not
  * touch the database (`pilot validate`) never open it.
  */
-import { PilotRegistry } from "@pilotproof/engine"
+import { Assignments, Erasure, EventImport, PilotRegistry, Readiness, Simulation } from "@pilotproof/engine"
 import { Database } from "@pilotproof/store"
 import { Context, Effect, Layer } from "effect"
 
@@ -12,8 +12,12 @@ export class DatabaseLocation extends Context.Tag("@pilotproof/cli/DatabaseLocat
 
 /** The engine services over the chosen database; opened (and migrated) on first use. */
 export const EngineLayer = (location: string) =>
-  PilotRegistry.Default.pipe(Layer.provide(Database.fromUrl(location)))
+  Layer.mergeAll(PilotRegistry.Default, EventImport.Default, Assignments.Default, Erasure.Default, Readiness.Default, Simulation.Default).pipe(
+    Layer.provide(Database.fromUrl(location))
+  )
+
+export type Engine = Layer.Layer.Success<ReturnType<typeof EngineLayer>>
 
 /** Runs `effect` with the engine services over the chosen database. */
-export const withRegistry = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+export const withEngine = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
   Effect.flatMap(DatabaseLocation, (location) => Effect.provide(effect, EngineLayer(location)))

@@ -1,4 +1,5 @@
 export * from "./Cli.js"
+export * from "./EventCommands.js"
 export * from "./Output.js"
 export * from "./PilotCommands.js"
 export * from "./Runtime.js"

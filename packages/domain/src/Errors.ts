@@ -76,6 +76,17 @@ export class InvalidTransition extends Schema.TaggedError<InvalidTransition>()("
   }
 }
 
+/** Data may only arrive once the design is frozen: a draft pilot takes no events. */
+export class PilotNotRunning extends Schema.TaggedError<PilotNotRunning>()("PilotNotRunning", {
+  pilotId: Schema.String,
+  status: Schema.String,
+  action: Schema.String
+}) {
+  override get message(): string {
+    return `cannot ${this.action} pilot "${this.pilotId}": it is ${this.status}; start it first (pilotproof pilot start ${this.pilotId}) so its design is frozen before data arrives`
+  }
+}
+
 /** A database failure, with the driver's error kept as the cause and never shown raw. */
 export class StorageError extends Schema.TaggedError<StorageError>()("StorageError", {
   operation: Schema.String,

@@ -13,12 +13,30 @@ import { Schema } from "effect"
 export const EXPOSURE = "exposure"
 export const CONSENT = "consent"
 
+const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|([+-])(\d{2}):?(\d{2}))$/
+
+/**
+ * Epoch milliseconds of an ISO 8601 timestamp with an explicit UTC offset, or `undefined` when
+ * the text is not one or names no real moment. Stricter than `Date.parse`, which turns
+ * 2026-02-30 into 2 March and accepts 24:00.
+ */
+export const parseTimestamp = (text: string): number | undefined => {
+  const m = TIMESTAMP.exec(text)
+  if (m === null) return undefined
+  const [year, month, day, hour, minute, second] = [m[1], m[2], m[3], m[4], m[5], m[6] ?? "0"].map(Number) as [number, number, number, number, number, number]
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate()
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth || hour > 23 || minute > 59 || second > 59) return undefined
+  if (m[7] !== undefined && (Number(m[8]) > 14 || Number(m[9]) > 59)) return undefined
+  const ms = Date.parse(text)
+  return Number.isNaN(ms) ? undefined : ms
+}
+
 /** An ISO 8601 timestamp with an explicit offset (`Z` or `+03:00`); no offset is ambiguous. */
 export const Timestamp = Schema.String.pipe(
-  Schema.pattern(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/, {
+  Schema.pattern(TIMESTAMP, {
     message: () => "ts must be ISO 8601 with a UTC offset, e.g. 2026-03-01T09:30:00+03:00"
   }),
-  Schema.filter((s) => !Number.isNaN(Date.parse(s)) || "ts is not a real date and time")
+  Schema.filter((s) => parseTimestamp(s) !== undefined || `ts "${s}" is not a real date and time`)
 )
 
 /** One event as it arrives (a CSV row or a JSON line), before pseudonymization. */

@@ -103,6 +103,29 @@ const acquire = (dialect: Dialect, location: string, open: () => Kysely<Database
     (database) => Effect.promise(() => database.db.destroy())
   )
 
+/**
+ * Kysely's SQLite driver prepares every query anew; a batch import runs the same multi-row
+ * INSERT text thousands of times. Prepared statements are kept by SQL text (a small LRU), which
+ * better-sqlite3 allows: a statement can be re-run with new parameters.
+ */
+const withStatementCache = (database: SqliteDatabase.Database, size = 64) => {
+  const cache = new Map<string, SqliteDatabase.Statement>()
+  return {
+    close: () => database.close(),
+    prepare: (text: string) => {
+      let statement = cache.get(text)
+      if (statement === undefined) {
+        statement = database.prepare(text)
+        if (cache.size >= size) cache.delete(cache.keys().next().value!)
+      } else {
+        cache.delete(text)
+      }
+      cache.set(text, statement)
+      return statement
+    }
+  }
+}
+
 /** An SQLite database in a file (created if missing), or `:memory:`. */
 const sqlite = (file: string): Layer.Layer<Database, StorageError> =>
   Layer.scoped(
@@ -110,9 +133,11 @@ const sqlite = (file: string): Layer.Layer<Database, StorageError> =>
     acquire("sqlite", file, () => {
       const sqlite = new SqliteDatabase(file)
       sqlite.pragma("journal_mode = WAL")
+      // With WAL, NORMAL never corrupts the file; a power cut may lose the last commits only.
+      sqlite.pragma("synchronous = NORMAL")
       sqlite.pragma("foreign_keys = ON")
       sqlite.pragma("busy_timeout = 5000")
-      return new Kysely<DatabaseSchema>({ dialect: new SqliteDialect({ database: sqlite }) })
+      return new Kysely<DatabaseSchema>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) })
     }).pipe(Effect.tap(migrate))
   )
 

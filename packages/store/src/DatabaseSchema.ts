@@ -80,6 +80,8 @@ export interface ImportsTable {
   batch_id: string
   pilot_id: string
   source: string
+  /** 1 for the first import of this source into the pilot, 0 for a re-delivery. */
+  first_delivery: number
   started_at: string
   finished_at: string | null
   accepted: number

@@ -36,10 +36,22 @@ export class EventRepo extends Effect.Service<EventRepo>()("@pilotproof/store/Ev
     const database = yield* Database
 
     const startImport = Effect.fn("EventRepo.startImport")(function*(batchId: string, pilotId: string, source: string, now: string) {
-      yield* database.use(`recording the import of ${source}`, (db) =>
-        db.insertInto("imports")
-          .values({ batch_id: batchId, pilot_id: pilotId, source, started_at: now, finished_at: null, accepted: 0, duplicates: 0, rejected: 0 })
-          .execute())
+      yield* database.transaction(`recording the import of ${source}`, async (trx) => {
+        const earlier = await trx.selectFrom("imports").select("batch_id").where("pilot_id", "=", pilotId).where("source", "=", source).limit(1).execute()
+        await trx.insertInto("imports")
+          .values({
+            batch_id: batchId,
+            pilot_id: pilotId,
+            source,
+            first_delivery: earlier.length === 0 ? 1 : 0,
+            started_at: now,
+            finished_at: null,
+            accepted: 0,
+            duplicates: 0,
+            rejected: 0
+          })
+          .execute()
+      })
     })
 
     /** Writes one batch (events and rejects) and adds its counts to the import, atomically. */
@@ -110,6 +122,17 @@ export class EventRepo extends Effect.Service<EventRepo>()("@pilotproof/store/Ev
         db.selectFrom("imports").selectAll().where("pilot_id", "=", pilotId).orderBy("started_at").execute())
     })
 
+    /** Which of `eventIds` the pilot already has (for dry runs, which must not write). */
+    const existingIds = Effect.fn("EventRepo.existingIds")(function*(pilotId: string, eventIds: ReadonlyArray<string>) {
+      const found = new Set<string>()
+      for (const chunk of chunks(eventIds, ROWS_PER_STATEMENT)) {
+        const rows = yield* database.use("looking up event ids", (db) =>
+          db.selectFrom("events").select("event_id").where("pilot_id", "=", pilotId).where("event_id", "in", chunk).execute())
+        for (const r of rows) found.add(r.event_id)
+      }
+      return found
+    })
+
     const countEvents = Effect.fn("EventRepo.countEvents")(function*(pilotId: string) {
       const row = yield* database.use(`counting events of "${pilotId}"`, (db) =>
         db.selectFrom("events").select((eb) => eb.fn.countAll<number>().as("n")).where("pilot_id", "=", pilotId).executeTakeFirstOrThrow())
@@ -148,6 +171,6 @@ export class EventRepo extends Effect.Service<EventRepo>()("@pilotproof/store/Ev
       return yield* database.use("reading the erasure log", (db) => db.selectFrom("erasures").selectAll().orderBy("erased_at").execute())
     })
 
-    return { startImport, writeBatch, finishImport, rejects, imports, countEvents, erase, erasures } as const
+    return { startImport, writeBatch, finishImport, rejects, imports, existingIds, countEvents, erase, erasures } as const
   })
 }) {}

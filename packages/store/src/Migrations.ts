@@ -90,6 +90,7 @@ const migrations: Record<string, Migration> = {
         .addColumn("batch_id", "text", (c) => c.primaryKey())
         .addColumn("pilot_id", "text", (c) => c.notNull().references("pilots.id"))
         .addColumn("source", "text", (c) => c.notNull())
+        .addColumn("first_delivery", "integer", (c) => c.notNull())
         .addColumn("started_at", "text", (c) => c.notNull())
         .addColumn("finished_at", "text")
         .addColumn("accepted", "integer", (c) => c.notNull())

@@ -1,4 +1,5 @@
 export * from "./Aggregation.js"
+export * from "./DataQuality.js"
 export * from "./Database.js"
 export type * from "./DatabaseSchema.js"
 export * from "./EventRepo.js"

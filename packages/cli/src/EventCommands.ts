@@ -1,0 +1,169 @@
+/**
+ * `pilotproof events import|rejects`, `pilotproof assign`, `pilotproof readiness` and
+ * `pilotproof erase`: getting data in, checking it, and taking a person out.
+ */
+import { Args, Command, Options } from "@effect/cli"
+import { InputError } from "@pilotproof/domain"
+import { Assignments, Erasure, EventImport, eventFileSource, Readiness, type ReadinessReport, Simulation } from "@pilotproof/engine"
+import { Clock, Console, Effect, Option } from "effect"
+import { readFileSync } from "node:fs"
+import { type Format, formats, printJson, table } from "./Output.js"
+import { withEngine } from "./Runtime.js"
+
+const pilotArg = Args.text({ name: "pilot-id" }).pipe(Args.withDescription("the pilot's id"))
+const formatOption = Options.choice("format", formats).pipe(Options.withDefault<Format>("table"))
+
+/** Redraws one status line on a terminal; silent when output is piped. */
+const progress = (label: string) => {
+  const started = Date.now()
+  return (records: number) =>
+    process.stderr.isTTY
+      ? Effect.sync(() => {
+        const seconds = (Date.now() - started) / 1000
+        const rate = seconds > 0 ? Math.round(records / seconds) : 0
+        process.stderr.write(`\r${label}: ${records.toLocaleString("en-US")} records (${rate.toLocaleString("en-US")}/s)   `)
+      })
+      : Effect.void
+}
+const endProgress = Effect.sync(() => {
+  if (process.stderr.isTTY) process.stderr.write("\n")
+})
+
+const importCommand = Command.make("import", {
+  pilot: pilotArg,
+  file: Args.file({ name: "file", exists: "yes" }).pipe(Args.withDescription("a .csv/.tsv or .jsonl/.ndjson export")),
+  dryRun: Options.boolean("dry-run").pipe(Options.withDescription("validate and count without writing")),
+  delimiter: Options.text("delimiter").pipe(Options.withDescription("CSV delimiter (default: detected from the header)"), Options.optional)
+}, ({ delimiter, dryRun, file, pilot }) =>
+  withEngine(Effect.gen(function*() {
+    const source = yield* eventFileSource(file, Option.match(delimiter, { onNone: () => ({}), onSome: (d) => ({ delimiter: d === "tab" ? "\t" : d }) }))
+    const summary = yield* (yield* EventImport).run({
+      pilotId: pilot,
+      source: file,
+      batches: source.batches,
+      dryRun,
+      onProgress: progress(`importing ${file}`)
+    }).pipe(Effect.ensuring(endProgress))
+    const verb = dryRun ? "checked (dry run, nothing written)" : "imported"
+    yield* Console.log(
+      `${verb} ${file} into ${pilot}: ${summary.records} records — ${summary.accepted} accepted, ` +
+        `${summary.duplicates} duplicates, ${summary.rejected} rejected`
+    )
+    if (summary.rejected > 0) {
+      yield* Console.error(`${summary.rejected} rows rejected; see them with: pilotproof events rejects ${pilot}`)
+    }
+  }))
+).pipe(Command.withDescription("Import events (exposures, consent, outcomes) from a CRM export; re-importing changes nothing."))
+
+const rejectsCommand = Command.make("rejects", {
+  pilot: pilotArg,
+  limit: Options.integer("limit").pipe(Options.withDefault(50)),
+  format: formatOption
+}, ({ format, limit, pilot }) =>
+  withEngine(Effect.gen(function*() {
+    const { rows, total } = yield* (yield* EventImport).rejects(pilot, limit)
+    if (format === "json") return yield* printJson({ total, rows })
+    if (total === 0) return yield* Console.log(`no rejected rows for ${pilot}`)
+    yield* Console.log(table(["SOURCE:LINE", "REASON"], rows.map((r) => [`${r.source}:${r.line}`, r.reason])))
+    if (total > rows.length) yield* Console.log(`… ${total - rows.length} more (--limit)`)
+  }))
+).pipe(Command.withDescription("List rejected rows with file, line and reason."))
+
+export const eventsCommand = Command.make("events").pipe(
+  Command.withDescription("Import and inspect events."),
+  Command.withSubcommands([importCommand, rejectsCommand])
+)
+
+export const assignCommand = Command.make("assign", {
+  pilot: pilotArg,
+  units: Args.text({ name: "unit-id" }).pipe(Args.repeated),
+  file: Options.file("file", { exists: "yes" }).pipe(Options.withDescription("a file with one unit id per line"), Options.optional),
+  logExposures: Options.boolean("log-exposures").pipe(Options.withDescription("record an exposure event for each assigned unit")),
+  format: formatOption
+}, ({ file, format, logExposures, pilot, units }) =>
+  withEngine(Effect.gen(function*() {
+    const fromFile = Option.isSome(file)
+      ? yield* Effect.try({
+        try: () => readFileSync(file.value, "utf8").split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== ""),
+        catch: (e) => new InputError({ source: file.value, detail: `cannot read the file: ${(e as Error).message}` })
+      })
+      : []
+    const ids = [...units, ...fromFile]
+    if (ids.length === 0) return yield* new InputError({ source: "pilotproof assign", detail: "name unit ids, or --file with one per line" })
+    const { assignments, logged } = yield* (yield* Assignments).assign(pilot, ids, logExposures)
+    if (format === "json") return yield* printJson({ assignments, logged })
+    yield* Console.log(table(["UNIT", "VARIANT", "BUCKET"], assignments.map((a) => [a.unitId, a.variant ?? "(holdout)", String(a.bucket)])))
+    if (logged !== undefined) yield* Console.log(`exposures logged: ${logged.accepted} new, ${logged.duplicates} already logged`)
+  }))
+).pipe(Command.withDescription("Assign units to variants by the pilot's frozen allocation (same answer on every machine)."))
+
+export const readinessCommand = Command.make("readiness", {
+  pilot: pilotArg,
+  asOf: Options.text("as-of").pipe(Options.withDescription("ISO timestamp: the data as it stood then"), Options.optional),
+  format: formatOption
+}, ({ asOf, format, pilot }) =>
+  withEngine(Effect.gen(function*() {
+    const asOfMs = yield* parseAsOf(asOf)
+    const report = yield* (yield* Readiness).report(pilot, asOfMs)
+    if (format === "json") return yield* printJson(report)
+    yield* Console.log(describeReadiness(report))
+  }))
+).pipe(Command.withDescription("Check data readiness: duplicates, identities, formats, consent, timing, SRM, sample size."))
+
+export const eraseCommand = Command.make("erase", {
+  unit: Args.text({ name: "unit-id" }).pipe(Args.withDescription("the person's unit id as in the CRM"))
+}, ({ unit }) =>
+  withEngine(Effect.gen(function*() {
+    const record = yield* (yield* Erasure).erase(unit)
+    const pilots = JSON.parse(record.pilots) as Array<string>
+    yield* Console.log(
+      `erased: ${record.events_deleted} events and ${record.rejects_deleted} rejected rows in ${pilots.length} pilot(s)` +
+        `${pilots.length === 0 ? "" : ` (${pilots.join(", ")})`}; logged as erasure ${record.erasure_id} (subject hash ${record.subject_hash})`
+    )
+  }))
+).pipe(Command.withDescription("Erase every event of one person in every pilot (right to erasure), in one transaction."))
+
+/** `--as-of` → epoch ms, or a clear error. */
+export const parseAsOf = (asOf: Option.Option<string>) =>
+  Option.match(asOf, {
+    onNone: () => Effect.map(Clock.currentTimeMillis, (ms) => ms as number | undefined),
+    onSome: (text) => {
+      const ms = Date.parse(text)
+      return Number.isNaN(ms) || !/^\d{4}-\d{2}-\d{2}/.test(text)
+        ? Effect.fail(new InputError({ source: "--as-of", detail: `"${text}" is not an ISO 8601 date or timestamp` }))
+        : Effect.succeed(ms as number | undefined)
+    }
+  })
+
+const mark = { pass: "pass", warn: "WARN", fail: "FAIL" } as const
+
+export const describeReadiness = (r: ReadinessReport): string =>
+  [
+    `Readiness of ${r.pilotId} as of ${r.asOf}: ${r.status.toUpperCase()}`,
+    `units analysed: ${Object.entries(r.exposure.units).map(([v, n]) => `${v} ${n}`).join(", ") || "none yet"} (plan: ${r.plannedPerArm} per arm)`,
+    "",
+    table(["CHECK", "STATUS", "DETAIL"], r.checks.map((c) => [
+      c.check,
+      mark[c.status],
+      c.message + (c.examples.length === 0 ? "" : ` — e.g. ${c.examples.join("; ")}`)
+    ]))
+  ].join("\n")
+
+export const simulateCommand = Command.make("simulate", {
+  scenario: Args.file({ name: "scenario", exists: "yes" }).pipe(Args.withDescription("a scenario file, e.g. experiments/scenarios/<pilot>.yaml")),
+  seed: Options.integer("seed").pipe(Options.withDescription("overrides the scenario's seed"), Options.optional),
+  out: Options.text("out").pipe(Options.withDescription("write events to this .csv or .jsonl file instead of importing them"), Options.optional)
+}, ({ out, scenario, seed }) =>
+  withEngine(Effect.gen(function*() {
+    const simulation = yield* Simulation
+    const seedValue = Option.getOrUndefined(seed)
+    if (Option.isSome(out)) {
+      const count = yield* simulation.toFile(scenario, out.value, seedValue)
+      return yield* Console.log(`wrote ${count} simulated events to ${out.value}`)
+    }
+    const summary = yield* simulation.intoPilot(scenario, seedValue)
+    yield* Console.log(
+      `simulated ${summary.records} events into ${summary.pilotId}: ${summary.accepted} accepted, ${summary.duplicates} duplicates, ${summary.rejected} rejected`
+    )
+  }))
+).pipe(Command.withDescription("Generate a pilot's synthetic events from a scenario (same seed, same bytes): into a file, or straight into the pilot."))

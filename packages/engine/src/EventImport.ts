@@ -1,0 +1,100 @@
+/**
+ * Importing events into a running (or stopped) pilot: decode and check each record, write
+ * batches transactionally, count accepted / duplicate / rejected, keep every reject with its
+ * line and reason. Re-importing the same data changes nothing; an interrupted import re-run
+ * ends in the same state as an uninterrupted one.
+ */
+import { PilotNotRunning } from "@pilotproof/domain"
+import { EventRepo, PilotRepo } from "@pilotproof/store"
+import { Clock, Effect, Stream } from "effect"
+import { randomUUID } from "node:crypto"
+import { eventRules, isRawReject, type SourceItem, toEventRow } from "./EventRows.js"
+import { Pseudonymizer } from "./Pseudonymizer.js"
+import type { InputError } from "@pilotproof/domain"
+
+export interface ImportSummary {
+  readonly pilotId: string
+  readonly source: string
+  readonly batchId: string
+  readonly dryRun: boolean
+  readonly records: number
+  readonly accepted: number
+  readonly duplicates: number
+  readonly rejected: number
+}
+
+export interface ImportOptions {
+  readonly pilotId: string
+  readonly source: string
+  readonly batches: Stream.Stream<ReadonlyArray<SourceItem>, InputError>
+  readonly dryRun?: boolean
+  /** Called after each batch with the records processed so far. */
+  readonly onProgress?: (records: number) => Effect.Effect<void>
+}
+
+const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms).toISOString())
+
+export class EventImport extends Effect.Service<EventImport>()("@pilotproof/engine/EventImport", {
+  effect: Effect.gen(function*() {
+    const pilots = yield* PilotRepo
+    const events = yield* EventRepo
+    const pseudonymizer = yield* Pseudonymizer
+
+    const run = Effect.fn("EventImport.run")(function*(options: ImportOptions) {
+      const pilot = yield* pilots.get(options.pilotId)
+      if (pilot.status === "draft") {
+        return yield* new PilotNotRunning({ pilotId: pilot.id, status: pilot.status, action: "import events into" })
+      }
+      const rules = eventRules(pilot.definition)
+      const dryRun = options.dryRun ?? false
+      const batchId = randomUUID()
+      if (!dryRun) yield* events.startImport(batchId, pilot.id, options.source, yield* now)
+
+      const totals = { records: 0, accepted: 0, duplicates: 0, rejected: 0 }
+      // A dry run writes nothing, so repeats across batches are found here (memory grows with
+      // the file in a dry run only).
+      const seenInDryRun = new Set<string>()
+      yield* Stream.runForEach(options.batches, (items) =>
+        Effect.gen(function*() {
+          const rows = []
+          const rejects = []
+          for (const item of items) {
+            if (isRawReject(item)) {
+              rejects.push({ pilot_id: pilot.id, source: options.source, line: item.line, unit_id: null, reason: item.reason, raw: item.raw, batch_id: batchId })
+              continue
+            }
+            const outcome = toEventRow(item, rules, pseudonymizer, options.source, batchId)
+            if (outcome._tag === "Event") rows.push(outcome.row)
+            else rejects.push(outcome.row)
+          }
+          totals.records += items.length
+          totals.rejected += rejects.length
+          if (dryRun) {
+            const existing = yield* events.existingIds(pilot.id, rows.map((r) => r.event_id))
+            for (const r of rows) {
+              if (existing.has(r.event_id) || seenInDryRun.has(r.event_id)) totals.duplicates++
+              else totals.accepted++
+              seenInDryRun.add(r.event_id)
+            }
+          } else {
+            const written = yield* events.writeBatch(batchId, rows, rejects)
+            totals.accepted += written.inserted
+            totals.duplicates += written.duplicates
+          }
+          if (options.onProgress !== undefined) yield* options.onProgress(totals.records)
+        })
+      )
+      if (!dryRun) yield* events.finishImport(batchId, yield* now)
+      return { pilotId: pilot.id, source: options.source, batchId, dryRun, ...totals } satisfies ImportSummary
+    })
+
+    /** The pilot's rejected rows (first `limit`) and their total. */
+    const rejects = Effect.fn("EventImport.rejects")(function*(pilotId: string, limit: number) {
+      yield* pilots.get(pilotId)
+      return yield* events.rejects(pilotId, limit)
+    })
+
+    return { run, rejects } as const
+  }),
+  dependencies: [PilotRepo.Default, EventRepo.Default, Pseudonymizer.Default]
+}) {}

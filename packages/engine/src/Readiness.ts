@@ -1,0 +1,157 @@
+/**
+ * The data-readiness report: can this pilot's data be trusted? Each check has a verdict
+ * (pass / warn / fail) with counts and examples. A `fail` makes the decision ITERATE (fix the
+ * data), never GO.
+ *
+ * Thresholds (shares of rows or units): rejected rows warn above 0, fail above 5%; units in two
+ * variants and exposures disagreeing with the assignment warn above 0, fail above 1%; one
+ * person under two unit ids warns above 0, fails above 1% of exposed units; malformed phones or
+ * e-mails warn above 0, fail above 5% of events; outcomes before exposure warn above 0, fail
+ * above 1% of events; future timestamps fail; units without consent (when required) warn above
+ * 0, fail above 10% of exposed units; sample-ratio mismatch fails at p < policy.srmAlpha.
+ */
+import type { Metric, PilotDefinition } from "@pilotproof/domain"
+import { sampleRatioMismatch, sampleSizeMeans, sampleSizeProportions } from "@pilotproof/stats"
+import { Aggregation, DataQuality, type ExposureSummary, PilotRepo } from "@pilotproof/store"
+import { Clock, Effect } from "effect"
+
+export type CheckStatus = "pass" | "warn" | "fail"
+
+export interface ReadinessCheck {
+  readonly check: string
+  readonly status: CheckStatus
+  readonly message: string
+  readonly count: number
+  readonly examples: ReadonlyArray<string>
+}
+
+export interface ReadinessReport {
+  readonly pilotId: string
+  readonly asOf: string
+  readonly status: CheckStatus
+  readonly exposure: ExposureSummary
+  readonly plannedPerArm: number
+  readonly srm: { readonly pValue: number; readonly statistic: number; readonly observed: Readonly<Record<string, number>>; readonly expectedShare: Readonly<Record<string, number>> }
+  readonly checks: ReadonlyArray<ReadinessCheck>
+}
+
+/** Units per arm the plan calls for: given, or computed from baseline, MDE, alpha and power. */
+export const plannedSampleSizePerArm = (d: PilotDefinition): number => {
+  if (d.plan.sampleSizePerArm !== undefined) return d.plan.sampleSizePerArm
+  const primary = d.metrics.find((m) => m.role === "primary")!
+  const baseline = d.plan.baseline ?? 0
+  const options = { alpha: d.plan.alpha, power: d.plan.power, comparisons: d.variants.length - 1 }
+  const delta = Math.abs(baseline * d.plan.mde)
+  if (primary.type === "binomial") {
+    return sampleSizeProportions(baseline, primary.direction === "increase" ? delta : -delta, options)
+  }
+  return sampleSizeMeans(d.plan.baselineSd ?? 1, delta, options)
+}
+
+/** Event types that must follow exposure: outcomes, not covariates or duration starts. */
+const outcomeTypes = (metrics: ReadonlyArray<Metric>): Array<string> => {
+  const before = new Set<string>()
+  const after = new Set<string>()
+  for (const m of metrics) {
+    if (m.covariate !== undefined) before.add(m.covariate.event)
+    if (m.type === "binomial" || m.type === "mean") after.add(m.event)
+    if (m.type === "ratio") after.add(m.numerator.event).add(m.denominator.event)
+    if (m.type === "duration") {
+      before.add(m.from)
+      after.add(m.to)
+    }
+  }
+  return [...after].filter((t) => !before.has(t)).sort()
+}
+
+const grade = (count: number, total: number, failShare: number): CheckStatus =>
+  count === 0 ? "pass" : total > 0 && count / total > failShare ? "fail" : "warn"
+
+const pct = (count: number, total: number) => (total === 0 ? "0%" : `${((100 * count) / total).toFixed(count / total < 0.01 ? 2 : 1)}%`)
+
+export class Readiness extends Effect.Service<Readiness>()("@pilotproof/engine/Readiness", {
+  effect: Effect.gen(function*() {
+    const pilots = yield* PilotRepo
+    const aggregation = yield* Aggregation
+    const quality = yield* DataQuality
+
+    const report = Effect.fn("Readiness.report")(function*(pilotId: string, asOfMs?: number) {
+      const pilot = yield* pilots.get(pilotId)
+      const d = pilot.definition
+      const nowMs = yield* Clock.currentTimeMillis
+      const asOf = asOfMs ?? nowMs
+      const consentRequired = d.readiness.consent === "required"
+      const exposure = yield* aggregation.exposures({ pilotId, asOfMs: asOf, consentRequired })
+      const volumes = yield* quality.volumes(pilotId)
+      const identities = yield* quality.sharedIdentities(pilotId)
+      const phones = yield* quality.formatProblems(pilotId, "phone")
+      const emails = yield* quality.formatProblems(pilotId, "email")
+      const early = yield* quality.outcomesBeforeExposure(pilotId, outcomeTypes(d.metrics))
+      const future = yield* quality.futureEvents(pilotId, nowMs + 5 * 60_000)
+      const exposed = yield* quality.exposedUnits(pilotId)
+      const records = volumes.events + volumes.duplicatesSkipped + volumes.rejected
+
+      const variants = d.variants.map((v) => v.key)
+      const observed = variants.map((v) => exposure.units[v] ?? 0)
+      const srm = sampleRatioMismatch(observed, d.variants.map((v) => v.weight))
+      const totalWeight = d.variants.reduce((s, v) => s + v.weight, 0)
+      const planned = plannedSampleSizePerArm(d)
+      const smallest = Math.min(...observed)
+
+      const checks: Array<ReadinessCheck> = []
+      const add = (check: string, status: CheckStatus, message: string, count: number, examples: ReadonlyArray<string> = []) =>
+        checks.push({ check, status, message, count, examples })
+
+      add("rejected-rows", grade(volumes.rejected, records, 0.05),
+        `${volumes.rejected} of ${records} rows rejected (${pct(volumes.rejected, records)}); list them with pilotproof events rejects ${pilotId}`,
+        volumes.rejected)
+      add("duplicates", volumes.duplicatesSkipped === 0 ? "pass" : "warn",
+        `${volumes.duplicatesSkipped} duplicate events inside the delivered files (same event id; re-imports of a file are not counted)${volumes.duplicatesSkipped === 0 ? "" : ": skipped, but the export repeats rows"}`,
+        volumes.duplicatesSkipped)
+      const sharedUnits = identities.phone.units + identities.email.units
+      add("same-person-two-ids", grade(sharedUnits, exposed, 0.01),
+        `${identities.phone.count} phone numbers and ${identities.email.count} e-mails appear under more than one unit id (${sharedUnits} unit ids)`,
+        identities.phone.count + identities.email.count, [...identities.phone.examples, ...identities.email.examples].slice(0, 3))
+      add("formats", grade(phones.count + emails.count + volumes.rejectedForTimestamps, records, 0.05),
+        `${phones.count} phones not normalizable to E.164, ${emails.count} malformed e-mails, ${volumes.rejectedForTimestamps} rows with a timestamp that is not ISO 8601 with an offset`,
+        phones.count + emails.count + volumes.rejectedForTimestamps, [...phones.examples, ...emails.examples].slice(0, 3))
+      add("outcome-before-exposure", grade(early.count, volumes.events, 0.01),
+        `${early.count} outcome events stamped before their unit's first exposure`, early.count, early.examples)
+      add("future-timestamps", future.count === 0 ? "pass" : "fail",
+        `${future.count} events stamped in the future`, future.count, future.examples)
+      add("consent", consentRequired ? grade(exposure.withoutConsent, exposed, 0.1) : "pass",
+        consentRequired
+          ? `${exposure.withoutConsent} exposed units without consent (${pct(exposure.withoutConsent, exposed)}); they are left out of the analysis`
+          : "consent is not required by this pilot",
+        consentRequired ? exposure.withoutConsent : 0)
+      add("exposure-integrity", grade(exposure.multiVariantUnits + exposure.assignmentMismatches, exposed, 0.01),
+        `${exposure.multiVariantUnits} units seen in two variants (left out of the analysis); ${exposure.assignmentMismatches} exposures disagree with the assignment`,
+        exposure.multiVariantUnits + exposure.assignmentMismatches)
+      add("sample-ratio", srm.pValue < d.policy.srmAlpha ? "fail" : "pass",
+        `χ² = ${srm.statistic.toFixed(2)}, p = ${srm.pValue.toPrecision(3)} against planned ${d.variants.map((v) => `${v.key} ${v.weight}`).join(" / ")}; observed ${variants.map((v, i) => `${v} ${observed[i]}`).join(" / ")}`,
+        srm.pValue < d.policy.srmAlpha ? 1 : 0)
+      add("sample-size", smallest >= planned ? "pass" : "warn",
+        `smallest arm has ${smallest} of the ${planned} units per arm the plan needs (${pct(smallest, planned)})`,
+        smallest)
+
+      const status: CheckStatus = checks.some((c) => c.status === "fail") ? "fail" : checks.some((c) => c.status === "warn") ? "warn" : "pass"
+      return {
+        pilotId,
+        asOf: new Date(asOf).toISOString(),
+        status,
+        exposure,
+        plannedPerArm: planned,
+        srm: {
+          pValue: srm.pValue,
+          statistic: srm.statistic,
+          observed: Object.fromEntries(variants.map((v, i) => [v, observed[i]!])),
+          expectedShare: Object.fromEntries(d.variants.map((v) => [v.key, v.weight / totalWeight]))
+        },
+        checks
+      } satisfies ReadinessReport
+    })
+
+    return { report } as const
+  }),
+  dependencies: [PilotRepo.Default, Aggregation.Default, DataQuality.Default]
+}) {}
