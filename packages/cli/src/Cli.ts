@@ -3,6 +3,7 @@
  */
 import { Command, Options } from "@effect/cli"
 import { Config } from "effect"
+import { analysisCommands } from "./AnalysisCommands.js"
 import { demoCommand } from "./DemoCommand.js"
 import { assignCommand, eraseCommand, eventsCommand, readinessCommand, simulateCommand } from "./EventCommands.js"
 import { pilotCommand } from "./PilotCommands.js"
@@ -15,7 +16,7 @@ const dbOption = Options.text("db").pipe(
 
 export const rootCommand = Command.make("pilotproof", { db: dbOption }).pipe(
   Command.withDescription("Pilotproof: does the AI pilot work, and does it pay back?"),
-  Command.withSubcommands([pilotCommand, eventsCommand, assignCommand, readinessCommand, eraseCommand, simulateCommand, demoCommand]),
+  Command.withSubcommands([pilotCommand, eventsCommand, assignCommand, readinessCommand, eraseCommand, simulateCommand, ...analysisCommands, demoCommand]),
   Command.provideSync(DatabaseLocation, ({ db }) => db)
 )
 

@@ -3,7 +3,7 @@
  * falls back to `PILOTPROOF_DB`), and the engine services built on it. Commands that do not
  * touch the database (`pilot validate`) never open it.
  */
-import { Assignments, Erasure, EventImport, PilotRegistry, Readiness, Simulation } from "@pilotproof/engine"
+import { Analysis, Assignments, Decisions, Erasure, EventImport, PilotRegistry, Readiness, Simulation } from "@pilotproof/engine"
 import { Database } from "@pilotproof/store"
 import { Context, Effect, Layer } from "effect"
 
@@ -12,7 +12,16 @@ export class DatabaseLocation extends Context.Tag("@pilotproof/cli/DatabaseLocat
 
 /** The engine services over the chosen database; opened (and migrated) on first use. */
 export const EngineLayer = (location: string) =>
-  Layer.mergeAll(PilotRegistry.Default, EventImport.Default, Assignments.Default, Erasure.Default, Readiness.Default, Simulation.Default).pipe(
+  Layer.mergeAll(
+    PilotRegistry.Default,
+    EventImport.Default,
+    Assignments.Default,
+    Erasure.Default,
+    Readiness.Default,
+    Simulation.Default,
+    Analysis.Default,
+    Decisions.Default
+  ).pipe(
     Layer.provide(Database.fromUrl(location))
   )
 

@@ -1,3 +1,4 @@
+export * from "./AnalysisCommands.js"
 export * from "./Cli.js"
 export * from "./EventCommands.js"
 export * from "./Output.js"

@@ -100,7 +100,40 @@ export interface ErasuresTable {
   pilots: string
 }
 
+/** Append-only: a row is never updated or deleted; an override is stored beside the computed verdict. */
+export interface DecisionsTable {
+  pilot_id: string
+  seq: number
+  decided_at: string
+  /** The moment the data was analysed as of. */
+  as_of: string
+  design_hash: string
+  computed_verdict: string
+  /** The verdict in force: the override when there is one, else the computed verdict. */
+  verdict: string
+  reason: string
+  actor: string
+  override_verdict: string | null
+  override_reason: string | null
+  override_by: string | null
+  /** JSON: the analysis snapshot, the economics and the decision with every check. */
+  record: string
+}
+
+/** What finance reports after scale-up, per calendar month. */
+export interface ActualsTable {
+  pilot_id: string
+  /** YYYY-MM */
+  month: string
+  cost: number
+  benefit: number
+  recorded_at: string
+  source: string
+}
+
 export interface DatabaseSchema {
+  decisions: DecisionsTable
+  actuals: ActualsTable
   pilots: PilotsTable
   pilot_versions: PilotVersionsTable
   pilot_transitions: PilotTransitionsTable

@@ -110,6 +110,41 @@ const migrations: Record<string, Migration> = {
     async down(db: Kysely<any>) {
       for (const table of ["erasures", "imports", "event_rejects", "events"]) await db.schema.dropTable(table).execute()
     }
+  },
+  "2026-11-21T0200_decisions": {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable("decisions")
+        .addColumn("pilot_id", "text", (c) => c.notNull().references("pilots.id"))
+        .addColumn("seq", "integer", (c) => c.notNull())
+        .addColumn("decided_at", "text", (c) => c.notNull())
+        .addColumn("as_of", "text", (c) => c.notNull())
+        .addColumn("design_hash", "text", (c) => c.notNull())
+        .addColumn("computed_verdict", "text", (c) => c.notNull())
+        .addColumn("verdict", "text", (c) => c.notNull())
+        .addColumn("reason", "text", (c) => c.notNull())
+        .addColumn("actor", "text", (c) => c.notNull())
+        .addColumn("override_verdict", "text")
+        .addColumn("override_reason", "text")
+        .addColumn("override_by", "text")
+        .addColumn("record", "text", (c) => c.notNull())
+        .addPrimaryKeyConstraint("decisions_pk", ["pilot_id", "seq"])
+        .execute()
+      await db.schema
+        .createTable("actuals")
+        .addColumn("pilot_id", "text", (c) => c.notNull().references("pilots.id"))
+        .addColumn("month", "text", (c) => c.notNull())
+        .addColumn("cost", "double precision", (c) => c.notNull())
+        .addColumn("benefit", "double precision", (c) => c.notNull())
+        .addColumn("recorded_at", "text", (c) => c.notNull())
+        .addColumn("source", "text", (c) => c.notNull())
+        .addPrimaryKeyConstraint("actuals_pk", ["pilot_id", "month"])
+        .execute()
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.dropTable("actuals").execute()
+      await db.schema.dropTable("decisions").execute()
+    }
   }
 }
 

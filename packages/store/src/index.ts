@@ -1,5 +1,6 @@
 export * from "./Aggregation.js"
 export * from "./DataQuality.js"
+export * from "./DecisionRepo.js"
 export * from "./Database.js"
 export type * from "./DatabaseSchema.js"
 export * from "./EventRepo.js"

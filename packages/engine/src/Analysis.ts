@@ -1,0 +1,149 @@
+/**
+ * Analysing a pilot and deciding it: readiness and SRM, every metric's comparisons (the method
+ * picked by `compareMetric`), Holm across success metrics, the economics of each treatment,
+ * and the pre-registered decision policy's verdict with every check.
+ */
+import { controlVariant, type PilotDefinition } from "@pilotproof/domain"
+import { type Decision, decide, type DecisionInput, type EconomicsEvidence } from "@pilotproof/decision"
+import { Aggregation, DAY_MS, PilotRepo } from "@pilotproof/store"
+import { Clock, Effect } from "effect"
+import { adjustSuccessMetrics, compareMetric, type MetricAnalysis } from "./MetricComparison.js"
+import { type EconomicsOutcome, seedOf, treatmentEconomics } from "./PilotEconomics.js"
+import { plannedSampleSizePerArm, Readiness, type ReadinessReport } from "./Readiness.js"
+
+/** Per-unit values are read for rank tests up to this many units per arm (memory stays bounded). */
+const MAX_UNIT_VALUES = 250_000
+
+export interface AnalysisReport {
+  readonly pilotId: string
+  readonly name: string
+  readonly status: string
+  readonly designHash?: string
+  readonly asOf: string
+  readonly alpha: number
+  readonly sequential: boolean
+  readonly control: string
+  readonly treatments: ReadonlyArray<string>
+  readonly runtime: { readonly firstExposure?: string; readonly lastExposure?: string; readonly days: number; readonly minDays: number; readonly maxDays: number }
+  readonly plannedPerArm: number
+  readonly readiness: ReadinessReport
+  readonly metrics: ReadonlyArray<MetricAnalysis>
+}
+
+export interface Evaluation {
+  readonly analysis: AnalysisReport
+  readonly economics: ReadonlyArray<EconomicsOutcome>
+  readonly decision: Decision
+}
+
+/** Whole days of data: from the first exposure to the as-of moment or the last exposure. */
+const runtimeDays = (first: number | undefined, last: number | undefined, asOf: number) =>
+  first === undefined ? 0 : Math.max(0, Math.floor((Math.min(asOf, last ?? asOf) - first) / DAY_MS) + 1)
+
+export const decisionInput = (d: PilotDefinition, analysis: AnalysisReport, economics: ReadonlyArray<EconomicsOutcome>): DecisionInput => ({
+  policy: d.policy,
+  alpha: d.plan.alpha,
+  plan: { minDays: d.plan.minDays, maxDays: d.plan.maxDays, sequential: d.plan.sequential, sampleSizePerArm: analysis.plannedPerArm },
+  runtime: { days: analysis.runtime.days, unitsPerArm: analysis.readiness.exposure.units },
+  dataQuality: {
+    srmPValue: analysis.readiness.srm.pValue,
+    checks: analysis.readiness.checks.map((c) => ({ check: c.check, status: c.status, message: c.message }))
+  },
+  metrics: analysis.metrics.flatMap((m) =>
+    m.comparisons.map((c) => ({
+      metric: m.key,
+      role: m.role,
+      direction: m.direction,
+      variant: c.variant,
+      estimate: c.absolute.estimate,
+      ci: c.absolute.ci,
+      pValue: c.pValue,
+      ...(c.adjustedPValue === undefined ? {} : { adjustedPValue: c.adjustedPValue }),
+      ...(m.margin === undefined ? {} : { margin: m.margin }),
+      method: c.method,
+      ...(c.degenerate === undefined ? {} : { degenerate: c.degenerate })
+    }))
+  ),
+  economics: Object.fromEntries(
+    economics.flatMap((e): Array<[string, EconomicsEvidence]> =>
+      e._tag === "Evaluated"
+        ? [[e.economics.variant, {
+          probNpvPositive: e.economics.monteCarlo.probNpvPositive,
+          probPaybackWithinTarget: e.economics.monteCarlo.probPaybackWithinTarget,
+          npvMedian: e.economics.monteCarlo.npv.p50,
+          currency: e.economics.currency,
+          targetPaybackMonths: e.economics.monteCarlo.targetPaybackMonths,
+          ...(e.economics.breakEvenEffect === undefined ? {} : { breakEvenEffect: e.economics.breakEvenEffect })
+        }]]
+        : []
+    )
+  )
+})
+
+export class Analysis extends Effect.Service<Analysis>()("@pilotproof/engine/Analysis", {
+  effect: Effect.gen(function*() {
+    const pilots = yield* PilotRepo
+    const aggregation = yield* Aggregation
+    const readiness = yield* Readiness
+
+    const analyze = Effect.fn("Analysis.analyze")(function*(pilotId: string, asOfMs?: number) {
+      const pilot = yield* pilots.get(pilotId)
+      const d = pilot.definition
+      const asOf = asOfMs ?? (yield* Clock.currentTimeMillis)
+      const ready = yield* readiness.report(pilotId, asOf)
+      const control = controlVariant(d).key
+      const treatments = d.variants.map((v) => v.key).filter((v) => v !== control)
+      const scope = { pilotId, asOfMs: asOf, consentRequired: d.readiness.consent === "required" }
+      const plan = { alpha: d.plan.alpha, sequential: d.plan.sequential, mde: d.plan.mde, ...(d.plan.baseline === undefined ? {} : { baseline: d.plan.baseline }) }
+
+      const metrics: Array<MetricAnalysis> = []
+      for (const metric of d.metrics) {
+        const stats = yield* aggregation.metricStats(scope, metric)
+        let values: Record<string, Float64Array> | undefined
+        const largest = Math.max(0, ...Object.values(stats).map((s) => s.moments.n))
+        if (metric.type === "duration" && largest <= MAX_UNIT_VALUES) {
+          values = {}
+          for (const v of [control, ...treatments]) values[v] = yield* aggregation.unitValues(scope, metric, v)
+        }
+        // Planning scale for mSPRT: the primary's baseline; other metrics use their control mean.
+        const metricPlan = metric.role === "primary" ? plan : { alpha: plan.alpha, sequential: plan.sequential, mde: plan.mde }
+        metrics.push(compareMetric(metric, stats, control, treatments, metricPlan, values))
+      }
+      const ex = ready.exposure
+      return {
+        pilotId,
+        name: d.name,
+        status: pilot.status,
+        ...(pilot.designHash === undefined ? {} : { designHash: pilot.designHash }),
+        asOf: new Date(asOf).toISOString(),
+        alpha: d.plan.alpha,
+        sequential: d.plan.sequential,
+        control,
+        treatments,
+        runtime: {
+          ...(ex.firstExposureMs === undefined ? {} : { firstExposure: new Date(ex.firstExposureMs).toISOString() }),
+          ...(ex.lastExposureMs === undefined ? {} : { lastExposure: new Date(ex.lastExposureMs).toISOString() }),
+          days: runtimeDays(ex.firstExposureMs, ex.lastExposureMs, asOf),
+          minDays: d.plan.minDays,
+          maxDays: d.plan.maxDays
+        },
+        plannedPerArm: plannedSampleSizePerArm(d),
+        readiness: ready,
+        metrics: adjustSuccessMetrics(metrics)
+      } satisfies AnalysisReport
+    })
+
+    /** Analysis, economics per treatment, and the policy's decision. */
+    const evaluate = Effect.fn("Analysis.evaluate")(function*(pilotId: string, asOfMs?: number) {
+      const analysis = yield* analyze(pilotId, asOfMs)
+      const d = (yield* pilots.get(pilotId)).definition
+      const seed = seedOf(analysis.designHash ?? pilotId)
+      const economics = analysis.treatments.map((t) => treatmentEconomics(d, analysis.metrics, t, seed))
+      const decision = decide(decisionInput(d, analysis, economics))
+      return { analysis, economics, decision } satisfies Evaluation
+    })
+
+    return { analyze, evaluate } as const
+  }),
+  dependencies: [PilotRepo.Default, Aggregation.Default, Readiness.Default]
+}) {}

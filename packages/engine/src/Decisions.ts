@@ -1,0 +1,128 @@
+/**
+ * Decision records and, after scale-up, forecast against actuals.
+ *
+ * `decide` stores an append-only record: the design hash, the analysis snapshot, the economics,
+ * the computed verdict with every check, the time and the actor. A human override is stored
+ * beside the computed verdict (never replacing it), with its reason and who made it.
+ */
+import { InputError } from "@pilotproof/domain"
+import { overrideAllowed, type Verdict } from "@pilotproof/decision"
+import { type ActualsComparison, compareActuals } from "@pilotproof/economics"
+import { type DecisionRow, DecisionRepo, PilotRepo } from "@pilotproof/store"
+import { Clock, Effect } from "effect"
+import { Analysis, type Evaluation } from "./Analysis.js"
+
+export const VERDICTS = ["GO", "NO_GO", "EXTEND", "ITERATE"] as const
+
+export interface Override {
+  readonly verdict: Verdict
+  readonly reason: string
+  readonly by: string
+}
+
+export interface DecisionRecord {
+  readonly row: DecisionRow
+  readonly evaluation: Evaluation
+  /** A warning about the override (e.g. GO against NO_GO evidence), if any. */
+  readonly overrideWarning?: string
+}
+
+export interface ActualInput {
+  /** YYYY-MM */
+  readonly month: string
+  readonly cost: number
+  readonly benefit: number
+}
+
+export interface RoiReport {
+  readonly pilotId: string
+  readonly variant?: string
+  readonly currency: string
+  /** The decision whose forecast is compared (the latest GO, else the latest). */
+  readonly decision?: { readonly seq: number; readonly verdict: string; readonly decidedAt: string }
+  readonly months: ReadonlyArray<string>
+  readonly comparison?: ActualsComparison
+  readonly note?: string
+}
+
+const MONTH = /^(\d{4})-(0[1-9]|1[0-2])$/
+const monthIndex = (m: string) => {
+  const [, y, mo] = MONTH.exec(m)!
+  return Number(y) * 12 + Number(mo) - 1
+}
+
+export class Decisions extends Effect.Service<Decisions>()("@pilotproof/engine/Decisions", {
+  effect: Effect.gen(function*() {
+    const analysis = yield* Analysis
+    const repo = yield* DecisionRepo
+    const pilots = yield* PilotRepo
+
+    const record = Effect.fn("Decisions.record")(function*(pilotId: string, options: { readonly asOfMs?: number; readonly actor: string; readonly override?: Override }) {
+      const evaluation = yield* analysis.evaluate(pilotId, options.asOfMs)
+      const pilot = yield* pilots.get(pilotId)
+      const now = new Date(yield* Clock.currentTimeMillis).toISOString()
+      const computed = evaluation.decision.verdict
+      const check = options.override === undefined ? undefined : overrideAllowed(computed, options.override.verdict)
+      const row = yield* repo.append({
+        pilot_id: pilotId,
+        decided_at: now,
+        as_of: evaluation.analysis.asOf,
+        design_hash: pilot.designHash ?? pilot.definitionHash,
+        computed_verdict: computed,
+        verdict: options.override?.verdict ?? computed,
+        reason: evaluation.decision.reason,
+        actor: options.actor,
+        override_verdict: options.override?.verdict ?? null,
+        override_reason: options.override?.reason ?? null,
+        override_by: options.override?.by ?? null,
+        record: JSON.stringify(evaluation)
+      })
+      return { row, evaluation, ...(check?.warning === undefined ? {} : { overrideWarning: check.warning }) } satisfies DecisionRecord
+    })
+
+    const history = Effect.fn("Decisions.history")(function*(pilotId: string) {
+      yield* pilots.get(pilotId)
+      return yield* repo.history(pilotId)
+    })
+
+    /** Records months of actuals (all or nothing); every value is checked first. */
+    const recordActuals = Effect.fn("Decisions.recordActuals")(function*(pilotId: string, rows: ReadonlyArray<ActualInput>, source: string) {
+      yield* pilots.get(pilotId)
+      const problems = rows.flatMap((r, i) => [
+        ...(MONTH.test(r.month) ? [] : [`row ${i + 1}: month "${r.month}" is not YYYY-MM`]),
+        ...(Number.isFinite(r.cost) && r.cost >= 0 ? [] : [`row ${i + 1}: cost must be a number ≥ 0, got ${r.cost}`]),
+        ...(Number.isFinite(r.benefit) && r.benefit >= 0 ? [] : [`row ${i + 1}: benefit must be a number ≥ 0, got ${r.benefit}`])
+      ])
+      if (problems.length > 0) return yield* new InputError({ source, detail: problems.join("; ") })
+      const now = new Date(yield* Clock.currentTimeMillis).toISOString()
+      return yield* repo.recordActuals(rows.map((r) => ({ pilot_id: pilotId, month: r.month, cost: r.cost, benefit: r.benefit, recorded_at: now, source })))
+    })
+
+    /** The forecast band of the deciding record beside the actual cumulative cash flow. */
+    const roi = Effect.fn("Decisions.roi")(function*(pilotId: string) {
+      const pilot = yield* pilots.get(pilotId)
+      const decisions = yield* repo.history(pilotId)
+      const actuals = yield* repo.actuals(pilotId)
+      const base: RoiReport = { pilotId, currency: pilot.definition.economics.currency, months: actuals.map((a) => a.month) }
+      const chosen = [...decisions].reverse().find((d) => d.verdict === "GO") ?? decisions[decisions.length - 1]
+      if (chosen === undefined) return { ...base, note: `no decision recorded yet: run pilotproof decide ${pilotId}` } satisfies RoiReport
+      const evaluation = JSON.parse(chosen.record) as Evaluation
+      const variant = evaluation.decision.variant ?? evaluation.analysis.treatments[0]
+      const economics = evaluation.economics.find((e) => e._tag === "Evaluated" && e.economics.variant === variant)
+      const decision = { seq: chosen.seq, verdict: chosen.verdict, decidedAt: chosen.decided_at }
+      if (economics === undefined || economics._tag !== "Evaluated") {
+        return { ...base, decision, note: "the recorded decision has no economics to forecast from" } satisfies RoiReport
+      }
+      if (actuals.length === 0) return { ...base, decision, ...(variant === undefined ? {} : { variant }), note: `no actuals yet: pilotproof actuals record ${pilotId} --month YYYY-MM --cost … --benefit …` } satisfies RoiReport
+      const first = monthIndex(actuals[0]!.month)
+      const comparison = compareActuals(
+        economics.economics.monteCarlo.bands,
+        actuals.map((a) => ({ month: monthIndex(a.month) - first + 1, cost: a.cost, benefit: a.benefit }))
+      )
+      return { ...base, decision, ...(variant === undefined ? {} : { variant }), comparison } satisfies RoiReport
+    })
+
+    return { record, history, recordActuals, roi } as const
+  }),
+  dependencies: [Analysis.Default, DecisionRepo.Default, PilotRepo.Default]
+}) {}
