@@ -72,7 +72,7 @@ export const describeEvaluation = (e: Evaluation): string => {
           `P(NPV > 0) = ${x.monteCarlo.probNpvPositive.toFixed(3)}, P(payback ≤ ${x.monteCarlo.targetPaybackMonths} mo) = ${x.monteCarlo.probPaybackWithinTarget.toFixed(3)}`,
           `     NPV 5/50/95%: ${money(Math.round(x.monteCarlo.npv.p5))} / ${money(Math.round(x.monteCarlo.npv.p50))} / ${money(Math.round(x.monteCarlo.npv.p95))} ${c}; ` +
           `payback ${x.point.paybackMonths === undefined ? "not within the horizon" : `${x.point.paybackMonths.toFixed(1)} months`}; ` +
-          `ROI ${x.point.roi === undefined ? "n/a" : pct(x.point.roi)}; IRR ${x.point.irrAnnual === undefined ? "n/a" : pct(x.point.irrAnnual)}/year; ` +
+          `ROI ${x.point.roi === undefined ? "n/a" : pct(x.point.roi)}; IRR ${x.point.irrAnnual === undefined ? "n/a" : x.point.irrAnnual > 10 ? "> 1000%" : pct(x.point.irrAnnual)}/year; ` +
           `break-even effect on ${x.primaryMetric}: ${x.breakEvenEffect === undefined ? "n/a" : x.breakEvenEffect.toPrecision(3)}`
         ].join("\n")
       })()

@@ -1,42 +1,86 @@
 /**
- * `pilotproof demo`: the main job behind `npm start`. Registers every pilot in `experiments/`
- * into the configured database (the embedded SQLite file by default) and prints the registry.
- * Safe to re-run: unchanged files are no-ops.
+ * `pilotproof demo`: the main job behind `npm start`. On the configured database (the embedded
+ * SQLite file by default) it registers every pilot in `experiments/`, starts the drafts,
+ * imports each pilot's simulated data (`experiments/scenarios/<id>.yaml`), runs readiness,
+ * analysis, economics and the decision policy, records the decision, and prints one row per
+ * pilot. Safe to re-run: registration and imports are idempotent, and a decision is recorded
+ * again only when the design or the data moment changed.
  */
 import { Command, Options } from "@effect/cli"
 import { primaryMetric } from "@pilotproof/domain"
-import { PilotRegistry } from "@pilotproof/engine"
+import { Decisions, PilotRegistry, readScenario, Simulation } from "@pilotproof/engine"
 import { Console, Effect } from "effect"
-import { table } from "./Output.js"
+import { existsSync } from "node:fs"
+import { join } from "node:path"
+import { money, table } from "./Output.js"
 import { readPilotFiles } from "./PilotFiles.js"
 import { DatabaseLocation, withEngine } from "./Runtime.js"
 
 const experimentsOption = Options.directory("experiments").pipe(
-  Options.withDescription("the folder of pilot files"),
+  Options.withDescription("the folder of pilot files (scenarios in its scenarios/ folder)"),
   Options.withDefault("experiments")
 )
+
+const DAY_MS = 86_400_000
 
 export const demoCommand = Command.make("demo", { experiments: experimentsOption }, ({ experiments }) =>
   withEngine(Effect.gen(function*() {
     const registry = yield* PilotRegistry
+    const simulation = yield* Simulation
+    const decisions = yield* Decisions
     const location = yield* DatabaseLocation
+    const started = Date.now()
+
     const files = yield* readPilotFiles([experiments])
     const registered = yield* registry.register(files)
-    const counts = { created: 0, "new-version": 0, unchanged: 0 }
-    for (const { registration } of registered) counts[registration.outcome]++
-    yield* Console.log(
-      `Registered ${files.length} pilot files from ${experiments}/ into ${location}: ` +
-        `${counts.created} new, ${counts["new-version"]} new versions, ${counts.unchanged} unchanged.\n`
-    )
-    const pilots = yield* registry.list()
-    yield* Console.log(table(
-      ["PILOT", "STATUS", "KIND", "UNIT", "PRIMARY METRIC", "OWNER", "HYPOTHESIS"],
-      pilots.map((p) => {
-        const d = p.definition
-        const hypothesis = d.hypothesis.length > 60 ? `${d.hypothesis.slice(0, 59)}…` : d.hypothesis
-        return [p.id, p.status, d.kind, d.unit, `${primaryMetric(d).key} (${primaryMetric(d).direction})`, d.owner.name, hypothesis]
-      })
-    ))
-    yield* Console.log(`\nNext: pilotproof pilot show <id>   (details)   ·   pilotproof pilot start <id>   (freeze the design)`)
+    const created = registered.filter((r) => r.registration.outcome !== "unchanged").length
+    yield* Console.log(`Pilotproof demo on ${location}: ${files.length} pilots from ${experiments}/ (${created} new or changed)`)
+
+    const rows: Array<Array<string>> = []
+    for (const { registration } of registered) {
+      const id = registration.pilotId
+      let pilot = (yield* registry.show(id)).pilot
+      if (pilot.status === "draft") pilot = yield* registry.start(id)
+      const scenarioPath = join(experiments, "scenarios", `${id}.yaml`)
+      if (!existsSync(scenarioPath)) {
+        rows.push([id, "-", "no scenario: import real events with pilotproof events import", "", ""])
+        continue
+      }
+      const scenario = yield* readScenario(scenarioPath)
+      const imported = yield* simulation.intoPilot(scenarioPath)
+      const asOfMs = Date.parse(scenario.start) + scenario.days * DAY_MS
+      const asOf = new Date(asOfMs).toISOString()
+      const history = yield* decisions.history(id)
+      const designHash = pilot.designHash ?? pilot.definitionHash
+      const last = history[history.length - 1]
+      const reuse = last !== undefined && last.as_of === asOf && last.design_hash === designHash && imported.accepted === 0
+      const { evaluation } = reuse
+        ? { evaluation: JSON.parse(last.record) as import("@pilotproof/engine").Evaluation }
+        : yield* decisions.record(id, { asOfMs, actor: "pilotproof demo" })
+      const d = evaluation.decision
+      const primary = primaryMetric(pilot.definition)
+      const analysis = evaluation.analysis.metrics.find((m) => m.key === primary.key)
+      const comparison = analysis?.comparisons.find((c) => c.variant === (d.variant ?? evaluation.analysis.treatments[0]))
+      const fmt = (x: number) => (primary.type === "binomial" ? `${(x * 100).toFixed(2)} pp` : x.toPrecision(3))
+      const effect = comparison === undefined
+        ? "-"
+        : `${primary.key} ${comparison.absolute.estimate >= 0 ? "+" : ""}${fmt(comparison.absolute.estimate)} [${fmt(comparison.absolute.ci.lower)}, ${fmt(comparison.absolute.ci.upper)}]`
+      const economics = evaluation.economics.find((e) => e._tag === "Evaluated" && e.economics.variant === comparison?.variant)
+      const payback = economics?._tag === "Evaluated"
+        ? `${economics.economics.monteCarlo.probPaybackWithinTarget.toFixed(2)} (≤ ${economics.economics.monteCarlo.targetPaybackMonths} mo; NPV p50 ${money(Math.round(economics.economics.monteCarlo.npv.p50 / 1000))}k ${economics.economics.currency})`
+        : "-"
+      rows.push([id, d.verdict, effect, payback, d.reason])
+    }
+
+    yield* Console.log("")
+    yield* Console.log(table(["PILOT", "VERDICT", "PRIMARY EFFECT [CI]", "P(PAYBACK ≤ TARGET)", "REASON"], rows))
+    yield* Console.log([
+      "",
+      `Done in ${((Date.now() - started) / 1000).toFixed(1)} s. Full reports (add --db ${location} if you moved it):`,
+      "  node packages/cli/dist/pilotproof.mjs analyze <pilot-id>      every metric, effect, interval, method",
+      "  node packages/cli/dist/pilotproof.mjs decide <pilot-id>       the verdict with every check and the economics",
+      "  node packages/cli/dist/pilotproof.mjs readiness <pilot-id>    data checks",
+      "  node packages/cli/dist/pilotproof.mjs decisions <pilot-id>    the decision record"
+    ].join("\n"))
   }))
-).pipe(Command.withDescription("Register the pilots in experiments/ into the database and print the registry (npm start)."))
+).pipe(Command.withDescription("The main job (npm start): register, simulate, analyse and decide the pilots in experiments/, and print one row per pilot."))
