@@ -131,7 +131,20 @@ export interface ActualsTable {
   source: string
 }
 
+/** API tokens: only the SHA-256 of a token is stored; the token itself is shown once. */
+export interface TokensTable {
+  id: string
+  name: string
+  /** owner | analyst | finance | admin */
+  role: string
+  /** Hex SHA-256 of the token. */
+  hash: string
+  created_at: string
+  revoked_at: string | null
+}
+
 export interface DatabaseSchema {
+  tokens: TokensTable
   decisions: DecisionsTable
   actuals: ActualsTable
   pilots: PilotsTable

@@ -145,6 +145,22 @@ const migrations: Record<string, Migration> = {
       await db.schema.dropTable("actuals").execute()
       await db.schema.dropTable("decisions").execute()
     }
+  },
+  "2026-11-21T0300_tokens": {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable("tokens")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("name", "text", (c) => c.notNull())
+        .addColumn("role", "text", (c) => c.notNull())
+        .addColumn("hash", "text", (c) => c.notNull().unique())
+        .addColumn("created_at", "text", (c) => c.notNull())
+        .addColumn("revoked_at", "text")
+        .execute()
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.dropTable("tokens").execute()
+    }
   }
 }
 

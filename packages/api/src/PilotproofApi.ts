@@ -1,0 +1,185 @@
+/**
+ * The Pilotproof HTTP API contract, defined once: the server implements it, tests and clients
+ * derive from it, and `/api/openapi.json` is generated from it. Every endpoint needs a bearer
+ * token; its allowed roles are annotated on it (`allow(...)`), and statuses sit on the errors:
+ * 400 invalid input, 401 no/invalid token, 403 role not allowed, 404 unknown pilot, 409 frozen
+ * design or invalid transition, 413 too large, 503 storage.
+ */
+import { HttpApi, HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform"
+import {
+  InputError,
+  InvalidPilotDefinition,
+  InvalidPilotFiles,
+  InvalidTransition,
+  Pilot,
+  PilotDesignFrozen,
+  PilotNotFound,
+  PilotNotRunning,
+  PilotVersion,
+  StorageError
+} from "@pilotproof/domain"
+import { Schema } from "effect"
+import { Authentication } from "./Authentication.js"
+import { NotFound, PayloadTooLarge } from "./HttpErrors.js"
+import { allow, ANY_ROLE } from "./Roles.js"
+import * as S from "./Schemas.js"
+
+
+export class PilotsGroup extends HttpApiGroup.make("pilots")
+  .add(
+    HttpApiEndpoint.post("register", "/pilots")
+      .setPayload(Schema.Union(HttpApiSchema.Text(), S.PilotFileBody))
+      .setUrlParams(Schema.Struct({ source: Schema.optional(Schema.String) }))
+      .addSuccess(Schema.Array(S.RegisterResult))
+      .addError(InvalidPilotDefinition, { status: 400 })
+      .addError(InvalidPilotFiles, { status: 400 })
+      .addError(PilotDesignFrozen, { status: 409 })
+      .pipe(allow("owner"))
+  )
+  .add(HttpApiEndpoint.get("list", "/pilots").addSuccess(Schema.Array(Pilot)).pipe(allow(...ANY_ROLE)))
+  .add(
+    HttpApiEndpoint.get("show", "/pilots/:id").setPath(S.PilotIdParam)
+      .addSuccess(Schema.Struct({ pilot: Pilot, versions: Schema.Array(PilotVersion) }))
+      .pipe(allow(...ANY_ROLE))
+  )
+  .add(
+    HttpApiEndpoint.post("start", "/pilots/:id/start").setPath(S.PilotIdParam).addSuccess(Pilot)
+      .addError(InvalidTransition, { status: 409 }).pipe(allow("owner"))
+  )
+  .add(
+    HttpApiEndpoint.post("stop", "/pilots/:id/stop").setPath(S.PilotIdParam).addSuccess(Pilot)
+      .addError(InvalidTransition, { status: 409 }).pipe(allow("owner"))
+  )
+  .addError(PilotNotFound, { status: 404 })
+  .annotate(OpenApi.Description, "Register (YAML/JSON text, or JSON { source, text }), list, show, start and stop pilots.")
+  .middleware(Authentication)
+{}
+
+export class AssignmentGroup extends HttpApiGroup.make("assignment")
+  .add(
+    HttpApiEndpoint.post("assign", "/pilots/:id/assign").setPath(S.PilotIdParam).setPayload(S.AssignRequest)
+      .addSuccess(Schema.Struct({ assignment: S.UnitAssignment, logged: Schema.optional(S.ImportSummary) }))
+      .pipe(allow("owner"))
+  )
+  .add(
+    HttpApiEndpoint.post("assignBatch", "/pilots/:id/assignments").setPath(S.PilotIdParam).setPayload(S.AssignBatchRequest)
+      .addSuccess(S.AssignBatchResult)
+      .addError(PayloadTooLarge)
+      .pipe(allow("owner"))
+  )
+  .addError(PilotNotFound, { status: 404 })
+  .addError(PilotNotRunning, { status: 409 })
+  .addError(InputError, { status: 400 })
+  .middleware(Authentication)
+{}
+
+export class EventsGroup extends HttpApiGroup.make("events")
+  .add(
+    HttpApiEndpoint.post("ingest", "/pilots/:id/events").setPath(S.PilotIdParam)
+      .setPayload(Schema.Array(Schema.Unknown))
+      .setUrlParams(Schema.Struct({ source: Schema.optional(Schema.String), dryRun: Schema.optional(Schema.BooleanFromString) }))
+      .addSuccess(S.IngestResult)
+      .addError(PayloadTooLarge)
+      .addError(PilotNotRunning, { status: 409 })
+      .addError(InputError, { status: 400 })
+      .pipe(allow("owner"))
+  )
+  .add(
+    HttpApiEndpoint.get("rejects", "/pilots/:id/events/rejects").setPath(S.PilotIdParam)
+      .setUrlParams(Schema.Struct({ limit: Schema.optional(Schema.NumberFromString) }))
+      .addSuccess(Schema.Struct({ rows: Schema.Array(Schema.Unknown), total: Schema.Number }))
+      .pipe(allow("owner", "analyst"))
+  )
+  .addError(PilotNotFound, { status: 404 })
+  .annotate(OpenApi.Description, `Batches of events as a JSON array (at most ${S.LIMITS.eventsPerBatch}); idempotent on event_id; rejected rows are reported with their position and reason.`)
+  .middleware(Authentication)
+{}
+
+export class ReadinessGroup extends HttpApiGroup.make("readiness")
+  .add(
+    HttpApiEndpoint.get("report", "/pilots/:id/readiness").setPath(S.PilotIdParam).setUrlParams(S.AsOfParams)
+      .addSuccess(Schema.Unknown).pipe(allow("owner", "analyst"))
+  )
+  .addError(PilotNotFound, { status: 404 })
+  .addError(InputError, { status: 400 })
+  .middleware(Authentication)
+{}
+
+export class AnalysisGroup extends HttpApiGroup.make("analysis")
+  .add(
+    HttpApiEndpoint.get("analyze", "/pilots/:id/analysis").setPath(S.PilotIdParam).setUrlParams(S.AsOfParams)
+      .addSuccess(Schema.Unknown).pipe(allow("owner", "analyst"))
+  )
+  .addError(PilotNotFound, { status: 404 })
+  .addError(InputError, { status: 400 })
+  .middleware(Authentication)
+{}
+
+export class DecisionsGroup extends HttpApiGroup.make("decisions")
+  .add(
+    HttpApiEndpoint.post("decide", "/pilots/:id/decisions").setPath(S.PilotIdParam).setPayload(S.DecideRequest)
+      .addSuccess(S.DecideResult, { status: 201 }).pipe(allow("analyst"))
+  )
+  .add(
+    HttpApiEndpoint.get("history", "/pilots/:id/decisions").setPath(S.PilotIdParam)
+      .addSuccess(Schema.Array(S.DecisionHistoryEntry)).pipe(allow(...ANY_ROLE))
+  )
+  .addError(PilotNotFound, { status: 404 })
+  .addError(InputError, { status: 400 })
+  .middleware(Authentication)
+{}
+
+export class EconomicsGroup extends HttpApiGroup.make("economics")
+  .add(
+    HttpApiEndpoint.get("economics", "/pilots/:id/economics").setPath(S.PilotIdParam).setUrlParams(S.AsOfParams)
+      .addSuccess(Schema.Unknown).pipe(allow("analyst", "finance"))
+  )
+  .add(HttpApiEndpoint.get("roi", "/pilots/:id/roi").setPath(S.PilotIdParam).addSuccess(Schema.Unknown).pipe(allow("analyst", "finance")))
+  .add(
+    HttpApiEndpoint.post("recordActuals", "/pilots/:id/actuals").setPath(S.PilotIdParam).setPayload(S.ActualsRequest)
+      .addSuccess(Schema.Struct({ recorded: Schema.Number })).pipe(allow("finance"))
+  )
+  .addError(PilotNotFound, { status: 404 })
+  .addError(InputError, { status: 400 })
+  .middleware(Authentication)
+{}
+
+export class ErasureGroup extends HttpApiGroup.make("erasure")
+  .add(
+    HttpApiEndpoint.post("erase", "/erasures").setPayload(S.EraseRequest).addSuccess(Schema.Unknown).pipe(allow("admin"))
+  )
+  .add(HttpApiEndpoint.get("log", "/erasures").addSuccess(Schema.Array(Schema.Unknown)).pipe(allow("admin")))
+  .middleware(Authentication)
+{}
+
+export class TokensGroup extends HttpApiGroup.make("tokens")
+  .add(HttpApiEndpoint.get("me", "/me").addSuccess(S.Me).pipe(allow(...ANY_ROLE)))
+  .add(HttpApiEndpoint.get("list", "/tokens").addSuccess(Schema.Array(S.TokenInfo)).pipe(allow("admin")))
+  .add(
+    HttpApiEndpoint.post("create", "/tokens").setPayload(S.CreateTokenRequest).addSuccess(S.CreatedToken, { status: 201 })
+      .addError(InputError, { status: 400 }).pipe(allow("admin"))
+  )
+  .add(
+    HttpApiEndpoint.del("revoke", "/tokens/:tokenId").setPath(Schema.Struct({ tokenId: Schema.String }))
+      .addSuccess(Schema.Struct({ revoked: Schema.String })).addError(NotFound).pipe(allow("admin"))
+  )
+  .middleware(Authentication)
+{}
+
+export class PilotproofApi extends HttpApi.make("pilotproof")
+  .add(PilotsGroup)
+  .add(AssignmentGroup)
+  .add(EventsGroup)
+  .add(ReadinessGroup)
+  .add(AnalysisGroup)
+  .add(DecisionsGroup)
+  .add(EconomicsGroup)
+  .add(ErasureGroup)
+  .add(TokensGroup)
+  .addError(StorageError, { status: 503 })
+  .addError(PayloadTooLarge)
+  .prefix("/api")
+  .annotate(OpenApi.Title, "Pilotproof API")
+  .annotate(OpenApi.Version, "0.1.0")
+  .annotate(OpenApi.Description, "Decide whether an AI pilot works and pays back. Every endpoint needs `Authorization: Bearer <token>` (pilotproof token create).")
+{}

@@ -1,0 +1,156 @@
+/**
+ * Request and response bodies of the API that are not domain models. Reports (readiness,
+ * analysis, evaluation, ROI) are returned as the engine computes them — the same JSON as the
+ * CLI's `--format json` — and described in docs/api.md rather than re-declared field by field.
+ */
+import { Schema } from "effect"
+import { Role } from "./Roles.js"
+
+export const PilotIdParam = Schema.Struct({ id: Schema.String })
+
+export const Verdict = Schema.Literal("GO", "NO_GO", "EXTEND", "ITERATE")
+
+/** A pilot file sent as JSON: its text (YAML or JSON) and the name messages should use. */
+export const PilotFileBody = Schema.Struct({
+  source: Schema.String,
+  text: Schema.String
+})
+
+export const RegisterResult = Schema.Struct({
+  pilotId: Schema.String,
+  outcome: Schema.Literal("created", "new-version", "unchanged"),
+  version: Schema.Number,
+  definitionHash: Schema.String,
+  source: Schema.String,
+  warnings: Schema.Array(Schema.String)
+})
+
+export const AssignRequest = Schema.Struct({
+  unitId: Schema.String.pipe(Schema.minLength(1)),
+  /** Also record the exposure event (idempotent per unit). */
+  logExposure: Schema.optionalWith(Schema.Boolean, { default: () => false })
+})
+
+export const AssignBatchRequest = Schema.Struct({
+  unitIds: Schema.Array(Schema.String.pipe(Schema.minLength(1))),
+  logExposures: Schema.optionalWith(Schema.Boolean, { default: () => false })
+})
+
+export const UnitAssignment = Schema.Struct({
+  unitId: Schema.String,
+  variant: Schema.NullOr(Schema.String),
+  bucket: Schema.Number,
+  inHoldout: Schema.Boolean
+})
+
+export const ImportSummary = Schema.Struct({
+  pilotId: Schema.String,
+  source: Schema.String,
+  batchId: Schema.String,
+  dryRun: Schema.Boolean,
+  records: Schema.Number,
+  accepted: Schema.Number,
+  duplicates: Schema.Number,
+  rejected: Schema.Number
+})
+
+export const Reject = Schema.Struct({
+  line: Schema.Number,
+  reason: Schema.String,
+  raw: Schema.String
+})
+
+export const IngestResult = Schema.Struct({
+  ...ImportSummary.fields,
+  /** The rows of this request that were rejected (first 100), with their position and reason. */
+  rejects: Schema.Array(Reject)
+})
+
+export const AssignBatchResult = Schema.Struct({
+  assignments: Schema.Array(UnitAssignment),
+  logged: Schema.optional(ImportSummary)
+})
+
+export const AsOfParams = Schema.Struct({
+  /** ISO 8601 timestamp: analyse the data as it stood then (default: now). */
+  asOf: Schema.optional(Schema.String)
+})
+
+export const DecideRequest = Schema.Struct({
+  asOf: Schema.optional(Schema.String),
+  /** A human verdict stored beside the computed one (append-only), with its reason. */
+  override: Schema.optional(Schema.Struct({
+    verdict: Verdict,
+    reason: Schema.String.pipe(Schema.minLength(1))
+  })),
+  /** Who decides (default: the token's name). */
+  by: Schema.optional(Schema.String)
+})
+
+export const DecisionRecord = Schema.Struct({
+  pilot_id: Schema.String,
+  seq: Schema.Number,
+  decided_at: Schema.String,
+  as_of: Schema.String,
+  design_hash: Schema.String,
+  computed_verdict: Schema.String,
+  verdict: Schema.String,
+  reason: Schema.String,
+  actor: Schema.String,
+  override_verdict: Schema.NullOr(Schema.String),
+  override_reason: Schema.NullOr(Schema.String),
+  override_by: Schema.NullOr(Schema.String)
+})
+
+export const DecideResult = Schema.Struct({
+  record: DecisionRecord,
+  /** The analysis, economics and decision with every check (as `pilotproof decide --format json`). */
+  evaluation: Schema.Unknown,
+  overrideWarning: Schema.optional(Schema.String)
+})
+
+export const DecisionHistoryEntry = Schema.Struct({
+  ...DecisionRecord.fields,
+  record: Schema.Unknown
+})
+
+export const Actual = Schema.Struct({
+  month: Schema.String.pipe(Schema.pattern(/^\d{4}-(0[1-9]|1[0-2])$/, { message: () => "month must be YYYY-MM" })),
+  cost: Schema.Number.pipe(Schema.finite(), Schema.nonNegative()),
+  benefit: Schema.Number.pipe(Schema.finite(), Schema.nonNegative())
+})
+
+export const ActualsRequest = Schema.Struct({ actuals: Schema.Array(Actual).pipe(Schema.minItems(1)) })
+
+export const EraseRequest = Schema.Struct({ unitId: Schema.String.pipe(Schema.minLength(1)) })
+
+export const TokenInfo = Schema.Struct({
+  id: Schema.String,
+  name: Schema.String,
+  role: Role,
+  createdAt: Schema.String,
+  revokedAt: Schema.optional(Schema.String)
+})
+
+export const CreateTokenRequest = Schema.Struct({
+  name: Schema.String.pipe(Schema.minLength(1), Schema.maxLength(100)),
+  role: Role
+})
+
+export const CreatedToken = Schema.Struct({
+  /** Shown once: only its SHA-256 is stored. */
+  token: Schema.String,
+  info: TokenInfo
+})
+
+export const Me = Schema.Struct({ name: Schema.String, role: Role, tokenId: Schema.String })
+
+/** Limits of one request; larger requests get 413. */
+export const LIMITS = {
+  /** Bytes of a request body. */
+  bodyBytes: 16 * 1024 * 1024,
+  /** Events in one POST …/events batch. */
+  eventsPerBatch: 10_000,
+  /** Units in one batch assignment. */
+  unitsPerBatch: 10_000
+} as const

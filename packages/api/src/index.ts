@@ -1,0 +1,5 @@
+export * from "./Authentication.js"
+export * from "./HttpErrors.js"
+export * from "./PilotproofApi.js"
+export * from "./Roles.js"
+export * from "./Schemas.js"

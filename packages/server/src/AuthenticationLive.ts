@@ -1,0 +1,50 @@
+/**
+ * The authentication middleware: the bearer token's hash must match an active token, and its
+ * role must be among the `AllowedRoles` the contract annotates on the endpoint being called
+ * (found by the route's method and path).
+ */
+import { HttpRouter, HttpServerRequest } from "@effect/platform"
+import { AllowedRoles, Authentication, Forbidden, PilotproofApi, type Role, Unauthorized } from "@pilotproof/api"
+import { Tokens } from "@pilotproof/engine"
+import { Context, Effect, Layer, Option, Redacted } from "effect"
+
+/** `METHOD path` → allowed roles, from the contract's annotations. */
+export const permissions: ReadonlyMap<string, ReadonlyArray<Role>> = (() => {
+  const map = new Map<string, ReadonlyArray<Role>>()
+  for (const group of Object.values(PilotproofApi.groups)) {
+    for (const endpoint of Object.values(group.endpoints)) {
+      const roles = Context.getOption(endpoint.annotations, AllowedRoles)
+      map.set(`${endpoint.method} ${endpoint.path}`, Option.getOrElse(roles, () => ["admin"] as ReadonlyArray<Role>))
+    }
+  }
+  return map
+})()
+
+export const AuthenticationLive = Layer.effect(
+  Authentication,
+  Effect.gen(function*() {
+    const tokens = yield* Tokens
+    return {
+      bearer: (token) =>
+        Effect.gen(function*() {
+          const value = Redacted.value(token)
+          if (value === "") {
+            return yield* new Unauthorized({ message: "no token: send Authorization: Bearer <token> (create one with pilotproof token create --role … --name …)" })
+          }
+          const principal = yield* tokens.authenticate(value).pipe(Effect.orDie)
+          if (Option.isNone(principal)) return yield* new Unauthorized({ message: "the token is unknown or revoked" })
+          const route = yield* HttpRouter.RouteContext
+          const request = yield* HttpServerRequest.HttpServerRequest
+          const allowed = permissions.get(`${request.method} ${route.route.path}`) ?? ["admin"]
+          if (!allowed.includes(principal.value.role)) {
+            return yield* new Forbidden({
+              message: `the role "${principal.value.role}" may not ${request.method} ${route.route.path}; allowed: ${allowed.join(", ")}`,
+              role: principal.value.role,
+              allowed
+            })
+          }
+          return principal.value
+        })
+    }
+  })
+)

@@ -1,0 +1,118 @@
+/**
+ * The server: the API (with its OpenAPI document at `/api/openapi.json`) and the web pages on
+ * one port, over one database. `start` runs it in a scope and returns its URL (tests); `serve`
+ * runs it until interrupted and prints how to reach it (the CLI's `serve`, the demo).
+ */
+import { HttpApiBuilder, HttpMiddleware, HttpServer, HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import { NodeHttpServer } from "@effect/platform-node"
+import { LIMITS, PilotproofApi } from "@pilotproof/api"
+import { Tokens } from "@pilotproof/engine"
+import { Console, Context, Effect, Layer, Option } from "effect"
+import { createServer } from "node:http"
+import { ApiHandlers } from "./ApiHandlers.js"
+import { AuthenticationLive } from "./AuthenticationLive.js"
+import { EngineLayer } from "./EngineLayer.js"
+import { PagesLive } from "./Pages.js"
+
+export interface ServerOptions {
+  /** SQLite file path or postgres:// URL. */
+  readonly location: string
+  /** 0 picks a free port. Default 8080. */
+  readonly port?: number
+  /** Default 127.0.0.1 (this machine only). */
+  readonly host?: string
+}
+
+/** Refuses bodies over the limit before reading them: 413 with a JSON body. */
+const limitBody = HttpMiddleware.make((app) =>
+  Effect.gen(function*() {
+    const request = yield* HttpServerRequest.HttpServerRequest
+    const length = Number(request.headers["content-length"] ?? "0")
+    if (Number.isFinite(length) && length > LIMITS.bodyBytes) {
+      return yield* HttpServerResponse.json({
+        _tag: "PayloadTooLarge",
+        message: `the request body has ${length} bytes; the limit is ${LIMITS.bodyBytes} (${LIMITS.bodyBytes / 1024 / 1024} MiB); split it into smaller batches`,
+        limit: LIMITS.bodyBytes,
+        unit: "bytes"
+      }, { status: 413 }).pipe(Effect.orDie)
+    }
+    return yield* HttpServerRequest.withMaxBodySize(app, Option.some(LIMITS.bodyBytes))
+  })
+)
+
+/** No page or API response may be framed or cached by a shared cache; pages load nothing external. */
+const securityHeaders = HttpMiddleware.make((app) =>
+  Effect.map(app, (response) =>
+    HttpServerResponse.setHeaders(response, {
+      "x-content-type-options": "nosniff",
+      "x-frame-options": "DENY",
+      "referrer-policy": "no-referrer",
+      "cache-control": "no-store"
+    }))
+)
+
+const ApiLive = HttpApiBuilder.api(PilotproofApi).pipe(
+  Layer.provide(ApiHandlers),
+  Layer.provide(AuthenticationLive)
+)
+
+/** The HTTP application over the engine (without a listening server). */
+export const AppLayer = (location: string) =>
+  HttpApiBuilder.serve((app) => app.pipe(limitBody, securityHeaders)).pipe(
+    Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/api/openapi.json" })),
+    Layer.provide(PagesLive),
+    Layer.provide(ApiLive),
+    Layer.provideMerge(EngineLayer(location))
+  )
+
+/** The application listening on `host:port`. */
+export const ServerLayer = (options: ServerOptions) =>
+  AppLayer(options.location).pipe(
+    Layer.provideMerge(NodeHttpServer.layer(createServer, { port: options.port ?? 8080, host: options.host ?? "127.0.0.1" }))
+  )
+
+/** Starts the server in the current scope; returns its base URL (e.g. http://127.0.0.1:41234). */
+export const start = (options: ServerOptions) =>
+  Effect.gen(function*() {
+    const context = yield* Layer.build(ServerLayer(options))
+    const server = Context.get(context, HttpServer.HttpServer)
+    const address = server.address
+    const url = address._tag === "TcpAddress"
+      ? `http://${address.hostname.includes(":") ? `[${address.hostname}]` : address.hostname}:${address.port}`
+      : `unix:${address.path}`
+    return { url, context }
+  })
+
+export interface ServeOptions extends ServerOptions {
+  /**
+   * On a database without any active token, create an admin token and print it once (the demo
+   * uses this so the pages can be opened at once). Otherwise the server prints how to create one.
+   */
+  readonly bootstrapAdmin?: boolean
+}
+
+/**
+ * Serves until interrupted (Ctrl-C), printing the URL and, on a database without tokens, how to
+ * log in. For the demo: `serve({ location, port: 8080, bootstrapAdmin: true })`.
+ */
+export const serve = (options: ServeOptions) =>
+  Effect.scoped(Effect.gen(function*() {
+    const { context, url } = yield* start(options)
+    const tokens = Context.get(context, Tokens)
+    const active = yield* tokens.countActive()
+    yield* Console.log(`Pilotproof is serving ${options.location} at ${url}/`)
+    yield* Console.log(`  pages: ${url}/   API: ${url}/api   OpenAPI: ${url}/api/openapi.json`)
+    if (active === 0) {
+      if (options.bootstrapAdmin === true) {
+        const created = yield* tokens.create("bootstrap-admin", "admin")
+        yield* Console.log(`  No token existed, so an admin token was created (shown only now; revoke it on the tokens page):`)
+        yield* Console.log(`    ${created.token}`)
+        yield* Console.log(`  Log in at ${url}/login with it, or: curl -H "Authorization: Bearer ${created.token}" ${url}/api/pilots`)
+      } else {
+        yield* Console.log(`  No token exists yet. Create one (it is printed once), then log in at ${url}/login:`)
+        yield* Console.log(`    pilotproof --db ${options.location} token create --role admin --name "your name"`)
+      }
+    }
+    yield* Console.log("  Ctrl-C stops the server.")
+    return yield* Effect.never
+  }))

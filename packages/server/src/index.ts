@@ -1,0 +1,4 @@
+export * from "./ApiHandlers.js"
+export * from "./AuthenticationLive.js"
+export * from "./EngineLayer.js"
+export * from "./Server.js"
