@@ -8,6 +8,7 @@ import { demoCommand } from "./DemoCommand.js"
 import { assignCommand, eraseCommand, eventsCommand, readinessCommand, simulateCommand } from "./EventCommands.js"
 import { pilotCommand } from "./PilotCommands.js"
 import { DatabaseLocation } from "./Runtime.js"
+import { serverCommands } from "./ServerCommands.js"
 
 const dbOption = Options.text("db").pipe(
   Options.withDescription("SQLite file path or postgres:// URL (default: PILOTPROOF_DB, else ./pilotproof.db)"),
@@ -16,7 +17,7 @@ const dbOption = Options.text("db").pipe(
 
 export const rootCommand = Command.make("pilotproof", { db: dbOption }).pipe(
   Command.withDescription("Pilotproof: does the AI pilot work, and does it pay back?"),
-  Command.withSubcommands([pilotCommand, eventsCommand, assignCommand, readinessCommand, eraseCommand, simulateCommand, ...analysisCommands, demoCommand]),
+  Command.withSubcommands([pilotCommand, eventsCommand, assignCommand, readinessCommand, eraseCommand, simulateCommand, ...analysisCommands, demoCommand, ...serverCommands]),
   Command.provideSync(DatabaseLocation, ({ db }) => db)
 )
 

@@ -3,7 +3,7 @@
  * opened and migrated once when the server starts.
  */
 import { Analysis, Assignments, Decisions, Erasure, EventImport, PilotRegistry, Readiness, Tokens } from "@pilotproof/engine"
-import { Database } from "@pilotproof/store"
+import { Aggregation, Database } from "@pilotproof/store"
 import { Layer } from "effect"
 
 export const EngineLayer = (location: string) =>
@@ -15,7 +15,8 @@ export const EngineLayer = (location: string) =>
     Readiness.Default,
     Analysis.Default,
     Decisions.Default,
-    Tokens.Default
+    Tokens.Default,
+    Aggregation.Default
   ).pipe(Layer.provide(Database.fromUrl(location)))
 
 export type Engine = Layer.Layer.Success<ReturnType<typeof EngineLayer>>

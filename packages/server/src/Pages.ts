@@ -1,3 +1,169 @@
-import { HttpApiBuilder } from "@effect/platform"
-import { Effect } from "effect"
-export const PagesLive = HttpApiBuilder.Router.use((_router) => Effect.void)
+/**
+ * The web pages, on the same server as the API. Login takes a token and keeps it in an HttpOnly,
+ * SameSite=Strict cookie; every page checks the token's role the way the API does. Pages work
+ * without client-side JavaScript: plain links and forms.
+ */
+import { HttpApiBuilder, HttpRouter, HttpServerRequest, HttpServerResponse, UrlParams } from "@effect/platform"
+import type { Role } from "@pilotproof/api"
+import { PilotRegistry, type Principal, Tokens } from "@pilotproof/engine"
+import { Effect, Option } from "effect"
+import { readFileSync } from "node:fs"
+import { h } from "preact"
+import { makePageData } from "./PageData.js"
+import {
+  FinanceContent,
+  LoginPage,
+  page,
+  pagePermissions,
+  PilotContent,
+  PilotList,
+  Problem,
+  RegisterPage,
+  type RegisterState,
+  TokensPage
+} from "./Views.js"
+
+export const COOKIE = "pilotproof_token"
+
+const html = (body: string, status = 200) => HttpServerResponse.text(body, { status, contentType: "text/html; charset=utf-8" })
+const seeOther = (location: string) => HttpServerResponse.redirect(location, { status: 303 })
+
+/** Errors a page can meet, as a page with the right status. */
+const problemPage = (viewer: Principal | undefined) => (error: { readonly _tag: string; readonly message: string }) =>
+  Effect.succeed(html(
+    page("Problem", viewer, h(Problem, { title: error._tag === "PilotNotFound" ? "No such pilot" : "Something went wrong", message: error.message })),
+    error._tag === "PilotNotFound" ? 404 : error._tag === "StorageError" ? 503 : 400
+  ))
+
+export const PagesLive = HttpApiBuilder.Router.use((router) =>
+  Effect.gen(function*() {
+    const tokens = yield* Tokens
+    const registry = yield* PilotRegistry
+    const data = yield* makePageData
+
+    /** The logged-in principal, if the cookie holds an active token. */
+    const viewer = Effect.gen(function*() {
+      const request = yield* HttpServerRequest.HttpServerRequest
+      const token = request.cookies[COOKIE]
+      if (token === undefined || token === "") return Option.none<Principal>()
+      return yield* tokens.authenticate(token).pipe(Effect.orElseSucceed(() => Option.none<Principal>()))
+    })
+
+    /** Runs `f` for a viewer with one of `allowed` roles; otherwise the login page or 403. */
+    const guarded = <E extends { readonly _tag: string; readonly message: string }, R>(
+      allowed: (role: Role) => boolean,
+      f: (viewer: Principal) => Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>
+    ) =>
+      Effect.gen(function*() {
+        const request = yield* HttpServerRequest.HttpServerRequest
+        const who = yield* viewer
+        if (Option.isNone(who)) return seeOther(`/login?next=${encodeURIComponent(request.url)}`)
+        if (!allowed(who.value.role)) {
+          return html(page("Not allowed", who.value, h(Problem, { title: "Not allowed", message: `The role "${who.value.role}" cannot open this page.` })), 403)
+        }
+        return yield* f(who.value).pipe(Effect.catchAll(problemPage(who.value)))
+      })
+
+    const param = (name: string) => Effect.map(HttpRouter.params, (p) => p[name] ?? "")
+
+    // --- login -------------------------------------------------------------------------------
+    const loginForm = (status: number, next: string, error?: string) =>
+      Effect.gen(function*() {
+        const none = (yield* tokens.countActive().pipe(Effect.orElseSucceed(() => 1))) === 0
+        const hint = none ? "No token exists yet on this database: create one with pilotproof token create --role admin --name \"your name\"." : undefined
+        return html(page("Log in", undefined, h(LoginPage, { next, ...(error === undefined ? {} : { error }), ...(hint === undefined ? {} : { hint }) })), status)
+      })
+
+    const safeNext = (next: string | undefined) => (next !== undefined && next.startsWith("/") && !next.startsWith("//") ? next : "/")
+
+    yield* router.get("/login", Effect.gen(function*() {
+      const request = yield* HttpServerRequest.HttpServerRequest
+      const next = new URL(request.url, "http://x").searchParams.get("next") ?? "/"
+      return yield* loginForm(200, safeNext(next))
+    }))
+
+    yield* router.post("/login", Effect.gen(function*() {
+      const request = yield* HttpServerRequest.HttpServerRequest
+      const form = yield* request.urlParamsBody.pipe(Effect.orElseSucceed(() => UrlParams.empty))
+      const token = Option.getOrElse(UrlParams.getFirst(form, "token"), () => "").trim()
+      const next = safeNext(Option.getOrUndefined(UrlParams.getFirst(form, "next")))
+      const who = yield* tokens.authenticate(token).pipe(Effect.orElseSucceed(() => Option.none<Principal>()))
+      if (Option.isNone(who)) return yield* loginForm(401, next, "That token is unknown or revoked.")
+      return seeOther(next).pipe(HttpServerResponse.unsafeSetCookie(COOKIE, token, { httpOnly: true, sameSite: "strict", path: "/", maxAge: "30 days" }))
+    }))
+
+    yield* router.post("/logout", Effect.succeed(
+      seeOther("/login").pipe(HttpServerResponse.unsafeSetCookie(COOKIE, "", { httpOnly: true, sameSite: "strict", path: "/", maxAge: 0 }))
+    ))
+
+    // --- pilots ------------------------------------------------------------------------------
+    yield* router.get("/", guarded(() => true, (who) =>
+      Effect.map(data.list, (rows) => html(page("Pilots", who, h(PilotList, { rows, viewer: who }))))))
+
+    yield* router.get("/pilots/:id", guarded(pagePermissions.pilotPage, (who) =>
+      Effect.gen(function*() {
+        const id = yield* param("id")
+        const d = yield* data.pilotPage(id)
+        return html(page(d.pilot.definition.name, who, h(PilotContent, { data: d, financeLink: pagePermissions.finance(who.role) })))
+      })))
+
+    yield* router.get("/pilots/:id/finance", guarded(pagePermissions.finance, (who) =>
+      Effect.gen(function*() {
+        const id = yield* param("id")
+        const d = yield* data.financePage(id)
+        return html(page(`${d.pilot.definition.name}: finance`, who, h(FinanceContent, { data: d })))
+      })))
+
+    // --- register ------------------------------------------------------------------------------
+    const registerPage = (who: Principal, state: RegisterState, status = 200) =>
+      html(page("Register a pilot", who, h(RegisterPage, { state })), status)
+
+    yield* router.get("/register", guarded(pagePermissions.register, (who) => Effect.succeed(registerPage(who, {}))))
+
+    yield* router.post("/register", guarded(pagePermissions.register, (who) =>
+      Effect.gen(function*() {
+        const request = yield* HttpServerRequest.HttpServerRequest
+        const form = yield* request.multipart.pipe(Effect.mapError((e) => ({ _tag: "InvalidForm", message: `the form could not be read: ${e.message}` })))
+        const files = form["file"]
+        const upload = Array.isArray(files) ? files.find((f): f is { readonly _tag: "PersistedFile"; readonly name: string; readonly path: string } => typeof f !== "string" && f._tag === "PersistedFile") : undefined
+        const uploaded = upload === undefined ? "" : readFileSync(upload.path, "utf8")
+        const pasted = typeof form["text"] === "string" ? form["text"] : ""
+        const named = typeof form["source"] === "string" && form["source"].trim() !== "" ? form["source"].trim() : "pasted.yaml"
+        const useUpload = upload !== undefined && upload.name !== "" && uploaded.trim() !== ""
+        const text = useUpload ? uploaded : pasted
+        const source = useUpload ? upload.name : named
+        if (text.trim() === "") return registerPage(who, { source, message: "Upload a file or paste its text." }, 400)
+        return yield* registry.register([{ source, text }]).pipe(
+          Effect.map((done) =>
+            registerPage(who, {
+              done: done.map(({ registration: r }) =>
+                `${r.outcome === "created" ? "Registered" : r.outcome === "new-version" ? `New version ${r.version} of` : "Unchanged:"} ${r.pilotId} from ${r.source}.`).join(" ")
+            })),
+          Effect.catchTags({
+            InvalidPilotDefinition: (e) => Effect.succeed(registerPage(who, { text, source, issues: [e] }, 400)),
+            InvalidPilotFiles: (e) => Effect.succeed(registerPage(who, { text, source, issues: e.files }, 400)),
+            PilotDesignFrozen: (e) => Effect.succeed(registerPage(who, { text, source, message: e.message }, 409))
+          })
+        )
+      })))
+
+    // --- tokens --------------------------------------------------------------------------------
+    yield* router.get("/tokens", guarded(pagePermissions.tokens, (who) =>
+      Effect.map(tokens.list(), (list) => html(page("Tokens", who, h(TokensPage, { tokens: list }))))))
+
+    yield* router.post("/tokens", guarded(pagePermissions.tokens, (who) =>
+      Effect.gen(function*() {
+        const request = yield* HttpServerRequest.HttpServerRequest
+        const form = yield* request.urlParamsBody.pipe(Effect.orElseSucceed(() => UrlParams.empty))
+        const created = yield* tokens.create(
+          Option.getOrElse(UrlParams.getFirst(form, "name"), () => ""),
+          Option.getOrElse(UrlParams.getFirst(form, "role"), () => "")
+        )
+        const list = yield* tokens.list()
+        return html(page("Tokens", who, h(TokensPage, { tokens: list, created })), 201)
+      })))
+
+    yield* router.post("/tokens/:id/revoke", guarded(pagePermissions.tokens, () =>
+      Effect.flatMap(param("id"), (id) => Effect.as(tokens.revoke(id), seeOther("/tokens")))))
+  })
+)

@@ -1,0 +1,168 @@
+/**
+ * What the pages show, loaded from the engine: the pilot list with latest verdicts, a pilot's
+ * design, readiness, results and decision, its economics and actuals, and the charts (SVG).
+ * Nothing here recomputes statistics: it arranges what the engine returns.
+ */
+import type { Pilot } from "@pilotproof/domain"
+import { primaryMetric } from "@pilotproof/domain"
+import {
+  Analysis,
+  compareMetric,
+  type AnalysisReport,
+  Decisions,
+  type Evaluation,
+  type MetricAnalysis,
+  PilotRegistry,
+  type ReadinessReport,
+  type RoiReport,
+  type TreatmentEconomics
+} from "@pilotproof/engine"
+import { Aggregation, type DecisionRow } from "@pilotproof/store"
+import { Effect } from "effect"
+import { cashFlowChart, effectOverTime, type ForestRow, forestPlot, npvChart, type TimePoint } from "./Charts.js"
+
+const DAY_MS = 86_400_000
+
+export interface ListRow {
+  readonly pilot: Pilot
+  readonly latest?: DecisionRow
+}
+
+export interface DecisionView {
+  /** Recorded (the latest decision record) or computed now without recording. */
+  readonly recorded?: DecisionRow
+  readonly evaluation: Evaluation
+}
+
+export interface PilotPageData {
+  readonly pilot: Pilot
+  readonly readiness: ReadinessReport
+  readonly analysis: AnalysisReport
+  readonly decision: DecisionView
+  readonly forestSvg: string
+  readonly timeSvg: string
+  readonly timeTitle: string
+}
+
+export interface FinancePageData {
+  readonly pilot: Pilot
+  readonly decision: DecisionView
+  readonly economics?: TreatmentEconomics
+  readonly notEvaluated: ReadonlyArray<string>
+  readonly roi: RoiReport
+  readonly cashSvg?: string
+  readonly npvSvg?: string
+}
+
+/** Whether an effect is good news, bad news or not yet clear, given the metric's direction. */
+export const reading = (m: Pick<MetricAnalysis, "direction">, lower: number, upper: number): "better" | "worse" | "unclear" => {
+  const up = m.direction === "increase"
+  if (lower > 0) return up ? "better" : "worse"
+  if (upper < 0) return up ? "worse" : "better"
+  return "unclear"
+}
+
+/** The page-data loaders, with the engine services captured (so route handlers need nothing). */
+export const makePageData = Effect.gen(function*() {
+  const registry = yield* PilotRegistry
+  const analysis = yield* Analysis
+  const decisions = yield* Decisions
+  const aggregation = yield* Aggregation
+
+  const latestDecision = (id: string) =>
+    Effect.gen(function*() {
+      const history = yield* decisions.history(id)
+      const last = history[history.length - 1]
+      if (last !== undefined) return { recorded: last, evaluation: JSON.parse(last.record) as Evaluation } satisfies DecisionView
+      return { evaluation: yield* analysis.evaluate(id) } satisfies DecisionView
+    })
+
+  const list = Effect.gen(function*() {
+    const pilots = yield* registry.list()
+    return yield* Effect.forEach(pilots, (pilot) =>
+      Effect.map(decisions.history(pilot.id), (h): ListRow => (h.length === 0 ? { pilot } : { pilot, latest: h[h.length - 1]! })))
+  })
+
+  /**
+   * The primary effect as the data stood each day (short pilots) or week, at most 10 points:
+   * the primary metric's sufficient statistics as of each date, compared by the engine's
+   * `compareMetric` with the pilot's plan (the same method as the full analysis).
+   */
+  const overTime = (pilot: Pilot, a: AnalysisReport, variant: string) =>
+    Effect.gen(function*() {
+      if (a.runtime.firstExposure === undefined) return []
+      const d = pilot.definition
+      const metric = primaryMetric(d)
+      const first = Date.parse(a.runtime.firstExposure)
+      const last = Math.min(Date.parse(a.asOf), Date.parse(a.runtime.lastExposure ?? a.asOf))
+      const days = Math.max(1, Math.ceil((last - first) / DAY_MS))
+      const step = Math.max(days <= 21 ? 1 : 7, Math.ceil(days / 10)) * DAY_MS
+      const times: Array<number> = []
+      for (let t = first + step; t < last; t += step) times.push(t)
+      times.push(last + 1)
+      const plan = { alpha: d.plan.alpha, sequential: d.plan.sequential, mde: d.plan.mde, ...(d.plan.baseline === undefined ? {} : { baseline: d.plan.baseline }) }
+      return yield* Effect.forEach(times, (t) =>
+        Effect.map(
+          aggregation.metricStats({ pilotId: pilot.id, asOfMs: t, consentRequired: d.readiness.consent === "required" }, metric),
+          (stats): Array<TimePoint> => {
+            const c = compareMetric(metric, stats, a.control, [variant], plan).comparisons[0]
+            return c === undefined || c.degenerate !== undefined
+              ? []
+              : [{ date: new Date(t).toISOString().slice(0, 10), estimate: c.absolute.estimate, lower: c.absolute.ci.lower, upper: c.absolute.ci.upper }]
+          }
+        )).pipe(Effect.map((xs) => xs.flat()))
+    })
+
+  const pilotPage = (id: string, asOfMs?: number) =>
+    Effect.gen(function*() {
+      const { pilot } = yield* registry.show(id)
+      const report = yield* analysis.analyze(id, asOfMs)
+      const decision = yield* latestDecision(id)
+      const forest: Array<ForestRow> = report.metrics.flatMap((m) =>
+        m.comparisons.filter((c) => c.degenerate === undefined).map((c) => ({
+          label: `${m.key} · ${c.variant}`,
+          role: m.role,
+          estimate: c.relative.estimate,
+          lower: c.relative.ci.lower,
+          upper: c.relative.ci.upper,
+          reading: reading(m, c.absolute.ci.lower, c.absolute.ci.upper)
+        }))
+      )
+      const variant = decision.evaluation.decision.variant ?? report.treatments[0] ?? ""
+      const primary = primaryMetric(pilot.definition)
+      const timeTitle = `${primary.key}: ${variant} − ${report.control}${primary.type === "binomial" ? " (rate difference)" : ""}`
+      return {
+        pilot,
+        readiness: report.readiness,
+        analysis: report,
+        decision,
+        forestSvg: yield* forestPlot(forest),
+        timeSvg: yield* effectOverTime(yield* overTime(pilot, report, variant), timeTitle),
+        timeTitle
+      } satisfies PilotPageData
+    })
+
+  const financePage = (id: string) =>
+    Effect.gen(function*() {
+      const { pilot } = yield* registry.show(id)
+      const decision = yield* latestDecision(id)
+      const roi = yield* decisions.roi(id)
+      const wanted = decision.evaluation.decision.variant ?? decision.evaluation.analysis.treatments[0]
+      const evaluated = decision.evaluation.economics.flatMap((e) => (e._tag === "Evaluated" ? [e.economics] : []))
+      const economics = evaluated.find((e) => e.variant === wanted) ?? evaluated[0]
+      const notEvaluated = decision.evaluation.economics.flatMap((e) => (e._tag === "NotEvaluated" ? [`${e.variant}: ${e.reason}`] : []))
+      const actuals = roi.comparison?.ok === true ? roi.comparison.rows.map((r) => ({ month: r.month, cumulative: r.cumulative })) : []
+      const base = { pilot, decision, roi, notEvaluated }
+      if (economics === undefined) return base satisfies FinancePageData
+      return {
+        ...base,
+        economics,
+        cashSvg: yield* cashFlowChart(economics.monteCarlo.bands, actuals, economics.currency),
+        npvSvg: yield* npvChart(economics.monteCarlo.npv, economics.currency)
+      } satisfies FinancePageData
+    })
+
+  return { list, pilotPage, financePage } as const
+})
+
+export type PageData = Effect.Effect.Success<typeof makePageData>

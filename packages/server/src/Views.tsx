@@ -1,0 +1,348 @@
+/**
+ * The pages, as preact components rendered to HTML on the server: escaped by construction, no
+ * client-side script, inline CSS, nothing loaded from elsewhere. Charts are inline SVG made by
+ * `Charts.ts` from engine results.
+ */
+import type { Role } from "@pilotproof/api"
+import type { DefinitionIssue } from "@pilotproof/domain"
+import type { MetricAnalysis, TokenInfo } from "@pilotproof/engine"
+import type { ComponentChildren } from "preact"
+import { render } from "preact-render-to-string"
+import type { FinancePageData, ListRow, PilotPageData } from "./PageData.js"
+
+export const CSS = `
+*{box-sizing:border-box}body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0;color:#1f2328;background:#f6f8fa}
+header{background:#24292f;color:#fff;padding:10px 24px;display:flex;gap:18px;align-items:center;flex-wrap:wrap}
+header a{color:#fff;text-decoration:none}header .brand{font-weight:700;margin-right:12px}header form{margin:0 0 0 auto}
+header button{background:none;border:1px solid #8c959f;color:#fff;border-radius:6px;padding:3px 10px;cursor:pointer}
+main{max-width:1100px;margin:0 auto;padding:20px 24px}section{background:#fff;border:1px solid #d0d7de;border-radius:8px;padding:14px 18px;margin:0 0 16px}
+h1{font-size:22px;margin:4px 0 12px}h2{font-size:16px;margin:0 0 10px}table{border-collapse:collapse;width:100%}
+th,td{text-align:left;padding:5px 8px;border-bottom:1px solid #eaeef2;vertical-align:top}th{font-size:12px;color:#57606a;text-transform:uppercase}
+td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+.verdict{display:inline-block;font-weight:700;border-radius:6px;padding:2px 8px;color:#fff}
+.GO{background:#1a7f37}.NO_GO{background:#cf222e}.EXTEND{background:#9a6700}.ITERATE{background:#8250df}.none{background:#8c959f}
+.pass{color:#1a7f37;font-weight:600}.warn{color:#9a6700;font-weight:600}.fail{color:#cf222e;font-weight:700}.not-applicable{color:#8c959f}
+.muted{color:#57606a}.error{background:#ffebe9;border:1px solid #ff8182;border-radius:6px;padding:10px 14px;margin:0 0 12px}
+.ok{background:#dafbe1;border:1px solid #4ac26b;border-radius:6px;padding:10px 14px;margin:0 0 12px}
+code,pre,textarea{font:12px/1.4 ui-monospace,SFMono-Regular,Menlo,monospace}pre.src{background:#f6f8fa;padding:8px;overflow:auto;max-height:420px}
+pre.src .bad{background:#ffebe9;display:block}textarea{width:100%;min-height:260px}
+input[type=text],input[type=password],select{padding:5px 8px;border:1px solid #d0d7de;border-radius:6px;min-width:280px}
+button.primary{background:#1f883d;color:#fff;border:0;border-radius:6px;padding:6px 14px;font-weight:600;cursor:pointer}
+.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(170px,1fr));gap:10px}.kpi{border:1px solid #d0d7de;border-radius:6px;padding:8px 10px}
+.kpi b{display:block;font-size:18px}.chart svg{max-width:100%;height:auto}
+`
+
+export interface Viewer {
+  readonly name: string
+  readonly role: Role
+}
+
+const can = {
+  pilotPage: (r: Role) => r !== "finance",
+  finance: (r: Role) => r === "analyst" || r === "finance" || r === "admin",
+  register: (r: Role) => r === "owner" || r === "admin",
+  tokens: (r: Role) => r === "admin"
+}
+export const pagePermissions = can
+
+/** A whole HTML document. */
+export const page = (title: string, viewer: Viewer | undefined, body: ComponentChildren): string =>
+  "<!doctype html>" + render(
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title>{title} · Pilotproof</title>
+        <style dangerouslySetInnerHTML={{ __html: CSS }} />
+      </head>
+      <body>
+        <header>
+          <a class="brand" href="/">Pilotproof</a>
+          {viewer !== undefined && <a href="/">Pilots</a>}
+          {viewer !== undefined && can.register(viewer.role) && <a href="/register">Register a pilot</a>}
+          {viewer !== undefined && can.tokens(viewer.role) && <a href="/tokens">Tokens</a>}
+          {viewer !== undefined && (
+            <form method="post" action="/logout">
+              <span class="muted" style="color:#d0d7de;margin-right:8px">{viewer.name} ({viewer.role})</span>
+              <button type="submit">Log out</button>
+            </form>
+          )}
+        </header>
+        <main>{body}</main>
+      </body>
+    </html>
+  )
+
+/** A standalone document (the report): the same content, no navigation. */
+export const standalone = (title: string, body: ComponentChildren): string =>
+  "<!doctype html>" + render(
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title>{title}</title>
+        <style dangerouslySetInnerHTML={{ __html: CSS }} />
+      </head>
+      <body><main>{body}</main></body>
+    </html>
+  )
+
+const Verdict = ({ verdict }: { verdict: string | undefined }) =>
+  <span class={`verdict ${verdict ?? "none"}`}>{verdict ?? "no decision"}</span>
+
+/** SVG made by Charts.ts from numbers (vega escapes every text it writes). */
+const Chart = ({ svg, label }: { svg: string; label: string }) =>
+  <div class="chart" role="img" aria-label={label} dangerouslySetInnerHTML={{ __html: svg }} />
+
+const fmtNumber = (x: number, digits = 3) => (Number.isFinite(x) ? (Math.abs(x) >= 1000 ? Math.round(x).toLocaleString("en-US").replace(/,/g, " ") : x.toPrecision(digits)) : x > 0 ? "+∞" : "−∞")
+export const money = (x: number) => (Number.isFinite(x) ? Math.round(x).toLocaleString("en-US").replace(/,/g, " ") : "n/a")
+const value = (m: Pick<MetricAnalysis, "type">, x: number) => (m.type === "binomial" ? `${(x * 100).toFixed(2)}%` : fmtNumber(x))
+const diff = (m: Pick<MetricAnalysis, "type">, x: number) => (m.type === "binomial" ? `${x >= 0 ? "+" : ""}${(x * 100).toFixed(2)} pp` : `${x >= 0 ? "+" : ""}${fmtNumber(x)}`)
+const pct = (x: number) => (Number.isFinite(x) ? `${x >= 0 ? "+" : ""}${(x * 100).toFixed(1)}%` : "n/a")
+const pValue = (x: number | undefined) => (x === undefined ? "" : x < 0.0001 ? "<0.0001" : x.toFixed(4))
+
+// ---------------------------------------------------------------------------------------------
+
+export const LoginPage = ({ error, next, hint }: { error?: string; next: string; hint?: string }) => (
+  <section>
+    <h1>Log in</h1>
+    {error !== undefined && <div class="error">{error}</div>}
+    <form method="post" action="/login">
+      <input type="hidden" name="next" value={next} />
+      <p><label>Token <input type="password" name="token" autocomplete="off" required /></label></p>
+      <p><button class="primary" type="submit">Log in</button></p>
+    </form>
+    <p class="muted">A token is created with <code>pilotproof token create --role owner|analyst|finance|admin --name "…"</code>; it is kept in an HttpOnly cookie until you log out.</p>
+    {hint !== undefined && <p class="muted">{hint}</p>}
+  </section>
+)
+
+export const PilotList = ({ rows, viewer }: { rows: ReadonlyArray<ListRow>; viewer: Viewer }) => (
+  <section>
+    <h1>Pilots</h1>
+    {rows.length === 0
+      ? <p>No pilot is registered yet. {can.register(viewer.role) ? <a href="/register">Register one</a> : "An owner registers them."}</p>
+      : (
+        <table>
+          <thead><tr><th>Pilot</th><th>Status</th><th>Kind</th><th>Owner</th><th>Latest verdict</th><th>Decided</th><th>Reason</th><th></th></tr></thead>
+          <tbody>
+            {rows.map(({ latest, pilot }) => (
+              <tr data-pilot={pilot.id}>
+                <td>{can.pilotPage(viewer.role) ? <a href={`/pilots/${encodeURIComponent(pilot.id)}`}>{pilot.definition.name}</a> : pilot.definition.name}<br /><code class="muted">{pilot.id}</code></td>
+                <td>{pilot.status}</td>
+                <td>{pilot.definition.kind}</td>
+                <td>{pilot.definition.owner.name}</td>
+                <td><Verdict verdict={latest?.verdict} />{latest?.override_verdict != null && <span class="muted"> (override of {latest.computed_verdict})</span>}</td>
+                <td class="muted">{latest?.decided_at.slice(0, 10) ?? ""}</td>
+                <td>{latest?.reason ?? ""}</td>
+                <td>{can.finance(viewer.role) && <a href={`/pilots/${encodeURIComponent(pilot.id)}/finance`}>finance</a>}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+  </section>
+)
+
+export const PilotContent = ({ data, financeLink }: { data: PilotPageData; financeLink: boolean }) => {
+  const { analysis: a, decision, pilot, readiness } = data
+  const d = pilot.definition
+  const ev = decision.evaluation
+  return (
+    <>
+      <section>
+        <h1>{d.name} <Verdict verdict={decision.recorded?.verdict ?? ev.decision.verdict} /></h1>
+        <p class="muted"><code>{pilot.id}</code> · {pilot.status} · version {pilot.version} · design hash <code>{(pilot.designHash ?? pilot.definitionHash).slice(0, 12)}</code> · {d.kind} · owner {d.owner.name}
+          {financeLink && <> · <a href={`/pilots/${encodeURIComponent(pilot.id)}/finance`}>finance: payback and NPV</a></>}</p>
+        <p>{d.hypothesis}</p>
+      </section>
+      <section>
+        <h2>Design</h2>
+        <p>Unit: <b>{d.unit}</b>. Variants: {d.variants.map((v) => `${v.key} (${v.weight})`).join(", ")}. Plan: α = {d.plan.alpha}, power {d.plan.power}, MDE {d.plan.mde}, {d.plan.minDays}–{d.plan.maxDays} days, {d.plan.sequential ? "sequential monitoring" : "fixed horizon"}; {a.plannedPerArm} units per arm.</p>
+        <table>
+          <thead><tr><th>Metric</th><th>Role</th><th>Type</th><th>Direction</th><th>Margin</th></tr></thead>
+          <tbody>{d.metrics.map((m) => <tr><td>{m.key}</td><td>{m.role}</td><td>{m.type}</td><td>{m.direction}</td><td>{m.margin ?? ""}</td></tr>)}</tbody>
+        </table>
+      </section>
+      <section>
+        <h2>Data readiness: <span class={readiness.status}>{readiness.status.toUpperCase()}</span></h2>
+        <table>
+          <thead><tr><th>Check</th><th>Status</th><th>Detail</th></tr></thead>
+          <tbody>{readiness.checks.map((c) => <tr><td>{c.check}</td><td class={c.status}>{c.status}</td><td>{c.message}{c.examples.length > 0 && <span class="muted"> (e.g. {c.examples.join(", ")})</span>}</td></tr>)}</tbody>
+        </table>
+      </section>
+      <section>
+        <h2>Results as of {a.asOf.slice(0, 16).replace("T", " ")} UTC</h2>
+        <p class="muted">{a.runtime.days} days of data (plan {a.runtime.minDays}–{a.runtime.maxDays}); units {Object.entries(a.readiness.exposure.units).map(([v, n]) => `${v} ${n}`).join(", ")}; SRM p = {a.readiness.srm.pValue.toPrecision(3)}; {a.sequential ? "always-valid (sequential) intervals" : "fixed-horizon intervals"}.</p>
+        <table>
+          <thead><tr><th>Metric</th><th>Role</th><th>Comparison</th><th>Control → treatment</th><th>Effect [95% CI]</th><th>Relative [CI]</th><th>p</th><th>p (Holm)</th><th>Method</th></tr></thead>
+          <tbody>
+            {a.metrics.flatMap((m) =>
+              m.comparisons.map((c) => {
+                const control = m.variants.find((v) => v.variant === c.baseline.variant)
+                const treatment = m.variants.find((v) => v.variant === c.variant)
+                return (
+                  <tr>
+                    <td>{m.key}</td><td>{m.role}</td><td>{c.variant} vs {c.baseline.variant}</td>
+                    <td class="num">{control === undefined ? "" : value(m, control.mean)} → {treatment === undefined ? "" : value(m, treatment.mean)}</td>
+                    <td class="num">{diff(m, c.absolute.estimate)} [{diff(m, c.absolute.ci.lower)}, {diff(m, c.absolute.ci.upper)}]</td>
+                    <td class="num">{pct(c.relative.estimate)} [{pct(c.relative.ci.lower)}, {pct(c.relative.ci.upper)}]</td>
+                    <td class="num">{pValue(c.pValue)}</td><td class="num">{pValue(c.adjustedPValue)}</td>
+                    <td>{c.method}{c.degenerate !== undefined && <span class="warn"> ({c.degenerate})</span>}</td>
+                  </tr>
+                )
+              })
+            )}
+          </tbody>
+        </table>
+      </section>
+      <section>
+        <h2>Effects with their confidence intervals</h2>
+        <Chart svg={data.forestSvg} label="forest plot of relative effects" />
+      </section>
+      <section>
+        <h2>Primary effect over time</h2>
+        <p class="muted">{data.timeTitle}, analysed as the data stood at each date (band: its interval).</p>
+        <Chart svg={data.timeSvg} label="primary effect over time" />
+      </section>
+      <section>
+        <h2>Decision</h2>
+        <p><Verdict verdict={decision.recorded?.verdict ?? ev.decision.verdict} /> {ev.decision.variant !== undefined && <b>{ev.decision.variant}: </b>}{ev.decision.reason}</p>
+        {decision.recorded === undefined
+          ? <p class="warn">Computed now, not recorded: an analyst records the decision (pilotproof decide, or POST /api/pilots/{pilot.id}/decisions).</p>
+          : <p class="muted">Decision #{decision.recorded.seq}, recorded {decision.recorded.decided_at} by {decision.recorded.actor} on data as of {decision.recorded.as_of} (design {decision.recorded.design_hash.slice(0, 12)}).
+            {decision.recorded.override_verdict !== null && <> Override: <b>{decision.recorded.override_verdict}</b> by {decision.recorded.override_by} — {decision.recorded.override_reason} (computed: {decision.recorded.computed_verdict}).</>}</p>}
+        <table>
+          <thead><tr><th>Check</th><th>Status</th><th>Evidence</th></tr></thead>
+          <tbody>{ev.decision.checks.map((c) => <tr><td>{c.name}</td><td class={c.status}>{c.status}</td><td>{c.evidence}</td></tr>)}</tbody>
+        </table>
+      </section>
+    </>
+  )
+}
+
+export const FinanceContent = ({ data }: { data: FinancePageData }) => {
+  const e = data.economics
+  const c = data.roi.comparison
+  return (
+    <>
+      <section>
+        <h1>{data.pilot.definition.name}: does it pay back? <Verdict verdict={data.decision.recorded?.verdict ?? data.decision.evaluation.decision.verdict} /></h1>
+        <p class="muted"><code>{data.pilot.id}</code> · {data.decision.recorded === undefined ? "economics computed now (no decision recorded yet)" : `forecast of decision #${data.decision.recorded.seq} (${data.decision.recorded.decided_at.slice(0, 10)})`}</p>
+        {data.notEvaluated.map((n) => <p class="warn">Not evaluated: {n}</p>)}
+      </section>
+      {e !== undefined && (
+        <>
+          <section>
+            <h2>Economics at scale: {e.variant} ({e.currency})</h2>
+            <div class="grid">
+              <div class="kpi" id="payback"><span class="muted">Payback</span><b>{e.point.paybackMonths === undefined ? "not within the horizon" : `${e.point.paybackMonths.toFixed(1)} months`}</b><span class="muted">target ≤ {e.monteCarlo.targetPaybackMonths} mo; discounted {e.point.discountedPaybackMonths === undefined ? "n/a" : `${e.point.discountedPaybackMonths.toFixed(1)} mo`}</span></div>
+              <div class="kpi"><span class="muted">P(payback ≤ target)</span><b>{e.monteCarlo.probPaybackWithinTarget.toFixed(2)}</b></div>
+              <div class="kpi"><span class="muted">NPV at the measured effect</span><b>{money(e.point.npv)}</b></div>
+              <div class="kpi"><span class="muted">P(NPV &gt; 0)</span><b>{e.monteCarlo.probNpvPositive.toFixed(2)}</b></div>
+              <div class="kpi"><span class="muted">ROI</span><b>{e.point.roi === undefined ? "n/a" : pct(e.point.roi)}</b></div>
+              <div class="kpi"><span class="muted">Break-even effect on {e.primaryMetric}</span><b>{e.breakEvenEffect === undefined ? "n/a" : e.breakEvenEffect.toPrecision(3)}</b></div>
+            </div>
+          </section>
+          <section>
+            <h2>Cumulative cash flow with its uncertainty</h2>
+            <p class="muted">Band: 5th–95th percentile of {e.monteCarlo.draws.toLocaleString("en-US")} Monte Carlo draws over the measured effects (seed {e.monteCarlo.seed}); line: median{c?.ok === true ? "; red: actuals" : ""}.</p>
+            {data.cashSvg !== undefined && <Chart svg={data.cashSvg} label="cumulative cash flow band" />}
+          </section>
+          <section>
+            <h2>NPV distribution</h2>
+            {data.npvSvg !== undefined && <Chart svg={data.npvSvg} label="NPV percentiles" />}
+            <table>
+              <thead><tr><th>5th percentile</th><th>median</th><th>mean</th><th>95th percentile</th><th>expected loss</th></tr></thead>
+              <tbody><tr><td class="num">{money(e.monteCarlo.npv.p5)}</td><td class="num">{money(e.monteCarlo.npv.p50)}</td><td class="num">{money(e.monteCarlo.npv.mean)}</td><td class="num">{money(e.monteCarlo.npv.p95)}</td><td class="num">{money(e.monteCarlo.expectedLoss)}</td></tr></tbody>
+            </table>
+          </section>
+        </>
+      )}
+      <section>
+        <h2>Forecast vs actuals</h2>
+        {c === undefined
+          ? <p class="muted">{data.roi.note ?? "no actuals yet"}</p>
+          : !c.ok
+          ? <p class="error">{c.message}</p>
+          : (
+            <>
+              <p>Realized payback: <b>{c.realizedPayback.ok ? `${c.realizedPayback.months.toFixed(1)} months` : "not yet"}</b>; months below the forecast's 5th percentile: {c.monthsBelowForecastP5.length === 0 ? "none" : c.monthsBelowForecastP5.map((m) => data.roi.months[m - 1] ?? String(m)).join(", ")}.</p>
+              <table>
+                <thead><tr><th>Month</th><th>Actual cumulative</th><th>Forecast 5%</th><th>Median</th><th>95%</th><th></th></tr></thead>
+                <tbody>{c.rows.map((r, i) => (
+                  <tr><td>{data.roi.months[i] ?? r.month}</td><td class="num">{money(r.cumulative)}</td>
+                    <td class="num">{r.forecast === undefined ? "" : money(r.forecast.p5)}</td><td class="num">{r.forecast === undefined ? "" : money(r.forecast.p50)}</td><td class="num">{r.forecast === undefined ? "" : money(r.forecast.p95)}</td>
+                    <td class={r.belowForecastP5 ? "fail" : ""}>{r.belowForecastP5 ? "below 5th percentile" : r.aboveForecastP95 ? "above 95th" : ""}</td></tr>
+                ))}</tbody>
+              </table>
+            </>
+          )}
+      </section>
+    </>
+  )
+}
+
+export interface RegisterState {
+  readonly text?: string
+  readonly source?: string
+  readonly issues?: ReadonlyArray<{ readonly source: string; readonly issues: ReadonlyArray<DefinitionIssue> }>
+  readonly message?: string
+  readonly done?: string
+}
+
+export const RegisterPage = ({ state }: { state: RegisterState }) => {
+  const lines = (state.text ?? "").split(/\r?\n/)
+  const bad = new Set((state.issues ?? []).flatMap((f) => f.issues.flatMap((i) => (i.line === undefined ? [] : [i.line]))))
+  return (
+    <section>
+      <h1>Register a pilot</h1>
+      {state.done !== undefined && <div class="ok">{state.done}</div>}
+      {state.message !== undefined && <div class="error" id="errors"><pre>{state.message}</pre></div>}
+      {state.issues !== undefined && (
+        <div class="error" id="errors">
+          {state.issues.map((f) => (
+            <>
+              <b>{f.source}: {f.issues.length} problem{f.issues.length === 1 ? "" : "s"}</b>
+              <ul>{f.issues.map((i) => <li class="issue"><code>{i.format(f.source)}</code></li>)}</ul>
+            </>
+          ))}
+        </div>
+      )}
+      {bad.size > 0 && (
+        <pre class="src">{lines.map((l, i) => <span class={bad.has(i + 1) ? "bad" : ""}>{String(i + 1).padStart(4)}  {l}{"\n"}</span>)}</pre>
+      )}
+      <form method="post" action="/register" enctype="multipart/form-data">
+        <p><label>Upload a pilot file (.yaml, .yml, .json) <input type="file" name="file" accept=".yaml,.yml,.json" /></label></p>
+        <p><label>or paste it (file name for messages: <input type="text" name="source" value={state.source ?? "pasted.yaml"} />)</label></p>
+        <textarea name="text">{state.text ?? ""}</textarea>
+        <p><button class="primary" type="submit">Validate and register</button></p>
+      </form>
+    </section>
+  )
+}
+
+export const TokensPage = ({ tokens, created }: { tokens: ReadonlyArray<TokenInfo>; created?: { token: string; info: TokenInfo } }) => (
+  <section>
+    <h1>Tokens</h1>
+    {created !== undefined && (
+      <div class="ok">Created {created.info.role} token “{created.info.name}”. Copy it now, it is not shown again:<br /><code id="new-token">{created.token}</code></div>
+    )}
+    <form method="post" action="/tokens">
+      <p><label>Name <input type="text" name="name" required /></label>{" "}
+        <label>Role <select name="role">{["owner", "analyst", "finance", "admin"].map((r) => <option value={r}>{r}</option>)}</select></label>{" "}
+        <button class="primary" type="submit">Create token</button></p>
+    </form>
+    <table>
+      <thead><tr><th>Name</th><th>Role</th><th>Created</th><th>Revoked</th><th></th></tr></thead>
+      <tbody>{tokens.map((t) => (
+        <tr><td>{t.name}</td><td>{t.role}</td><td>{t.createdAt}</td><td>{t.revokedAt ?? ""}</td>
+          <td>{t.revokedAt === undefined && <form method="post" action={`/tokens/${encodeURIComponent(t.id)}/revoke`}><button type="submit">Revoke</button></form>}</td></tr>
+      ))}</tbody>
+    </table>
+  </section>
+)
+
+export const Problem = ({ title, message }: { title: string; message: string }) => (
+  <section><h1>{title}</h1><div class="error">{message}</div><p><a href="/">Back to the pilots</a></p></section>
+)
