@@ -1,0 +1,40 @@
+/**
+ * The validity suite, small: runs in `npm test` in a few seconds. The full-size figures come from
+ * `npm run validity` (test/validity/*.test.ts) and are recorded in docs/validity.md.
+ *
+ * The seeds are fixed, so each figure is deterministic: the test fails only if the code changes
+ * what the engine computes. The acceptance bands are still statistical statements about the
+ * engine, sized with the Monte Carlo SE at the nominal rate:
+ * - A/A binomial, 2 000 pilots: SE = √(0.05·0.95/2000) = 0.49 points, so [4 %, 6 %] is ± 2.05 SE;
+ *   a test that really rejected 7 % of A/A pilots would land inside with probability ≈ 4 %.
+ * - A/A log-normal, 4 000 pilots: SE = 0.34 points, [4 %, 6 %] is ± 2.9 SE.
+ * - Peeking, 300 pilots × 10 daily looks of 60 units per arm: the always-valid rate must stay ≤ 5 % + 2 SE, the naive
+ *   rate (≈ 19 % in theory for 10 looks) above 8 %, about 4 SE away (SE ≈ 2.2 points).
+ */
+import { describe, expect, it } from "vitest"
+import { aaBinomial, aaLognormal, nominalSe, pct, peeking, showRate, table } from "./validity/Simulation.js"
+
+describe("validity (small): decisions hold their error rates", () => {
+  it("A/A at a fixed horizon: the share of p < 0.05 stays in [4 %, 6 %]", () => {
+    const binomial = aaBinomial({ pilots: 2000, seed: 11, p: 0.08, n: 500 })
+    const lognormal = aaLognormal({ pilots: 4000, seed: 12, median: 12, sigma: 0.9, n: 500 })
+    console.log(table("A/A false-positive rate, fixed horizon (small run)", [
+      [`binomial p = 0.08, n = 500 per arm (${binomial.method})`, `${showRate(binomial)}; MC SE at 5 %: ${pct(nominalSe(0.05, 2000))}`],
+      [`log-normal median 12, σ = 0.9, n = 500 per arm (${lognormal.method})`, `${showRate(lognormal)}; MC SE at 5 %: ${pct(nominalSe(0.05, 4000))}`]
+    ]))
+    for (const r of [binomial, lognormal]) {
+      expect(r.rate).toBeGreaterThanOrEqual(0.04)
+      expect(r.rate).toBeLessThanOrEqual(0.06)
+    }
+  })
+
+  it("peeking daily: the sequential plan holds α, the naive daily test does not", () => {
+    const r = peeking({ pilots: 300, seed: 13, metric: { p: 0.08 }, perDay: 60, looks: 10, mde: 0.2 })
+    console.log(table("Peeking, 10 daily looks at A/A pilots, binomial p = 0.08, +60 units per arm a day (small run)", [
+      [`sequential plan (${r.sequentialMethod})`, showRate(r.sequential)],
+      ["naive: fixed-horizon test every day", showRate(r.naive)]
+    ]))
+    expect(r.sequential.rate).toBeLessThanOrEqual(0.05 + 2 * nominalSe(0.05, r.sequential.runs))
+    expect(r.naive.rate).toBeGreaterThan(0.08)
+  })
+})
