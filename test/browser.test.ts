@@ -1,0 +1,154 @@
+/**
+ * The web pages in real headless Chromium (playwright-core, /usr/bin/chromium) against a real
+ * server: the pilot list, a pilot page with its verdict and charts, the register form with an
+ * invalid file, and the finance role (payback page yes, token page no). A screenshot of each
+ * page goes to test-artifacts/.
+ */
+import { Decisions, PilotRegistry, readScenario, Simulation, Tokens } from "@pilotproof/engine"
+import { start } from "@pilotproof/server"
+import { Database } from "@pilotproof/store"
+import { Context, Effect, Exit, Layer, Scope } from "effect"
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { fileURLToPath } from "node:url"
+import { type Browser, chromium, type Page } from "playwright-core"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { EXPERIMENTS_DIR, experimentFiles } from "./fixtures/Definitions.js"
+
+const CHROMIUM = "/usr/bin/chromium"
+const ARTIFACTS = fileURLToPath(new URL("../test-artifacts", import.meta.url))
+const PILOT = "support-bot-lead-qualification"
+const DAY_MS = 86_400_000
+
+/** Registers the four pilots, and simulates, starts and decides one (as the demo does). */
+const seed = (file: string) =>
+  Effect.gen(function*() {
+    const registry = yield* PilotRegistry
+    yield* registry.register(experimentFiles())
+    yield* registry.start(PILOT)
+    const scenarioPath = join(EXPERIMENTS_DIR, "scenarios", `${PILOT}.yaml`)
+    const scenario = yield* readScenario(scenarioPath)
+    yield* (yield* Simulation).intoPilot(scenarioPath)
+    yield* (yield* Decisions).record(PILOT, { asOfMs: Date.parse(scenario.start) + scenario.days * DAY_MS, actor: "browser test" })
+  }).pipe(
+    Effect.provide(Layer.mergeAll(PilotRegistry.Default, Simulation.Default, Decisions.Default).pipe(Layer.provide(Database.sqlite(file))))
+  )
+
+describe("web pages in Chromium", () => {
+  let dir: string
+  let base: string
+  let scope: Scope.CloseableScope
+  let browser: Browser
+  const token: Record<string, string> = {}
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) {
+      throw new Error(`${CHROMIUM} is missing: the browser tests need Chromium (apt-get install chromium; .ci/run installs it)`)
+    }
+    mkdirSync(ARTIFACTS, { recursive: true })
+    dir = mkdtempSync(join(tmpdir(), "pilotproof-browser-"))
+    const file = join(dir, "pilotproof.db")
+    await Effect.runPromise(seed(file))
+    scope = Effect.runSync(Scope.make())
+    const started = await Effect.runPromise(Scope.extend(start({ location: file, port: 0 }), scope))
+    base = started.url
+    const tokens = Context.get(started.context, Tokens)
+    for (const role of ["admin", "finance", "owner"] as const) token[role] = (await Effect.runPromise(tokens.create(`${role} (browser test)`, role))).token
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+    })
+  }, 120_000)
+
+  afterAll(async () => {
+    await browser?.close()
+    if (scope !== undefined) await Effect.runPromise(Scope.close(scope, Exit.void))
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true })
+  })
+
+  // chromium.launch starts with a fresh, temporary user-data-dir of its own.
+  /** A fresh browser context (no cookies), logged in with the role's token through the form. */
+  const loginAs = async (role: string): Promise<Page> => {
+    const context = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 1200, height: 900 } })
+    const page = await context.newPage()
+    // Nothing but this server may be contacted.
+    await page.route("**/*", (route) => (route.request().url().startsWith(base) ? route.continue() : route.abort()))
+    await page.goto(`${base}/`)
+    expect(page.url()).toContain("/login")
+    await page.fill("input[name=token]", token[role]!)
+    await page.click("button[type=submit]")
+    await page.waitForURL(`${base}/`)
+    return page
+  }
+
+  const shot = (page: Page, name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true })
+
+  it("lists the pilots with status and latest verdict, and opens a pilot with its verdict and charts", async () => {
+    const page = await loginAs("admin")
+    const rows = page.locator("tr[data-pilot]")
+    expect(await rows.count()).toBe(4)
+    const bot = page.locator(`tr[data-pilot="${PILOT}"]`)
+    expect(await bot.locator(".verdict").innerText()).toBe("GO")
+    expect(await bot.innerText()).toContain("running")
+    expect(await page.locator(`tr[data-pilot="reply-drafting-assistant"] .verdict`).innerText()).toBe("no decision")
+    await shot(page, "pilot-list")
+
+    await bot.locator("a").first().click()
+    await page.waitForURL(`${base}/pilots/${PILOT}`)
+    expect(await page.locator("h1 .verdict").innerText()).toBe("GO")
+    const charts = page.locator(".chart svg")
+    expect(await charts.count()).toBe(2)
+    for (let i = 0; i < 2; i++) {
+      // vega draws marks as paths in groups named mark-…
+      expect(await charts.nth(i).locator("g[class^=mark-] path, g[class^=mark-] line").count()).toBeGreaterThan(2)
+    }
+    const checks = await page.locator("section:has(h2:text('Decision')) tbody tr").allInnerTexts()
+    expect(checks.map((c) => c.split("\t")[0])).toEqual(["data-validity", "runtime", "harm", "win", "guardrails", "economics", "no-effect"])
+    expect(await page.locator("section:has(h2:text('Data readiness')) tbody tr").count()).toBeGreaterThan(5)
+    await shot(page, "pilot-page")
+    await page.context().close()
+  })
+
+  it("shows the errors of an invalid pilot file in place, with file:line", async () => {
+    const page = await loginAs("owner")
+    await page.goto(`${base}/register`)
+    const bad = readFileSync(join(EXPERIMENTS_DIR, `${PILOT}.yaml`), "utf8")
+      .replace(`id: ${PILOT}`, "id: Support_Bot")
+      .replace("kind: bot", "kind: chatbot")
+    await page.fill("input[name=source]", "bad-bot.yaml")
+    await page.fill("textarea[name=text]", bad)
+    await page.click("button.primary")
+    const issues = await page.locator("#errors li.issue").allInnerTexts()
+    expect(issues.length).toBe(2)
+    expect(issues[0]).toMatch(/^bad-bot\.yaml:\d+:\d+ id: /)
+    expect(issues[1]).toMatch(/^bad-bot\.yaml:\d+:\d+ kind: /)
+    expect(await page.locator("pre.src .bad").count()).toBe(2)
+    expect(await page.inputValue("textarea[name=text]")).toBe(bad) // the text is kept for fixing
+    await shot(page, "register-errors")
+    await page.context().close()
+  })
+
+  it("lets finance see the payback page but not the token page", async () => {
+    const page = await loginAs("finance")
+    expect(await page.locator("header a", { hasText: "Tokens" }).count()).toBe(0)
+    await page.click(`tr[data-pilot="${PILOT}"] a:text("finance")`)
+    await page.waitForURL(`${base}/pilots/${PILOT}/finance`)
+    expect(await page.locator("#payback b").innerText()).toMatch(/months/)
+    expect(await page.locator(".chart svg").count()).toBe(2)
+    expect(await page.locator("h2:text('Cumulative cash flow')").count()).toBe(1)
+    await shot(page, "finance-page")
+    const tokens = await page.goto(`${base}/tokens`)
+    expect(tokens?.status()).toBe(403)
+    await shot(page, "tokens-forbidden")
+    const pilotPage = await page.goto(`${base}/pilots/${PILOT}`)
+    expect(pilotPage?.status()).toBe(403)
+    await page.context().close()
+
+    const admin = await loginAs("admin")
+    await admin.goto(`${base}/tokens`)
+    expect(await admin.locator("tbody tr").count()).toBe(3)
+    await shot(admin, "tokens-page")
+    await admin.context().close()
+  })
+})
