@@ -15,7 +15,7 @@ export const CSS = `
 header{background:#24292f;color:#fff;padding:10px 24px;display:flex;gap:18px;align-items:center;flex-wrap:wrap}
 header a{color:#fff;text-decoration:none}header .brand{font-weight:700;margin-right:12px}header form{margin:0 0 0 auto}
 header button{background:none;border:1px solid #8c959f;color:#fff;border-radius:6px;padding:3px 10px;cursor:pointer}
-main{max-width:1100px;margin:0 auto;padding:20px 24px}section{background:#fff;border:1px solid #d0d7de;border-radius:8px;padding:14px 18px;margin:0 0 16px}
+main{max-width:1100px;margin:0 auto;padding:20px 24px}section{overflow-x:auto;background:#fff;border:1px solid #d0d7de;border-radius:8px;padding:14px 18px;margin:0 0 16px}
 h1{font-size:22px;margin:4px 0 12px}h2{font-size:16px;margin:0 0 10px}table{border-collapse:collapse;width:100%}
 th,td{text-align:left;padding:5px 8px;border-bottom:1px solid #eaeef2;vertical-align:top}th{font-size:12px;color:#57606a;text-transform:uppercase}
 td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
