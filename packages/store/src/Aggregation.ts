@@ -67,7 +67,6 @@ export interface ExposureSummary {
 }
 
 type Db = Kysely<DatabaseSchema>
-type EventsEb = ExpressionBuilder<DatabaseSchema, "events">
 
 const num = (value: unknown): number => (value === null || value === undefined ? 0 : Number(value))
 
@@ -107,14 +106,6 @@ const consentedUnits = (db: Db, scope: AggregationScope) =>
       sql<number>`coalesce(max(case when value = 0 then ts_ms end), -1)`
     )
 
-/** Events of one type for a unit (correlated with `u`), inside [from, to] and the as-of cut. */
-const eventsOf = (eb: EventsEb, scope: AggregationScope, type: string) =>
-  eb.and([
-    eb("e.pilot_id" as "pilot_id", "=", scope.pilotId),
-    eb("e.type" as "type", "=", type),
-    eb("e.ts_ms" as "ts_ms", "<=", scope.asOfMs)
-  ])
-
 /** A typed NULL (PostgreSQL would otherwise type a bare NULL column as text). */
 const noCovariate = sql<number | null>`cast(null as double precision)`.as("x")
 
@@ -149,19 +140,17 @@ const perUnitQuery = (db: Db, scope: AggregationScope, metric: Metric) => {
 
   switch (metric.type) {
     case "binomial":
-      return db.selectFrom(units).select((eb) => [
-        "u.unit_id",
-        "u.variant",
-        eb.case()
-          .when(eb.exists(
-            eb.selectFrom("events as e").select(sql`1`.as("one"))
-              .whereRef("e.unit_id", "=", "u.unit_id")
-              .where((w) => eventsOf(w as unknown as EventsEb, scope, metric.event))
-              .where(inWindow)
-          ))
-          .then(1).else(0).end().as("y"),
-        noCovariate
-      ])
+      // A left join grouped per unit (not a correlated EXISTS per unit): one pass over the
+      // metric's events, and both planners use the (pilot, type, unit, ts) index.
+      return db.selectFrom(units)
+        .leftJoin("events as e", (join) =>
+          join.onRef("e.unit_id", "=", "u.unit_id")
+            .on("e.pilot_id", "=", scope.pilotId)
+            .on("e.type", "=", metric.event)
+            .on("e.ts_ms", "<=", scope.asOfMs)
+            .on(inWindow))
+        .select(["u.unit_id", "u.variant", sql<number>`case when count(e.event_id) > 0 then 1 else 0 end`.as("y"), noCovariate])
+        .groupBy(["u.unit_id", "u.variant"])
     case "mean": {
       const outcome = db.selectFrom(units)
         .leftJoin("events as e", (join) =>
