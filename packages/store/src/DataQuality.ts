@@ -22,18 +22,34 @@ export class DataQuality extends Effect.Service<DataQuality>()("@pilotproof/stor
     const volumes = Effect.fn("DataQuality.volumes")(function*(pilotId: string) {
       return yield* database.use(`counting data of "${pilotId}"`, async (db) => {
         const events = await db.selectFrom("events").select(sql<number>`count(*)`.as("n")).where("pilot_id", "=", pilotId).executeTakeFirstOrThrow()
-        // Duplicates inside a delivery are an export problem; re-importing the same source is
-        // not, so only each source's first import counts.
-        const imports = await db.selectFrom("imports")
-          .select([
-            sql<number>`coalesce(sum(case when first_delivery = 1 then duplicates else 0 end), 0)`.as("duplicates"),
-            sql<number>`count(*)`.as("imports")
-          ])
+        // Duplicates inside a delivery are an export problem; re-importing a source is not. A
+        // re-run of an interrupted first import meets the rows the killed attempt committed as
+        // duplicates, so those are taken off: the count equals an uninterrupted import's.
+        const deliveries = await db.selectFrom("imports")
+          .select(["source", "finished_at", "accepted", "duplicates"])
           .where("pilot_id", "=", pilotId)
-          .executeTakeFirstOrThrow()
+          .where("first_delivery", "=", 1)
+          .execute()
+        const bySource = new Map<string, { finishedDuplicates: number; finished: boolean; unfinishedAccepted: number; unfinishedDuplicates: number }>()
+        for (const d of deliveries) {
+          const entry = bySource.get(d.source) ?? { finishedDuplicates: 0, finished: false, unfinishedAccepted: 0, unfinishedDuplicates: 0 }
+          if (d.finished_at !== null) {
+            entry.finished = true
+            entry.finishedDuplicates += num(d.duplicates)
+          } else {
+            entry.unfinishedAccepted += num(d.accepted)
+            entry.unfinishedDuplicates += num(d.duplicates)
+          }
+          bySource.set(d.source, entry)
+        }
+        let duplicates = 0
+        for (const e of bySource.values()) {
+          duplicates += e.finished ? Math.max(0, e.finishedDuplicates - e.unfinishedAccepted) : e.unfinishedDuplicates
+        }
+        const imports = { duplicates, imports: deliveries.length }
         const rejects = await db.selectFrom("event_rejects").select(sql<number>`count(*)`.as("n")).where("pilot_id", "=", pilotId).executeTakeFirstOrThrow()
         const tsRejects = await db.selectFrom("event_rejects").select(sql<number>`count(*)`.as("n"))
-          .where("pilot_id", "=", pilotId).where("reason", "like", "%ts%").executeTakeFirstOrThrow()
+          .where("pilot_id", "=", pilotId).where("reason", "like", "ts: %").executeTakeFirstOrThrow()
         return {
           events: num(events.n),
           duplicatesSkipped: num(imports.duplicates),

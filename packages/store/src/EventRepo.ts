@@ -37,7 +37,10 @@ export class EventRepo extends Effect.Service<EventRepo>()("@pilotproof/store/Ev
 
     const startImport = Effect.fn("EventRepo.startImport")(function*(batchId: string, pilotId: string, source: string, now: string) {
       yield* database.transaction(`recording the import of ${source}`, async (trx) => {
-        const earlier = await trx.selectFrom("imports").select("batch_id").where("pilot_id", "=", pilotId).where("source", "=", source).limit(1).execute()
+        // A first delivery until the source has once been imported to the end: an interrupted
+        // attempt and its re-run are the same delivery.
+        const earlier = await trx.selectFrom("imports").select("batch_id")
+          .where("pilot_id", "=", pilotId).where("source", "=", source).where("finished_at", "is not", null).limit(1).execute()
         await trx.insertInto("imports")
           .values({
             batch_id: batchId,
