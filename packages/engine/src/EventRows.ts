@@ -87,28 +87,32 @@ const TYPE = /^[A-Za-z][A-Za-z0-9_.:-]*$/
  * well-formed record is accepted here; anything else goes through the Schema, which decides
  * and writes the messages. A property test holds the two to the same answers.
  */
-export const quickDecode = (c: Record<string, unknown>): IncomingEvent | undefined => {
+const decodeFast = (c: Record<string, unknown>): { readonly event: IncomingEvent; readonly tsMs: number } | undefined => {
   const { event_id, type, ts, variant, value, attributes } = c
   const unit = typeof c["unit_id"] === "string" ? c["unit_id"].trim() : undefined
   if (unit === undefined || unit.length < 1 || unit.length > 200) return undefined
   if (typeof type !== "string" || type.length > 64 || !TYPE.test(type)) return undefined
-  if (typeof ts !== "string" || parseTimestamp(ts) === undefined) return undefined
+  const tsMs = typeof ts === "string" ? parseTimestamp(ts) : undefined
+  if (tsMs === undefined) return undefined
   if (event_id !== undefined && (typeof event_id !== "string" || event_id.length < 1 || event_id.length > 200)) return undefined
   if (variant !== undefined && (typeof variant !== "string" || variant.length > 32)) return undefined
   if (value !== undefined && (typeof value !== "number" || !Number.isFinite(value))) return undefined
   if (attributes === null || typeof attributes !== "object") return undefined
   for (const v of Object.values(attributes)) if (typeof v !== "string") return undefined
   for (const k of Object.keys(c)) if (!INCOMING_KEYS.has(k)) return undefined
-  return {
+  const event: IncomingEvent = {
     unit_id: unit,
-    type,
-    ts,
+    type: type as string,
+    ts: ts as string,
     attributes: attributes as Record<string, string>,
-    ...(event_id === undefined ? {} : { event_id }),
-    ...(variant === undefined ? {} : { variant }),
-    ...(value === undefined ? {} : { value })
+    ...(event_id === undefined ? {} : { event_id: event_id as string }),
+    ...(variant === undefined ? {} : { variant: variant as string }),
+    ...(value === undefined ? {} : { value: value as number })
   }
+  return { event, tsMs }
 }
+
+export const quickDecode = (c: Record<string, unknown>): IncomingEvent | undefined => decodeFast(c)?.event
 const INCOMING_KEYS = new Set(["event_id", "unit_id", "type", "variant", "value", "ts", "attributes"])
 
 /** `""` and `null` are absent; CSV numbers may use a decimal comma (`12,5`). */
@@ -170,8 +174,8 @@ export const toEventRow = (
   if (present(fields["event_id"])) candidate["event_id"] = String(fields["event_id"])
   if (present(fields["variant"])) candidate["variant"] = fields["variant"]
   if (present(fields["value"])) candidate["value"] = toNumber(fields["value"])
-  const quick = quickDecode(candidate)
-  const decoded = quick === undefined ? decodeIncoming(candidate) : Either.right(quick)
+  const quick = decodeFast(candidate)
+  const decoded = quick === undefined ? decodeIncoming(candidate) : Either.right(quick.event)
   if (Either.isLeft(decoded)) {
     return reject(
       ParseResult.ArrayFormatter.formatErrorSync(decoded.left)
@@ -180,7 +184,7 @@ export const toEventRow = (
     )
   }
   const event = decoded.right
-  const tsMs = parseTimestamp(event.ts)!
+  const tsMs = quick?.tsMs ?? parseTimestamp(event.ts)!
 
   let expectedVariant: string | null = null
   if (event.type === EXPOSURE) {

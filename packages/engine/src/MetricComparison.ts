@@ -19,7 +19,7 @@ import type { Direction, Metric } from "@pilotproof/domain"
 import {
   armFromMean,
   armFromProportion,
-  betaBinomial,
+  betaPosterior,
   type Comparison,
   compareProportions,
   compareRatios,
@@ -32,6 +32,7 @@ import {
   nonInferiorityProportions,
   normalPosterior,
   normalQuantile,
+  probabilityBBeatsA,
   relativeLiftDelta,
   relativeLiftFieller,
   welchTest
@@ -138,8 +139,9 @@ export const compareMetric = (
       why = fixed.method === "fisher-exact"
         ? "an expected cell count is below 5: Fisher's exact test, Newcombe interval"
         : "all expected cell counts ≥ 5: two-proportion z-test"
-      const bayes = betaBinomial(tp, cp)
-      probabilityToBeat = metric.direction === "increase" ? bayes.probabilityTreatmentBetter : 1 - bayes.probabilityTreatmentBetter
+      // Flat Beta(1, 1) priors; only P(p_T > p_C) is needed here (Evan Miller's exact sum).
+      const better = probabilityBBeatsA(betaPosterior(cp), betaPosterior(tp))
+      probabilityToBeat = metric.direction === "increase" ? better : 1 - better
       const delta = relativeLiftDelta(armFromProportion(tp), armFromProportion(cp), alpha)
       const fieller = relativeLiftFieller(armFromProportion(tp), armFromProportion(cp), alpha)
       relative = { estimate: delta.estimate, ci: delta.ci, method: "delta", fieller: { ...fieller.ci, bounded: fieller.reason !== "unbounded-ci" } }
