@@ -62,7 +62,7 @@ for (const dialect of DIALECTS) {
           // The documented contract of metrics[].comparisons[].
           const primary = report.metrics[0]!.comparisons[0]!
           expect(Object.keys(primary)).toEqual(expect.arrayContaining(["variant", "baseline", "absolute", "relative", "pValue", "method"]))
-          expect(primary.method).toBe("z-test-unpooled")
+          expect(primary.method).toBe("z-test")
           expect(primary.adjustedPValue).toBeGreaterThanOrEqual(primary.pValue)
         }))
     })

@@ -17,7 +17,7 @@ const rate = (s: ProportionStats): number => (s.n > 0 ? s.conversions / s.n : 0)
  * Reference: Agresti (2013), Categorical Data Analysis, §3.1; statsmodels proportions_ztest.
  */
 export const twoProportionZTest = (treatment: ProportionStats, control: ProportionStats, alpha = 0.05): Comparison => {
-  const method = "z-test-unpooled"
+  const method = "z-test"
   const pt = rate(treatment)
   const pc = rate(control)
   const estimate = pt - pc

@@ -59,7 +59,7 @@ export type DegenerateReason =
 
 /** Result of a two-arm comparison, effect = treatment − control. */
 export interface Comparison {
-  /** Method used, e.g. "welch-t", "z-test-unpooled", "fisher-exact". */
+  /** Method used, e.g. "welch-t", "z-test", "fisher-exact". */
   readonly method: string
   /** Absolute difference treatment − control (for ratio metrics: ratio difference). */
   readonly estimate: number
