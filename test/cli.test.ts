@@ -2,7 +2,7 @@
  * The real `pilotproof` binary (built by `npm test` before the tests run), on SQLite and on the
  * real PostgreSQL server.
  */
-import { spawnSync } from "node:child_process"
+import { spawn } from "node:child_process"
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -19,12 +19,20 @@ interface Run {
   readonly stderr: string
 }
 
-const run = (cwd: string, db: string | undefined, ...args: Array<string>): Run => {
+/** Runs the binary without blocking the test worker (a long synchronous spawn stalls vitest). */
+const run = (cwd: string, db: string | undefined, ...args: Array<string>): Promise<Run> => {
   const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: "1" }
   if (db === undefined) delete env["PILOTPROOF_DB"]
   else env["PILOTPROOF_DB"] = db
-  const result = spawnSync(process.execPath, [BIN, ...args], { cwd, env, encoding: "utf8" })
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr }
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd, env })
+    let stdout = ""
+    let stderr = ""
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString("utf8")))
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString("utf8")))
+    child.on("error", reject)
+    child.on("close", (code) => resolve({ code, stdout, stderr }))
+  })
 }
 
 const BOT = join(EXPERIMENTS_DIR, "support-bot-lead-qualification.yaml")
@@ -37,7 +45,7 @@ describe("pilotproof CLI", () => {
   })
   afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
-  it("validates a file with five mistakes: five located messages, exit 1, nothing written", () => {
+  it("validates a file with five mistakes: five located messages, exit 1, nothing written", async () => {
     const bad = join(dir, "bad.yaml")
     writeFileSync(bad, readFileSync(BOT, "utf8")
       .replace("id: support-bot-lead-qualification", "id: Support_Bot")
@@ -47,7 +55,7 @@ describe("pilotproof CLI", () => {
       .replace("    handle_minutes: 15", "    minutes_saved: 15"))
     for (const command of ["validate", "register"]) {
       const db = join(dir, `${command}.db`)
-      const result = run(dir, db, "pilot", command, bad)
+      const result = await run(dir, db, "pilot", command, bad)
       expect(result.code).toBe(1)
       const lines = result.stderr.split("\n").filter((l) => l.startsWith(`  ${bad}:`))
       expect(lines.map((l) => l.replace(`  ${bad}:`, "").replace(/:\d+ .*/, ""))).toEqual(["3", "5", "39", "47", "64"])
@@ -55,19 +63,19 @@ describe("pilotproof CLI", () => {
       expect(existsSync(db)).toBe(command === "register") // validate never opens the database
     }
     // register validated first and wrote nothing
-    const list = run(dir, join(dir, "register.db"), "pilot", "list", "--format", "json")
+    const list = await run(dir, join(dir, "register.db"), "pilot", "list", "--format", "json")
     expect(JSON.parse(list.stdout)).toEqual([])
   })
 
-  it("exits 2 on a usage error and 1 on a missing file", () => {
-    expect(run(dir, join(dir, "x.db"), "pilot", "frobnicate").code).toBe(2)
-    const missing = run(dir, join(dir, "x.db"), "pilot", "validate", join(dir, "nope.yaml"))
+  it("exits 2 on a usage error and 1 on a missing file", async () => {
+    expect((await run(dir, join(dir, "x.db"), "pilot", "frobnicate")).code).toBe(2)
+    const missing = await run(dir, join(dir, "x.db"), "pilot", "validate", join(dir, "nope.yaml"))
     expect(missing.code).toBe(1)
     expect(missing.stderr).toContain("nope.yaml")
   })
 
-  it("reports an unreachable database and exits 1", () => {
-    const result = run(dir, "postgres://pilot:hunter2@127.0.0.1:1/pilotproof", "pilot", "list")
+  it("reports an unreachable database and exits 1", async () => {
+    const result = await run(dir, "postgres://pilot:hunter2@127.0.0.1:1/pilotproof", "pilot", "list")
     expect(result.code).toBe(1)
     expect(result.stderr).toContain("cannot reach the database at postgres://pilot:***@127.0.0.1:1/pilotproof")
     expect(result.stderr).not.toContain("hunter2")
@@ -81,16 +89,16 @@ describe("pilotproof CLI", () => {
       })
       afterAll(() => db.cleanup())
 
-      it("registers, lists, shows, starts, refuses a changed design and stops", () => {
-        const registered = run(dir, db.url, "pilot", "register", EXPERIMENTS_DIR)
+      it("registers, lists, shows, starts, refuses a changed design and stops", async () => {
+        const registered = await run(dir, db.url, "pilot", "register", EXPERIMENTS_DIR)
         expect(registered.stderr).toBe("")
         expect(registered.code).toBe(0)
         expect(registered.stdout.match(/^registered /gm)).toHaveLength(4)
 
-        const again = run(dir, db.url, "pilot", "register", EXPERIMENTS_DIR)
+        const again = await run(dir, db.url, "pilot", "register", EXPERIMENTS_DIR)
         expect(again.stdout.match(/^unchanged: /gm)).toHaveLength(4)
 
-        const list = JSON.parse(run(dir, db.url, "pilot", "list", "--format", "json").stdout) as Array<{ id: string; status: string }>
+        const list = JSON.parse((await run(dir, db.url, "pilot", "list", "--format", "json")).stdout) as Array<{ id: string; status: string }>
         expect(list.map((p) => [p.id, p.status])).toEqual([
           ["lead-scoring-queue-priority", "draft"],
           ["personalized-offers-returning", "draft"],
@@ -98,9 +106,9 @@ describe("pilotproof CLI", () => {
           ["support-bot-lead-qualification", "draft"]
         ])
 
-        const started = run(dir, db.url, "pilot", "start", "support-bot-lead-qualification")
+        const started = await run(dir, db.url, "pilot", "start", "support-bot-lead-qualification")
         expect(started.code).toBe(0)
-        const shown = JSON.parse(run(dir, db.url, "pilot", "show", "support-bot-lead-qualification", "--format", "json").stdout)
+        const shown = JSON.parse((await run(dir, db.url, "pilot", "show", "support-bot-lead-qualification", "--format", "json")).stdout)
         expect(shown.pilot.status).toBe("running")
         expect(shown.pilot.designHash).toMatch(/^[0-9a-f]{64}$/)
         expect(shown.pilot.designHash).toBe(shown.versions[0].definitionHash)
@@ -110,40 +118,52 @@ describe("pilotproof CLI", () => {
 
         const changed = join(dir, `changed-${dialect.name}.yaml`)
         writeFileSync(changed, readFileSync(BOT, "utf8").replace("weight: 50, description: The bot", "weight: 60, description: The bot"))
-        const refused = run(dir, db.url, "pilot", "register", changed)
+        const refused = await run(dir, db.url, "pilot", "register", changed)
         expect(refused.code).toBe(1)
         expect(refused.stderr).toContain(`pilot "support-bot-lead-qualification" is running`)
         expect(refused.stderr).toContain("changed: variants[1].weight")
         expect(refused.stderr).toContain("support-bot-lead-qualification-v2")
-        const after = JSON.parse(run(dir, db.url, "pilot", "show", "support-bot-lead-qualification", "--format", "json").stdout)
+        const after = JSON.parse((await run(dir, db.url, "pilot", "show", "support-bot-lead-qualification", "--format", "json")).stdout)
         expect(after.pilot.designHash).toBe(shown.pilot.designHash)
         expect(after.versions).toHaveLength(1)
 
-        const table = run(dir, db.url, "pilot", "show", "support-bot-lead-qualification")
+        const table = await run(dir, db.url, "pilot", "show", "support-bot-lead-qualification")
         expect(table.stdout).toContain("Telegram bot qualifies inbound leads (support-bot-lead-qualification)")
         expect(table.stdout).toMatch(/complaint\s+guardrail\s+binomial\s+complaint within 30d\s+decrease\s+0\.01/)
         expect(table.stdout).toMatch(/CRM and Telegram integration\s+integration\s+600 000/)
 
-        expect(run(dir, db.url, "pilot", "stop", "support-bot-lead-qualification").code).toBe(0)
-        const stopTwice = run(dir, db.url, "pilot", "stop", "support-bot-lead-qualification")
+        expect((await run(dir, db.url, "pilot", "stop", "support-bot-lead-qualification")).code).toBe(0)
+        const stopTwice = await run(dir, db.url, "pilot", "stop", "support-bot-lead-qualification")
         expect(stopTwice.code).toBe(1)
         expect(stopTwice.stderr).toContain(`cannot stop pilot "support-bot-lead-qualification": it is stopped`)
 
-        const unknown = run(dir, db.url, "pilot", "show", "no-such-pilot")
+        const unknown = await run(dir, db.url, "pilot", "show", "no-such-pilot")
         expect(unknown.code).toBe(1)
         expect(unknown.stderr).toContain(`no pilot with id "no-such-pilot"; registered: lead-scoring-queue-priority`)
       })
 
-      it("runs the demo (npm start) twice with the same registry", () => {
-        const first = run(dir, db.url, "demo", "--experiments", EXPERIMENTS_DIR)
+      it("runs the demo (npm start) twice: the verdicts the ground truth implies, nothing recorded twice", async () => {
+        const first = await run(dir, db.url, "demo", "--no-serve", "--experiments", EXPERIMENTS_DIR)
+        expect(first.stderr).toBe("")
         expect(first.code).toBe(0)
-        const second = run(dir, db.url, "demo", "--experiments", EXPERIMENTS_DIR)
+        expect(first.stdout).toMatch(/[0-4] new or changed/)
+        const second = await run(dir, db.url, "demo", "--no-serve", "--experiments", EXPERIMENTS_DIR)
         expect(second.code).toBe(0)
-        expect(second.stdout).toContain("0 new, 0 new versions, 4 unchanged")
-        for (const id of ["support-bot-lead-qualification", "lead-scoring-queue-priority", "personalized-offers-returning", "reply-drafting-assistant"]) {
-          expect(second.stdout).toContain(id)
-        }
-      })
+        expect(second.stdout).toContain("0 new or changed")
+        // The verdicts each scenario's ground truth implies (experiments/scenarios/*.yaml `expect`).
+        const verdicts = Object.fromEntries(
+          second.stdout.split("\n").map((l) => l.split(/\s{2,}/)).filter((c) => c.length > 2).map((c) => [c[0], c[1]])
+        )
+        expect(verdicts).toMatchObject({
+          "support-bot-lead-qualification": "GO",
+          "lead-scoring-queue-priority": "ITERATE",
+          "personalized-offers-returning": "NO_GO",
+          "reply-drafting-assistant": "NO_GO"
+        })
+        // Re-running adds no decision record when nothing changed.
+        const decisions = JSON.parse((await run(dir, db.url, "decisions", "support-bot-lead-qualification", "--format", "json")).stdout) as Array<unknown>
+        expect(decisions).toHaveLength(1)
+      }, 240_000)
     })
   }
 })

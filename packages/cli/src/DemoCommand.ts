@@ -9,7 +9,8 @@
 import { Command, Options } from "@effect/cli"
 import { primaryMetric } from "@pilotproof/domain"
 import { Decisions, PilotRegistry, readScenario, Simulation } from "@pilotproof/engine"
-import { Console, Effect } from "effect"
+import { serve } from "@pilotproof/server"
+import { Config, Console, Effect } from "effect"
 import { existsSync } from "node:fs"
 import { join } from "node:path"
 import { money, table } from "./Output.js"
@@ -23,7 +24,20 @@ const experimentsOption = Options.directory("experiments").pipe(
 
 const DAY_MS = 86_400_000
 
-export const demoCommand = Command.make("demo", { experiments: experimentsOption }, ({ experiments }) =>
+const noServeOption = Options.boolean("no-serve").pipe(Options.withDescription("print the summary and exit instead of serving the web app"))
+const portOption = Options.integer("port").pipe(
+  Options.withDescription("port of the web app (default: PILOTPROOF_PORT, else 8080)"),
+  Options.withFallbackConfig(Config.integer("PILOTPROOF_PORT").pipe(Config.withDefault(8080)))
+)
+
+export const demoCommand = Command.make("demo", { experiments: experimentsOption, noServe: noServeOption, port: portOption }, ({ experiments, noServe, port }) =>
+  Effect.gen(function*() {
+    yield* runDemo(experiments)
+    if (!noServe) yield* serve({ location: yield* DatabaseLocation, port, bootstrapAdmin: true })
+  })
+).pipe(Command.withDescription("The main job (npm start): register, simulate, analyse and decide the pilots in experiments/, print one row per pilot, then serve the web app (--no-serve to skip)."))
+
+const runDemo = (experiments: string) =>
   withEngine(Effect.gen(function*() {
     const registry = yield* PilotRegistry
     const simulation = yield* Simulation
@@ -83,4 +97,3 @@ export const demoCommand = Command.make("demo", { experiments: experimentsOption
       "  node packages/cli/dist/pilotproof.mjs decisions <pilot-id>    the decision record"
     ].join("\n"))
   }))
-).pipe(Command.withDescription("The main job (npm start): register, simulate, analyse and decide the pilots in experiments/, and print one row per pilot."))

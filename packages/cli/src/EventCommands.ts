@@ -50,7 +50,11 @@ const importCommand = Command.make("import", {
         `${summary.duplicates} duplicates, ${summary.rejected} rejected`
     )
     if (summary.rejected > 0) {
-      yield* Console.error(`${summary.rejected} rows rejected; see them with: pilotproof events rejects ${pilot}`)
+      yield* Console.error(
+        dryRun
+          ? `${summary.rejected} rows would be rejected; import without --dry-run to keep them with their reasons`
+          : `${summary.rejected} rows rejected; see them with: pilotproof events rejects ${pilot}`
+      )
     }
   }))
 ).pipe(Command.withDescription("Import events (exposures, consent, outcomes) from a CRM export; re-importing changes nothing."))

@@ -214,9 +214,9 @@ for (const dialect of DIALECTS) {
           for (const e of events) if (e.type === "exposure") units.set(e.unit, (units.get(e.unit) ?? new Set()).add(e.variant!))
           const multi = [...units.values()].filter((v) => v.size > 1).length
           expect(summary.multiVariantUnits).toBe(multi)
-          const expectedUnits = reference(events, pilot.metrics[0] as Metric, asOf, true)
+          const expectedUnits = reference(events, pilot.metrics[0] as unknown as Metric, asOf, true)
           expect(summary.units).toEqual(Object.fromEntries(Object.entries(expectedUnits).map(([k, v]) => [k, v.n])))
-          const withoutConsentCheck = reference(events, pilot.metrics[0] as Metric, asOf, false)
+          const withoutConsentCheck = reference(events, pilot.metrics[0] as unknown as Metric, asOf, false)
           const total = (r: Record<string, { n: number }>) => Object.values(r).reduce((a, v) => a + v.n, 0)
           expect(summary.withoutConsent).toBe(total(withoutConsentCheck) - total(expectedUnits))
           expect(summary.withoutConsent).toBeGreaterThan(0)
@@ -226,7 +226,7 @@ for (const dialect of DIALECTS) {
         Effect.gen(function*() {
           const aggregation = yield* Aggregation
           const scope = { pilotId: "aggregation", asOfMs: T0 + 40 * DAY_MS, consentRequired: false }
-          const metric = pilot.metrics[5] as Metric
+          const metric = pilot.metrics[5] as unknown as Metric
           const values = yield* aggregation.unitValues(scope, metric, "bot")
           const stats = yield* aggregation.metricStats(scope, metric)
           const bot = stats["bot"]!
