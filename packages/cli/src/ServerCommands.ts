@@ -5,21 +5,17 @@
 import { Args, Command, Options } from "@effect/cli"
 import { InputError } from "@pilotproof/domain"
 import { ROLES, Tokens } from "@pilotproof/engine"
-import { EngineLayer, renderReport, serve } from "@pilotproof/server"
+import { renderReport, serve } from "@pilotproof/server"
 import { Console, Effect } from "effect"
 import { writeFileSync } from "node:fs"
 import { type Format, formats, printJson, table } from "./Output.js"
-import { DatabaseLocation } from "./Runtime.js"
-
-/** Runs `effect` with the server's engine services (the CLI's plus tokens) over the chosen database. */
-const withServerEngine = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
-  Effect.flatMap(DatabaseLocation, (location) => Effect.provide(effect, EngineLayer(location)))
+import { DatabaseLocation, withEngine } from "./Runtime.js"
 
 const createToken = Command.make("create", {
   role: Options.choice("role", ROLES).pipe(Options.withDescription("owner | analyst | finance | admin")),
   name: Options.text("name").pipe(Options.withDescription("who or what uses the token"))
 }, ({ name, role }) =>
-  withServerEngine(Effect.gen(function*() {
+  withEngine(Effect.gen(function*() {
     const { info, token } = yield* (yield* Tokens).create(name, role)
     yield* Console.log(token)
     yield* Console.error(`created ${info.role} token "${info.name}" (id ${info.id}); it is shown only now: only its SHA-256 is stored`)
@@ -27,7 +23,7 @@ const createToken = Command.make("create", {
 ).pipe(Command.withDescription("Create an API token for a role and print it once."))
 
 const listTokens = Command.make("list", { format: Options.choice("format", formats).pipe(Options.withDefault<Format>("table")) }, ({ format }) =>
-  withServerEngine(Effect.gen(function*() {
+  withEngine(Effect.gen(function*() {
     const tokens = yield* (yield* Tokens).list()
     if (format === "json") return yield* printJson(tokens)
     yield* Console.log(table(["ID", "NAME", "ROLE", "CREATED", "REVOKED"], tokens.map((t) => [t.id, t.name, t.role, t.createdAt, t.revokedAt ?? ""])))
@@ -35,7 +31,7 @@ const listTokens = Command.make("list", { format: Options.choice("format", forma
 ).pipe(Command.withDescription("List tokens (never the tokens themselves)."))
 
 const revokeToken = Command.make("revoke", { id: Args.text({ name: "token-id" }) }, ({ id }) =>
-  withServerEngine(Effect.gen(function*() {
+  withEngine(Effect.gen(function*() {
     const done = yield* (yield* Tokens).revoke(id)
     if (!done) return yield* new InputError({ source: id, detail: "no active token with this id (pilotproof token list)" })
     yield* Console.log(`revoked token ${id}`)
@@ -61,7 +57,7 @@ const reportCommand = Command.make("report", {
   pilot: Args.text({ name: "pilot-id" }),
   out: Options.file("out").pipe(Options.withDescription("the HTML file to write"), Options.withDefault("report.html"))
 }, ({ out, pilot }) =>
-  withServerEngine(Effect.gen(function*() {
+  withEngine(Effect.gen(function*() {
     const html = yield* renderReport(pilot)
     yield* Effect.try({
       try: () => writeFileSync(out, html),

@@ -6,12 +6,11 @@
 import { HttpApiBuilder, HttpMiddleware, HttpServer, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import { LIMITS, PilotproofApi } from "@pilotproof/api"
-import { Tokens } from "@pilotproof/engine"
+import { EngineLayer, Tokens } from "@pilotproof/engine"
 import { Console, Context, Effect, Layer, Option } from "effect"
 import { createServer } from "node:http"
 import { ApiHandlers } from "./ApiHandlers.js"
 import { AuthenticationLive } from "./AuthenticationLive.js"
-import { EngineLayer } from "./EngineLayer.js"
 import { PagesLive } from "./Pages.js"
 
 export interface ServerOptions {

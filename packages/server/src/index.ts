@@ -1,6 +1,5 @@
 export * from "./ApiHandlers.js"
 export * from "./AuthenticationLive.js"
-export * from "./EngineLayer.js"
 export * from "./Server.js"
 export * from "./Charts.js"
 export * from "./PageData.js"
