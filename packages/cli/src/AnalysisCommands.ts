@@ -6,7 +6,7 @@ import { Args, Command, Options } from "@effect/cli"
 import { InputError } from "@pilotproof/domain"
 import { Analysis, type AnalysisReport, Decisions, type Evaluation, type MetricAnalysis, type RoiReport, VERDICTS } from "@pilotproof/engine"
 import type { DecisionRow } from "@pilotproof/store"
-import { Console, Effect, Option } from "effect"
+import { Config, Console, Effect, Option } from "effect"
 import { readFileSync } from "node:fs"
 import { parseAsOf } from "./EventCommands.js"
 import { fields, type Format, formats, money, printJson, table } from "./Output.js"
@@ -102,11 +102,14 @@ const decideCommand = Command.make("decide", {
   format: formatOption,
   override: Options.choice("override", VERDICTS).pipe(Options.withDescription("record a human verdict beside the computed one"), Options.optional),
   reason: Options.text("reason").pipe(Options.withDescription("why the override (required with --override)"), Options.optional),
-  by: Options.text("by").pipe(Options.withDescription("who decided (default: $USER)"), Options.optional)
+  by: Options.text("by").pipe(
+    Options.withDescription("who decided (default: $USER)"),
+    Options.withFallbackConfig(Config.string("USER").pipe(Config.withDefault("unknown")))
+  )
 }, ({ asOf, by, format, override, pilot, reason }) =>
   withEngine(Effect.gen(function*() {
     const asOfMs = yield* parseAsOf(asOf)
-    const actor = Option.getOrElse(by, () => process.env["USER"] ?? "unknown")
+    const actor = by
     if (Option.isSome(override) && Option.isNone(reason)) {
       return yield* new InputError({ source: "--override", detail: "an override needs --reason (and ideally --by)" })
     }
