@@ -138,27 +138,25 @@ const perUnitQuery = (db: Db, scope: AggregationScope, metric: Metric) => {
       ...(metric.window === undefined ? [] : [q("e.ts_ms", "<=", sql<number>`u.first_ts + ${windowEnd}`)])
     ])
 
+  /** Every analysed unit with its events of `type` inside the window and the as-of cut (or none). */
+  const unitsWithEvents = (type: string) =>
+    db.selectFrom(units)
+      .leftJoin("events as e", (join) =>
+        join.onRef("e.unit_id", "=", "u.unit_id")
+          .on("e.pilot_id", "=", scope.pilotId)
+          .on("e.type", "=", type)
+          .on("e.ts_ms", "<=", scope.asOfMs)
+          .on(inWindow))
+
   switch (metric.type) {
     case "binomial":
       // A left join grouped per unit (not a correlated EXISTS per unit): one pass over the
       // metric's events, and both planners use the (pilot, type, unit, ts) index.
-      return db.selectFrom(units)
-        .leftJoin("events as e", (join) =>
-          join.onRef("e.unit_id", "=", "u.unit_id")
-            .on("e.pilot_id", "=", scope.pilotId)
-            .on("e.type", "=", metric.event)
-            .on("e.ts_ms", "<=", scope.asOfMs)
-            .on(inWindow))
+      return unitsWithEvents(metric.event)
         .select(["u.unit_id", "u.variant", sql<number>`case when count(e.event_id) > 0 then 1 else 0 end`.as("y"), noCovariate])
         .groupBy(["u.unit_id", "u.variant"])
     case "mean": {
-      const outcome = db.selectFrom(units)
-        .leftJoin("events as e", (join) =>
-          join.onRef("e.unit_id", "=", "u.unit_id")
-            .on("e.pilot_id", "=", scope.pilotId)
-            .on("e.type", "=", metric.event)
-            .on("e.ts_ms", "<=", scope.asOfMs)
-            .on(inWindow))
+      const outcome = unitsWithEvents(metric.event)
         .select(["u.unit_id", "u.variant", "u.first_ts", aggregateOf(metric.aggregate).as("y")])
         .groupBy(["u.unit_id", "u.variant", "u.first_ts"])
       if (metric.covariate === undefined) {
@@ -180,13 +178,7 @@ const perUnitQuery = (db: Db, scope: AggregationScope, metric: Metric) => {
     }
     case "ratio": {
       const part = (event: string, aggregate: "sum" | "count") =>
-        db.selectFrom(units)
-          .leftJoin("events as e", (join) =>
-            join.onRef("e.unit_id", "=", "u.unit_id")
-              .on("e.pilot_id", "=", scope.pilotId)
-              .on("e.type", "=", event)
-              .on("e.ts_ms", "<=", scope.asOfMs)
-              .on(inWindow))
+        unitsWithEvents(event)
           .select(["u.unit_id", "u.variant", aggregateOf(aggregate).as("v")])
           .groupBy(["u.unit_id", "u.variant"])
       return db.selectFrom(part(metric.numerator.event, metric.numerator.aggregate).as("nu"))
