@@ -150,8 +150,21 @@ const perUnitQuery = (db: Db, scope: AggregationScope, metric: Metric) => {
 
   switch (metric.type) {
     case "binomial":
-      // A left join grouped per unit (not a correlated EXISTS per unit): one pass over the
-      // metric's events, and both planners use the (pilot, type, unit, ts) index.
+      if (metric.window === undefined) {
+        // Without a window a unit converts iff its latest event (by the as-of cut) is at or
+        // after its first exposure: events collapse to one row per unit before the join.
+        const last = db.selectFrom("events")
+          .select((eb) => ["unit_id", eb.fn.max("ts_ms").as("last_ts")])
+          .where("pilot_id", "=", scope.pilotId)
+          .where("type", "=", metric.event)
+          .where("ts_ms", "<=", scope.asOfMs)
+          .groupBy("unit_id")
+        return db.selectFrom(units)
+          .leftJoin(last.as("w"), "w.unit_id", "u.unit_id")
+          .select(["u.unit_id", "u.variant", sql<number>`case when w.last_ts >= u.first_ts then 1 else 0 end`.as("y"), noCovariate])
+      }
+      // With a window: a left join grouped per unit (not a correlated EXISTS per unit), one pass
+      // over the metric's events; both planners use the (pilot, type, unit, ts) index.
       return unitsWithEvents(metric.event)
         .select(["u.unit_id", "u.variant", sql<number>`case when count(e.event_id) > 0 then 1 else 0 end`.as("y"), noCovariate])
         .groupBy(["u.unit_id", "u.variant"])

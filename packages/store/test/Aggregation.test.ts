@@ -17,6 +17,7 @@ const pilot = {
   ...minimalPilot("aggregation"),
   metrics: [
     { key: "converted", role: "primary", type: "binomial", event: "deal_won", direction: "increase", window: { days: 7 } },
+    { key: "ever_won", role: "secondary", type: "binomial", event: "deal_won", direction: "increase" },
     { key: "revenue", role: "secondary", type: "mean", event: "order", aggregate: "sum", direction: "increase", covariate: { event: "order", days: 30 } },
     { key: "orders", role: "secondary", type: "mean", event: "order", aggregate: "count", direction: "increase", window: { days: 10 } },
     { key: "csat", role: "guardrail", type: "mean", event: "csat_score", aggregate: "mean", direction: "increase", margin: 0.2 },
@@ -226,7 +227,7 @@ for (const dialect of DIALECTS) {
         Effect.gen(function*() {
           const aggregation = yield* Aggregation
           const scope = { pilotId: "aggregation", asOfMs: T0 + 40 * DAY_MS, consentRequired: false }
-          const metric = pilot.metrics[5] as unknown as Metric
+          const metric = pilot.metrics[6] as unknown as Metric
           const values = yield* aggregation.unitValues(scope, metric, "bot")
           const stats = yield* aggregation.metricStats(scope, metric)
           const bot = stats["bot"]!
