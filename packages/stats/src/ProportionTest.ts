@@ -2,8 +2,9 @@
  * Tests and intervals for binomial metrics: two-proportion z-test, Wilson and Newcombe
  * intervals, and the automatic choice between the z-test and Fisher's exact test.
  */
-import { normalQuantile, normalSf } from "./Distributions.js"
+import { normalQuantile } from "./Distributions.js"
 import { fisherExact } from "./FisherExact.js"
+import { normalComparison } from "./NormalComparison.js"
 import { degenerateComparison, type Comparison, type Interval, type ProportionStats } from "./Types.js"
 
 const rate = (s: ProportionStats): number => (s.n > 0 ? s.conversions / s.n : 0)
@@ -27,16 +28,7 @@ export const twoProportionZTest = (treatment: ProportionStats, control: Proporti
   if (pooled === 1) return degenerateComparison(method, estimate, "all-converted")
   const sePooled = Math.sqrt(pooled * (1 - pooled) * (1 / treatment.n + 1 / control.n))
   const se = Math.sqrt((pt * (1 - pt)) / treatment.n + (pc * (1 - pc)) / control.n)
-  const z = estimate / sePooled
-  const q = normalQuantile(1 - alpha / 2)
-  return {
-    method,
-    estimate,
-    ci: { lower: estimate - q * se, upper: estimate + q * se },
-    pValue: Math.min(1, 2 * normalSf(Math.abs(z))),
-    statistic: z,
-    standardError: se
-  }
+  return normalComparison(method, estimate, se, alpha, sePooled)
 }
 
 /**

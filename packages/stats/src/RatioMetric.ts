@@ -2,8 +2,8 @@
  * Ratio metrics ΣX/ΣY per arm (e.g. handle minutes per conversation when the unit is the
  * customer) compared by the delta method.
  */
-import { normalQuantile, normalSf } from "./Distributions.js"
 import { sampleCovariance, sampleVariance } from "./Moments.js"
+import { normalComparison } from "./NormalComparison.js"
 import { degenerateComparison, type Comparison, type RatioStats } from "./Types.js"
 
 /** An arm's ratio R = ΣX/ΣY and the delta-method variance of R. */
@@ -44,14 +44,5 @@ export const compareRatios = (treatment: RatioStats, control: RatioStats, alpha 
   const estimate = t.ratio - c.ratio
   const se = Math.sqrt(t.variance + c.variance)
   if (!(se > 0)) return degenerateComparison(method, estimate, "zero-variance")
-  const z = estimate / se
-  const q = normalQuantile(1 - alpha / 2)
-  return {
-    method,
-    estimate,
-    ci: { lower: estimate - q * se, upper: estimate + q * se },
-    pValue: Math.min(1, 2 * normalSf(Math.abs(z))),
-    statistic: z,
-    standardError: se
-  }
+  return normalComparison(method, estimate, se, alpha)
 }
