@@ -8,7 +8,7 @@
  */
 import { Command, Options } from "@effect/cli"
 import { primaryMetric } from "@pilotproof/domain"
-import { Decisions, PilotRegistry, readScenario, Simulation } from "@pilotproof/engine"
+import { Decisions, type Evaluation, PilotRegistry, readScenario, Simulation } from "@pilotproof/engine"
 import { serve } from "@pilotproof/server"
 import { Config, Console, Effect } from "effect"
 import { existsSync } from "node:fs"
@@ -69,7 +69,7 @@ const runDemo = (experiments: string) =>
       const last = history[history.length - 1]
       const reuse = last !== undefined && last.as_of === asOf && last.design_hash === designHash && imported.accepted === 0
       const { evaluation } = reuse
-        ? { evaluation: JSON.parse(last.record) as import("@pilotproof/engine").Evaluation }
+        ? { evaluation: JSON.parse(last.record) as Evaluation }
         : yield* decisions.record(id, { asOfMs, actor: "pilotproof demo" })
       const d = evaluation.decision
       const primary = primaryMetric(pilot.definition)

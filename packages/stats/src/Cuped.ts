@@ -1,7 +1,7 @@
 /**
  * CUPED variance reduction with a pre-period covariate, pooled θ over both arms.
  */
-import { studentTQuantile, studentTSf } from "./Distributions.js"
+import { studentComparison } from "./EstimateComparison.js"
 import { sampleCovariance, sampleVariance } from "./Moments.js"
 import { degenerateComparison, type Comparison, type CupedStats } from "./Types.js"
 
@@ -58,16 +58,8 @@ export const cuped = (treatment: CupedStats, control: CupedStats, alpha = 0.05):
   const fa = a / se2
   const fb = b / se2
   const df = 1 / ((fa * fa) / (treatment.n - 1) + (fb * fb) / (control.n - 1))
-  const stat = estimate / se
-  const q = studentTQuantile(1 - alpha / 2, df)
   return {
-    method,
-    estimate,
-    ci: { lower: estimate - q * se, upper: estimate + q * se },
-    pValue: Math.min(1, 2 * studentTSf(Math.abs(stat), df)),
-    statistic: stat,
-    df,
-    standardError: se,
+    ...studentComparison(method, estimate, se, df, alpha),
     ...extra,
     varianceReduction
   }

@@ -4,7 +4,7 @@
  */
 import { normalQuantile } from "./Distributions.js"
 import { fisherExact } from "./FisherExact.js"
-import { normalComparison } from "./NormalComparison.js"
+import { normalComparison } from "./EstimateComparison.js"
 import { degenerateComparison, type Comparison, type Interval, type ProportionStats } from "./Types.js"
 
 const rate = (s: ProportionStats): number => (s.n > 0 ? s.conversions / s.n : 0)

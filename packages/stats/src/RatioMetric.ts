@@ -3,7 +3,7 @@
  * customer) compared by the delta method.
  */
 import { sampleCovariance, sampleVariance } from "./Moments.js"
-import { normalComparison } from "./NormalComparison.js"
+import { normalComparison } from "./EstimateComparison.js"
 import { degenerateComparison, type Comparison, type RatioStats } from "./Types.js"
 
 /** An arm's ratio R = ΣX/ΣY and the delta-method variance of R. */

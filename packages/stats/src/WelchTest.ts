@@ -1,7 +1,7 @@
 /**
  * Welch's unequal-variance t-test for a difference in means from sufficient statistics.
  */
-import { studentTQuantile, studentTSf } from "./Distributions.js"
+import { studentComparison } from "./EstimateComparison.js"
 import { meanOf, varianceOf } from "./Moments.js"
 import { degenerateComparison, type Comparison, type MeanStats } from "./Types.js"
 
@@ -41,15 +41,5 @@ export const welchTest = (treatment: MeanStats, control: MeanStats, alpha = 0.05
   if (parts === undefined) return degenerateComparison(method, meanOf(treatment) - meanOf(control), "too-few-units")
   const { estimate, standardError: se, df } = parts
   if (!(se > 0)) return degenerateComparison(method, estimate, "zero-variance")
-  const t = estimate / se
-  const q = studentTQuantile(1 - alpha / 2, df)
-  return {
-    method,
-    estimate,
-    ci: { lower: estimate - q * se, upper: estimate + q * se },
-    pValue: Math.min(1, 2 * studentTSf(Math.abs(t), df)),
-    statistic: t,
-    df,
-    standardError: se
-  }
+  return studentComparison(method, estimate, se, df, alpha)
 }

@@ -1,10 +1,12 @@
 /**
+ * Two-arm comparisons built from an estimate and its standard error.
+ *
  * A two-arm comparison from a normally distributed estimate: the Wald interval
  * estimate ± z_{1−α/2}·se and the two-sided p-value 2(1 − Φ(|estimate / testSe|)). `testSe` is
  * the standard error under the null when it differs from the interval's (the pooled SE of the
  * two-proportion z-test); otherwise the same SE serves both.
  */
-import { normalQuantile, normalSf } from "./Distributions.js"
+import { normalQuantile, normalSf, studentTQuantile, studentTSf } from "./Distributions.js"
 import type { Comparison } from "./Types.js"
 
 export const normalComparison = (method: string, estimate: number, se: number, alpha: number, testSe = se): Comparison => {
@@ -16,6 +18,24 @@ export const normalComparison = (method: string, estimate: number, se: number, a
     ci: { lower: estimate - q * se, upper: estimate + q * se },
     pValue: Math.min(1, 2 * normalSf(Math.abs(z))),
     statistic: z,
+    standardError: se
+  }
+}
+
+/**
+ * The same from a Student-t distributed estimate with `df` degrees of freedom (Welch, CUPED):
+ * estimate ± t_{1−α/2, df}·se, p = 2(1 − T_df(|estimate / se|)).
+ */
+export const studentComparison = (method: string, estimate: number, se: number, df: number, alpha: number): Comparison => {
+  const t = estimate / se
+  const q = studentTQuantile(1 - alpha / 2, df)
+  return {
+    method,
+    estimate,
+    ci: { lower: estimate - q * se, upper: estimate + q * se },
+    pValue: Math.min(1, 2 * studentTSf(Math.abs(t), df)),
+    statistic: t,
+    df,
     standardError: se
   }
 }
