@@ -1,14 +1,16 @@
 /**
- * Two-arm comparisons built from an estimate and its standard error.
- *
- * A two-arm comparison from a normally distributed estimate: the Wald interval
- * estimate ± z_{1−α/2}·se and the two-sided p-value 2(1 − Φ(|estimate / testSe|)). `testSe` is
- * the standard error under the null when it differs from the interval's (the pooled SE of the
- * two-proportion z-test); otherwise the same SE serves both.
+ * Two-arm comparisons built from an estimate and its standard error: a normal (Wald) one and a
+ * Student-t one; each test module adds only how it gets the estimate, SE and df.
  */
 import { normalQuantile, normalSf, studentTQuantile, studentTSf } from "./Distributions.js"
 import type { Comparison } from "./Types.js"
 
+/**
+ * A comparison from a normally distributed estimate: the Wald interval
+ * estimate ± z_{1−α/2}·se and the two-sided p-value 2(1 − Φ(|estimate / testSe|)). `testSe` is
+ * the standard error under the null when it differs from the interval's (the pooled SE of the
+ * two-proportion z-test); otherwise the same SE serves both.
+ */
 export const normalComparison = (method: string, estimate: number, se: number, alpha: number, testSe = se): Comparison => {
   const z = estimate / testSe
   const q = normalQuantile(1 - alpha / 2)
