@@ -23,13 +23,21 @@ const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,
 export const parseTimestamp = (text: string): number | undefined => {
   const m = TIMESTAMP.exec(text)
   if (m === null) return undefined
-  const [year, month, day, hour, minute, second] = [m[1], m[2], m[3], m[4], m[5], m[6] ?? "0"].map(Number) as [number, number, number, number, number, number]
-  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate()
-  if (month < 1 || month > 12 || day < 1 || day > daysInMonth || hour > 23 || minute > 59 || second > 59) return undefined
+  const year = Number(m[1])
+  const month = Number(m[2])
+  const day = Number(m[3])
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined
+  if (Number(m[4]) > 23 || Number(m[5]) > 59 || (m[6] !== undefined && Number(m[6]) > 59)) return undefined
   if (m[7] !== undefined && (Number(m[8]) > 14 || Number(m[9]) > 59)) return undefined
   const ms = Date.parse(text)
   return Number.isNaN(ms) ? undefined : ms
 }
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31] as const
+
+/** Days in `month` (1–12) of `year` in the proleptic Gregorian calendar (what `Date` uses). */
+const daysInMonth = (year: number, month: number): number =>
+  month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : DAYS_IN_MONTH[month - 1]!
 
 /** An ISO 8601 timestamp with an explicit offset (`Z` or `+03:00`); no offset is ambiguous. */
 export const Timestamp = Schema.String.pipe(
