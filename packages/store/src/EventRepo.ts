@@ -7,9 +7,9 @@
  * by the database (`ON CONFLICT DO NOTHING`), never by a read-then-write race.
  */
 import { Effect } from "effect"
-import { type Insertable, type Selectable, sql } from "kysely"
+import { CompiledQuery, type Insertable, type Kysely, type Selectable, sql } from "kysely"
 import { Database } from "./Database.js"
-import type { EventRejectsTable, EventsTable, ImportsTable } from "./DatabaseSchema.js"
+import type { DatabaseSchema, EventRejectsTable, EventsTable, ImportsTable } from "./DatabaseSchema.js"
 
 export type EventRow = Insertable<EventsTable>
 export type RejectRow = Insertable<EventRejectsTable>
@@ -31,9 +31,46 @@ const chunks = <A>(rows: ReadonlyArray<A>, size: number): Array<ReadonlyArray<A>
   return out
 }
 
+/** Every column of `events` (the type refuses a missing or unknown one), in the order `insertEvents` binds them. */
+const EVENT_COLUMNS = Object.keys({
+  pilot_id: true, event_id: true, unit_id: true, type: true, variant: true, value: true, ts_ms: true, attributes: true,
+  phone_key: true, email_key: true, format_flags: true, expected_variant: true, source: true, line: true, batch_id: true
+} satisfies Record<keyof EventsTable, true>) as ReadonlyArray<keyof EventsTable>
+
+/**
+ * `INSERT INTO events … ON CONFLICT DO NOTHING` of `n` rows as Kysely compiles it for the
+ * connection's dialect. An import runs the same statement for every 500 rows: building and
+ * compiling the query tree each time was a tenth of an import's time, so the text is compiled
+ * once and each chunk only binds its values.
+ */
+const compileEventInsert = (db: Kysely<DatabaseSchema>, n: number): string => {
+  const placeholder = Object.fromEntries(EVENT_COLUMNS.map((column) => [column, 0])) as unknown as EventRow
+  const compiled = db
+    .insertInto("events")
+    .values(Array.from({ length: n }, () => placeholder))
+    .onConflict((oc) => oc.columns(["pilot_id", "event_id"]).doNothing())
+    .compile()
+  if (compiled.parameters.length !== n * EVENT_COLUMNS.length) {
+    throw new Error(`the events INSERT binds ${compiled.parameters.length} values, expected ${n} × ${EVENT_COLUMNS.length}`)
+  }
+  return compiled.sql
+}
+
 export class EventRepo extends Effect.Service<EventRepo>()("@pilotproof/store/EventRepo", {
   effect: Effect.gen(function*() {
     const database = yield* Database
+    let fullChunkInsert: string | undefined
+
+    /** Inserts rows (at most `ROWS_PER_STATEMENT`), skipping event ids the pilot has; how many were new. */
+    const insertEvents = async (trx: Kysely<DatabaseSchema>, rows: ReadonlyArray<EventRow>): Promise<number> => {
+      const text = rows.length === ROWS_PER_STATEMENT
+        ? (fullChunkInsert ??= compileEventInsert(trx, ROWS_PER_STATEMENT))
+        : compileEventInsert(trx, rows.length)
+      const parameters: Array<unknown> = []
+      for (const row of rows) for (const column of EVENT_COLUMNS) parameters.push(row[column])
+      const result = await trx.executeQuery(CompiledQuery.raw(text, parameters))
+      return Number(result.numAffectedRows ?? 0)
+    }
 
     const startImport = Effect.fn("EventRepo.startImport")(function*(batchId: string, pilotId: string, source: string, now: string) {
       yield* database.transaction(`recording the import of ${source}`, async (trx) => {
@@ -65,14 +102,7 @@ export class EventRepo extends Effect.Service<EventRepo>()("@pilotproof/store/Ev
     ) {
       return yield* database.transaction<BatchResult>("writing a batch of events", async (trx) => {
         let inserted = 0
-        for (const chunk of chunks(events, ROWS_PER_STATEMENT)) {
-          const result = await trx
-            .insertInto("events")
-            .values(chunk as Array<EventRow>)
-            .onConflict((oc) => oc.columns(["pilot_id", "event_id"]).doNothing())
-            .executeTakeFirst()
-          inserted += Number(result.numInsertedOrUpdatedRows ?? 0)
-        }
+        for (const chunk of chunks(events, ROWS_PER_STATEMENT)) inserted += await insertEvents(trx, chunk)
         let rejected = 0
         for (const chunk of chunks(rejects, ROWS_PER_STATEMENT)) {
           const result = await trx
