@@ -8,7 +8,8 @@
  *    GROUP BY giving the same per-variant sums (target ≤ 1.3×);
  *  - peak RSS importing 250,000 vs 1,000,000 events (flat memory: ≈ 1×).
  * Each import runs in its own child process (this file, `--child`), so peak RSS
- * (`process.resourceUsage().maxRSS`) is that import's alone.
+ * (`process.resourceUsage().maxRSS`) is that import's alone; each is run three times and the
+ * medians are reported.
  */
 import { assign } from "@pilotproof/assignment"
 import { EventImport, eventFileSource, PilotRegistry } from "@pilotproof/engine"
@@ -179,10 +180,23 @@ const child = async (task: ChildTask): Promise<ChildResult> => {
 const THIS_FILE = fileURLToPath(import.meta.url)
 
 const inChild = (task: ChildTask): ChildResult => {
+  rmSync(task.db, { force: true })
   const result = spawnSync(process.execPath, [THIS_FILE, "--child", JSON.stringify(task)], { encoding: "utf8", maxBuffer: 16 * 1024 * 1024 })
   if (result.status !== 0) throw new Error(`benchmark child ${task.kind} failed: ${result.stderr}`)
   const lines = result.stdout.trim().split("\n")
   return JSON.parse(lines[lines.length - 1]!) as ChildResult
+}
+
+const RUNS = 3
+
+/**
+ * `task` run `RUNS` times, each into a new database: the median time and the median peak RSS
+ * (the peak moves by ±10% between identical runs with when V8 collects garbage).
+ */
+const medianOfRuns = (task: ChildTask): ChildResult => {
+  const runs = Array.from({ length: RUNS }, () => inChild(task))
+  const median = (f: (r: ChildResult) => number) => runs.map(f).sort((a, b) => a - b)[Math.floor(RUNS / 2)]!
+  return { ms: median((r) => r.ms), events: runs[0]!.events, maxRssMb: median((r) => r.maxRssMb) }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -284,10 +298,10 @@ export async function run(): Promise<void> {
     writeCsv(csv, IMPORT_EVENTS)
     writeCsv(small, SMALL_IMPORT_EVENTS)
 
-    const bareMemory = inChild({ kind: "bare-memory", csv, db: join(dir, "bare-memory.db"), n: IMPORT_EVENTS })
-    const bareFile = inChild({ kind: "bare-file", csv, db: join(dir, "bare-file.db"), n: IMPORT_EVENTS })
-    const ours = inChild({ kind: "import", csv, db: join(dir, "import.db"), n: IMPORT_EVENTS })
-    const oursSmall = inChild({ kind: "import", csv: small, db: join(dir, "import-small.db"), n: SMALL_IMPORT_EVENTS })
+    const bareMemory = medianOfRuns({ kind: "bare-memory", csv, db: join(dir, "bare-memory.db"), n: IMPORT_EVENTS })
+    const bareFile = medianOfRuns({ kind: "bare-file", csv, db: join(dir, "bare-file.db"), n: IMPORT_EVENTS })
+    const ours = medianOfRuns({ kind: "import", csv, db: join(dir, "import.db"), n: IMPORT_EVENTS })
+    const oursSmall = medianOfRuns({ kind: "import", csv: small, db: join(dir, "import-small.db"), n: SMALL_IMPORT_EVENTS })
     rmSync(join(dir, "bare-memory.db"), { force: true })
 
     const rate = (r: ChildResult) => r.events / (r.ms / 1000)
@@ -297,7 +311,7 @@ export async function run(): Promise<void> {
           `${r.maxRssMb.toFixed(0)} MB`.padStart(9)
         }  ${vs}`
       )
-    console.log(`  import of ${IMPORT_EVENTS.toLocaleString("en")} events (CSV, every row with an event_id) into SQLite; peak RSS per process`)
+    console.log(`  import of ${IMPORT_EVENTS.toLocaleString("en")} events (CSV, every row with an event_id) into SQLite; median of ${RUNS} processes each`)
     line("bare better-sqlite3 INSERT loop, rows made in memory", bareMemory)
     line("bare better-sqlite3 INSERT loop, reading the CSV", bareFile)
     line("pilotproof EventImport.run (eventFileSource)", ours, `ours/bare-from-CSV ${ratio(rate(ours), rate(bareFile))}, ours/bare-in-memory ${ratio(rate(ours), rate(bareMemory))}`)
