@@ -129,6 +129,10 @@ describe("HTTP API", () => {
         expect(body.source).toBe("bad.yaml")
         expect(body.issues.map((i) => i.path)).toEqual(expect.arrayContaining(["kind", "plan.alpha"]))
         expect(body.issues.every((i) => typeof i.line === "number")).toBe(true)
+        // the message is the one the CLI prints: every issue with file:line:column
+        const message = (body as unknown as { message: string }).message
+        expect(message).toMatch(/^bad\.yaml: \d+ problems in the pilot definition\n/)
+        expect(message).toMatch(/\n  bad\.yaml:\d+:\d+ kind: /)
         // JSON { source, text } works too
         const json = await call("POST", "/api/pilots", { role: "owner", body: JSON.stringify({ source: "bad.json.yaml", text: bad }), type: "application/json" })
         expect(json.status).toBe(400)
@@ -141,14 +145,23 @@ describe("HTTP API", () => {
       it("404 for an unknown pilot, 409 for a frozen design and an invalid transition", async () => {
         const missing = await call("GET", "/api/pilots/no-such-pilot", { role: "analyst" })
         expect(missing.status).toBe(404)
-        expect(await missing.json()).toMatchObject({ _tag: "PilotNotFound", pilotId: "no-such-pilot" })
+        expect(await missing.json()).toMatchObject({
+          _tag: "PilotNotFound",
+          pilotId: "no-such-pilot",
+          known: [PILOT],
+          message: `no pilot with id "no-such-pilot"; registered: ${PILOT}`
+        })
         const changed = BOT_YAML.replace("weight: 50, description: The bot", "weight: 60, description: The bot")
         const frozen = await call("POST", "/api/pilots", { role: "owner", body: changed, type: "text/yaml" })
         expect(frozen.status).toBe(409)
-        expect(await frozen.json()).toMatchObject({ _tag: "PilotDesignFrozen", pilotId: PILOT })
+        const frozenBody = await frozen.json() as { _tag: string; pilotId: string; changed: Array<string>; message: string }
+        expect(frozenBody).toMatchObject({ _tag: "PilotDesignFrozen", pilotId: PILOT })
+        expect(frozenBody.changed.length).toBeGreaterThan(0)
+        expect(frozenBody.message).toContain(`pilot "${PILOT}" is stopped; its design (version 1`)
+        expect(frozenBody.message).toContain(`changed: ${frozenBody.changed.join(", ")}`)
         const start = await call("POST", `/api/pilots/${PILOT}/start`, { role: "owner" })
         expect(start.status).toBe(409)
-        expect(await start.json()).toMatchObject({ _tag: "InvalidTransition", action: "start" })
+        expect(await start.json()).toMatchObject({ _tag: "InvalidTransition", action: "start", message: `cannot start pilot "${PILOT}": it is stopped` })
       })
 
       it("ingests batches idempotently, reports rejects with their position, and limits size (413)", async () => {
@@ -171,6 +184,26 @@ describe("HTTP API", () => {
         const huge = await call("POST", `/api/pilots/${PILOT}/events`, { role: "owner", body: `[${" ".repeat(LIMITS.bodyBytes)}]`, type: "application/json" })
         expect(huge.status).toBe(413)
         expect(await huge.json()).toMatchObject({ _tag: "PayloadTooLarge", unit: "bytes" })
+
+        // Without Content-Length (chunked) the size is only known while reading: past the limit
+        // the server stops reading and closes the connection; nothing is written and it serves on.
+        const megabyte = new TextEncoder().encode(" ".repeat(1024 * 1024))
+        let sent = 0
+        const chunked = fetch(`${base}/api/pilots/${PILOT}/events`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${token.owner}`, "content-type": "application/json" },
+          body: new ReadableStream<Uint8Array>({
+            pull(controller) {
+              if (sent++ <= 4 * LIMITS.bodyBytes / megabyte.length) controller.enqueue(megabyte)
+              else controller.close()
+            }
+          }),
+          duplex: "half"
+        } as RequestInit)
+        await expect(chunked).rejects.toThrow()
+        expect(sent * megabyte.length).toBeLessThan(3 * LIMITS.bodyBytes)
+        const after = await (await call("GET", `/api/pilots/${PILOT}/events/rejects`, { role: "owner" })).json()
+        expect(after).toMatchObject({ total: 2 })
       })
 
       it("records a decision with an override and shows who overrode it", async () => {
@@ -195,6 +228,10 @@ describe("HTTP API", () => {
           expect(spec.paths[path]?.[e.method.toLowerCase()], `${e.method} ${path}`).toBeDefined()
         }
         expect(Object.keys(spec.components.securitySchemes)).toContain("bearer")
+        // domain errors are documented with their message
+        const notFound = (spec.components as unknown as { schemas: Record<string, { properties: Record<string, unknown>; required: Array<string> }> }).schemas["PilotNotFound"]
+        expect(Object.keys(notFound?.properties ?? {})).toEqual(["_tag", "pilotId", "known", "message"])
+        expect(notFound?.required).toContain("message")
       })
     })
   }

@@ -1,10 +1,46 @@
 /**
  * Errors that exist only at the HTTP boundary: no or a bad token (401), a role that may not call
- * the endpoint (403), a request too large (413). Domain errors keep their own classes; their
- * statuses are set where the endpoints add them.
+ * the endpoint (403), a request too large (413). Domain errors keep their own classes, sent with
+ * their message (`DomainErrors`); their statuses are set where the endpoints add them.
  */
 import { HttpApiSchema } from "@effect/platform"
+import * as Domain from "@pilotproof/domain"
 import { Schema } from "effect"
+
+/**
+ * A domain error as the API sends it: its fields and `message`, the sentence the CLI prints for
+ * it (`no pilot with id "x"; registered: a, b`). The classes derive the message from their
+ * fields, so decoding drops it and rebuilds the error.
+ */
+const withMessage = <Self extends { readonly message: string }, Encoded, Fields extends Schema.Struct.Fields>(
+  error: Schema.Schema<Self, Encoded> & {
+    readonly fields: Fields
+    readonly identifier: string
+    new(props: never): Self
+  }
+) => {
+  const names = Object.keys(error.fields).filter((name) => name !== "_tag")
+  return Schema.transform(
+    Schema.Struct({ ...error.fields, message: Schema.String }).annotations({ identifier: error.identifier }),
+    Schema.typeSchema(error),
+    {
+      strict: false,
+      decode: (body) => new error(Object.fromEntries(names.map((name) => [name, (body as Record<string, unknown>)[name]])) as never),
+      encode: (e) => ({ ...Object.fromEntries(names.map((name) => [name, (e as Record<string, unknown>)[name]])), _tag: error.identifier, message: e.message })
+    }
+  )
+}
+
+export const DomainErrors = {
+  InvalidPilotDefinition: withMessage(Domain.InvalidPilotDefinition),
+  InvalidPilotFiles: withMessage(Domain.InvalidPilotFiles),
+  PilotNotFound: withMessage(Domain.PilotNotFound),
+  PilotDesignFrozen: withMessage(Domain.PilotDesignFrozen),
+  InvalidTransition: withMessage(Domain.InvalidTransition),
+  PilotNotRunning: withMessage(Domain.PilotNotRunning),
+  StorageError: withMessage(Domain.StorageError),
+  InputError: withMessage(Domain.InputError)
+}
 
 export class Unauthorized extends Schema.TaggedError<Unauthorized>()("Unauthorized", {
   message: Schema.String

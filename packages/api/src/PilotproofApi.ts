@@ -6,21 +6,10 @@
  * design or invalid transition, 413 too large, 503 storage.
  */
 import { HttpApi, HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform"
-import {
-  InputError,
-  InvalidPilotDefinition,
-  InvalidPilotFiles,
-  InvalidTransition,
-  Pilot,
-  PilotDesignFrozen,
-  PilotNotFound,
-  PilotNotRunning,
-  PilotVersion,
-  StorageError
-} from "@pilotproof/domain"
+import { Pilot, PilotVersion } from "@pilotproof/domain"
 import { Schema } from "effect"
 import { Authentication } from "./Authentication.js"
-import { NotFound, PayloadTooLarge } from "./HttpErrors.js"
+import { DomainErrors as E, NotFound, PayloadTooLarge } from "./HttpErrors.js"
 import { allow, ANY_ROLE } from "./Roles.js"
 import * as S from "./Schemas.js"
 
@@ -31,9 +20,9 @@ export class PilotsGroup extends HttpApiGroup.make("pilots")
       .setPayload(Schema.Union(HttpApiSchema.Text(), S.PilotFileBody))
       .setUrlParams(Schema.Struct({ source: Schema.optional(Schema.String) }))
       .addSuccess(Schema.Array(S.RegisterResult))
-      .addError(InvalidPilotDefinition, { status: 400 })
-      .addError(InvalidPilotFiles, { status: 400 })
-      .addError(PilotDesignFrozen, { status: 409 })
+      .addError(E.InvalidPilotDefinition, { status: 400 })
+      .addError(E.InvalidPilotFiles, { status: 400 })
+      .addError(E.PilotDesignFrozen, { status: 409 })
       .pipe(allow("owner"))
   )
   .add(HttpApiEndpoint.get("list", "/pilots").addSuccess(Schema.Array(Pilot)).pipe(allow(...ANY_ROLE)))
@@ -44,13 +33,13 @@ export class PilotsGroup extends HttpApiGroup.make("pilots")
   )
   .add(
     HttpApiEndpoint.post("start", "/pilots/:id/start").setPath(S.PilotIdParam).addSuccess(Pilot)
-      .addError(InvalidTransition, { status: 409 }).pipe(allow("owner"))
+      .addError(E.InvalidTransition, { status: 409 }).pipe(allow("owner"))
   )
   .add(
     HttpApiEndpoint.post("stop", "/pilots/:id/stop").setPath(S.PilotIdParam).addSuccess(Pilot)
-      .addError(InvalidTransition, { status: 409 }).pipe(allow("owner"))
+      .addError(E.InvalidTransition, { status: 409 }).pipe(allow("owner"))
   )
-  .addError(PilotNotFound, { status: 404 })
+  .addError(E.PilotNotFound, { status: 404 })
   .annotate(OpenApi.Description, "Register (YAML/JSON text, or JSON { source, text }), list, show, start and stop pilots.")
   .middleware(Authentication)
 {}
@@ -67,9 +56,9 @@ export class AssignmentGroup extends HttpApiGroup.make("assignment")
       .addError(PayloadTooLarge)
       .pipe(allow("owner"))
   )
-  .addError(PilotNotFound, { status: 404 })
-  .addError(PilotNotRunning, { status: 409 })
-  .addError(InputError, { status: 400 })
+  .addError(E.PilotNotFound, { status: 404 })
+  .addError(E.PilotNotRunning, { status: 409 })
+  .addError(E.InputError, { status: 400 })
   .middleware(Authentication)
 {}
 
@@ -80,8 +69,8 @@ export class EventsGroup extends HttpApiGroup.make("events")
       .setUrlParams(Schema.Struct({ source: Schema.optional(Schema.String), dryRun: Schema.optional(Schema.BooleanFromString) }))
       .addSuccess(S.IngestResult)
       .addError(PayloadTooLarge)
-      .addError(PilotNotRunning, { status: 409 })
-      .addError(InputError, { status: 400 })
+      .addError(E.PilotNotRunning, { status: 409 })
+      .addError(E.InputError, { status: 400 })
       .pipe(allow("owner"))
   )
   .add(
@@ -90,7 +79,7 @@ export class EventsGroup extends HttpApiGroup.make("events")
       .addSuccess(Schema.Struct({ rows: Schema.Array(Schema.Unknown), total: Schema.Number }))
       .pipe(allow("owner", "analyst"))
   )
-  .addError(PilotNotFound, { status: 404 })
+  .addError(E.PilotNotFound, { status: 404 })
   .annotate(OpenApi.Description, `Batches of events as a JSON array (at most ${S.LIMITS.eventsPerBatch}); idempotent on event_id; rejected rows are reported with their position and reason.`)
   .middleware(Authentication)
 {}
@@ -100,8 +89,8 @@ export class ReadinessGroup extends HttpApiGroup.make("readiness")
     HttpApiEndpoint.get("report", "/pilots/:id/readiness").setPath(S.PilotIdParam).setUrlParams(S.AsOfParams)
       .addSuccess(Schema.Unknown).pipe(allow("owner", "analyst"))
   )
-  .addError(PilotNotFound, { status: 404 })
-  .addError(InputError, { status: 400 })
+  .addError(E.PilotNotFound, { status: 404 })
+  .addError(E.InputError, { status: 400 })
   .middleware(Authentication)
 {}
 
@@ -110,8 +99,8 @@ export class AnalysisGroup extends HttpApiGroup.make("analysis")
     HttpApiEndpoint.get("analyze", "/pilots/:id/analysis").setPath(S.PilotIdParam).setUrlParams(S.AsOfParams)
       .addSuccess(Schema.Unknown).pipe(allow("owner", "analyst"))
   )
-  .addError(PilotNotFound, { status: 404 })
-  .addError(InputError, { status: 400 })
+  .addError(E.PilotNotFound, { status: 404 })
+  .addError(E.InputError, { status: 400 })
   .middleware(Authentication)
 {}
 
@@ -124,8 +113,8 @@ export class DecisionsGroup extends HttpApiGroup.make("decisions")
     HttpApiEndpoint.get("history", "/pilots/:id/decisions").setPath(S.PilotIdParam)
       .addSuccess(Schema.Array(S.DecisionHistoryEntry)).pipe(allow(...ANY_ROLE))
   )
-  .addError(PilotNotFound, { status: 404 })
-  .addError(InputError, { status: 400 })
+  .addError(E.PilotNotFound, { status: 404 })
+  .addError(E.InputError, { status: 400 })
   .middleware(Authentication)
 {}
 
@@ -139,8 +128,8 @@ export class EconomicsGroup extends HttpApiGroup.make("economics")
     HttpApiEndpoint.post("recordActuals", "/pilots/:id/actuals").setPath(S.PilotIdParam).setPayload(S.ActualsRequest)
       .addSuccess(Schema.Struct({ recorded: Schema.Number })).pipe(allow("finance"))
   )
-  .addError(PilotNotFound, { status: 404 })
-  .addError(InputError, { status: 400 })
+  .addError(E.PilotNotFound, { status: 404 })
+  .addError(E.InputError, { status: 400 })
   .middleware(Authentication)
 {}
 
@@ -157,7 +146,7 @@ export class TokensGroup extends HttpApiGroup.make("tokens")
   .add(HttpApiEndpoint.get("list", "/tokens").addSuccess(Schema.Array(S.TokenInfo)).pipe(allow("admin")))
   .add(
     HttpApiEndpoint.post("create", "/tokens").setPayload(S.CreateTokenRequest).addSuccess(S.CreatedToken, { status: 201 })
-      .addError(InputError, { status: 400 }).pipe(allow("admin"))
+      .addError(E.InputError, { status: 400 }).pipe(allow("admin"))
   )
   .add(
     HttpApiEndpoint.del("revoke", "/tokens/:tokenId").setPath(Schema.Struct({ tokenId: Schema.String }))
@@ -176,7 +165,7 @@ export class PilotproofApi extends HttpApi.make("pilotproof")
   .add(EconomicsGroup)
   .add(ErasureGroup)
   .add(TokensGroup)
-  .addError(StorageError, { status: 503 })
+  .addError(E.StorageError, { status: 503 })
   .addError(PayloadTooLarge)
   .prefix("/api")
   .annotate(OpenApi.Title, "Pilotproof API")
