@@ -4,7 +4,8 @@
  * annotates (allowed → neither 401 nor 403; otherwise 403; no token → 401), then the statuses
  * and bodies of errors, ingestion limits and idempotency, and the OpenAPI document.
  */
-import { AllowedRoles, LIMITS, PilotproofApi, type Role } from "@pilotproof/api"
+import { AllowedRoles, LIMITS, PilotproofApi } from "@pilotproof/api"
+import { ROLES, type Role } from "@pilotproof/domain"
 import { Tokens } from "@pilotproof/engine"
 import { start } from "@pilotproof/server"
 import { Context, Effect, Exit, Option, Scope } from "effect"
@@ -17,7 +18,6 @@ import { EXPERIMENTS_DIR } from "./fixtures/Definitions.js"
 
 const PILOT = "support-bot-lead-qualification"
 const BOT_YAML = readFileSync(join(EXPERIMENTS_DIR, `${PILOT}.yaml`), "utf8")
-const ROLES: ReadonlyArray<Role> = ["owner", "analyst", "finance", "admin"]
 
 interface Endpoint {
   readonly key: string

@@ -5,16 +5,14 @@
  */
 import { OpenApi } from "@effect/platform"
 import type { HttpApiEndpoint } from "@effect/platform"
-import { Context, Schema } from "effect"
-
-export const Role = Schema.Literal("owner", "analyst", "finance", "admin")
-export type Role = typeof Role.Type
+import { type Principal, type Role, ROLES } from "@pilotproof/domain"
+import { Context } from "effect"
 
 /** The roles allowed to call an endpoint. */
 export class AllowedRoles extends Context.Tag("@pilotproof/api/AllowedRoles")<AllowedRoles, ReadonlyArray<Role>>() {}
 
 /** Everyone with a valid token. */
-export const ANY_ROLE: ReadonlyArray<Role> = ["owner", "analyst", "finance", "admin"]
+export const ANY_ROLE: ReadonlyArray<Role> = ROLES
 
 /** Annotates an endpoint with the roles allowed to call it (admin is always allowed). */
 export const allow = (...roles: ReadonlyArray<Role>) =>
@@ -26,10 +24,4 @@ export const allow = (...roles: ReadonlyArray<Role>) =>
 }
 
 /** The principal the authentication middleware provides to every handler. */
-export interface Principal {
-  readonly tokenId: string
-  readonly name: string
-  readonly role: Role
-}
-
 export class CurrentUser extends Context.Tag("@pilotproof/api/CurrentUser")<CurrentUser, Principal>() {}

@@ -3,8 +3,8 @@
  * analysis, evaluation, ROI) are returned as the engine computes them — the same JSON as the
  * CLI's `--format json` — and described in docs/api.md rather than re-declared field by field.
  */
+import { Role } from "@pilotproof/domain"
 import { Schema } from "effect"
-import { Role } from "./Roles.js"
 
 export const PilotIdParam = Schema.Struct({ id: Schema.String })
 

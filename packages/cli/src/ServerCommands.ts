@@ -4,7 +4,8 @@
  */
 import { Args, Command, Options } from "@effect/cli"
 import { InputError } from "@pilotproof/domain"
-import { ROLES, Tokens } from "@pilotproof/engine"
+import { ROLES } from "@pilotproof/domain"
+import { Tokens } from "@pilotproof/engine"
 import { renderReport, serve } from "@pilotproof/server"
 import { Console, Effect } from "effect"
 import { writeFileSync } from "node:fs"

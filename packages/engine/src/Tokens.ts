@@ -1,26 +1,12 @@
 /**
  * API tokens and roles. A token is 32 random bytes (base64url, prefixed `pp_`), shown once when
  * created; the database keeps only its SHA-256, so a stolen database does not leak tokens.
- *
- * Roles: owner (registers and runs pilots), analyst (reads everything, analyses and decides),
- * finance (reads pilots and economics, records actuals), admin (everything, tokens, erasure).
+ * Each token has one role (`Role` in the domain).
  */
-import { InputError } from "@pilotproof/domain"
+import { InputError, isRole, type Principal, type Role, ROLES } from "@pilotproof/domain"
 import { type TokenRow, TokenRepo } from "@pilotproof/store"
 import { Clock, Effect, Option } from "effect"
 import { createHash, randomBytes, randomUUID } from "node:crypto"
-
-export const ROLES = ["owner", "analyst", "finance", "admin"] as const
-export type Role = (typeof ROLES)[number]
-
-export const isRole = (value: string): value is Role => (ROLES as ReadonlyArray<string>).includes(value)
-
-/** Who a valid token belongs to. */
-export interface Principal {
-  readonly tokenId: string
-  readonly name: string
-  readonly role: Role
-}
 
 export interface TokenInfo {
   readonly id: string

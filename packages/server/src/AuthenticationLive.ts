@@ -4,7 +4,8 @@
  * (found by the route's method and path).
  */
 import { HttpRouter, HttpServerRequest } from "@effect/platform"
-import { AllowedRoles, Authentication, Forbidden, PilotproofApi, type Role, Unauthorized } from "@pilotproof/api"
+import { AllowedRoles, Authentication, Forbidden, PilotproofApi, Unauthorized } from "@pilotproof/api"
+import type { Role } from "@pilotproof/domain"
 import { Tokens } from "@pilotproof/engine"
 import { Context, Effect, Layer, Option, Redacted } from "effect"
 

@@ -4,8 +4,8 @@
  * without client-side JavaScript: plain links and forms.
  */
 import { HttpApiBuilder, HttpRouter, HttpServerRequest, HttpServerResponse, UrlParams } from "@effect/platform"
-import type { Role } from "@pilotproof/api"
-import { PilotRegistry, type Principal, Tokens } from "@pilotproof/engine"
+import type { Principal, Role } from "@pilotproof/domain"
+import { PilotRegistry, Tokens } from "@pilotproof/engine"
 import { Effect, Option } from "effect"
 import { readFileSync } from "node:fs"
 import { h } from "preact"

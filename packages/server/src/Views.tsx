@@ -3,7 +3,7 @@
  * client-side script, inline CSS, nothing loaded from elsewhere. Charts are inline SVG made by
  * `Charts.ts` from engine results.
  */
-import type { Role } from "@pilotproof/api"
+import { ROLES, type Role } from "@pilotproof/domain"
 import type { DefinitionIssue } from "@pilotproof/domain"
 import type { MetricAnalysis, TokenInfo } from "@pilotproof/engine"
 import type { ComponentChildren } from "preact"
@@ -330,7 +330,7 @@ export const TokensPage = ({ tokens, created }: { tokens: ReadonlyArray<TokenInf
     )}
     <form method="post" action="/tokens">
       <p><label>Name <input type="text" name="name" required /></label>{" "}
-        <label>Role <select name="role">{["owner", "analyst", "finance", "admin"].map((r) => <option value={r}>{r}</option>)}</select></label>{" "}
+        <label>Role <select name="role">{ROLES.map((r) => <option value={r}>{r}</option>)}</select></label>{" "}
         <button class="primary" type="submit">Create token</button></p>
     </form>
     <table>
