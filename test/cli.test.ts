@@ -74,6 +74,23 @@ describe("pilotproof CLI", () => {
     expect(missing.stderr).toContain("nope.yaml")
   })
 
+  it("takes --db anywhere on the command line, and it wins over PILOTPROOF_DB", async () => {
+    const db = join(dir, "placed.db")
+    expect((await run(dir, undefined, "pilot", "register", "--db", db, BOT)).code).toBe(0)
+    const elsewhere = join(dir, "elsewhere.db")
+    for (const args of [
+      ["--db", db, "pilot", "list", "--format", "json"],
+      ["pilot", "--db", db, "list", "--format", "json"],
+      ["pilot", "list", "--db", db, "--format", "json"],
+      ["pilot", "list", "--format", "json", `--db=${db}`]
+    ]) {
+      const result = await run(dir, elsewhere, ...args)
+      expect(result.code, `${args.join(" ")}: ${result.stderr}`).toBe(0)
+      expect((JSON.parse(result.stdout) as Array<{ id: string }>).map((p) => p.id)).toEqual(["support-bot-lead-qualification"])
+    }
+    expect(existsSync(elsewhere)).toBe(false)
+  })
+
   it("reports an unreachable database and exits 1", async () => {
     const result = await run(dir, "postgres://pilot:hunter2@127.0.0.1:1/pilotproof", "pilot", "list")
     expect(result.code).toBe(1)

@@ -22,3 +22,25 @@ export const rootCommand = Command.make("pilotproof", { db: dbOption }).pipe(
 )
 
 export const cli = Command.run(rootCommand, { name: "pilotproof", version: "0.1.0" })
+
+/**
+ * `--db` belongs to the root command, but people write it anywhere (`pilotproof serve --db x
+ * --port 8081`); @effect/cli 0.77 finds a parent's option only before the subcommand or after
+ * everything else. So `--db <location>` and `--db=<location>` move to the front (never past `--`).
+ */
+export const hoistRootOptions = (argv: ReadonlyArray<string>): Array<string> => {
+  const [node = "node", script = "pilotproof", ...args] = argv
+  const root: Array<string> = []
+  const rest: Array<string> = []
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!
+    if (arg === "--") {
+      rest.push(...args.slice(i))
+      break
+    }
+    if (arg === "--db" && i + 1 < args.length) root.push(arg, args[++i]!)
+    else if (arg.startsWith("--db=")) root.push(arg)
+    else rest.push(arg)
+  }
+  return [node, script, ...root, ...rest]
+}

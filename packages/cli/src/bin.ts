@@ -6,7 +6,7 @@
 import { ValidationError } from "@effect/cli"
 import { NodeContext, NodeRuntime } from "@effect/platform-node"
 import { Cause, Console, Effect, Exit, Option } from "effect"
-import { cli } from "./Cli.js"
+import { cli, hoistRootOptions } from "./Cli.js"
 
 const isUsageError = (cause: Cause.Cause<unknown>) =>
   Option.match(Cause.failureOption(cause), { onNone: () => false, onSome: ValidationError.isValidationError })
@@ -19,7 +19,7 @@ const report = (cause: Cause.Cause<unknown>) =>
       Cause.isInterruptedOnly(cause) ? Effect.void : Console.error(`internal error (please report it):\n${Cause.pretty(cause)}`)
   })
 
-cli(process.argv).pipe(
+cli(hoistRootOptions(process.argv)).pipe(
   Effect.tapErrorCause(report),
   Effect.provide(NodeContext.layer),
   NodeRuntime.runMain({
