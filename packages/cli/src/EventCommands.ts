@@ -7,21 +7,23 @@ import { InputError } from "@pilotproof/domain"
 import { Assignments, Erasure, EventImport, eventFileSource, Readiness, type ReadinessReport, Simulation } from "@pilotproof/engine"
 import { Clock, Console, Effect, Option } from "effect"
 import { readFileSync } from "node:fs"
-import { type Format, formats, printJson, table } from "./Output.js"
+import { basename } from "node:path"
+import { type Format, formats, printJson, progressLine, table } from "./Output.js"
 import { withEngine } from "./Runtime.js"
 
 const pilotArg = Args.text({ name: "pilot-id" }).pipe(Args.withDescription("the pilot's id"))
 const formatOption = Options.choice("format", formats).pipe(Options.withDefault<Format>("table"))
 
-/** Redraws one status line on a terminal; silent when output is piped. */
-const progress = (label: string) => {
+/**
+ * Redraws a progress bar on one terminal line; silent when stderr is piped or redirected.
+ */
+const progress = (label: string, source: { readonly bytes: number; readonly bytesRead: () => number }) => {
   const started = Date.now()
   return (records: number) =>
     process.stderr.isTTY
       ? Effect.sync(() => {
-        const seconds = (Date.now() - started) / 1000
-        const rate = seconds > 0 ? Math.round(records / seconds) : 0
-        process.stderr.write(`\r${label}: ${records.toLocaleString("en-US")} records (${rate.toLocaleString("en-US")}/s)   `)
+        const state = { records, bytesRead: source.bytesRead(), totalBytes: source.bytes, seconds: (Date.now() - started) / 1000 }
+        process.stderr.write(`\r${progressLine(label, state, process.stderr.columns || 80)}\x1b[K`)
       })
       : Effect.void
 }
@@ -42,7 +44,7 @@ const importCommand = Command.make("import", {
       source: file,
       batches: source.batches,
       dryRun,
-      onProgress: progress(`importing ${file}`)
+      onProgress: progress(`importing ${basename(file)}`, source)
     }).pipe(Effect.ensuring(endProgress))
     const verb = dryRun ? "checked (dry run, nothing written)" : "imported"
     yield* Console.log(

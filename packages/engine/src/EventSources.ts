@@ -74,9 +74,16 @@ const crlfCount = (text: string): number => {
   return n
 }
 
-async function* csvBatches(path: string, delimiter: string, batchSize: number): AsyncGenerator<Array<SourceItem>> {
+/** How far a source has read its file (for progress). */
+interface ReadPosition {
+  bytes: () => number
+}
+
+async function* csvBatches(path: string, delimiter: string, batchSize: number, position: ReadPosition): AsyncGenerator<Array<SourceItem>> {
   let batch: Array<SourceItem> = []
-  const parser = createReadStream(path).pipe(new LineNumberingParser({
+  const input = createReadStream(path)
+  position.bytes = () => input.bytesRead
+  const parser = input.pipe(new LineNumberingParser({
     columns: (header: Array<string>) => header.map((h) => h.trim().toLowerCase()),
     bom: true,
     delimiter,
@@ -92,10 +99,12 @@ async function* csvBatches(path: string, delimiter: string, batchSize: number): 
   if (batch.length > 0) yield batch
 }
 
-async function* jsonlBatches(path: string, batchSize: number): AsyncGenerator<Array<SourceItem>> {
+async function* jsonlBatches(path: string, batchSize: number, position: ReadPosition): AsyncGenerator<Array<SourceItem>> {
   let batch: Array<SourceItem> = []
   let line = 0
-  const lines = createInterface({ input: createReadStream(path, { encoding: "utf8" }), crlfDelay: Infinity })
+  const input = createReadStream(path, { encoding: "utf8" })
+  position.bytes = () => input.bytesRead
+  const lines = createInterface({ input, crlfDelay: Infinity })
   for await (const text of lines) {
     line++
     const trimmed = line === 1 ? text.replace(/^\uFEFF/, "").trim() : text.trim()
@@ -140,10 +149,14 @@ export const eventFileSource = (path: string, options: SourceOptions = {}) =>
       try: () => detectDelimiter(path),
       catch: (e) => new InputError({ source: path, detail: `cannot read the file: ${(e as Error).message}` })
     })) : ","
+    const position: ReadPosition = { bytes: () => 0 }
     return {
+      /** The file's size in bytes. */
       bytes: info.size,
+      /** Bytes read so far (the parser reads ahead of the records processed by up to ~64 KiB). */
+      bytesRead: () => position.bytes(),
       batches: Stream.fromAsyncIterable(
-        format === "csv" ? csvBatches(path, delimiter, batchSize) : jsonlBatches(path, batchSize),
+        format === "csv" ? csvBatches(path, delimiter, batchSize, position) : jsonlBatches(path, batchSize, position),
         (e) => new InputError({ source: path, detail: `cannot read the file: ${(e as Error).message}` })
       )
     }
