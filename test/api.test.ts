@@ -229,9 +229,12 @@ describe("HTTP API", () => {
         }
         expect(Object.keys(spec.components.securitySchemes)).toContain("bearer")
         // domain errors are documented with their message
-        const notFound = (spec.components as unknown as { schemas: Record<string, { properties: Record<string, unknown>; required: Array<string> }> }).schemas["PilotNotFound"]
-        expect(Object.keys(notFound?.properties ?? {})).toEqual(["_tag", "pilotId", "known", "message"])
-        expect(notFound?.required).toContain("message")
+        const schemas = (spec.components as unknown as { schemas: Record<string, { properties: Record<string, unknown>; required: Array<string> }> }).schemas
+        expect(Object.keys(schemas["PilotNotFoundResponse"]?.properties ?? {})).toEqual(["_tag", "pilotId", "known", "message"])
+        expect(schemas["PilotNotFoundResponse"]?.required).toContain("message")
+        // an invalid file nested in InvalidPilotFiles is sent without a message of its own
+        expect(schemas["InvalidPilotFilesResponse"]?.required).toContain("message")
+        expect(schemas["InvalidPilotDefinition"]?.required ?? []).not.toContain("message")
       })
     })
   }

@@ -21,12 +21,13 @@ const withMessage = <Self extends { readonly message: string }, Encoded, Fields 
 ) => {
   const names = Object.keys(error.fields).filter((name) => name !== "_tag")
   return Schema.transform(
-    Schema.Struct({ ...error.fields, message: Schema.String }).annotations({ identifier: error.identifier }),
+    // Its own name: the class's stays with the plain form, which nested errors use (InvalidPilotFiles.files).
+    Schema.Struct({ ...error.fields, message: Schema.String }).annotations({ identifier: `${error.identifier}Response` }),
     Schema.typeSchema(error),
     {
       strict: false,
       decode: (body) => new error(Object.fromEntries(names.map((name) => [name, (body as Record<string, unknown>)[name]])) as never),
-      encode: (e) => ({ ...Object.fromEntries(names.map((name) => [name, (e as Record<string, unknown>)[name]])), _tag: error.identifier, message: e.message })
+      encode: (e) => ({ _tag: (e as { readonly _tag?: unknown })._tag, ...Object.fromEntries(names.map((name) => [name, (e as Record<string, unknown>)[name]])), message: e.message })
     }
   )
 }

@@ -27,6 +27,7 @@ export const cli = Command.run(rootCommand, { name: "pilotproof", version: "0.1.
  * `--db` belongs to the root command, but people write it anywhere (`pilotproof serve --db x
  * --port 8081`); @effect/cli 0.77 finds a parent's option only before the subcommand or after
  * everything else. So `--db <location>` and `--db=<location>` move to the front (never past `--`).
+ * (A value that is itself the text `--db`, as in `--name --db`, would be taken for the option.)
  */
 export const hoistRootOptions = (argv: ReadonlyArray<string>): Array<string> => {
   const [node = "node", script = "pilotproof", ...args] = argv

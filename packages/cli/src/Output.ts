@@ -58,8 +58,9 @@ export const progressLine = (label: string, state: ProgressState, columns: numbe
   const rate = state.seconds > 0 ? Math.round(state.records / state.seconds) : 0
   const left = fraction > 0 && fraction < 1 && state.seconds > 0 ? `  ${clock((state.seconds * (1 - fraction)) / fraction)} left` : ""
   const figures = `${`${Math.floor(fraction * 100)}%`.padStart(4)}  ${state.records.toLocaleString("en-US")} records  ${rate.toLocaleString("en-US")}/s${left}`
-  // The bar keeps its width while the figures grow: room is kept for the widest figures.
-  const width = Math.min(30, columns - label.length - FIGURES_WIDTH - 4)
+  // The bar keeps its width while the figures grow (room is kept for the usual widest ones), and
+  // gives way to longer ones (hours left, tens of millions of records).
+  const width = Math.min(30, columns - label.length - Math.max(FIGURES_WIDTH, figures.length) - 5)
   const bar = width < 8 ? "" : ` [${"█".repeat(Math.floor(fraction * width))}${"░".repeat(width - Math.floor(fraction * width))}]`
   const line = `${label}${bar} ${figures}`
   return line.length < columns ? line : `${line.slice(0, Math.max(0, columns - 2))}…`

@@ -23,8 +23,11 @@ describe("progressLine", () => {
     expect(progressLine("importing x.csv", { records: 0, bytesRead: 0, totalBytes: 0, seconds: 0 }, 100)).toMatch(/100%  0 records  0\/s$/)
   })
 
-  it("writes hours past an hour left", () => {
+  it("writes hours past an hour left, and keeps them on an 80-column terminal", () => {
     expect(progressLine("x", { records: 1, bytesRead: 1, totalBytes: 1000, seconds: 10 }, 200)).toMatch(/2:46:30 left$/)
+    const long = progressLine("importing bot.csv", { records: 12_000_000, bytesRead: 1, totalBytes: 4, seconds: 3000 }, 80)
+    expect(long).toMatch(/ 12,000,000 records  4,000\/s  2:30:00 left$/)
+    expect(long.length).toBeLessThan(80)
   })
 
   it("never exceeds the terminal's width, dropping the bar when there is no room", () => {
@@ -40,6 +43,7 @@ describe("progressLine", () => {
         expect(line.length).toBeLessThan(columns)
         const width = bar(line).length
         expect(width === 0 || (width >= 8 && width <= 30)).toBe(true)
+        if (width > 0) expect(line.endsWith("…"), line).toBe(false) // a bar is drawn only where everything fits
       }
     ))
   })

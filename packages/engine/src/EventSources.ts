@@ -36,18 +36,36 @@ export const detectDelimiter = (path: string): string => {
  * record, which it does synchronously while transforming a chunk.
  */
 class LineNumberingParser extends Parser {
-  constructor(options: Omit<Options, "info" | "on_skip" | "skip_records_with_error">) {
+  constructor(options: Omit<Options, "info" | "on_skip" | "skip_records_with_error" | "columns"> & {
+    readonly columns: (header: Array<string>) => Array<string>
+  }) {
     let self: LineNumberingParser | undefined
     super({
       ...options,
+      columns: (header: Array<string>) => {
+        self?.countQuotedCrlf(header)
+        return options.columns(header)
+      },
       skip_records_with_error: true,
       on_skip: (error, raw) => {
+        // A row with the wrong number of columns comes with its fields.
+        const fields = (error as { record?: unknown } | undefined)?.record
+        if (Array.isArray(fields)) self?.countQuotedCrlf(fields)
         const line = ((error as { lines?: number } | undefined)?.lines ?? self?.info.lines ?? 0) - (self?.quotedCrlf ?? 0)
         const reject: RawReject = { line, reason: `not a valid CSV row: ${error?.message ?? "unparseable"}`, raw: raw ?? "" }
         self?.pushItem(reject)
       }
     })
     self = this
+  }
+
+  /** csv-parse counts a CR LF inside a quoted field as two lines; how many it has read so far. */
+  private quotedCrlf = 0
+
+  private countQuotedCrlf(values: ReadonlyArray<unknown>): void {
+    for (const value of values) {
+      if (typeof value === "string" && value.length > 1) this.quotedCrlf += crlfCount(value)
+    }
   }
 
   private pushItem(item: SourceItem): boolean {
@@ -63,9 +81,6 @@ class LineNumberingParser extends Parser {
     }
     return this.pushItem({ line: this.info.lines - this.quotedCrlf, fields })
   }
-
-  /** csv-parse counts a CR LF inside a quoted field as two lines; how many it has so far. */
-  private quotedCrlf = 0
 }
 
 const crlfCount = (text: string): number => {
