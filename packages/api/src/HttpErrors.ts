@@ -1,7 +1,7 @@
 /**
  * Errors that exist only at the HTTP boundary: no or a bad token (401), a role that may not call
- * the endpoint (403), a request too large (413). Domain errors keep their own classes, sent with
- * their message (`DomainErrors`); their statuses are set where the endpoints add them.
+ * the endpoint (403), a request too large (413). Domain errors keep their own classes and are
+ * sent with their message and status (`DomainErrors`).
  */
 import { HttpApiSchema } from "@effect/platform"
 import * as Domain from "@pilotproof/domain"
@@ -10,37 +10,44 @@ import { Schema } from "effect"
 /**
  * A domain error as the API sends it: its fields and `message`, the sentence the CLI prints for
  * it (`no pilot with id "x"; registered: a, b`). The classes derive the message from their
- * fields, so decoding drops it and rebuilds the error.
+ * fields, so decoding drops it and rebuilds the error. The status is set here, once: annotating
+ * the schema again (as `addError(schema, { status })` does) would drop its OpenAPI name.
  */
 const withMessage = <Self extends { readonly message: string }, Encoded, Fields extends Schema.Struct.Fields>(
   error: Schema.Schema<Self, Encoded> & {
     readonly fields: Fields
     readonly identifier: string
     new(props: never): Self
-  }
+  },
+  status: number
 ) => {
   const names = Object.keys(error.fields).filter((name) => name !== "_tag")
   return Schema.transform(
-    // Its own name: the class's stays with the plain form, which nested errors use (InvalidPilotFiles.files).
-    Schema.Struct({ ...error.fields, message: Schema.String }).annotations({ identifier: `${error.identifier}Response` }),
+    Schema.Struct({ ...error.fields, message: Schema.String }),
     Schema.typeSchema(error),
     {
       strict: false,
       decode: (body) => new error(Object.fromEntries(names.map((name) => [name, (body as Record<string, unknown>)[name]])) as never),
       encode: (e) => ({ _tag: (e as { readonly _tag?: unknown })._tag, ...Object.fromEntries(names.map((name) => [name, (e as Record<string, unknown>)[name]])), message: e.message })
     }
-  )
+  ).annotations({
+    // Its own name in the OpenAPI document: the class's name stays with the plain form, which
+    // nested errors use (InvalidPilotFiles.files).
+    identifier: `${error.identifier}Response`,
+    description: error.identifier,
+    ...HttpApiSchema.annotations({ status })
+  })
 }
 
 export const DomainErrors = {
-  InvalidPilotDefinition: withMessage(Domain.InvalidPilotDefinition),
-  InvalidPilotFiles: withMessage(Domain.InvalidPilotFiles),
-  PilotNotFound: withMessage(Domain.PilotNotFound),
-  PilotDesignFrozen: withMessage(Domain.PilotDesignFrozen),
-  InvalidTransition: withMessage(Domain.InvalidTransition),
-  PilotNotRunning: withMessage(Domain.PilotNotRunning),
-  StorageError: withMessage(Domain.StorageError),
-  InputError: withMessage(Domain.InputError)
+  InvalidPilotDefinition: withMessage(Domain.InvalidPilotDefinition, 400),
+  InvalidPilotFiles: withMessage(Domain.InvalidPilotFiles, 400),
+  InputError: withMessage(Domain.InputError, 400),
+  PilotNotFound: withMessage(Domain.PilotNotFound, 404),
+  PilotDesignFrozen: withMessage(Domain.PilotDesignFrozen, 409),
+  InvalidTransition: withMessage(Domain.InvalidTransition, 409),
+  PilotNotRunning: withMessage(Domain.PilotNotRunning, 409),
+  StorageError: withMessage(Domain.StorageError, 503)
 }
 
 export class Unauthorized extends Schema.TaggedError<Unauthorized>()("Unauthorized", {
