@@ -11,6 +11,7 @@ import { Schema } from "effect"
 import { Authentication } from "./Authentication.js"
 import { DomainErrors as E, NotFound, PayloadTooLarge } from "./HttpErrors.js"
 import { allow, ANY_ROLE } from "./Roles.js"
+import * as R from "./Reports.js"
 import * as S from "./Schemas.js"
 
 
@@ -76,7 +77,7 @@ export class EventsGroup extends HttpApiGroup.make("events")
   .add(
     HttpApiEndpoint.get("rejects", "/pilots/:id/events/rejects").setPath(S.PilotIdParam)
       .setUrlParams(Schema.Struct({ limit: Schema.optional(Schema.NumberFromString) }))
-      .addSuccess(Schema.Struct({ rows: Schema.Array(Schema.Unknown), total: Schema.Number }))
+      .addSuccess(Schema.Struct({ rows: Schema.Array(S.StoredReject), total: Schema.Number }))
       .pipe(allow("owner", "analyst"))
   )
   .addError(E.PilotNotFound)
@@ -87,7 +88,7 @@ export class EventsGroup extends HttpApiGroup.make("events")
 export class ReadinessGroup extends HttpApiGroup.make("readiness")
   .add(
     HttpApiEndpoint.get("report", "/pilots/:id/readiness").setPath(S.PilotIdParam).setUrlParams(S.AsOfParams)
-      .addSuccess(Schema.Unknown).pipe(allow("owner", "analyst"))
+      .addSuccess(R.ReadinessReport).pipe(allow("owner", "analyst"))
   )
   .addError(E.PilotNotFound)
   .addError(E.InputError)
@@ -97,7 +98,7 @@ export class ReadinessGroup extends HttpApiGroup.make("readiness")
 export class AnalysisGroup extends HttpApiGroup.make("analysis")
   .add(
     HttpApiEndpoint.get("analyze", "/pilots/:id/analysis").setPath(S.PilotIdParam).setUrlParams(S.AsOfParams)
-      .addSuccess(Schema.Unknown).pipe(allow("owner", "analyst"))
+      .addSuccess(R.AnalysisReport).pipe(allow("owner", "analyst"))
   )
   .addError(E.PilotNotFound)
   .addError(E.InputError)
@@ -121,9 +122,9 @@ export class DecisionsGroup extends HttpApiGroup.make("decisions")
 export class EconomicsGroup extends HttpApiGroup.make("economics")
   .add(
     HttpApiEndpoint.get("economics", "/pilots/:id/economics").setPath(S.PilotIdParam).setUrlParams(S.AsOfParams)
-      .addSuccess(Schema.Unknown).pipe(allow("analyst", "finance"))
+      .addSuccess(R.EconomicsReport).pipe(allow("analyst", "finance"))
   )
-  .add(HttpApiEndpoint.get("roi", "/pilots/:id/roi").setPath(S.PilotIdParam).addSuccess(Schema.Unknown).pipe(allow("analyst", "finance")))
+  .add(HttpApiEndpoint.get("roi", "/pilots/:id/roi").setPath(S.PilotIdParam).addSuccess(R.RoiReport).pipe(allow("analyst", "finance")))
   .add(
     HttpApiEndpoint.post("recordActuals", "/pilots/:id/actuals").setPath(S.PilotIdParam).setPayload(S.ActualsRequest)
       .addSuccess(Schema.Struct({ recorded: Schema.Number })).pipe(allow("finance"))
@@ -135,9 +136,9 @@ export class EconomicsGroup extends HttpApiGroup.make("economics")
 
 export class ErasureGroup extends HttpApiGroup.make("erasure")
   .add(
-    HttpApiEndpoint.post("erase", "/erasures").setPayload(S.EraseRequest).addSuccess(Schema.Unknown).pipe(allow("admin"))
+    HttpApiEndpoint.post("erase", "/erasures").setPayload(S.EraseRequest).addSuccess(S.ErasureRecord).pipe(allow("admin"))
   )
-  .add(HttpApiEndpoint.get("log", "/erasures").addSuccess(Schema.Array(Schema.Unknown)).pipe(allow("admin")))
+  .add(HttpApiEndpoint.get("log", "/erasures").addSuccess(Schema.Array(S.ErasureRecord)).pipe(allow("admin")))
   .middleware(Authentication)
 {}
 

@@ -5,10 +5,10 @@
  */
 import { Role } from "@pilotproof/domain"
 import { Schema } from "effect"
+import { Evaluation, Verdict } from "./Reports.js"
 
 export const PilotIdParam = Schema.Struct({ id: Schema.String })
 
-export const Verdict = Schema.Literal("GO", "NO_GO", "EXTEND", "ITERATE")
 
 /** A pilot file sent as JSON: its text (YAML or JSON) and the name messages should use. */
 export const PilotFileBody = Schema.Struct({
@@ -60,6 +60,30 @@ export const Reject = Schema.Struct({
   raw: Schema.String
 })
 
+/** A rejected row as stored, listed by `GET …/events/rejects`. */
+export const StoredReject = Schema.Struct({
+  pilot_id: Schema.String,
+  source: Schema.String,
+  line: Schema.Number,
+  /** The row's unit id (pseudonymized when that is on), when it had one. */
+  unit_id: Schema.NullOr(Schema.String),
+  reason: Schema.String,
+  /** The rejected row as received (pseudonymized where it names a unit). */
+  raw: Schema.String,
+  batch_id: Schema.String
+}).annotations({ identifier: "StoredReject" })
+
+/** One erasure: counts and a keyed hash of the subject's id, never the id. */
+export const ErasureRecord = Schema.Struct({
+  erasure_id: Schema.String,
+  subject_hash: Schema.String,
+  erased_at: Schema.String,
+  events_deleted: Schema.Number,
+  rejects_deleted: Schema.Number,
+  /** JSON array of the pilot ids that held events of the subject. */
+  pilots: Schema.String
+}).annotations({ identifier: "ErasureRecord" })
+
 export const IngestResult = Schema.Struct({
   ...ImportSummary.fields,
   /** The rows of this request that were rejected (first 100), with their position and reason. */
@@ -105,12 +129,16 @@ export const DecisionRecord = Schema.Struct({
 export const DecideResult = Schema.Struct({
   record: DecisionRecord,
   /** The analysis, economics and decision with every check (as `pilotproof decide --format json`). */
-  evaluation: Schema.Unknown,
+  evaluation: Evaluation,
   overrideWarning: Schema.optional(Schema.String)
 })
 
 export const DecisionHistoryEntry = Schema.Struct({
   ...DecisionRecord.fields,
+  /**
+   * The evaluation as it was recorded: an `Evaluation` in the shape of the engine version that
+   * recorded it (kept as written, so it is not held to today's schema).
+   */
   record: Schema.Unknown
 })
 

@@ -1,0 +1,129 @@
+/**
+ * The reports the API returns are exactly what the engine computes: for the four example pilots
+ * on their simulated data (binomial, mean, ratio and duration metrics, CUPED, guardrails,
+ * Monte Carlo economics, actuals), each endpoint's JSON equals the engine's value as JSON, so
+ * the response schemas drop nothing; and the OpenAPI document describes them.
+ */
+import { Analysis, Decisions, PilotRegistry, Readiness, readScenario, Simulation, Tokens } from "@pilotproof/engine"
+import { start } from "@pilotproof/server"
+import { Database } from "@pilotproof/store"
+import { Context, Effect, Exit, Layer, Scope } from "effect"
+import { mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { EXPERIMENTS_DIR, experimentFiles } from "./fixtures/Definitions.js"
+
+const DAY_MS = 86_400_000
+const PILOTS = ["support-bot-lead-qualification", "lead-scoring-queue-priority", "personalized-offers-returning", "reply-drafting-assistant"]
+
+/** Registers and starts the four pilots, simulates each, decides each at its scenario's end. */
+const seed = (file: string) =>
+  Effect.gen(function*() {
+    const registry = yield* PilotRegistry
+    yield* registry.register(experimentFiles())
+    const asOf: Record<string, number> = {}
+    for (const pilot of PILOTS) {
+      yield* registry.start(pilot)
+      const scenarioPath = join(EXPERIMENTS_DIR, "scenarios", `${pilot}.yaml`)
+      const scenario = yield* readScenario(scenarioPath)
+      yield* (yield* Simulation).intoPilot(scenarioPath)
+      asOf[pilot] = Date.parse(scenario.start) + scenario.days * DAY_MS
+      yield* (yield* Decisions).record(pilot, { asOfMs: asOf[pilot], actor: "api reports test" })
+    }
+    yield* (yield* Decisions).recordActuals(PILOTS[0]!, [
+      { month: "2026-06", cost: 900_000, benefit: 200_000 },
+      { month: "2026-07", cost: 150_000, benefit: 1_400_000 }
+    ], "api reports test")
+    return asOf
+  }).pipe(
+    Effect.provide(Layer.mergeAll(PilotRegistry.Default, Simulation.Default, Decisions.Default).pipe(Layer.provide(Database.sqlite(file))))
+  )
+
+/** A value as it reads in JSON (undefined fields gone, NaN as null). */
+const asJson = (value: unknown): unknown => JSON.parse(JSON.stringify(value))
+
+describe("API reports equal the engine's", () => {
+  let dir: string
+  let base: string
+  let scope: Scope.CloseableScope
+  let context: Context.Context<Analysis | Readiness | Decisions | Tokens>
+  let asOf: Record<string, number>
+  let authorization: string
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "pilotproof-reports-"))
+    const file = join(dir, "pilotproof.db")
+    asOf = await Effect.runPromise(seed(file))
+    scope = Effect.runSync(Scope.make())
+    const started = await Effect.runPromise(Scope.extend(start({ location: file, port: 0 }), scope))
+    base = started.url
+    context = started.context as Context.Context<Analysis | Readiness | Decisions | Tokens>
+    authorization = `Bearer ${(await Effect.runPromise(Context.get(context, Tokens).create("reports test", "admin"))).token}`
+  }, 180_000)
+
+  afterAll(async () => {
+    if (scope !== undefined) await Effect.runPromise(Scope.close(scope, Exit.void))
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true })
+  })
+
+  // The test computes the engine's values in this process, between requests, blocking the event
+  // loop for seconds; a kept-alive socket may then be closed by the server as it is reused.
+  const headers = () => ({ authorization, connection: "close" })
+  const get = async (path: string) => {
+    const response = await fetch(base + path, { headers: headers() })
+    expect(response.status, path).toBe(200)
+    return response.json() as Promise<unknown>
+  }
+  const engine = <A>(effect: Effect.Effect<A, unknown, never>) => Effect.runPromise(effect).then(asJson)
+
+  for (const pilot of PILOTS) {
+    it(`${pilot}: readiness, analysis, economics and the decision`, async () => {
+      const ms = asOf[pilot]!
+      const at = encodeURIComponent(new Date(ms).toISOString())
+      const analysis = Context.get(context, Analysis)
+      expect(await get(`/api/pilots/${pilot}/readiness?asOf=${at}`)).toEqual(await engine(Context.get(context, Readiness).report(pilot, ms)))
+      const analyzed = await get(`/api/pilots/${pilot}/analysis?asOf=${at}`)
+      expect(analyzed).toEqual(await engine(analysis.analyze(pilot, ms)))
+      const evaluation = await engine(analysis.evaluate(pilot, ms)) as { analysis: { asOf: string }; economics: unknown }
+      expect(await get(`/api/pilots/${pilot}/economics?asOf=${at}`)).toEqual({ pilotId: pilot, asOf: evaluation.analysis.asOf, economics: evaluation.economics })
+
+      const decided = await fetch(`${base}/api/pilots/${pilot}/decisions`, {
+        method: "POST",
+        headers: { ...headers(), "content-type": "application/json" },
+        body: JSON.stringify({ asOf: new Date(ms).toISOString() })
+      })
+      expect(decided.status).toBe(201)
+      expect((await decided.json() as { evaluation: unknown }).evaluation).toEqual(evaluation)
+    })
+  }
+
+  it("the forecast against actuals (roi), with and without actuals", async () => {
+    for (const pilot of PILOTS.slice(0, 2)) {
+      const roi = await get(`/api/pilots/${pilot}/roi`)
+      expect(roi).toEqual(await engine(Context.get(context, Decisions).roi(pilot)))
+    }
+    expect(await get(`/api/pilots/${PILOTS[0]}/roi`)).toMatchObject({ comparison: { ok: true, rows: [{ month: 1 }, { month: 2 }] } })
+  })
+
+  it("covers the optional fields: CUPED, rank test, non-inferiority, Fieller, open durations", async () => {
+    const comparisons = await Promise.all(PILOTS.map((p) => get(`/api/pilots/${p}/analysis?asOf=${encodeURIComponent(new Date(asOf[p]!).toISOString())}`)))
+    const text = JSON.stringify(comparisons)
+    for (const field of ["varianceReduction", "robustness", "nonInferiority", "fieller", "\"open\"", "adjustedPValue"]) expect(text, field).toContain(field)
+  })
+
+  it("describes every report in the OpenAPI document", async () => {
+    const spec = await (await fetch(`${base}/api/openapi.json`)).json() as {
+      paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema: unknown }> }> }>>
+      components: { schemas: Record<string, unknown> }
+    }
+    const success = (path: string, method = "get", status = "200") => spec.paths[path]?.[method]?.responses[status]?.content?.["application/json"]?.schema
+    expect(success("/api/pilots/{id}/readiness")).toEqual({ $ref: "#/components/schemas/ReadinessReport" })
+    expect(success("/api/pilots/{id}/analysis")).toEqual({ $ref: "#/components/schemas/AnalysisReport" })
+    expect(success("/api/pilots/{id}/economics")).toEqual({ $ref: "#/components/schemas/EconomicsReport" })
+    expect(success("/api/pilots/{id}/roi")).toEqual({ $ref: "#/components/schemas/RoiReport" })
+    for (const name of ["MetricComparison", "TreatmentEconomics", "Decision", "Evaluation", "ActualsComparison"]) {
+      expect(spec.components.schemas[name], name).toBeDefined()
+    }
+  })
+})
