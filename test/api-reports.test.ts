@@ -12,16 +12,19 @@ import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { EXPERIMENTS_DIR, experimentFiles } from "./fixtures/Definitions.js"
+import { EXPERIMENTS_DIR, experimentFiles, minimalPilot } from "./fixtures/Definitions.js"
 
 const DAY_MS = 86_400_000
 const PILOTS = ["support-bot-lead-qualification", "lead-scoring-queue-priority", "personalized-offers-returning", "reply-drafting-assistant"]
+/** Started, with no data at all: every report is degenerate. */
+const EMPTY = "empty-pilot"
 
 /** Registers and starts the four pilots, simulates each, decides each at its scenario's end. */
 const seed = (file: string) =>
   Effect.gen(function*() {
     const registry = yield* PilotRegistry
-    yield* registry.register(experimentFiles())
+    yield* registry.register([...experimentFiles(), { source: "empty.json", text: JSON.stringify(minimalPilot(EMPTY)) }])
+    yield* registry.start(EMPTY)
     const asOf: Record<string, number> = {}
     for (const pilot of PILOTS) {
       yield* registry.start(pilot)
@@ -97,6 +100,26 @@ describe("API reports equal the engine's", () => {
       expect((await decided.json() as { evaluation: unknown }).evaluation).toEqual(evaluation)
     })
   }
+
+  it("a started pilot without any data: every report, as the engine has it", async () => {
+    const ms = Date.parse("2026-11-01T00:00:00Z")
+    const at = encodeURIComponent(new Date(ms).toISOString())
+    const analysis = Context.get(context, Analysis)
+    const responses = [
+      await get(`/api/pilots/${EMPTY}/readiness?asOf=${at}`),
+      await get(`/api/pilots/${EMPTY}/analysis?asOf=${at}`),
+      await get(`/api/pilots/${EMPTY}/economics?asOf=${at}`),
+      await get(`/api/pilots/${EMPTY}/roi`)
+    ]
+    const evaluation = await engine(analysis.evaluate(EMPTY, ms)) as { analysis: { asOf: string }; economics: unknown }
+    expect(responses).toEqual([
+      await engine(Context.get(context, Readiness).report(EMPTY, ms)),
+      await engine(analysis.analyze(EMPTY, ms)),
+      { pilotId: EMPTY, asOf: evaluation.analysis.asOf, economics: evaluation.economics },
+      await engine(Context.get(context, Decisions).roi(EMPTY))
+    ])
+    expect(JSON.stringify(responses[1])).toContain("degenerate")
+  })
 
   it("the forecast against actuals (roi), with and without actuals", async () => {
     for (const pilot of PILOTS.slice(0, 2)) {
