@@ -1,6 +1,7 @@
 /**
  * API tokens and roles. A token is 32 random bytes (base64url, prefixed `pp_`), shown once when
- * created; the database keeps only its SHA-256, so a stolen database does not leak tokens.
+ * created; the database keeps only its SHA-256, so a stolen database does not leak tokens. The
+ * web pages trade a token for a session key once, at login, so the browser never holds a token.
  * Each token has one role (`Role` in the domain).
  */
 import { InputError, isRole, type Principal, type Role, ROLES } from "@pilotproof/domain"
@@ -16,7 +17,10 @@ export interface TokenInfo {
   readonly revokedAt?: string
 }
 
-/** Hex SHA-256 of a token: what the database stores and looks up. */
+/** How long a web session lasts after logging in. */
+export const SESSION_DAYS = 30
+
+/** Hex SHA-256 of a token or session key: what the database stores and looks up. */
 export const hashToken = (token: string): string => createHash("sha256").update(token, "utf8").digest("hex")
 
 const info = (row: TokenRow): TokenInfo => ({
@@ -63,7 +67,34 @@ export class Tokens extends Effect.Service<Tokens>()("@pilotproof/engine/Tokens"
       return yield* repo.revoke(id, at)
     })
 
-    return { create, authenticate, list, revoke, countActive: repo.countActive } as const
+    /**
+     * Opens a web session for an active token: a new random key (shown once, to be kept in a
+     * cookie) valid for `SESSION_DAYS` days, until logout, or until the token is revoked.
+     */
+    const startSession = Effect.fn("Tokens.startSession")(function*(token: string) {
+      const principal = yield* authenticate(token)
+      if (Option.isNone(principal)) return Option.none<{ readonly session: string; readonly principal: Principal; readonly expiresAt: string }>()
+      const now = yield* Clock.currentTimeMillis
+      const session = `ps_${randomBytes(32).toString("base64url")}`
+      const expiresAt = new Date(now + SESSION_DAYS * 86_400_000).toISOString()
+      yield* repo.insertSession({ hash: hashToken(session), token_id: principal.value.tokenId, created_at: new Date(now).toISOString(), expires_at: expiresAt, ended_at: null })
+      return Option.some({ session, principal: principal.value, expiresAt })
+    })
+
+    /** The principal of a live session key, or none (unknown, ended, expired, or its token revoked). */
+    const authenticateSession = Effect.fn("Tokens.authenticateSession")(function*(session: string) {
+      if (!/^ps_[A-Za-z0-9_-]{20,100}$/.test(session)) return Option.none<Principal>()
+      const now = new Date(yield* Clock.currentTimeMillis).toISOString()
+      const row = yield* repo.findSession(hashToken(session), now)
+      if (row === undefined || !isRole(row.role)) return Option.none<Principal>()
+      return Option.some<Principal>({ tokenId: row.id, name: row.name, role: row.role })
+    })
+
+    const endSession = Effect.fn("Tokens.endSession")(function*(session: string) {
+      yield* repo.endSession(hashToken(session), new Date(yield* Clock.currentTimeMillis).toISOString())
+    })
+
+    return { create, authenticate, list, revoke, countActive: repo.countActive, startSession, authenticateSession, endSession } as const
   }),
   dependencies: [TokenRepo.Default]
 }) {}

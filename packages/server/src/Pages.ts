@@ -1,7 +1,8 @@
 /**
- * The web pages, on the same server as the API. Login takes a token and keeps it in an HttpOnly,
- * SameSite=Strict cookie; every page checks the token's role the way the API does. Pages work
- * without client-side JavaScript: plain links and forms.
+ * The web pages, on the same server as the API. Login takes a token once and opens a session: the
+ * HttpOnly, SameSite=Strict cookie holds the session key, never the token, and logout ends it on
+ * the server. Every page checks the role the way the API does. Pages work without client-side
+ * JavaScript: plain links and forms.
  */
 import { HttpApiBuilder, HttpRouter, HttpServerRequest, HttpServerResponse, UrlParams } from "@effect/platform"
 import type { Principal, Role } from "@pilotproof/domain"
@@ -23,7 +24,8 @@ import {
   TokensPage
 } from "./Views.js"
 
-export const COOKIE = "pilotproof_token"
+/** The cookie holding a web session key (never the token itself). */
+export const COOKIE = "pilotproof_session"
 
 const html = (body: string, status = 200) => HttpServerResponse.text(body, { status, contentType: "text/html; charset=utf-8" })
 const seeOther = (location: string) => HttpServerResponse.redirect(location, { status: 303 })
@@ -41,12 +43,12 @@ export const PagesLive = HttpApiBuilder.Router.use((router) =>
     const registry = yield* PilotRegistry
     const data = yield* makePageData
 
-    /** The logged-in principal, if the cookie holds an active token. */
+    /** The logged-in principal, if the cookie holds a live session. */
     const viewer = Effect.gen(function*() {
       const request = yield* HttpServerRequest.HttpServerRequest
-      const token = request.cookies[COOKIE]
-      if (token === undefined || token === "") return Option.none<Principal>()
-      return yield* tokens.authenticate(token).pipe(Effect.orElseSucceed(() => Option.none<Principal>()))
+      const session = request.cookies[COOKIE]
+      if (session === undefined || session === "") return Option.none<Principal>()
+      return yield* tokens.authenticateSession(session).pipe(Effect.orElseSucceed(() => Option.none<Principal>()))
     })
 
     /** Runs `f` for a viewer with one of `allowed` roles; otherwise the login page or 403. */
@@ -87,14 +89,22 @@ export const PagesLive = HttpApiBuilder.Router.use((router) =>
       const form = yield* request.urlParamsBody.pipe(Effect.orElseSucceed(() => UrlParams.empty))
       const token = Option.getOrElse(UrlParams.getFirst(form, "token"), () => "").trim()
       const next = safeNext(Option.getOrUndefined(UrlParams.getFirst(form, "next")))
-      const who = yield* tokens.authenticate(token).pipe(Effect.orElseSucceed(() => Option.none<Principal>()))
-      if (Option.isNone(who)) return yield* loginForm(401, next, "That token is unknown or revoked.")
-      return seeOther(next).pipe(HttpServerResponse.unsafeSetCookie(COOKIE, token, { httpOnly: true, sameSite: "strict", path: "/", maxAge: "30 days" }))
+      const opened = yield* tokens.startSession(token).pipe(Effect.orElseSucceed(() => Option.none()))
+      if (Option.isNone(opened)) return yield* loginForm(401, next, "That token is unknown or revoked.")
+      return seeOther(next).pipe(HttpServerResponse.unsafeSetCookie(COOKIE, opened.value.session, {
+        httpOnly: true,
+        sameSite: "strict",
+        path: "/",
+        expires: new Date(opened.value.expiresAt)
+      }))
     }))
 
-    yield* router.post("/logout", Effect.succeed(
-      seeOther("/login").pipe(HttpServerResponse.unsafeSetCookie(COOKIE, "", { httpOnly: true, sameSite: "strict", path: "/", maxAge: 0 }))
-    ))
+    yield* router.post("/logout", Effect.gen(function*() {
+      const request = yield* HttpServerRequest.HttpServerRequest
+      const session = request.cookies[COOKIE]
+      if (session !== undefined && session !== "") yield* tokens.endSession(session).pipe(Effect.ignore)
+      return seeOther("/login").pipe(HttpServerResponse.unsafeSetCookie(COOKIE, "", { httpOnly: true, sameSite: "strict", path: "/", maxAge: 0 }))
+    }))
 
     // --- pilots ------------------------------------------------------------------------------
     yield* router.get("/", guarded(() => true, (who) =>

@@ -143,8 +143,23 @@ export interface TokensTable {
   revoked_at: string | null
 }
 
+/**
+ * Web sessions: a browser logs in with a token once and then holds a session key, never the
+ * token. Only the key's SHA-256 is stored; a session ends at logout, at expiry, or with its token.
+ */
+export interface SessionsTable {
+  /** Hex SHA-256 of the session key. */
+  hash: string
+  token_id: string
+  created_at: string
+  /** ISO 8601 UTC, compared as text (the format sorts in time order). */
+  expires_at: string
+  ended_at: string | null
+}
+
 export interface DatabaseSchema {
   tokens: TokensTable
+  sessions: SessionsTable
   decisions: DecisionsTable
   actuals: ActualsTable
   pilots: PilotsTable

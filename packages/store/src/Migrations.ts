@@ -161,6 +161,21 @@ const migrations: Record<string, Migration> = {
     async down(db: Kysely<any>) {
       await db.schema.dropTable("tokens").execute()
     }
+  },
+  "2026-11-21T0400_sessions": {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable("sessions")
+        .addColumn("hash", "text", (c) => c.primaryKey())
+        .addColumn("token_id", "text", (c) => c.notNull().references("tokens.id"))
+        .addColumn("created_at", "text", (c) => c.notNull())
+        .addColumn("expires_at", "text", (c) => c.notNull())
+        .addColumn("ended_at", "text")
+        .execute()
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.dropTable("sessions").execute()
+    }
   }
 }
 

@@ -1,13 +1,15 @@
 /**
- * API tokens: who may call the HTTP API and see the pages, with which role. Only a token's
- * SHA-256 is stored; revoking keeps the row (with `revoked_at`) so the record stays complete.
+ * API tokens: who may call the HTTP API and see the pages, with which role, and the web sessions
+ * opened with them. Only SHA-256 hashes are stored; revoking keeps the row (with `revoked_at`)
+ * so the record stays complete, and ends the token's sessions with it.
  */
 import { Effect } from "effect"
 import type { Selectable } from "kysely"
 import { Database } from "./Database.js"
-import type { TokensTable } from "./DatabaseSchema.js"
+import type { SessionsTable, TokensTable } from "./DatabaseSchema.js"
 
 export type TokenRow = Selectable<TokensTable>
+export type SessionRow = Selectable<SessionsTable>
 
 export class TokenRepo extends Effect.Service<TokenRepo>()("@pilotproof/store/TokenRepo", {
   effect: Effect.gen(function*() {
@@ -42,6 +44,28 @@ export class TokenRepo extends Effect.Service<TokenRepo>()("@pilotproof/store/To
       return Number(result.numUpdatedRows) > 0
     })
 
-    return { insert, findActive, list, countActive, revoke } as const
+    const insertSession = Effect.fn("TokenRepo.insertSession")(function*(row: SessionRow) {
+      yield* database.use("opening a session", (db) => db.insertInto("sessions").values(row).execute())
+    })
+
+    /** The token of a session that has not ended or expired at `now`, if the token is active. */
+    const findSession = Effect.fn("TokenRepo.findSession")(function*(hash: string, now: string) {
+      return yield* database.use("checking a session", (db) =>
+        db.selectFrom("sessions")
+          .innerJoin("tokens", "tokens.id", "sessions.token_id")
+          .selectAll("tokens")
+          .where("sessions.hash", "=", hash)
+          .where("sessions.ended_at", "is", null)
+          .where("sessions.expires_at", ">", now)
+          .where("tokens.revoked_at", "is", null)
+          .executeTakeFirst())
+    })
+
+    const endSession = Effect.fn("TokenRepo.endSession")(function*(hash: string, at: string) {
+      yield* database.use("ending a session", (db) =>
+        db.updateTable("sessions").set({ ended_at: at }).where("hash", "=", hash).where("ended_at", "is", null).execute())
+    })
+
+    return { insert, findActive, list, countActive, revoke, insertSession, findSession, endSession } as const
   })
 }) {}
