@@ -6,7 +6,8 @@
  *    `events` table made by the real migrations: events/s and peak RSS (target ≥ 0.5×);
  *  - `Aggregation.metricStats` (binomial and mean) over millions of events vs a hand-written
  *    GROUP BY giving the same per-variant sums (target ≤ 1.3×);
- *  - peak RSS importing 250,000 vs 1,000,000 events (flat memory: ≈ 1×).
+ *  - peak RSS importing 250,000 vs 1,000,000 events (flat memory: ≈ 1×), and the heap still in
+ *    use after each import and a full GC (peak RSS also moves with when V8 collects).
  * Each import runs in its own child process (this file, `--child`), so peak RSS
  * (`process.resourceUsage().maxRSS`) is that import's alone; each is run three times and the
  * medians are reported.
@@ -138,6 +139,8 @@ interface ChildResult {
   readonly ms: number
   readonly events: number
   readonly maxRssMb: number
+  /** Heap still in use after the import and a full GC: what the import keeps, not when V8 collects. */
+  readonly retainedHeapMb: number
 }
 
 type ChildTask = { kind: "import" | "bare-file" | "bare-memory"; csv: string; db: string; n: number }
@@ -174,14 +177,16 @@ const child = async (task: ChildTask): Promise<ChildResult> => {
     events = task.n
     db.close()
   }
-  return { ms: performance.now() - start, events, maxRssMb: process.resourceUsage().maxRSS / 1024 }
+  const ms = performance.now() - start
+  ;(globalThis as { gc?: () => void }).gc?.()
+  return { ms, events, maxRssMb: process.resourceUsage().maxRSS / 1024, retainedHeapMb: process.memoryUsage().heapUsed / 2 ** 20 }
 }
 
 const THIS_FILE = fileURLToPath(import.meta.url)
 
 const inChild = (task: ChildTask): ChildResult => {
   rmSync(task.db, { force: true })
-  const result = spawnSync(process.execPath, [THIS_FILE, "--child", JSON.stringify(task)], { encoding: "utf8", maxBuffer: 16 * 1024 * 1024 })
+  const result = spawnSync(process.execPath, ["--expose-gc", THIS_FILE, "--child", JSON.stringify(task)], { encoding: "utf8", maxBuffer: 16 * 1024 * 1024 })
   if (result.status !== 0) throw new Error(`benchmark child ${task.kind} failed: ${result.stderr}`)
   const lines = result.stdout.trim().split("\n")
   return JSON.parse(lines[lines.length - 1]!) as ChildResult
@@ -196,7 +201,7 @@ const RUNS = 3
 const medianOfRuns = (task: ChildTask): ChildResult => {
   const runs = Array.from({ length: RUNS }, () => inChild(task))
   const median = (f: (r: ChildResult) => number) => runs.map(f).sort((a, b) => a - b)[Math.floor(RUNS / 2)]!
-  return { ms: median((r) => r.ms), events: runs[0]!.events, maxRssMb: median((r) => r.maxRssMb) }
+  return { ms: median((r) => r.ms), events: runs[0]!.events, maxRssMb: median((r) => r.maxRssMb), retainedHeapMb: median((r) => r.retainedHeapMb) }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -320,6 +325,11 @@ export async function run(): Promise<void> {
       `  memory: peak RSS importing ${SMALL_IMPORT_EVENTS.toLocaleString("en")} events ${oursSmall.maxRssMb.toFixed(0)} MB, ${
         IMPORT_EVENTS.toLocaleString("en")
       } events ${ours.maxRssMb.toFixed(0)} MB: large/small ${ratio(ours.maxRssMb, oursSmall.maxRssMb)}`
+    )
+    console.log(
+      `          heap retained after the import (full GC) ${oursSmall.retainedHeapMb.toFixed(1)} MB vs ${ours.retainedHeapMb.toFixed(1)} MB: large/small ${
+        ratio(ours.retainedHeapMb, oursSmall.retainedHeapMb)
+      }`
     )
     rmSync(join(dir, "bare-file.db"), { force: true })
     rmSync(join(dir, "import.db"), { force: true })
