@@ -4,10 +4,11 @@
  * Monte Carlo economics, actuals), each endpoint's JSON equals the engine's value as JSON, so
  * the response schemas drop nothing; and the OpenAPI document describes them.
  */
+import { AnalysisReport, DecideResult, EconomicsReport, ReadinessReport, RoiReport } from "@pilotproof/api"
 import { Analysis, Decisions, PilotRegistry, Readiness, readScenario, Simulation, Tokens } from "@pilotproof/engine"
 import { start } from "@pilotproof/server"
 import { Database } from "@pilotproof/store"
-import { Context, Effect, Exit, Layer, Scope } from "effect"
+import { Context, Effect, Exit, Layer, Schema, Scope } from "effect"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -45,6 +46,13 @@ const seed = (file: string) =>
 
 /** A value as it reads in JSON (undefined fields gone, NaN as null). */
 const asJson = (value: unknown): unknown => JSON.parse(JSON.stringify(value))
+
+/** What a client generated from the contract does with the JSON: it must decode. */
+const decodes = <A, I>(schema: Schema.Schema<A, I>, json: unknown) => {
+  const result = Schema.decodeUnknownEither(schema)(json)
+  if (result._tag === "Left") throw new Error(`the response does not decode with its schema: ${result.left.message}`)
+  return json
+}
 
 describe("API reports equal the engine's", () => {
   let dir: string
@@ -85,11 +93,11 @@ describe("API reports equal the engine's", () => {
       const ms = asOf[pilot]!
       const at = encodeURIComponent(new Date(ms).toISOString())
       const analysis = Context.get(context, Analysis)
-      expect(await get(`/api/pilots/${pilot}/readiness?asOf=${at}`)).toEqual(await engine(Context.get(context, Readiness).report(pilot, ms)))
-      const analyzed = await get(`/api/pilots/${pilot}/analysis?asOf=${at}`)
+      expect(decodes(ReadinessReport, await get(`/api/pilots/${pilot}/readiness?asOf=${at}`))).toEqual(await engine(Context.get(context, Readiness).report(pilot, ms)))
+      const analyzed = decodes(AnalysisReport, await get(`/api/pilots/${pilot}/analysis?asOf=${at}`))
       expect(analyzed).toEqual(await engine(analysis.analyze(pilot, ms)))
       const evaluation = await engine(analysis.evaluate(pilot, ms)) as { analysis: { asOf: string }; economics: unknown }
-      expect(await get(`/api/pilots/${pilot}/economics?asOf=${at}`)).toEqual({ pilotId: pilot, asOf: evaluation.analysis.asOf, economics: evaluation.economics })
+      expect(decodes(EconomicsReport, await get(`/api/pilots/${pilot}/economics?asOf=${at}`))).toEqual({ pilotId: pilot, asOf: evaluation.analysis.asOf, economics: evaluation.economics })
 
       const decided = await fetch(`${base}/api/pilots/${pilot}/decisions`, {
         method: "POST",
@@ -97,7 +105,7 @@ describe("API reports equal the engine's", () => {
         body: JSON.stringify({ asOf: new Date(ms).toISOString() })
       })
       expect(decided.status).toBe(201)
-      expect((await decided.json() as { evaluation: unknown }).evaluation).toEqual(evaluation)
+      expect((decodes(DecideResult, await decided.json()) as { evaluation: unknown }).evaluation).toEqual(evaluation)
     })
   }
 
@@ -106,10 +114,10 @@ describe("API reports equal the engine's", () => {
     const at = encodeURIComponent(new Date(ms).toISOString())
     const analysis = Context.get(context, Analysis)
     const responses = [
-      await get(`/api/pilots/${EMPTY}/readiness?asOf=${at}`),
-      await get(`/api/pilots/${EMPTY}/analysis?asOf=${at}`),
-      await get(`/api/pilots/${EMPTY}/economics?asOf=${at}`),
-      await get(`/api/pilots/${EMPTY}/roi`)
+      decodes(ReadinessReport, await get(`/api/pilots/${EMPTY}/readiness?asOf=${at}`)),
+      decodes(AnalysisReport, await get(`/api/pilots/${EMPTY}/analysis?asOf=${at}`)),
+      decodes(EconomicsReport, await get(`/api/pilots/${EMPTY}/economics?asOf=${at}`)),
+      decodes(RoiReport, await get(`/api/pilots/${EMPTY}/roi`))
     ]
     const evaluation = await engine(analysis.evaluate(EMPTY, ms)) as { analysis: { asOf: string }; economics: unknown }
     expect(responses).toEqual([
@@ -119,11 +127,13 @@ describe("API reports equal the engine's", () => {
       await engine(Context.get(context, Decisions).roi(EMPTY))
     ])
     expect(JSON.stringify(responses[1])).toContain("degenerate")
+    // an interval that cannot be bounded is sent as null (JSON has no Infinity), and decodes
+    expect(JSON.stringify(responses[1])).toMatch(/"(lower|upper)":null/)
   })
 
   it("the forecast against actuals (roi), with and without actuals", async () => {
     for (const pilot of PILOTS.slice(0, 2)) {
-      const roi = await get(`/api/pilots/${pilot}/roi`)
+      const roi = decodes(RoiReport, await get(`/api/pilots/${pilot}/roi`))
       expect(roi).toEqual(await engine(Context.get(context, Decisions).roi(pilot)))
     }
     expect(await get(`/api/pilots/${PILOTS[0]}/roi`)).toMatchObject({ comparison: { ok: true, rows: [{ month: 1 }, { month: 2 }] } })

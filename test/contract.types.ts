@@ -17,14 +17,18 @@ type Describes<Described, Value> = [Value] extends [Described]
 
 type Assert<T extends true> = T
 
-/** The members of a union of objects, each checked against the schema's member with the same tag. */
-type DescribesEach<Described, Value, Tag extends keyof Value & keyof Described> = {
-  [K in Value[Tag] & PropertyKey]: Describes<Extract<Described, Record<Tag, K>>, Extract<Value, Record<Tag, K>>>
-}[Value[Tag] & PropertyKey]
+/**
+ * Each member of a union of objects against the schema's member with the same tag (a string or a
+ * boolean literal): distributes over the engine's members, so none is skipped.
+ */
+type DescribesEach<Described, Value, Tag extends keyof Value & keyof Described> = Value extends unknown
+  ? Describes<Extract<Described, Record<Tag, Value[Tag]>>, Value>
+  : never
 
 type AllTrue<T> = [T] extends [true] ? true : false
 
 type Type<S extends { readonly Type: unknown }> = S["Type"]
+type Element<T> = T extends ReadonlyArray<infer A> ? A : never
 
 export type Checks = [
   Assert<Describes<Type<typeof R.ReadinessReport>, Engine.ReadinessReport>>,
@@ -41,6 +45,8 @@ export type Checks = [
   Assert<Describes<NonNullable<Type<typeof R.MetricComparison>["nonInferiority"]>, NonNullable<Engine.MetricComparison["nonInferiority"]>>>,
   Assert<Describes<NonNullable<Type<typeof R.MetricComparison>["robustness"]>, NonNullable<Engine.MetricComparison["robustness"]>>>,
   Assert<Describes<Type<typeof R.EffectEstimate>, Engine.Effect>>,
+  Assert<Describes<Type<typeof R.Interval>, Engine.Effect["ci"]>>,
+  Assert<Describes<Type<typeof R.MetricComparison>["baseline"], Engine.MetricComparison["baseline"]>>,
   Assert<AllTrue<DescribesEach<Type<typeof R.EconomicsOutcome>, Engine.EconomicsOutcome, "_tag">>>,
   Assert<Describes<Type<typeof R.TreatmentEconomics>, Engine.TreatmentEconomics>>,
   Assert<Describes<Type<typeof R.TreatmentEconomics>["point"], Engine.TreatmentEconomics["point"]>>,
@@ -55,6 +61,13 @@ export type Checks = [
   Assert<Describes<Type<typeof R.RoiReport>, Engine.RoiReport>>,
   Assert<Describes<NonNullable<Type<typeof R.RoiReport>["decision"]>, NonNullable<Engine.RoiReport["decision"]>>>,
   Assert<AllTrue<DescribesEach<Type<typeof R.ActualsComparison>, Economics.ActualsComparison, "ok">>>,
+  Assert<Describes<Element<Extract<Type<typeof R.ActualsComparison>, { ok: true }>["notes"]>, Economics.Note>>,
+  Assert<
+    Describes<
+      Element<Extract<Type<typeof R.ActualsComparison>, { ok: false }>["issues"]>,
+      Element<Extract<Economics.ActualsComparison, { ok: false }>["issues"]>
+    >
+  >,
   Assert<AllTrue<DescribesEach<Type<typeof R.PaybackResult>, Economics.PaybackResult, "ok">>>,
   Assert<Describes<Type<typeof R.ActualComparisonRow>, Economics.ActualComparisonRow>>,
   Assert<Describes<Type<typeof R.StoredReject>, Store.RejectRecord>>,

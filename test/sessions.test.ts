@@ -79,6 +79,31 @@ for (const dialect of DIALECTS) {
       expect((await login(token)).status).toBe(303)
     })
 
+    it("refuses forms posted from another site's page, and forgets a token cookie of older versions", async () => {
+      const { token } = await Effect.runPromise(tokens.create("cross-site target", "admin"))
+      const { session } = await login(token)
+      const post = (path: string, headers: Record<string, string>) =>
+        fetch(`${base}${path}`, { method: "POST", headers: { cookie: `${COOKIE}=${session}`, ...headers }, redirect: "manual" })
+      expect((await post("/logout", { origin: "http://evil.example" })).status).toBe(403)
+      expect((await post("/logout", { "sec-fetch-site": "cross-site" })).status).toBe(403)
+      expect((await post("/tokens", { origin: "null", "content-type": "application/x-www-form-urlencoded" })).status).toBe(403)
+      expect((await home(session!)).status).toBe(200) // still logged in
+      // this site's own pages may post
+      const own = await post("/logout", { origin: base, "sec-fetch-site": "same-origin" })
+      expect(own.status).toBe(303)
+      expect((await home(session!)).status).toBe(303)
+
+      const legacy = await fetch(`${base}/login`, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded", cookie: `pilotproof_token=${token}` },
+        body: new URLSearchParams({ token, next: "/\\evil.example" }).toString(),
+        redirect: "manual"
+      })
+      expect(legacy.status).toBe(303)
+      expect(legacy.headers.get("location")).toBe("/")
+      expect(legacy.headers.getSetCookie().find((c) => c.startsWith("pilotproof_token="))).toMatch(/^pilotproof_token=;.*Max-Age=0/i)
+    })
+
     it("ends every session of a revoked token", async () => {
       const { info, token } = await Effect.runPromise(tokens.create("gets revoked", "finance"))
       const first = (await login(token)).session!

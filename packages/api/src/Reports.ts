@@ -14,7 +14,24 @@ const optional = <S extends Schema.Schema.Any>(schema: S) => Schema.optionalWith
 
 const Counts = Schema.Record({ key: Schema.String, value: Schema.Number })
 
-export const Interval = Schema.Struct({ lower: Schema.Number, upper: Schema.Number }).annotations({ identifier: "Interval" })
+/**
+ * A statistic as JSON can carry it: a value that is not finite is sent as `null` (JSON has no
+ * Infinity or NaN) and read back as `whenNull`.
+ */
+const finiteOr = (whenNull: number, description: string) =>
+  Schema.transform(Schema.NullOr(Schema.Number), Schema.Number, {
+    strict: true,
+    decode: (n) => n ?? whenNull,
+    encode: (n) => (Number.isFinite(n) ? n : null)
+  }).annotations({ description })
+
+/** A statistic; `null` when it is undefined for the data (NaN) or infinite. */
+const Stat = finiteOr(Number.NaN, "null when not finite (undefined for the data, or infinite)")
+
+export const Interval = Schema.Struct({
+  lower: finiteOr(-Infinity, "null when unbounded below"),
+  upper: finiteOr(Infinity, "null when unbounded above")
+}).annotations({ identifier: "Interval" })
 
 // ---------------------------------------------------------------------------------------------
 // Readiness
@@ -48,8 +65,8 @@ export const ReadinessReport = Schema.Struct({
   asOf: Schema.String,
   status: CheckStatus,
   exposure: ExposureSummary,
-  plannedPerArm: Schema.Number,
-  srm: Schema.Struct({ pValue: Schema.Number, statistic: Schema.Number, observed: Counts, expectedShare: Counts }),
+  plannedPerArm: Stat,
+  srm: Schema.Struct({ pValue: Stat, statistic: Stat, observed: Counts, expectedShare: Counts }),
   checks: Schema.Array(ReadinessCheck)
 }).annotations({ identifier: "ReadinessReport", description: "Data checks with a verdict each, and the sample-ratio-mismatch test." })
 
@@ -62,31 +79,31 @@ export const VariantSummary = Schema.Struct({
   /** Units with a value (for durations: completed units). */
   n: Schema.Number,
   /** Rate (binomial), mean (mean, duration) or Σx/Σy (ratio). */
-  mean: Schema.Number,
+  mean: Stat,
   /** Durations: units started and not finished. */
   open: optional(Schema.Number)
 }).annotations({ identifier: "VariantSummary" })
 
-export const EffectEstimate = Schema.Struct({ estimate: Schema.Number, ci: Interval }).annotations({ identifier: "EffectEstimate" })
+export const EffectEstimate = Schema.Struct({ estimate: Stat, ci: Interval }).annotations({ identifier: "EffectEstimate" })
 
 export const MetricComparison = Schema.Struct({
   variant: Schema.String,
-  baseline: Schema.Struct({ variant: Schema.String, value: Schema.Number }),
+  baseline: Schema.Struct({ variant: Schema.String, value: Stat }),
   absolute: EffectEstimate,
   relative: Schema.Struct({
     ...EffectEstimate.fields,
     method: Schema.String,
     fieller: optional(Schema.Struct({ ...Interval.fields, bounded: Schema.Boolean }))
   }),
-  pValue: Schema.Number,
-  adjustedPValue: optional(Schema.Number),
+  pValue: Stat,
+  adjustedPValue: optional(Stat),
   method: Schema.String,
   why: Schema.String,
-  standardError: Schema.Number,
-  probabilityToBeat: Schema.Number,
-  varianceReduction: optional(Schema.Number),
-  robustness: optional(Schema.Struct({ method: Schema.String, pValue: Schema.Number })),
-  nonInferiority: optional(Schema.Struct({ margin: Schema.Number, bound: Schema.Number, pValue: Schema.Number, nonInferior: Schema.Boolean })),
+  standardError: Stat,
+  probabilityToBeat: Stat,
+  varianceReduction: optional(Stat),
+  robustness: optional(Schema.Struct({ method: Schema.String, pValue: Stat })),
+  nonInferiority: optional(Schema.Struct({ margin: Stat, bound: Stat, pValue: Stat, nonInferior: Schema.Boolean })),
   degenerate: optional(Schema.String)
 }).annotations({ identifier: "MetricComparison", description: "One treatment against the control on one metric." })
 
@@ -119,7 +136,7 @@ export const AnalysisReport = Schema.Struct({
     minDays: Schema.Number,
     maxDays: Schema.Number
   }),
-  plannedPerArm: Schema.Number,
+  plannedPerArm: Stat,
   readiness: ReadinessReport,
   metrics: Schema.Array(MetricAnalysis)
 }).annotations({ identifier: "AnalysisReport", description: "Every metric's effects with intervals, tests and the method chosen, readiness and SRM." })
@@ -130,38 +147,38 @@ export const AnalysisReport = Schema.Struct({
 
 export const CumulativeBand = Schema.Struct({
   month: Schema.Number,
-  p5: Schema.Number,
-  p50: Schema.Number,
-  p95: Schema.Number,
-  mean: Schema.Number
+  p5: Stat,
+  p50: Stat,
+  p95: Stat,
+  mean: Stat
 }).annotations({ identifier: "CumulativeBand" })
 
 export const TreatmentEconomics = Schema.Struct({
   variant: Schema.String,
   currency: Schema.String,
   /** The measured effects used, per valued metric: Normal(estimate, standardError²). */
-  effects: Schema.Record({ key: Schema.String, value: Schema.Struct({ estimate: Schema.Number, standardError: Schema.Number }) }),
+  effects: Schema.Record({ key: Schema.String, value: Schema.Struct({ estimate: Stat, standardError: Stat }) }),
   point: Schema.Struct({
-    npv: Schema.Number,
-    irrAnnual: optional(Schema.Number),
-    roi: optional(Schema.Number),
-    paybackMonths: optional(Schema.Number),
-    discountedPaybackMonths: optional(Schema.Number),
-    totalCost: Schema.Number,
-    totalBenefit: Schema.Number
+    npv: Stat,
+    irrAnnual: optional(Stat),
+    roi: optional(Stat),
+    paybackMonths: optional(Stat),
+    discountedPaybackMonths: optional(Stat),
+    totalCost: Stat,
+    totalBenefit: Stat
   }),
   monteCarlo: Schema.Struct({
     seed: Schema.Number,
     draws: Schema.Number,
-    probNpvPositive: Schema.Number,
-    probPaybackWithinTarget: Schema.Number,
+    probNpvPositive: Stat,
+    probPaybackWithinTarget: Stat,
     targetPaybackMonths: Schema.Number,
-    npv: Schema.Struct({ mean: Schema.Number, p5: Schema.Number, p50: Schema.Number, p95: Schema.Number }),
-    expectedLoss: Schema.Number,
+    npv: Schema.Struct({ mean: Stat, p5: Stat, p50: Stat, p95: Stat }),
+    expectedLoss: Stat,
     bands: Schema.Array(CumulativeBand)
   }),
   /** Effect on the primary metric (treatment − control) at which NPV = 0, others as measured. */
-  breakEvenEffect: optional(Schema.Number),
+  breakEvenEffect: optional(Stat),
   primaryMetric: Schema.String
 }).annotations({ identifier: "TreatmentEconomics" })
 

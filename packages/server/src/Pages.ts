@@ -26,6 +26,29 @@ import {
 
 /** The cookie holding a web session key (never the token itself). */
 export const COOKIE = "pilotproof_session"
+/** Where versions before sessions kept the token itself: cleared wherever it is seen. */
+const LEGACY_COOKIE = "pilotproof_token"
+
+const forgetLegacyCookie = (request: HttpServerRequest.HttpServerRequest) => (response: HttpServerResponse.HttpServerResponse) =>
+  request.cookies[LEGACY_COOKIE] === undefined
+    ? response
+    : HttpServerResponse.unsafeSetCookie(response, LEGACY_COOKIE, "", { httpOnly: true, sameSite: "strict", path: "/", maxAge: 0 })
+
+/**
+ * Whether a form was posted from another site: browsers say so in `Sec-Fetch-Site` and `Origin`.
+ * Requests without either (curl, scripts) are not browsers' cross-site requests.
+ */
+const crossSite = (request: HttpServerRequest.HttpServerRequest): boolean => {
+  const site = request.headers["sec-fetch-site"]
+  if (site !== undefined && site !== "same-origin" && site !== "none") return true
+  const origin = request.headers["origin"]
+  if (origin === undefined) return false
+  try {
+    return new URL(origin).host !== request.headers["host"]
+  } catch {
+    return true // "null" (a sandboxed or file: page) or garbage
+  }
+}
 
 const html = (body: string, status = 200) => HttpServerResponse.text(body, { status, contentType: "text/html; charset=utf-8" })
 const seeOther = (location: string) => HttpServerResponse.redirect(location, { status: 303 })
@@ -59,7 +82,7 @@ export const PagesLive = HttpApiBuilder.Router.use((router) =>
       Effect.gen(function*() {
         const request = yield* HttpServerRequest.HttpServerRequest
         const who = yield* viewer
-        if (Option.isNone(who)) return seeOther(`/login?next=${encodeURIComponent(request.url)}`)
+        if (Option.isNone(who)) return forgetLegacyCookie(request)(seeOther(`/login?next=${encodeURIComponent(request.url)}`))
         if (!allowed(who.value.role)) {
           return html(page("Not allowed", who.value, h(Problem, { title: "Not allowed", message: `The role "${who.value.role}" cannot open this page.` })), 403)
         }
@@ -67,6 +90,14 @@ export const PagesLive = HttpApiBuilder.Router.use((router) =>
       })
 
     const param = (name: string) => Effect.map(HttpRouter.params, (p) => p[name] ?? "")
+
+    /** A form handler that refuses posts from other sites' pages (SameSite cookies aside). */
+    const fromThisSite = <E, R>(handler: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>) =>
+      Effect.gen(function*() {
+        const request = yield* HttpServerRequest.HttpServerRequest
+        if (!crossSite(request)) return yield* handler
+        return html(page("Not allowed", undefined, h(Problem, { title: "Not allowed", message: "This form was sent from another site's page." })), 403)
+      })
 
     // --- login -------------------------------------------------------------------------------
     const loginForm = (status: number, next: string, error?: string) =>
@@ -76,7 +107,9 @@ export const PagesLive = HttpApiBuilder.Router.use((router) =>
         return html(page("Log in", undefined, h(LoginPage, { next, ...(error === undefined ? {} : { error }), ...(hint === undefined ? {} : { hint }) })), status)
       })
 
-    const safeNext = (next: string | undefined) => (next !== undefined && next.startsWith("/") && !next.startsWith("//") ? next : "/")
+    /** Only a path on this site (browsers read `/\\evil.example` as `//evil.example`). */
+    const safeNext = (next: string | undefined) =>
+      next !== undefined && next.startsWith("/") && !next.startsWith("//") && !next.includes("\\") ? next : "/"
 
     yield* router.get("/login", Effect.gen(function*() {
       const request = yield* HttpServerRequest.HttpServerRequest
@@ -84,27 +117,33 @@ export const PagesLive = HttpApiBuilder.Router.use((router) =>
       return yield* loginForm(200, safeNext(next))
     }))
 
-    yield* router.post("/login", Effect.gen(function*() {
+    yield* router.post("/login", fromThisSite(Effect.gen(function*() {
       const request = yield* HttpServerRequest.HttpServerRequest
       const form = yield* request.urlParamsBody.pipe(Effect.orElseSucceed(() => UrlParams.empty))
       const token = Option.getOrElse(UrlParams.getFirst(form, "token"), () => "").trim()
       const next = safeNext(Option.getOrUndefined(UrlParams.getFirst(form, "next")))
       const opened = yield* tokens.startSession(token).pipe(Effect.orElseSucceed(() => Option.none()))
       if (Option.isNone(opened)) return yield* loginForm(401, next, "That token is unknown or revoked.")
-      return seeOther(next).pipe(HttpServerResponse.unsafeSetCookie(COOKIE, opened.value.session, {
-        httpOnly: true,
-        sameSite: "strict",
-        path: "/",
-        expires: new Date(opened.value.expiresAt)
-      }))
-    }))
+      return seeOther(next).pipe(
+        HttpServerResponse.unsafeSetCookie(COOKIE, opened.value.session, {
+          httpOnly: true,
+          sameSite: "strict",
+          path: "/",
+          expires: new Date(opened.value.expiresAt)
+        }),
+        forgetLegacyCookie(request)
+      )
+    })))
 
-    yield* router.post("/logout", Effect.gen(function*() {
+    yield* router.post("/logout", fromThisSite(Effect.gen(function*() {
       const request = yield* HttpServerRequest.HttpServerRequest
       const session = request.cookies[COOKIE]
       if (session !== undefined && session !== "") yield* tokens.endSession(session).pipe(Effect.ignore)
-      return seeOther("/login").pipe(HttpServerResponse.unsafeSetCookie(COOKIE, "", { httpOnly: true, sameSite: "strict", path: "/", maxAge: 0 }))
-    }))
+      return seeOther("/login").pipe(
+        HttpServerResponse.unsafeSetCookie(COOKIE, "", { httpOnly: true, sameSite: "strict", path: "/", maxAge: 0 }),
+        forgetLegacyCookie(request)
+      )
+    })))
 
     // --- pilots ------------------------------------------------------------------------------
     yield* router.get("/", guarded(() => true, (who) =>
@@ -130,7 +169,7 @@ export const PagesLive = HttpApiBuilder.Router.use((router) =>
 
     yield* router.get("/register", guarded(pagePermissions.register, (who) => Effect.succeed(registerPage(who, {}))))
 
-    yield* router.post("/register", guarded(pagePermissions.register, (who) =>
+    yield* router.post("/register", fromThisSite(guarded(pagePermissions.register, (who) =>
       Effect.gen(function*() {
         const request = yield* HttpServerRequest.HttpServerRequest
         const form = yield* request.multipart.pipe(Effect.mapError((e) => ({ _tag: "InvalidForm", message: `the form could not be read: ${e.message}` })))
@@ -155,13 +194,13 @@ export const PagesLive = HttpApiBuilder.Router.use((router) =>
             PilotDesignFrozen: (e) => Effect.succeed(registerPage(who, { text, source, message: e.message }, 409))
           })
         )
-      })))
+      }))))
 
     // --- tokens --------------------------------------------------------------------------------
     yield* router.get("/tokens", guarded(pagePermissions.tokens, (who) =>
       Effect.map(tokens.list(), (list) => html(page("Tokens", who, h(TokensPage, { tokens: list }))))))
 
-    yield* router.post("/tokens", guarded(pagePermissions.tokens, (who) =>
+    yield* router.post("/tokens", fromThisSite(guarded(pagePermissions.tokens, (who) =>
       Effect.gen(function*() {
         const request = yield* HttpServerRequest.HttpServerRequest
         const form = yield* request.urlParamsBody.pipe(Effect.orElseSucceed(() => UrlParams.empty))
@@ -171,9 +210,9 @@ export const PagesLive = HttpApiBuilder.Router.use((router) =>
         )
         const list = yield* tokens.list()
         return html(page("Tokens", who, h(TokensPage, { tokens: list, created })), 201)
-      })))
+      }))))
 
-    yield* router.post("/tokens/:id/revoke", guarded(pagePermissions.tokens, () =>
-      Effect.flatMap(param("id"), (id) => Effect.as(tokens.revoke(id), seeOther("/tokens")))))
+    yield* router.post("/tokens/:id/revoke", fromThisSite(guarded(pagePermissions.tokens, () =>
+      Effect.flatMap(param("id"), (id) => Effect.as(tokens.revoke(id), seeOther("/tokens"))))))
   })
 )
