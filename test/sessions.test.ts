@@ -11,6 +11,7 @@ import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, beforeAll, it } from "vitest"
+import { Database } from "@pilotproof/store"
 import { DIALECTS } from "./fixtures/Databases.js"
 
 const sessionCookie = (response: Response): string | undefined => {
@@ -116,7 +117,7 @@ for (const dialect of DIALECTS) {
 }
 
 describe("session expiry", () => {
-  layer(Tokens.Default.pipe(Layer.provide(DIALECTS[0]!.layer())))((it) => {
+  layer(Tokens.Default.pipe(Layer.provideMerge(DIALECTS[0]!.layer())))((it) => {
     it.effect(`a session lasts ${SESSION_DAYS} days`, () =>
       Effect.gen(function*() {
         const tokens = yield* Tokens
@@ -128,6 +129,16 @@ describe("session expiry", () => {
         expect(Option.isSome(yield* tokens.authenticateSession(opened.session))).toBe(true)
         yield* TestClock.adjust(Duration.seconds(1))
         expect(Option.isNone(yield* tokens.authenticateSession(opened.session))).toBe(true)
+        // opening a session forgets the ended and expired ones
+        const database = yield* Database
+        const count = () => database.use("count", (db) => db.selectFrom("sessions").select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow())
+        expect(Number((yield* count()).n)).toBe(1) // the expired one
+        const ended = Option.getOrThrow(yield* tokens.startSession(token))
+        expect(Number((yield* count()).n)).toBe(1) // the expired one went, this one came
+        yield* tokens.endSession(ended.session)
+        const live = Option.getOrThrow(yield* tokens.startSession(token))
+        expect(Number((yield* count()).n)).toBe(1) // the ended one went
+        expect(Option.isSome(yield* tokens.authenticateSession(live.session))).toBe(true)
         // a token is not a session key, nor the other way round
         expect(Option.isNone(yield* tokens.authenticateSession(token))).toBe(true)
         expect(Option.isNone(yield* tokens.authenticate(opened.session))).toBe(true)
