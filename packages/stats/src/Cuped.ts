@@ -21,7 +21,8 @@ export interface CupedResult extends Comparison {
  * denominators); Y*_i = Y_i − θ(X_i − X̄). Per arm, Var(Y*) = s_Y² + θ² s_X² − 2θ s_XY. The
  * difference of adjusted means is tested by Welch's t-test on the adjusted variances
  * (Welch–Satterthwaite df, two-sided) — identical to scipy.stats.ttest_ind(equal_var=False) on
- * the adjusted values. Var(X) = 0 pooled → no adjustment (θ = 0). Degenerate inputs as for Welch.
+ * the adjusted values. Var(X) = 0 pooled, or so near 0 that θ² overflows → no adjustment (θ = 0).
+ * Degenerate inputs as for Welch.
  * Reference: Deng, Xu, Kohavi & Walker (2013), "Improving the Sensitivity of Online Controlled
  * Experiments by Utilizing Pre-Experiment Data", WSDM.
  */
@@ -32,17 +33,24 @@ export const cuped = (treatment: CupedStats, control: CupedStats, alpha = 0.05):
   const sy = treatment.sumY + control.sumY
   const varX = sampleVariance(n, sx, treatment.sumX2 + control.sumX2)
   const covXY = sampleCovariance(n, sx, sy, treatment.sumXY + control.sumXY)
-  const theta = varX > 0 ? covXY / varX : 0
   const grandX = n > 0 ? sx / n : 0
-  const adj = (s: CupedStats): { mean: number; varAdj: number; varY: number } => {
+  const adj = (s: CupedStats, theta: number): { mean: number; varAdj: number; varY: number } => {
     const mean = s.n > 0 ? s.sumY / s.n - theta * (s.sumX / s.n - grandX) : 0
     const vy = sampleVariance(s.n, s.sumY, s.sumY2)
     const vx = sampleVariance(s.n, s.sumX, s.sumX2)
     const cxy = sampleCovariance(s.n, s.sumX, s.sumY, s.sumXY)
     return { mean, varAdj: Math.max(0, vy + theta * theta * vx - 2 * theta * cxy), varY: vy }
   }
-  const t = adj(treatment)
-  const c = adj(control)
+  let theta = varX > 0 ? covXY / varX : 0
+  let t = adj(treatment, theta)
+  let c = adj(control, theta)
+  if (!Number.isFinite(t.varAdj) || !Number.isFinite(c.varAdj)) {
+    // A covariate whose variance is at the edge of underflow (values ~1e-162) gives a θ whose
+    // square overflows: its adjustment means nothing, so none is made (θ = 0, plain Welch).
+    theta = 0
+    t = adj(treatment, theta)
+    c = adj(control, theta)
+  }
   const estimate = t.mean - c.mean
   const extra = { theta, adjustedMeanTreatment: t.mean, adjustedMeanControl: c.mean }
   if (treatment.n < 2 || control.n < 2) {
