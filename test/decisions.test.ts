@@ -108,7 +108,7 @@ for (const dialect of DIALECTS) {
             override: { verdict: "GO", reason: "strategic: the channel matters more than its margin", by: "cfo" }
           })
           expect(row).toMatchObject({ seq: 2, computed_verdict: "ITERATE", verdict: "GO", override_verdict: "GO", override_by: "cfo" })
-          expect(overrideWarning).toBeDefined()
+          expect(overrideWarning).toMatch(/^Overriding ITERATE to GO scales the pilot although .+; record who decided and why\.$/)
           const history = yield* decisions.history("e2e-does-not-pay")
           expect(history.map((h) => [h.seq, h.computed_verdict, h.verdict])).toEqual([[1, "ITERATE", "ITERATE"], [2, "ITERATE", "GO"]])
         }))

@@ -126,7 +126,8 @@ for (const dialect of DIALECTS) {
           expect(byLine[406]).toContain("value")
           expect(byLine[407]).toContain("an exposure needs a variant")
           expect(byLine[408]).toContain("not a real date")
-          expect(rows.find((r) => r.reason.startsWith("not a valid CSV row"))).toBeDefined()
+          // header, 400 good rows, 7 bad ones, 5 repeats: the unbalanced quote is line 414
+          expect(byLine[414]).toMatch(/^not a valid CSV row: /)
           expect(rows.every((r) => r.source === path)).toBe(true)
         }))
 
@@ -186,11 +187,12 @@ for (const dialect of DIALECTS) {
 }
 
 /** No table holds `raw` anywhere in any text column. */
+/** No row of any table holds `raw`, in any letter case. */
 const expectNoTrace = (database: DatabaseShape, raw: string) =>
   database.use("scanning for a raw id", async (db) => {
     for (const table of ["events", "event_rejects", "erasures", "imports"] as const) {
       const rows = await db.selectFrom(table).selectAll().execute()
-      for (const row of rows) expect(JSON.stringify(row)).not.toContain(raw)
+      for (const row of rows) expect(JSON.stringify(row).toLowerCase()).not.toContain(raw.toLowerCase())
     }
   })
 
@@ -206,7 +208,8 @@ describe("pseudonymization (SQLite)", () => {
         const database = yield* Database
         yield* expectNoTrace(database, "lead-1001")
         yield* expectNoTrace(database, "@example.com")
-        yield* expectNoTrace(database, "+7912")
+        yield* expectNoTrace(database, "+7912") // the normalized phone
+        yield* expectNoTrace(database, "(912)") // the phone as the CRM wrote it
         const units = yield* database.use("units", (db) => db.selectFrom("events").select("unit_id").distinct().execute())
         expect(units.every((u) => /^p_[0-9a-f]{32}$/.test(u.unit_id))).toBe(true)
         const erased = yield* (yield* Erasure).erase("lead-1001")

@@ -191,8 +191,11 @@ for (const dialect of DIALECTS) {
                     expect(got.moments.n, `${metric.key} ${variant} n`).toBe(want.n)
                     close(got.moments.sum, want.sy)
                     close(got.moments.sumSquares, want.syy)
+                    expect(got._tag, metric.key).toBe(metric.type === "duration" ? "Duration" : "Moments")
                     if (got._tag === "Duration") expect(got.open, `${metric.key} open`).toBe(want.open)
-                    if (got._tag === "Moments" && got.covariate !== undefined) {
+                    if (got._tag === "Moments" && metric.covariate !== undefined) {
+                      expect(got.covariate, `${metric.key} covariate`).toBeDefined()
+                      if (got.covariate === undefined) continue
                       close(got.covariate.sumX, want.sx)
                       close(got.covariate.sumX2, want.sxx)
                       close(got.covariate.sumXY, want.sxy)
