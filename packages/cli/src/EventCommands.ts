@@ -3,7 +3,7 @@
  * `pilotproof erase`: getting data in, checking it, and taking a person out.
  */
 import { Args, Command, Options } from "@effect/cli"
-import { InputError } from "@pilotproof/domain"
+import { InputError, parseMoment } from "@pilotproof/domain"
 import { Assignments, Erasure, EventImport, eventFileSource, Readiness, type ReadinessReport, Simulation } from "@pilotproof/engine"
 import { Clock, Console, Effect, Option } from "effect"
 import { readFileSync } from "node:fs"
@@ -129,14 +129,14 @@ export const eraseCommand = Command.make("erase", {
   }))
 ).pipe(Command.withDescription("Erase every event of one person in every pilot (right to erasure), in one transaction."))
 
-/** `--as-of` → epoch ms, or a clear error. */
+/** `--as-of` → epoch ms (absent: now), or a clear error. */
 export const parseAsOf = (asOf: Option.Option<string>) =>
   Option.match(asOf, {
     onNone: () => Effect.map(Clock.currentTimeMillis, (ms) => ms as number | undefined),
     onSome: (text) => {
-      const ms = Date.parse(text)
-      return Number.isNaN(ms) || !/^\d{4}-\d{2}-\d{2}/.test(text)
-        ? Effect.fail(new InputError({ source: "--as-of", detail: `"${text}" is not an ISO 8601 date or timestamp` }))
+      const ms = parseMoment(text)
+      return ms === undefined
+        ? Effect.fail(new InputError({ source: "--as-of", detail: `"${text}" is not an ISO 8601 date or timestamp with an offset (2026-03-01 or 2026-03-01T09:30:00+03:00)` }))
         : Effect.succeed(ms as number | undefined)
     }
   })

@@ -33,6 +33,14 @@ export const parseTimestamp = (text: string): number | undefined => {
   return Number.isNaN(ms) ? undefined : ms
 }
 
+const DATE = /^\d{4}-\d{2}-\d{2}$/
+
+/**
+ * An as-of moment (`--as-of`, `?asOf=`): a timestamp as `parseTimestamp` reads it, or a bare date
+ * meaning its midnight UTC. `undefined` when it is neither or names no real day.
+ */
+export const parseMoment = (text: string): number | undefined => parseTimestamp(DATE.test(text) ? `${text}T00:00Z` : text)
+
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31] as const
 
 /** Days in `month` (1–12) of `year` in the proleptic Gregorian calendar (what `Date` uses). */

@@ -5,7 +5,7 @@
  * truncated milliseconds.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { parseTimestamp } from "@pilotproof/domain"
+import { parseMoment, parseTimestamp } from "@pilotproof/domain"
 import fc from "fast-check"
 
 const pad = (n: number, width: number) => String(n).padStart(width, "0")
@@ -78,5 +78,13 @@ describe("parseTimestamp", () => {
       expect(parseTimestamp(t), t).toBeUndefined()
     }
     expect(parseTimestamp("2026-03-01T10:00:00.123456789-05:00")).toBe(Date.UTC(2026, 2, 1, 15, 0, 0, 123))
+  })
+})
+
+describe("parseMoment (--as-of, ?asOf=)", () => {
+  it("takes a timestamp with an offset, or a date as its midnight UTC; nothing else", () => {
+    expect(parseMoment("2026-03-01")).toBe(Date.UTC(2026, 2, 1))
+    expect(parseMoment("2026-03-01T09:30:00+03:00")).toBe(Date.UTC(2026, 2, 1, 6, 30))
+    for (const t of ["2026-02-30", "2026-03-01T09:30", "2026-3-1", "yesterday", ""]) expect(parseMoment(t), t).toBeUndefined()
   })
 })

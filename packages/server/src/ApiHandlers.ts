@@ -4,7 +4,7 @@
  */
 import { HttpApiBuilder } from "@effect/platform"
 import { CurrentUser, LIMITS, NotFound, PayloadTooLarge, PilotproofApi } from "@pilotproof/api"
-import { InputError, Pilot } from "@pilotproof/domain"
+import { InputError, parseMoment, Pilot } from "@pilotproof/domain"
 import {
   Analysis,
   Assignments,
@@ -22,9 +22,9 @@ import { createHash } from "node:crypto"
 /** `?asOf=` as epoch ms; absent means now. */
 export const parseAsOf = (asOf: string | undefined, source = "asOf") => {
   if (asOf === undefined) return Effect.succeed(undefined)
-  const ms = Date.parse(asOf)
-  return Number.isNaN(ms) || !/^\d{4}-\d{2}-\d{2}/.test(asOf)
-    ? Effect.fail(new InputError({ source, detail: `"${asOf}" is not an ISO 8601 date or timestamp` }))
+  const ms = parseMoment(asOf)
+  return ms === undefined
+    ? Effect.fail(new InputError({ source, detail: `"${asOf}" is not an ISO 8601 date or timestamp with an offset (2026-03-01 or 2026-03-01T09:30:00+03:00)` }))
     : Effect.succeed(ms)
 }
 
