@@ -1,7 +1,6 @@
 /**
- * Request and response bodies of the API that are not domain models. Reports (readiness,
- * analysis, evaluation, ROI) are returned as the engine computes them — the same JSON as the
- * CLI's `--format json` — and described in docs/api.md rather than re-declared field by field.
+ * Request and response bodies of the API that are neither domain models nor reports (those are
+ * in Reports.ts).
  */
 import { Role } from "@pilotproof/domain"
 import { Schema } from "effect"

@@ -9,7 +9,7 @@ import { canonicalJson, CONSENT, EXPOSURE, IncomingEvent, parseTimestamp, type P
 import type { EventRow, RejectRow } from "@pilotproof/store"
 import { Either, ParseResult, Schema } from "effect"
 import { createHash } from "node:crypto"
-import { EMAIL_ATTRIBUTES, normalizeEmail, normalizePhone, PHONE_ATTRIBUTES } from "./Identity.js"
+import { identityKind, normalizeEmail, normalizePhone } from "./Identity.js"
 import type { Pseudonymizer } from "./Pseudonymizer.js"
 
 /** A record as a source yields it: its line in the file and its fields. */
@@ -146,13 +146,11 @@ export const toEventRow = (
   let emailKey: string | null = null
   const flags: Array<string> = []
   for (const name of Object.keys(attributes)) {
-    const lower = name.toLowerCase()
-    const isPhone = PHONE_ATTRIBUTES.includes(lower)
-    const isEmail = EMAIL_ATTRIBUTES.includes(lower)
-    if (!isPhone && !isEmail) continue
-    const normalized = isPhone ? normalizePhone(attributes[name]!) : normalizeEmail(attributes[name]!)
-    if (normalized === undefined) flags.push(isPhone ? "phone" : "email")
-    else if (isPhone) phoneKey = pseudonymizer.identityKey("phone", normalized)
+    const kind = identityKind(name)
+    if (kind === undefined) continue
+    const normalized = kind === "phone" ? normalizePhone(attributes[name]!) : normalizeEmail(attributes[name]!)
+    if (normalized === undefined) flags.push(kind)
+    else if (kind === "phone") phoneKey = pseudonymizer.identityKey("phone", normalized)
     else emailKey = pseudonymizer.identityKey("email", normalized)
     if (pseudonymizer.enabled) delete attributes[name]
   }
@@ -162,7 +160,7 @@ export const toEventRow = (
   const reject = (reason: string): RowOutcome => {
     const shown: Record<string, unknown> = { ...fields, ...(unitKey === null ? {} : { unit_id: unitKey }) }
     if (pseudonymizer.enabled) {
-      for (const k of Object.keys(shown)) if ([...PHONE_ATTRIBUTES, ...EMAIL_ATTRIBUTES].includes(k.toLowerCase())) delete shown[k]
+      for (const k of Object.keys(shown)) if (identityKind(k) !== undefined) delete shown[k]
     }
     return {
       _tag: "Reject",

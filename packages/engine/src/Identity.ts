@@ -26,5 +26,13 @@ export const normalizeEmail = (raw: string): string | undefined => {
 }
 
 /** The attribute names read as identities (case-insensitive). */
-export const PHONE_ATTRIBUTES = ["phone", "phone_number", "telephone", "mobile"]
-export const EMAIL_ATTRIBUTES = ["email", "e_mail", "mail"]
+const PHONE_ATTRIBUTES = ["phone", "phone_number", "telephone", "mobile"]
+const EMAIL_ATTRIBUTES = ["email", "e_mail", "mail"]
+
+const IDENTITY_KINDS: ReadonlyMap<string, "phone" | "email"> = new Map([
+  ...PHONE_ATTRIBUTES.map((name) => [name, "phone"] as const),
+  ...EMAIL_ATTRIBUTES.map((name) => [name, "email"] as const)
+])
+
+/** Whether an attribute (any letter case) names a phone, an e-mail, or neither. */
+export const identityKind = (attribute: string): "phone" | "email" | undefined => IDENTITY_KINDS.get(attribute.toLowerCase())

@@ -96,8 +96,8 @@ export const treatmentEconomics = (
   if (model.drivers.length === 0) return { _tag: "NotEvaluated", variant, reason: "no metric has a value in economics.value" }
   const estimates = Object.fromEntries(Object.entries(effects).map(([k, e]) => [k, e.estimate]))
   const point = evaluate(model, estimates)
-  const mc = monteCarlo(model, effects, { seed, draws })
   if (!point.ok) return { _tag: "NotEvaluated", variant, reason: point.message }
+  const mc = monteCarlo(model, effects, { seed, draws })
   if (!mc.ok) return { _tag: "NotEvaluated", variant, reason: mc.message }
   const breakEven = model.drivers.some((x) => x.metric === primary) ? breakEvenEffect(model, primary, estimates) : undefined
   const totals = point.table.rows.reduce((acc, r) => ({ cost: acc.cost + r.cost, benefit: acc.benefit + r.benefit }), { cost: 0, benefit: 0 })

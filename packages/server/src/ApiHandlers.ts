@@ -4,7 +4,7 @@
  */
 import { HttpApiBuilder } from "@effect/platform"
 import { CurrentUser, LIMITS, NotFound, PayloadTooLarge, PilotproofApi } from "@pilotproof/api"
-import { InputError, parseMoment, Pilot } from "@pilotproof/domain"
+import { InputError, parseMoment } from "@pilotproof/domain"
 import {
   Analysis,
   Assignments,
@@ -16,7 +16,7 @@ import {
   Readiness,
   Tokens
 } from "@pilotproof/engine"
-import { Effect, Layer, Schema } from "effect"
+import { Effect, Layer } from "effect"
 import { createHash } from "node:crypto"
 
 /** `?asOf=` as epoch ms; absent means now. */
@@ -197,6 +197,3 @@ export const ApiHandlers = Layer.mergeAll(
   ErasureLive,
   TokensLive
 )
-
-/** Kept for encoders that need the schema of a pilot. */
-export const encodePilot = Schema.encodeSync(Pilot)

@@ -46,14 +46,12 @@ export class DataQuality extends Effect.Service<DataQuality>()("@pilotproof/stor
         for (const e of bySource.values()) {
           duplicates += e.finished ? Math.max(0, e.finishedDuplicates - e.unfinishedAccepted) : e.unfinishedDuplicates
         }
-        const imports = { duplicates, imports: deliveries.length }
         const rejects = await db.selectFrom("event_rejects").select(sql<number>`count(*)`.as("n")).where("pilot_id", "=", pilotId).executeTakeFirstOrThrow()
         const tsRejects = await db.selectFrom("event_rejects").select(sql<number>`count(*)`.as("n"))
           .where("pilot_id", "=", pilotId).where("reason", "like", "ts: %").executeTakeFirstOrThrow()
         return {
           events: num(events.n),
-          duplicatesSkipped: num(imports.duplicates),
-          imports: num(imports.imports),
+          duplicatesSkipped: duplicates,
           rejected: num(rejects.n),
           rejectedForTimestamps: num(tsRejects.n)
         }

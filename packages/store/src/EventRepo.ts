@@ -9,11 +9,10 @@
 import { Effect } from "effect"
 import { CompiledQuery, type Insertable, type Kysely, type Selectable, sql } from "kysely"
 import { Database } from "./Database.js"
-import type { DatabaseSchema, EventRejectsTable, EventsTable, ImportsTable } from "./DatabaseSchema.js"
+import type { DatabaseSchema, EventRejectsTable, EventsTable } from "./DatabaseSchema.js"
 
 export type EventRow = Insertable<EventsTable>
 export type RejectRow = Insertable<EventRejectsTable>
-export type ImportRecord = Selectable<ImportsTable>
 export type RejectRecord = Selectable<EventRejectsTable>
 
 export interface BatchResult {
@@ -155,11 +154,6 @@ export class EventRepo extends Effect.Service<EventRepo>()("@pilotproof/store/Ev
       })
     })
 
-    const imports = Effect.fn("EventRepo.imports")(function*(pilotId: string) {
-      return yield* database.use(`reading imports of "${pilotId}"`, (db) =>
-        db.selectFrom("imports").selectAll().where("pilot_id", "=", pilotId).orderBy("started_at").execute())
-    })
-
     /** Which of `eventIds` the pilot already has (for dry runs, which must not write). */
     const existingIds = Effect.fn("EventRepo.existingIds")(function*(pilotId: string, eventIds: ReadonlyArray<string>) {
       const found = new Set<string>()
@@ -169,12 +163,6 @@ export class EventRepo extends Effect.Service<EventRepo>()("@pilotproof/store/Ev
         for (const r of rows) found.add(r.event_id)
       }
       return found
-    })
-
-    const countEvents = Effect.fn("EventRepo.countEvents")(function*(pilotId: string) {
-      const row = yield* database.use(`counting events of "${pilotId}"`, (db) =>
-        db.selectFrom("events").select((eb) => eb.fn.countAll<number>().as("n")).where("pilot_id", "=", pilotId).executeTakeFirstOrThrow())
-      return Number(row.n)
     })
 
     /**
@@ -209,6 +197,6 @@ export class EventRepo extends Effect.Service<EventRepo>()("@pilotproof/store/Ev
       return yield* database.use("reading the erasure log", (db) => db.selectFrom("erasures").selectAll().orderBy("erased_at").execute())
     })
 
-    return { startImport, writeBatch, finishImport, rejects, imports, existingIds, countEvents, erase, erasures } as const
+    return { startImport, writeBatch, finishImport, rejects, existingIds, erase, erasures } as const
   })
 }) {}
