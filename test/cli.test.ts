@@ -180,6 +180,16 @@ describe("pilotproof CLI", () => {
         // Re-running adds no decision record when nothing changed.
         const decisions = JSON.parse((await run(dir, db.url, "decisions", "support-bot-lead-qualification", "--format", "json")).stdout) as Array<unknown>
         expect(decisions).toHaveLength(1)
+
+        // One pilot's page and finance page as one self-contained file: four charts, nothing fetched.
+        const out = join(dir, `report-${dialect.name}.html`)
+        const report = await run(dir, db.url, "report", "support-bot-lead-qualification", "--out", out)
+        expect(report.code, report.stderr).toBe(0)
+        const html = readFileSync(out, "utf8")
+        expect(html.match(/<svg/g)).toHaveLength(4)
+        expect(html).toContain("<h1>Telegram bot qualifies inbound leads")
+        expect(html).toContain("does it pay back?")
+        expect(html).not.toMatch(/<script|<link|src="http|href="http/)
       }, 240_000)
     })
   }

@@ -116,8 +116,11 @@ export const makePageData = Effect.gen(function*() {
   const pilotPage = (id: string, asOfMs?: number) =>
     Effect.gen(function*() {
       const { pilot } = yield* registry.show(id)
-      const report = yield* analysis.analyze(id, asOfMs)
       const decision = yield* latestDecision(id)
+      // Without a recorded decision the evaluation just computed holds today's analysis.
+      const report = decision.recorded === undefined && asOfMs === undefined
+        ? decision.evaluation.analysis
+        : yield* analysis.analyze(id, asOfMs)
       const forest: Array<ForestRow> = report.metrics.flatMap((m) =>
         m.comparisons.filter((c) => c.degenerate === undefined).map((c) => ({
           label: `${m.key} · ${c.variant}`,
@@ -142,10 +145,11 @@ export const makePageData = Effect.gen(function*() {
       } satisfies PilotPageData
     })
 
-  const financePage = (id: string) =>
+  /** `known`: the decision already loaded for this pilot (the report shows both pages). */
+  const financePage = (id: string, known?: DecisionView) =>
     Effect.gen(function*() {
       const { pilot } = yield* registry.show(id)
-      const decision = yield* latestDecision(id)
+      const decision = known ?? (yield* latestDecision(id))
       const roi = yield* decisions.roi(id)
       const wanted = decision.evaluation.decision.variant ?? decision.evaluation.analysis.treatments[0]
       const evaluated = decision.evaluation.economics.flatMap((e) => (e._tag === "Evaluated" ? [e.economics] : []))

@@ -12,7 +12,7 @@ export const renderReport = (pilotId: string, asOfMs?: number) =>
   Effect.gen(function*() {
     const data = yield* makePageData
     const pilot = yield* data.pilotPage(pilotId, asOfMs)
-    const finance = yield* data.financePage(pilotId)
+    const finance = yield* data.financePage(pilotId, pilot.decision)
     const generated = new Date().toISOString()
     return standalone(
       `${pilot.pilot.definition.name} — Pilotproof report`,
