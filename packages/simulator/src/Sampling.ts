@@ -3,21 +3,7 @@
  * categorical choices, and the exponential tilt that moves a score distribution's mean.
  * Every draw comes from the injected seeded `Random`.
  */
-import type { Random } from "@pilotproof/stats"
-
-/** ln Γ(x) for x > 0 (Lanczos, g = 7, n = 9; relative error < 1e-14). */
-export const logGamma = (x: number): number => {
-  if (x < 0.5) return Math.log(Math.PI / Math.sin(Math.PI * x)) - logGamma(1 - x)
-  const c = [
-    0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059,
-    12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7
-  ]
-  const z = x - 1
-  let a = c[0]!
-  const t = z + 7.5
-  for (let i = 1; i < 9; i++) a += c[i]! / (z + i)
-  return 0.5 * Math.log(2 * Math.PI) + (z + 0.5) * Math.log(t) - t + Math.log(a)
-}
+import { logGamma, type Random } from "@pilotproof/stats"
 
 /**
  * Poisson(λ). Below λ = 10, Knuth's product of uniforms; from 10 on, Hörmann's transformed

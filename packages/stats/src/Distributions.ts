@@ -3,6 +3,7 @@
  * Tail functions are written so that small tail probabilities keep their relative precision
  * (an upper tail is evaluated as a lower tail by symmetry, never as 1 − cdf when avoidable).
  */
+import gammaln from "@stdlib/math-base-special-gammaln"
 import betaCdfStd from "@stdlib/stats-base-dists-beta-cdf"
 import betaQuantileStd from "@stdlib/stats-base-dists-beta-quantile"
 import betaPdfStd from "@stdlib/stats-base-dists-beta-pdf"
@@ -54,6 +55,9 @@ export const betaCdf = (x: number, a: number, b: number): number => betaCdfStd(x
 export const betaPdf = (x: number, a: number, b: number): number => betaPdfStd(x, a, b)
 /** Beta(a, b) quantile. */
 export const betaQuantile = (p: number, a: number, b: number): number => betaQuantileStd(p, a, b)
+
+/** ln Γ(x) (for x > 0; @stdlib's gammaln). */
+export const logGamma = (x: number): number => gammaln(x)
 
 /**
  * Hypergeometric pmf P(X = k) for population `total`, `successes` success states, `draws`

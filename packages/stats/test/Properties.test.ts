@@ -7,6 +7,7 @@ import fc from "fast-check"
 import { describe, expect, it } from "vitest"
 import {
   bootstrapMeanDifference,
+  logGamma,
   compareProportions,
   compareRatios,
   cuped,
@@ -251,5 +252,19 @@ describe("ratio and CUPED from raw per-unit pairs", () => {
       // found by fast-check: a covariate of ~1e-162 (its variance subnormal) made θ² overflow
       { examples: [[[[4.158400847013625e-162, 0.5], [0, 0.5], [0, 0.5]], [[0, 0.5], [0, 0.5000003186002274]]]] }
     )
+  })
+})
+
+describe("logGamma", () => {
+  it("is ln((n − 1)!) at integers, ln √π at ½, and obeys Γ(x + 1) = x Γ(x)", () => {
+    let factorial = 1
+    for (let n = 1; n <= 30; n++) {
+      expect(Math.abs(logGamma(n) - Math.log(factorial))).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.log(factorial)))
+      factorial *= n
+    }
+    expect(logGamma(0.5)).toBeCloseTo(0.5 * Math.log(Math.PI), 14)
+    fc.assert(fc.property(fc.double({ min: 1e-3, max: 1e6, noNaN: true }), (x) => {
+      expect(Math.abs(logGamma(x + 1) - logGamma(x) - Math.log(x))).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(logGamma(x + 1))))
+    }))
   })
 })
