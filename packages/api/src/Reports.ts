@@ -4,10 +4,8 @@
  * reads. They describe the JSON the engine computes (the same as the CLI's `--format json`);
  * test/contract.types.ts holds each schema to the engine type it describes, field for field.
  */
-import { Direction, MetricRole } from "@pilotproof/domain"
+import { Direction, MetricRole, Verdict } from "@pilotproof/domain"
 import { Schema } from "effect"
-
-export const Verdict = Schema.Literal("GO", "NO_GO", "EXTEND", "ITERATE")
 
 /** A field the engine may leave out (never `undefined` when present). */
 const optional = <S extends Schema.Schema.Any>(schema: S) => Schema.optionalWith(schema, { exact: true })

@@ -2,9 +2,9 @@
  * Request and response bodies of the API that are neither domain models nor reports (those are
  * in Reports.ts).
  */
-import { Role } from "@pilotproof/domain"
+import { Role, Verdict } from "@pilotproof/domain"
 import { Schema } from "effect"
-import { Evaluation, Verdict } from "./Reports.js"
+import { Evaluation } from "./Reports.js"
 
 export const PilotIdParam = Schema.Struct({ id: Schema.String })
 

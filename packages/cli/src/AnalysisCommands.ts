@@ -4,7 +4,8 @@
  */
 import { Args, Command, Options } from "@effect/cli"
 import { InputError } from "@pilotproof/domain"
-import { Analysis, type AnalysisReport, Decisions, type Evaluation, type MetricAnalysis, type RoiReport, VERDICTS } from "@pilotproof/engine"
+import { VERDICTS } from "@pilotproof/domain"
+import { Analysis, type AnalysisReport, Decisions, type Evaluation, type MetricAnalysis, type RoiReport } from "@pilotproof/engine"
 import type { DecisionRow } from "@pilotproof/store"
 import { Config, Console, Effect, Option } from "effect"
 import { readFileSync } from "node:fs"

@@ -7,11 +7,8 @@
  */
 import { DEFAULT_ECONOMIC_THRESHOLDS } from "@pilotproof/economics"
 
-/**
- * GO: scale it. NO_GO: stop it (harm, or an effect too small to matter). EXTEND: keep the
- * pilot running. ITERATE: change something (the data, the cost, the design) before deciding.
- */
-export type Verdict = "GO" | "NO_GO" | "EXTEND" | "ITERATE"
+/** GO, NO_GO, EXTEND or ITERATE (defined with their meaning in the domain). */
+export type { Verdict } from "@pilotproof/domain"
 
 /** Thresholds of the decision policy; a pilot may tighten them, and they freeze when it starts. */
 export interface DecisionPolicy {

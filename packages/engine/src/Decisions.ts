@@ -12,8 +12,6 @@ import { type DecisionRow, DecisionRepo, PilotRepo } from "@pilotproof/store"
 import { Clock, Effect } from "effect"
 import { Analysis, type Evaluation } from "./Analysis.js"
 
-export const VERDICTS = ["GO", "NO_GO", "EXTEND", "ITERATE"] as const
-
 export interface Override {
   readonly verdict: Verdict
   readonly reason: string

@@ -7,6 +7,7 @@
  * Decoding is strict (unknown fields are errors) and every problem carries its field path.
  * Reading the YAML text is the caller's job (engine/CLI); this module decodes plain values.
  */
+import { Verdict } from "@pilotproof/domain"
 import { Either, ParseResult, Schema } from "effect"
 import { InvalidScenario, ScenarioIssue } from "./InvalidScenario.js"
 
@@ -138,8 +139,6 @@ export const Defects = Schema.Struct({
 })
 export type Defects = typeof Defects.Type
 
-export const Verdict = Schema.Literal("GO", "NO_GO", "EXTEND", "ITERATE")
-export type Verdict = typeof Verdict.Type
 
 /** ISO 8601 with an explicit offset, seconds required: `2026-03-02T00:00:00+03:00`. */
 export const ScenarioStart = Schema.String.pipe(
