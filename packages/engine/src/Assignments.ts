@@ -6,9 +6,10 @@
 import { assign } from "@pilotproof/assignment"
 import { EXPOSURE, PilotNotRunning } from "@pilotproof/domain"
 import { PilotRepo } from "@pilotproof/store"
-import { Clock, Effect, Stream } from "effect"
+import { Effect, Stream } from "effect"
 import { EventImport, type ImportSummary } from "./EventImport.js"
 import { eventRules } from "./EventRows.js"
+import { nowIso } from "./Now.js"
 
 export interface UnitAssignment {
   readonly unitId: string
@@ -37,7 +38,7 @@ export class Assignments extends Effect.Service<Assignments>()("@pilotproof/engi
       })
       let logged: ImportSummary | undefined
       if (logExposures) {
-        const ts = new Date(yield* Clock.currentTimeMillis).toISOString()
+        const ts = yield* nowIso
         const records = assignments
           .filter((a) => a.variant !== null)
           .map((a, i) => ({

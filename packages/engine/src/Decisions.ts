@@ -9,8 +9,9 @@ import { InputError } from "@pilotproof/domain"
 import { overrideAllowed, type Verdict } from "@pilotproof/decision"
 import { type ActualsComparison, compareActuals } from "@pilotproof/economics"
 import { type DecisionRow, DecisionRepo, PilotRepo } from "@pilotproof/store"
-import { Clock, Effect } from "effect"
+import { Effect } from "effect"
 import { Analysis, type Evaluation } from "./Analysis.js"
+import { nowIso } from "./Now.js"
 
 export interface Override {
   readonly verdict: Verdict
@@ -58,7 +59,7 @@ export class Decisions extends Effect.Service<Decisions>()("@pilotproof/engine/D
     const record = Effect.fn("Decisions.record")(function*(pilotId: string, options: { readonly asOfMs?: number; readonly actor: string; readonly override?: Override }) {
       const evaluation = yield* analysis.evaluate(pilotId, options.asOfMs)
       const pilot = yield* pilots.get(pilotId)
-      const now = new Date(yield* Clock.currentTimeMillis).toISOString()
+      const now = yield* nowIso
       const computed = evaluation.decision.verdict
       const check = options.override === undefined ? undefined : overrideAllowed(computed, options.override.verdict)
       const row = yield* repo.append({
@@ -92,7 +93,7 @@ export class Decisions extends Effect.Service<Decisions>()("@pilotproof/engine/D
         ...(Number.isFinite(r.benefit) && r.benefit >= 0 ? [] : [`row ${i + 1}: benefit must be a number ≥ 0, got ${r.benefit}`])
       ])
       if (problems.length > 0) return yield* new InputError({ source, detail: problems.join("; ") })
-      const now = new Date(yield* Clock.currentTimeMillis).toISOString()
+      const now = yield* nowIso
       return yield* repo.recordActuals(rows.map((r) => ({ pilot_id: pilotId, month: r.month, cost: r.cost, benefit: r.benefit, recorded_at: now, source })))
     })
 

@@ -4,9 +4,10 @@
  * analyses simply do not see the person.
  */
 import { EventRepo } from "@pilotproof/store"
-import { Clock, Effect } from "effect"
+import { Effect } from "effect"
 import { randomUUID } from "node:crypto"
 import { Pseudonymizer } from "./Pseudonymizer.js"
+import { nowIso } from "./Now.js"
 
 export class Erasure extends Effect.Service<Erasure>()("@pilotproof/engine/Erasure", {
   effect: Effect.gen(function*() {
@@ -14,7 +15,7 @@ export class Erasure extends Effect.Service<Erasure>()("@pilotproof/engine/Erasu
     const pseudonymizer = yield* Pseudonymizer
     return {
       erase: Effect.fn("Erasure.erase")(function*(unitId: string) {
-        const at = new Date(yield* Clock.currentTimeMillis).toISOString()
+        const at = yield* nowIso
         return yield* events.erase(pseudonymizer.unitKey(unitId.trim()), pseudonymizer.subjectHash(unitId.trim()), randomUUID(), at)
       }),
       log: events.erasures

@@ -6,11 +6,12 @@
  */
 import { PilotNotRunning } from "@pilotproof/domain"
 import { EventRepo, PilotRepo } from "@pilotproof/store"
-import { Clock, Effect, Stream } from "effect"
+import { Effect, Stream } from "effect"
 import { randomUUID } from "node:crypto"
 import { eventRules, isRawReject, type SourceItem, toEventRow } from "./EventRows.js"
 import { Pseudonymizer } from "./Pseudonymizer.js"
 import type { InputError } from "@pilotproof/domain"
+import { nowIso } from "./Now.js"
 
 export interface ImportSummary {
   readonly pilotId: string
@@ -32,7 +33,6 @@ export interface ImportOptions {
   readonly onProgress?: (records: number) => Effect.Effect<void>
 }
 
-const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms).toISOString())
 
 export class EventImport extends Effect.Service<EventImport>()("@pilotproof/engine/EventImport", {
   effect: Effect.gen(function*() {
@@ -48,7 +48,7 @@ export class EventImport extends Effect.Service<EventImport>()("@pilotproof/engi
       const rules = eventRules(pilot.definition)
       const dryRun = options.dryRun ?? false
       const batchId = randomUUID()
-      if (!dryRun) yield* events.startImport(batchId, pilot.id, options.source, yield* now)
+      if (!dryRun) yield* events.startImport(batchId, pilot.id, options.source, yield* nowIso)
 
       const totals = { records: 0, accepted: 0, duplicates: 0, rejected: 0 }
       // A dry run writes nothing, so repeats across batches are found here (memory grows with
@@ -84,7 +84,7 @@ export class EventImport extends Effect.Service<EventImport>()("@pilotproof/engi
           if (options.onProgress !== undefined) yield* options.onProgress(totals.records)
         })
       )
-      if (!dryRun) yield* events.finishImport(batchId, yield* now)
+      if (!dryRun) yield* events.finishImport(batchId, yield* nowIso)
       return { pilotId: pilot.id, source: options.source, batchId, dryRun, ...totals } satisfies ImportSummary
     })
 

@@ -12,9 +12,10 @@ import {
   type Registration
 } from "@pilotproof/domain"
 import { PilotRepo } from "@pilotproof/store"
-import { Clock, Effect, Either } from "effect"
+import { Effect, Either } from "effect"
 import { fingerprint } from "./DesignHash.js"
 import { parsePilotFile } from "./PilotFile.js"
+import { nowIso } from "./Now.js"
 
 export interface Registered {
   readonly registration: Registration
@@ -31,7 +32,6 @@ export interface PilotDetails {
   readonly versions: ReadonlyArray<PilotVersion>
 }
 
-const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms).toISOString())
 
 export class PilotRegistry extends Effect.Service<PilotRegistry>()("@pilotproof/engine/PilotRegistry", {
   effect: Effect.gen(function*() {
@@ -61,7 +61,7 @@ export class PilotRegistry extends Effect.Service<PilotRegistry>()("@pilotproof/
         }
       })
       if (invalid.length > 0) return yield* invalid.length === 1 ? invalid[0]! : new InvalidPilotFiles({ files: invalid })
-      const at = yield* now
+      const at = yield* nowIso
       const registrations = yield* repo.register(valid.map(({ definition, source }) => {
         const { canonical, hash } = fingerprint(definition)
         return { definition, canonical, definitionHash: hash, source, now: at }
@@ -81,10 +81,10 @@ export class PilotRegistry extends Effect.Service<PilotRegistry>()("@pilotproof/
       list: repo.list,
       show,
       start: Effect.fn("PilotRegistry.start")(function*(pilotId: string) {
-        return yield* repo.start(pilotId, yield* now)
+        return yield* repo.start(pilotId, yield* nowIso)
       }),
       stop: Effect.fn("PilotRegistry.stop")(function*(pilotId: string) {
-        return yield* repo.stop(pilotId, yield* now)
+        return yield* repo.stop(pilotId, yield* nowIso)
       })
     } as const
   }),

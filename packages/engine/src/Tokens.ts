@@ -8,6 +8,7 @@ import { InputError, isRole, type Principal, type Role, ROLES } from "@pilotproo
 import { type TokenRow, TokenRepo } from "@pilotproof/store"
 import { Clock, Effect, Option } from "effect"
 import { createHash, randomBytes, randomUUID } from "node:crypto"
+import { nowIso } from "./Now.js"
 
 export interface TokenInfo {
   readonly id: string
@@ -45,7 +46,7 @@ export class Tokens extends Effect.Service<Tokens>()("@pilotproof/engine/Tokens"
         return yield* new InputError({ source: "token role", detail: `role must be one of ${ROLES.join(", ")}, got "${role}"` })
       }
       const token = `pp_${randomBytes(32).toString("base64url")}`
-      const at = new Date(yield* Clock.currentTimeMillis).toISOString()
+      const at = yield* nowIso
       const row = yield* repo.insert({ id: randomUUID(), name: trimmed, role, hash: hashToken(token), created_at: at, revoked_at: null })
       return { token, info: info(row) }
     })
@@ -63,7 +64,7 @@ export class Tokens extends Effect.Service<Tokens>()("@pilotproof/engine/Tokens"
     })
 
     const revoke = Effect.fn("Tokens.revoke")(function*(id: string) {
-      const at = new Date(yield* Clock.currentTimeMillis).toISOString()
+      const at = yield* nowIso
       return yield* repo.revoke(id, at)
     })
 
@@ -84,14 +85,14 @@ export class Tokens extends Effect.Service<Tokens>()("@pilotproof/engine/Tokens"
     /** The principal of a live session key, or none (unknown, ended, expired, or its token revoked). */
     const authenticateSession = Effect.fn("Tokens.authenticateSession")(function*(session: string) {
       if (!/^ps_[A-Za-z0-9_-]{20,100}$/.test(session)) return Option.none<Principal>()
-      const now = new Date(yield* Clock.currentTimeMillis).toISOString()
+      const now = yield* nowIso
       const row = yield* repo.findSession(hashToken(session), now)
       if (row === undefined || !isRole(row.role)) return Option.none<Principal>()
       return Option.some<Principal>({ tokenId: row.id, name: row.name, role: row.role })
     })
 
     const endSession = Effect.fn("Tokens.endSession")(function*(session: string) {
-      yield* repo.endSession(hashToken(session), new Date(yield* Clock.currentTimeMillis).toISOString())
+      yield* repo.endSession(hashToken(session), yield* nowIso)
     })
 
     return { create, authenticate, list, revoke, countActive: repo.countActive, startSession, authenticateSession, endSession } as const
