@@ -1,10 +1,12 @@
 /**
  * The reports the API returns are exactly what the engine computes: for the four example pilots
  * on their simulated data (binomial, mean, ratio and duration metrics, CUPED, guardrails,
- * Monte Carlo economics, actuals), each endpoint's JSON equals the engine's value as JSON, so
- * the response schemas drop nothing; and the OpenAPI document describes them.
+ * Monte Carlo economics, actuals), each endpoint's JSON equals the engine's value encoded with
+ * the domain's schema (non-finite numbers spelled out), and decodes back to it; and the OpenAPI
+ * document describes them.
  */
-import { AnalysisReport, DecideResult, EconomicsReport, ReadinessReport, RoiReport } from "@pilotproof/api"
+import { DecideResult } from "@pilotproof/api"
+import { AnalysisReport, DAY_MS, EconomicsReport, Evaluation, ReadinessReport, RoiReport } from "@pilotproof/domain"
 import { Analysis, Decisions, PilotRegistry, Readiness, readScenario, Simulation, Tokens } from "@pilotproof/engine"
 import { start } from "@pilotproof/server"
 import { Database } from "@pilotproof/store"
@@ -15,7 +17,6 @@ import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { EXPERIMENTS_DIR, experimentFiles, minimalPilot } from "./fixtures/Definitions.js"
 
-const DAY_MS = 86_400_000
 const PILOTS = ["support-bot-lead-qualification", "lead-scoring-queue-priority", "personalized-offers-returning", "reply-drafting-assistant"]
 /** Started, with no data at all: every report is degenerate. */
 const EMPTY = "empty-pilot"
@@ -44,8 +45,6 @@ const seed = (file: string) =>
     Effect.provide(Layer.mergeAll(PilotRegistry.Default, Simulation.Default, Decisions.Default).pipe(Layer.provide(Database.sqlite(file))))
   )
 
-/** A value as it reads in JSON (undefined fields gone, NaN as null). */
-const asJson = (value: unknown): unknown => JSON.parse(JSON.stringify(value))
 
 /** What a client generated from the contract does with the JSON: it must decode. */
 const decodes = <A, I>(schema: Schema.Schema<A, I>, json: unknown) => {
@@ -86,18 +85,22 @@ describe("API reports equal the engine's", () => {
     expect(response.status, path).toBe(200)
     return response.json() as Promise<unknown>
   }
-  const engine = <A>(effect: Effect.Effect<A, unknown, never>) => Effect.runPromise(effect).then(asJson)
+  /** The engine's value as the API must send it: encoded with its schema. */
+  const engine = <A, I>(schema: Schema.Schema<A, I>, effect: Effect.Effect<A, unknown, never>) =>
+    Effect.runPromise(Effect.flatMap(effect, Schema.encode(schema)))
+  const economicsOf = (pilot: string, e: Evaluation) =>
+    Schema.encodeSync(EconomicsReport)(new EconomicsReport({ pilotId: pilot, asOf: e.analysis.asOf, economics: e.economics }))
 
   for (const pilot of PILOTS) {
     it(`${pilot}: readiness, analysis, economics and the decision`, async () => {
       const ms = asOf[pilot]!
       const at = encodeURIComponent(new Date(ms).toISOString())
       const analysis = Context.get(context, Analysis)
-      expect(decodes(ReadinessReport, await get(`/api/pilots/${pilot}/readiness?asOf=${at}`))).toEqual(await engine(Context.get(context, Readiness).report(pilot, ms)))
+      expect(decodes(ReadinessReport, await get(`/api/pilots/${pilot}/readiness?asOf=${at}`))).toEqual(await engine(ReadinessReport, Context.get(context, Readiness).report(pilot, ms)))
       const analyzed = decodes(AnalysisReport, await get(`/api/pilots/${pilot}/analysis?asOf=${at}`))
-      expect(analyzed).toEqual(await engine(analysis.analyze(pilot, ms)))
-      const evaluation = await engine(analysis.evaluate(pilot, ms)) as { analysis: { asOf: string }; economics: unknown }
-      expect(decodes(EconomicsReport, await get(`/api/pilots/${pilot}/economics?asOf=${at}`))).toEqual({ pilotId: pilot, asOf: evaluation.analysis.asOf, economics: evaluation.economics })
+      expect(analyzed).toEqual(await engine(AnalysisReport, analysis.analyze(pilot, ms)))
+      const computed = await Effect.runPromise(analysis.evaluate(pilot, ms))
+      expect(decodes(EconomicsReport, await get(`/api/pilots/${pilot}/economics?asOf=${at}`))).toEqual(economicsOf(pilot, computed))
 
       const decided = await fetch(`${base}/api/pilots/${pilot}/decisions`, {
         method: "POST",
@@ -105,7 +108,7 @@ describe("API reports equal the engine's", () => {
         body: JSON.stringify({ asOf: new Date(ms).toISOString() })
       })
       expect(decided.status).toBe(201)
-      expect((decodes(DecideResult, await decided.json()) as { evaluation: unknown }).evaluation).toEqual(evaluation)
+      expect((decodes(DecideResult, await decided.json()) as { evaluation: unknown }).evaluation).toEqual(Schema.encodeSync(Evaluation)(computed))
     })
   }
 
@@ -119,22 +122,29 @@ describe("API reports equal the engine's", () => {
       decodes(EconomicsReport, await get(`/api/pilots/${EMPTY}/economics?asOf=${at}`)),
       decodes(RoiReport, await get(`/api/pilots/${EMPTY}/roi`))
     ]
-    const evaluation = await engine(analysis.evaluate(EMPTY, ms)) as { analysis: { asOf: string }; economics: unknown }
+    const computed = await Effect.runPromise(analysis.evaluate(EMPTY, ms))
     expect(responses).toEqual([
-      await engine(Context.get(context, Readiness).report(EMPTY, ms)),
-      await engine(analysis.analyze(EMPTY, ms)),
-      { pilotId: EMPTY, asOf: evaluation.analysis.asOf, economics: evaluation.economics },
-      await engine(Context.get(context, Decisions).roi(EMPTY))
+      await engine(ReadinessReport, Context.get(context, Readiness).report(EMPTY, ms)),
+      await engine(AnalysisReport, analysis.analyze(EMPTY, ms)),
+      economicsOf(EMPTY, computed),
+      await engine(RoiReport, Context.get(context, Decisions).roi(EMPTY))
     ])
     expect(JSON.stringify(responses[1])).toContain("degenerate")
-    // an interval that cannot be bounded is sent as null (JSON has no Infinity), and decodes
-    expect(JSON.stringify(responses[1])).toMatch(/"(lower|upper)":null/)
+    // an interval that cannot be bounded is sent spelled out (JSON has no Infinity) and decodes
+    // back to the unbounded ends
+    const text = JSON.stringify(responses[1])
+    expect(text).toContain(`"lower":"-Infinity"`)
+    expect(text).toContain(`"upper":"Infinity"`)
+    expect(text).not.toMatch(/:null\b/)
+    const decoded = Schema.decodeUnknownSync(AnalysisReport)(responses[1])
+    const unbounded = decoded.metrics.flatMap((m) => m.comparisons).find((c) => c.degenerate !== undefined)!
+    expect(unbounded.absolute.ci).toEqual({ lower: -Infinity, upper: Infinity })
   })
 
   it("the forecast against actuals (roi), with and without actuals", async () => {
     for (const pilot of PILOTS.slice(0, 2)) {
       const roi = decodes(RoiReport, await get(`/api/pilots/${pilot}/roi`))
-      expect(roi).toEqual(await engine(Context.get(context, Decisions).roi(pilot)))
+      expect(roi).toEqual(await engine(RoiReport, Context.get(context, Decisions).roi(pilot)))
     }
     expect(await get(`/api/pilots/${PILOTS[0]}/roi`)).toMatchObject({ comparison: { ok: true, rows: [{ month: 1 }, { month: 2 }] } })
   })

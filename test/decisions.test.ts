@@ -89,7 +89,7 @@ for (const dialect of DIALECTS) {
             const imported = yield* (yield* Simulation).intoPilot(scenarioPath)
             expect(imported.rejected).toBe(0)
             const asOfMs = Date.parse(START) + scenario.days * DAY
-            const { evaluation, row } = yield* (yield* Decisions).record(c.id, { asOfMs, actor: "test" })
+            const { evaluation, recorded: row } = yield* (yield* Decisions).record(c.id, { asOfMs, actor: "test" })
             const decision = evaluation.decision
             expect(decision.verdict, decision.reason).toBe(c.verdict)
             expect(decision.decidedBy).toBe(c.decidedBy)
@@ -102,7 +102,7 @@ for (const dialect of DIALECTS) {
         Effect.gen(function*() {
           yield* today
           const decisions = yield* Decisions
-          const { row, overrideWarning } = yield* decisions.record("e2e-does-not-pay", {
+          const { overrideWarning, recorded: row } = yield* decisions.record("e2e-does-not-pay", {
             asOfMs: Date.parse(START) + 45 * DAY,
             actor: "cfo",
             override: { verdict: "GO", reason: "strategic: the channel matters more than its margin", by: "cfo" }

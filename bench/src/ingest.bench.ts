@@ -14,7 +14,8 @@
  */
 import { assign } from "@pilotproof/assignment"
 import { EventImport, eventFileSource, PilotRegistry } from "@pilotproof/engine"
-import { Aggregation, Database, PilotRepo, type VariantStats } from "@pilotproof/store"
+import type { VariantStats } from "@pilotproof/stats"
+import { Aggregation, Database, PilotRepo } from "@pilotproof/store"
 import SqliteDatabase from "better-sqlite3"
 import { Effect, Layer } from "effect"
 import { spawnSync } from "node:child_process"

@@ -3,26 +3,16 @@
  * `npm run validity`) and its small version (`test/validity.test.ts`, run by `npm test`).
  *
  * Everything runs in memory on sufficient statistics built from simulated per-unit values, with
- * randomness from `makeRandom(seed)`, through the engine's real pure functions: `compareMetric`
+ * randomness from `makeRandom(seed)`, through the real pure functions: `@pilotproof/analysis`' `compareMetric`
  * picks and runs the test exactly as `Analysis.analyze` does, and `decide(decisionInput(...))`
  * is the policy `Analysis.evaluate` applies. Nothing here re-implements a test or a rule.
  */
-import { Metric, PilotDefinition } from "@pilotproof/domain"
+import { adjustSuccessMetrics, type AnalysisPlan, compareMetric } from "@pilotproof/analysis"
+import { type AnalysisReport, Metric, type MetricAnalysis, PilotDefinition } from "@pilotproof/domain"
 import { type Decision, decide } from "@pilotproof/decision"
 import { evaluate } from "@pilotproof/economics"
-import {
-  adjustSuccessMetrics,
-  type AnalysisPlan,
-  type AnalysisReport,
-  compareMetric,
-  decisionInput,
-  economicsModel,
-  type MetricAnalysis,
-  plannedSampleSizePerArm,
-  treatmentEconomics
-} from "@pilotproof/engine"
-import { makeRandom, type Random, sampleRatioMismatch } from "@pilotproof/stats"
-import type { VariantStats } from "@pilotproof/store"
+import { decisionInput, economicsModel, plannedSampleSizePerArm, treatmentEconomics } from "@pilotproof/engine"
+import { makeRandom, type Random, sampleRatioMismatch, type VariantStats } from "@pilotproof/stats"
 import { Schema } from "effect"
 import { readFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"

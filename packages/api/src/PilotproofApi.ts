@@ -6,12 +6,11 @@
  * design or invalid transition, 413 too large, 503 storage.
  */
 import { HttpApi, HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform"
-import { Pilot, PilotVersion } from "@pilotproof/domain"
+import { AnalysisReport, EconomicsReport, Pilot, PilotVersion, ReadinessReport, RoiReport } from "@pilotproof/domain"
 import { Schema } from "effect"
 import { Authentication } from "./Authentication.js"
 import { DomainErrors as E, NotFound, PayloadTooLarge } from "./HttpErrors.js"
 import { allow, ANY_ROLE } from "./Roles.js"
-import * as R from "./Reports.js"
 import * as S from "./Schemas.js"
 
 
@@ -88,7 +87,7 @@ export class EventsGroup extends HttpApiGroup.make("events")
 export class ReadinessGroup extends HttpApiGroup.make("readiness")
   .add(
     HttpApiEndpoint.get("report", "/pilots/:id/readiness").setPath(S.PilotIdParam).setUrlParams(S.AsOfParams)
-      .addSuccess(R.ReadinessReport).pipe(allow("owner", "analyst"))
+      .addSuccess(ReadinessReport).pipe(allow("owner", "analyst"))
   )
   .addError(E.PilotNotFound)
   .addError(E.InputError)
@@ -98,7 +97,7 @@ export class ReadinessGroup extends HttpApiGroup.make("readiness")
 export class AnalysisGroup extends HttpApiGroup.make("analysis")
   .add(
     HttpApiEndpoint.get("analyze", "/pilots/:id/analysis").setPath(S.PilotIdParam).setUrlParams(S.AsOfParams)
-      .addSuccess(R.AnalysisReport).pipe(allow("owner", "analyst"))
+      .addSuccess(AnalysisReport).pipe(allow("owner", "analyst"))
   )
   .addError(E.PilotNotFound)
   .addError(E.InputError)
@@ -122,9 +121,9 @@ export class DecisionsGroup extends HttpApiGroup.make("decisions")
 export class EconomicsGroup extends HttpApiGroup.make("economics")
   .add(
     HttpApiEndpoint.get("economics", "/pilots/:id/economics").setPath(S.PilotIdParam).setUrlParams(S.AsOfParams)
-      .addSuccess(R.EconomicsReport).pipe(allow("analyst", "finance"))
+      .addSuccess(EconomicsReport).pipe(allow("analyst", "finance"))
   )
-  .add(HttpApiEndpoint.get("roi", "/pilots/:id/roi").setPath(S.PilotIdParam).addSuccess(R.RoiReport).pipe(allow("analyst", "finance")))
+  .add(HttpApiEndpoint.get("roi", "/pilots/:id/roi").setPath(S.PilotIdParam).addSuccess(RoiReport).pipe(allow("analyst", "finance")))
   .add(
     HttpApiEndpoint.post("recordActuals", "/pilots/:id/actuals").setPath(S.PilotIdParam).setPayload(S.ActualsRequest)
       .addSuccess(Schema.Struct({ recorded: Schema.Number })).pipe(allow("finance"))

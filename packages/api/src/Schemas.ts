@@ -1,10 +1,9 @@
 /**
- * Request and response bodies of the API that are neither domain models nor reports (those are
- * in Reports.ts).
+ * Request and response bodies of the API that are not domain models or reports (the reports and
+ * records are the domain's schemas, used here as they are).
  */
-import { Role, Verdict } from "@pilotproof/domain"
+import { DecisionRecord, ErasureRecord, Evaluation, RecordedDecision, RejectRecord, Role, Verdict } from "@pilotproof/domain"
 import { Schema } from "effect"
-import { Evaluation } from "./Reports.js"
 
 export const PilotIdParam = Schema.Struct({ id: Schema.String })
 
@@ -59,29 +58,10 @@ export const Reject = Schema.Struct({
   raw: Schema.String
 })
 
-/** A rejected row as stored, listed by `GET …/events/rejects`. */
-export const StoredReject = Schema.Struct({
-  pilot_id: Schema.String,
-  source: Schema.String,
-  line: Schema.Number,
-  /** The row's unit id (pseudonymized when that is on), when it had one. */
-  unit_id: Schema.NullOr(Schema.String),
-  reason: Schema.String,
-  /** The rejected row as received (pseudonymized where it names a unit). */
-  raw: Schema.String,
-  batch_id: Schema.String
-}).annotations({ identifier: "StoredReject" })
+/** A rejected row as stored (the domain's record), listed by `GET …/events/rejects`. */
+export const StoredReject = RejectRecord
 
-/** One erasure: counts and a keyed hash of the subject's id, never the id. */
-export const ErasureRecord = Schema.Struct({
-  erasure_id: Schema.String,
-  subject_hash: Schema.String,
-  erased_at: Schema.String,
-  events_deleted: Schema.Number,
-  rejects_deleted: Schema.Number,
-  /** JSON array of the pilot ids that held events of the subject. */
-  pilots: Schema.String
-}).annotations({ identifier: "ErasureRecord" })
+export { ErasureRecord }
 
 export const IngestResult = Schema.Struct({
   ...ImportSummary.fields,
@@ -110,36 +90,16 @@ export const DecideRequest = Schema.Struct({
   by: Schema.optional(Schema.String)
 })
 
-export const DecisionRecord = Schema.Struct({
-  pilot_id: Schema.String,
-  seq: Schema.Number,
-  decided_at: Schema.String,
-  as_of: Schema.String,
-  design_hash: Schema.String,
-  computed_verdict: Schema.String,
-  verdict: Schema.String,
-  reason: Schema.String,
-  actor: Schema.String,
-  override_verdict: Schema.NullOr(Schema.String),
-  override_reason: Schema.NullOr(Schema.String),
-  override_by: Schema.NullOr(Schema.String)
-})
-
 export const DecideResult = Schema.Struct({
+  /** The appended record's columns. */
   record: DecisionRecord,
   /** The analysis, economics and decision with every check (as `pilotproof decide --format json`). */
   evaluation: Evaluation,
   overrideWarning: Schema.optional(Schema.String)
 })
 
-export const DecisionHistoryEntry = Schema.Struct({
-  ...DecisionRecord.fields,
-  /**
-   * The evaluation as it was recorded: an `Evaluation` in the shape of the engine version that
-   * recorded it (kept as written, so it is not held to today's schema).
-   */
-  record: Schema.Unknown
-})
+/** A decision record with the evaluation it was decided on (`record`), as the history lists it. */
+export const DecisionHistoryEntry = RecordedDecision
 
 export const Actual = Schema.Struct({
   month: Schema.String.pipe(Schema.pattern(/^\d{4}-(0[1-9]|1[0-2])$/, { message: () => "month must be YYYY-MM" })),

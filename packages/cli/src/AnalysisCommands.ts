@@ -3,14 +3,21 @@
  * product owner acts on, and what finance signs and tracks.
  */
 import { Args, Command, Options } from "@effect/cli"
-import { InputError } from "@pilotproof/domain"
-import { VERDICTS } from "@pilotproof/domain"
-import { Analysis, type AnalysisReport, Decisions, type Evaluation, type MetricAnalysis, type RoiReport } from "@pilotproof/engine"
-import type { DecisionRow } from "@pilotproof/store"
-import { Config, Console, Effect, Option } from "effect"
+import {
+  AnalysisReport,
+  DecisionRecord,
+  Evaluation,
+  InputError,
+  type MetricAnalysis,
+  RecordedDecision,
+  RoiReport,
+  VERDICTS
+} from "@pilotproof/domain"
+import { Analysis, Decisions } from "@pilotproof/engine"
+import { Config, Console, Effect, Option, Schema } from "effect"
 import { readFileSync } from "node:fs"
 import { parseAsOf } from "./EventCommands.js"
-import { fields, type Format, formats, money, printJson, table } from "./Output.js"
+import { encodeJson, fields, type Format, formats, money, printEncoded, printJson, table } from "./Output.js"
 import { withEngine } from "./Runtime.js"
 
 const pilotArg = Args.text({ name: "pilot-id" }).pipe(Args.withDescription("the pilot's id"))
@@ -92,7 +99,7 @@ const analyzeCommand = Command.make("analyze", { pilot: pilotArg, asOf: asOfOpti
   withEngine(Effect.gen(function*() {
     const asOfMs = yield* parseAsOf(asOf)
     const report = yield* (yield* Analysis).analyze(pilot, asOfMs)
-    if (format === "json") return yield* printJson(report)
+    if (format === "json") return yield* printEncoded(AnalysisReport, report)
     yield* Console.log(describeAnalysis(report))
   }))
 ).pipe(Command.withDescription("Every metric's effect with its interval, p-value, method and why; SRM and readiness."))
@@ -119,17 +126,25 @@ const decideCommand = Command.make("decide", {
       actor,
       ...(Option.isSome(override) ? { override: { verdict: override.value, reason: Option.getOrElse(reason, () => ""), by: actor } } : {})
     })
-    if (format === "json") return yield* printJson({ record: { ...result.row, record: undefined }, evaluation: result.evaluation, overrideWarning: result.overrideWarning })
+    const row = result.recorded
+    if (format === "json") {
+      const { record: _evaluation, ...columns } = row
+      return yield* printJson({
+        record: yield* encodeJson(DecisionRecord, new DecisionRecord(columns)),
+        evaluation: yield* encodeJson(Evaluation, result.evaluation),
+        ...(result.overrideWarning === undefined ? {} : { overrideWarning: result.overrideWarning })
+      })
+    }
     yield* Console.log(describeEvaluation(result.evaluation))
-    yield* Console.log(`\nrecorded as decision #${result.row.seq} of ${pilot} (design ${result.row.design_hash.slice(0, 12)}, by ${actor})`)
-    if (result.row.override_verdict !== null) {
-      yield* Console.log(`override: ${result.row.override_verdict} by ${result.row.override_by} — ${result.row.override_reason} (computed: ${result.row.computed_verdict})`)
+    yield* Console.log(`\nrecorded as decision #${row.seq} of ${pilot} (design ${row.design_hash.slice(0, 12)}, by ${actor})`)
+    if (row.override_verdict !== null) {
+      yield* Console.log(`override: ${row.override_verdict} by ${row.override_by} — ${row.override_reason} (computed: ${row.computed_verdict})`)
     }
     if (result.overrideWarning !== undefined) yield* Console.error(`warning: ${result.overrideWarning}`)
   }))
 ).pipe(Command.withDescription("Analyse, apply the pre-registered decision policy, and record the decision (append-only)."))
 
-const describeDecisions = (rows: ReadonlyArray<DecisionRow>) =>
+const describeDecisions = (rows: ReadonlyArray<RecordedDecision>) =>
   table(["#", "DECIDED", "AS OF", "COMPUTED", "VERDICT", "OVERRIDE BY / REASON", "ACTOR", "REASON"], rows.map((r) => [
     String(r.seq), r.decided_at, r.as_of, r.computed_verdict, r.verdict,
     r.override_verdict === null ? "" : `${r.override_by}: ${r.override_reason}`, r.actor, r.reason
@@ -138,7 +153,7 @@ const describeDecisions = (rows: ReadonlyArray<DecisionRow>) =>
 const decisionsCommand = Command.make("decisions", { pilot: pilotArg, format: formatOption }, ({ format, pilot }) =>
   withEngine(Effect.gen(function*() {
     const rows = yield* (yield* Decisions).history(pilot)
-    if (format === "json") return yield* printJson(rows.map((r) => ({ ...r, record: JSON.parse(r.record) as unknown })))
+    if (format === "json") return yield* printEncoded(Schema.Array(RecordedDecision), rows)
     if (rows.length === 0) return yield* Console.log(`no decisions recorded for ${pilot} yet: pilotproof decide ${pilot}`)
     yield* Console.log(describeDecisions(rows))
   }))
@@ -207,7 +222,7 @@ export const describeRoi = (r: RoiReport): string => {
 const roiCommand = Command.make("roi", { pilot: pilotArg, format: formatOption }, ({ format, pilot }) =>
   withEngine(Effect.gen(function*() {
     const report = yield* (yield* Decisions).roi(pilot)
-    if (format === "json") return yield* printJson(report)
+    if (format === "json") return yield* printEncoded(RoiReport, report)
     yield* Console.log(describeRoi(report))
   }))
 ).pipe(Command.withDescription("Forecast band beside actual cumulative cash flow; realized payback; months below the 5th percentile."))

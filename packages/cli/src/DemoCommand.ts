@@ -7,8 +7,8 @@
  * again only when the design or the data moment changed.
  */
 import { Command, Options } from "@effect/cli"
-import { primaryMetric } from "@pilotproof/domain"
-import { Decisions, type Evaluation, PilotRegistry, readScenario, Simulation } from "@pilotproof/engine"
+import { DAY_MS, primaryMetric } from "@pilotproof/domain"
+import { Decisions, PilotRegistry, readScenario, Simulation } from "@pilotproof/engine"
 import { serve } from "@pilotproof/server"
 import { Config, Console, Effect } from "effect"
 import { existsSync } from "node:fs"
@@ -21,8 +21,6 @@ const experimentsOption = Options.directory("experiments").pipe(
   Options.withDescription("the folder of pilot files (scenarios in its scenarios/ folder)"),
   Options.withDefault("experiments")
 )
-
-const DAY_MS = 86_400_000
 
 const noServeOption = Options.boolean("no-serve").pipe(Options.withDescription("print the summary and exit instead of serving the web app"))
 const portOption = Options.integer("port").pipe(
@@ -69,7 +67,7 @@ const runDemo = (experiments: string) =>
       const last = history[history.length - 1]
       const reuse = last !== undefined && last.as_of === asOf && last.design_hash === designHash && imported.accepted === 0
       const { evaluation } = reuse
-        ? { evaluation: JSON.parse(last.record) as Evaluation }
+        ? { evaluation: last.record }
         : yield* decisions.record(id, { asOfMs, actor: "pilotproof demo" })
       const d = evaluation.decision
       const primary = primaryMetric(pilot.definition)

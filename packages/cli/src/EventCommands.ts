@@ -3,12 +3,12 @@
  * `pilotproof erase`: getting data in, checking it, and taking a person out.
  */
 import { Args, Command, Options } from "@effect/cli"
-import { InputError, parseMoment } from "@pilotproof/domain"
-import { Assignments, Erasure, EventImport, eventFileSource, Readiness, type ReadinessReport, Simulation } from "@pilotproof/engine"
-import { Clock, Console, Effect, Option } from "effect"
+import { ErasedPilots, InputError, parseMoment, ReadinessReport, StorageError } from "@pilotproof/domain"
+import { Assignments, Erasure, EventImport, eventFileSource, Readiness, Simulation } from "@pilotproof/engine"
+import { Clock, Console, Effect, Option, Schema } from "effect"
 import { readFileSync } from "node:fs"
 import { basename } from "node:path"
-import { type Format, formats, printJson, progressLine, table } from "./Output.js"
+import { type Format, formats, printEncoded, printJson, progressLine, table } from "./Output.js"
 import { withEngine } from "./Runtime.js"
 
 const pilotArg = Args.text({ name: "pilot-id" }).pipe(Args.withDescription("the pilot's id"))
@@ -111,7 +111,7 @@ export const readinessCommand = Command.make("readiness", {
   withEngine(Effect.gen(function*() {
     const asOfMs = yield* parseAsOf(asOf)
     const report = yield* (yield* Readiness).report(pilot, asOfMs)
-    if (format === "json") return yield* printJson(report)
+    if (format === "json") return yield* printEncoded(ReadinessReport, report)
     yield* Console.log(describeReadiness(report))
   }))
 ).pipe(Command.withDescription("Check data readiness: duplicates, identities, formats, consent, timing, SRM, sample size."))
@@ -121,7 +121,9 @@ export const eraseCommand = Command.make("erase", {
 }, ({ unit }) =>
   withEngine(Effect.gen(function*() {
     const record = yield* (yield* Erasure).erase(unit)
-    const pilots = JSON.parse(record.pilots) as Array<string>
+    const pilots = yield* Schema.decodeUnknown(ErasedPilots)(record.pilots).pipe(
+      Effect.mapError((e) => new StorageError({ operation: "erasing a subject", detail: `erasure ${record.erasure_id} lists its pilots unreadably: ${e.message}`, cause: e }))
+    )
     yield* Console.log(
       `erased: ${record.events_deleted} events and ${record.rejects_deleted} rejected rows in ${pilots.length} pilot(s)` +
         `${pilots.length === 0 ? "" : ` (${pilots.join(", ")})`}; logged as erasure ${record.erasure_id} (subject hash ${record.subject_hash})`

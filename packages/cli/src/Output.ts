@@ -2,7 +2,7 @@
  * Terminal output: aligned tables for people, JSON for programs. Commands print through
  * `Console` so tests and pipes see exactly what a user sees.
  */
-import { Console, Effect } from "effect"
+import { Console, Effect, Schema } from "effect"
 
 export type Format = "table" | "json"
 export const formats = ["table", "json"] as const
@@ -17,6 +17,16 @@ export const table = (header: ReadonlyArray<string>, rows: ReadonlyArray<Readonl
 
 /** Prints a value as indented JSON (the `--format json` contract). */
 export const printJson = (value: unknown): Effect.Effect<void> => Console.log(JSON.stringify(value, null, 2))
+
+/**
+ * A value in its schema's JSON form (what the API sends: non-finite numbers spelled out), for
+ * `--format json`. A value of ours that does not encode is a defect, not a user's error.
+ */
+export const encodeJson = <A, I>(schema: Schema.Schema<A, I>, value: A): Effect.Effect<I> => Effect.orDie(Schema.encode(schema)(value))
+
+/** Prints a value in its schema's JSON form. */
+export const printEncoded = <A, I>(schema: Schema.Schema<A, I>, value: A): Effect.Effect<void> =>
+  Effect.flatMap(encodeJson(schema, value), printJson)
 
 /** `key: value` lines with the keys aligned. */
 export const fields = (pairs: ReadonlyArray<readonly [string, string]>): string => {

@@ -16,23 +16,13 @@
  * are the variants named in `metrics`, in input order (an `economics` entry for any other
  * variant is ignored). Pure and deterministic: the same input always gives the same decision.
  */
-import { type Check, CHECK_ORDER, type CheckName } from "./Check.js"
+import type { Decision as DomainDecision } from "@pilotproof/domain"
+import { CHECK_ORDER } from "./Check.js"
 import type { DecisionInput } from "./DecisionInput.js"
-import type { Verdict } from "./DecisionPolicy.js"
 import { dataValidity, decideVariant, type VariantDecision } from "./VariantDecision.js"
 
-/** The pilot's verdict, the checks and reason behind it, and each treatment's own decision. */
-export interface Decision {
-  readonly verdict: Verdict
-  /** One sentence a product owner can act on. */
-  readonly reason: string
-  /** The treatment the top-level verdict, reason and checks come from (with GO: the one to scale). */
-  readonly variant?: string
-  readonly checks: ReadonlyArray<Check>
-  /** The check whose rule produced the verdict. */
-  readonly decidedBy: CheckName
-  readonly perVariant: ReadonlyArray<VariantDecision>
-}
+/** The pilot's verdict, the checks and reason behind it, and each treatment's own decision (the domain's shape). */
+export type Decision = DomainDecision
 
 /** Urgency of a non-GO treatment verdict: lower is more urgent. */
 const urgency = (d: VariantDecision): number =>

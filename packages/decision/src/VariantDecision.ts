@@ -15,21 +15,15 @@
  * Every check is reported: evaluated checks carry their numbers, the rest say why they were not
  * evaluated. "From maxDays on" means runtime.days ≥ plan.maxDays: the pilot may not run longer.
  */
+import type { VariantDecision as DomainVariantDecision } from "@pilotproof/domain"
 import { type Check, CHECK_ORDER, type CheckName, type CheckStatus } from "./Check.js"
 import type { DecisionInput, MetricEvidence } from "./DecisionInput.js"
 import type { Verdict } from "./DecisionPolicy.js"
 import * as F from "./Format.js"
 import * as R from "./MetricRules.js"
 
-/** The verdict for one treatment, with every check and the one that decided. */
-export interface VariantDecision {
-  readonly variant: string
-  readonly verdict: Verdict
-  readonly reason: string
-  readonly checks: ReadonlyArray<Check>
-  /** The check whose rule produced the verdict. */
-  readonly decidedBy: CheckName
-}
+/** The verdict for one treatment, with every check and the one that decided (the domain's shape). */
+export type VariantDecision = DomainVariantDecision
 
 /** The pilot-wide data checks (SRM over all arms, readiness); shared by every treatment. */
 export interface DataValidity {

@@ -87,11 +87,19 @@ export class PilotNotRunning extends Schema.TaggedError<PilotNotRunning>()("Pilo
   }
 }
 
-/** A database failure, with the driver's error kept as the cause and never shown raw. */
+/**
+ * A database failure, with the driver's error kept as `cause` (for logs and traces; it is not
+ * part of the schema, so it never reaches a client or a user raw).
+ */
 export class StorageError extends Schema.TaggedError<StorageError>()("StorageError", {
   operation: Schema.String,
   detail: Schema.String
 }) {
+  constructor(props: { readonly operation: string; readonly detail: string; readonly cause?: unknown }) {
+    super({ operation: props.operation, detail: props.detail })
+    if (props.cause !== undefined) Object.defineProperty(this, "cause", { value: props.cause, enumerable: false, configurable: true })
+  }
+
   override get message(): string {
     return `storage failed while ${this.operation}: ${this.detail}`
   }

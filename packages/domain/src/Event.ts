@@ -10,8 +10,13 @@
  */
 import { Schema } from "effect"
 
+/** The event type that says which variant a unit saw. */
 export const EXPOSURE = "exposure"
+/** The event type that records a unit's consent (value 0 withdraws it). */
 export const CONSENT = "consent"
+
+/** Milliseconds in a day: metric windows and runtimes are whole days of epoch milliseconds. */
+export const DAY_MS = 86_400_000
 
 const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|([+-])(\d{2}):?(\d{2}))$/
 

@@ -210,14 +210,23 @@ export const Readiness = Schema.Struct({
   dataOwner: NonEmpty("readiness.dataOwner")
 })
 
+/**
+ * The decision policy's default thresholds, defined once: GO needs P(NPV > 0) ≥ 0.8 and
+ * P(payback ≤ target) ≥ 0.7; an SRM χ² p-value below 0.001 makes the data invalid (the usual
+ * choice for SRM alarms: Fabijan et al. 2019, "Diagnosing Sample Ratio Mismatch in Online
+ * Controlled Experiments", KDD).
+ */
+export const POLICY_DEFAULTS = { minProbNpvPositive: 0.8, minProbPayback: 0.7, srmAlpha: 0.001 } as const
+
 /** Thresholds of the decision policy; a pilot may tighten the defaults. */
 export const Policy = Schema.Struct({
   minProbNpvPositive: Schema.optionalWith(Share("policy.minProbNpvPositive", 0, 1, false, false), {
-    default: () => 0.8
+    default: () => POLICY_DEFAULTS.minProbNpvPositive
   }),
-  minProbPayback: Schema.optionalWith(Share("policy.minProbPayback", 0, 1, false, false), { default: () => 0.7 }),
-  srmAlpha: Schema.optionalWith(Share("policy.srmAlpha", 0, 0.05, true, false), { default: () => 0.001 })
+  minProbPayback: Schema.optionalWith(Share("policy.minProbPayback", 0, 1, false, false), { default: () => POLICY_DEFAULTS.minProbPayback }),
+  srmAlpha: Schema.optionalWith(Share("policy.srmAlpha", 0, 0.05, true, false), { default: () => POLICY_DEFAULTS.srmAlpha })
 })
+export type Policy = typeof Policy.Type
 
 // ---------------------------------------------------------------------------------------------
 // The whole definition

@@ -22,7 +22,7 @@ import {
   type Note,
   validateModel
 } from "./EconomicsModel.js"
-import { normalCdf, normalPdf } from "./NormalDistribution.js"
+import { normalCdf, normalPdf } from "@pilotproof/stats"
 import { paybackOfLinear } from "./Payback.js"
 import { uncertainBenefit } from "./UncertainBenefit.js"
 

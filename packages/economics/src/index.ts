@@ -1,6 +1,5 @@
 export * from "./BreakEven.js"
 export * from "./CashFlows.js"
-export * from "./DecisionThresholds.js"
 export * from "./Discounting.js"
 export * from "./EconomicsModel.js"
 export * from "./Evaluate.js"

@@ -2,7 +2,6 @@ import { describe, expect, it } from "vitest"
 import {
   breakEvenEffect,
   cashFlows,
-  DEFAULT_ECONOMIC_THRESHOLDS,
   type EconomicsModel,
   evaluate,
   monteCarlo,
@@ -101,9 +100,5 @@ describe("degenerate inputs return coded reasons, never NaN, never throw", () =>
   it("a missing distribution fixes that effect at 0 and says so", () => {
     const mc = ok(monteCarlo(handModel, { converted: distributions.converted }, { seed: 1, draws: 100 }))
     expect(mc.notes.map((n) => n.code)).toContain("DISTRIBUTION_MISSING")
-  })
-
-  it("publishes the default thresholds of the decision policy", () => {
-    expect(DEFAULT_ECONOMIC_THRESHOLDS).toEqual({ minProbabilityNpvPositive: 0.8, minProbabilityPaybackWithinTarget: 0.7 })
   })
 })

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest"
 import { npvNormalApproximation } from "../src/index.js"
-import { normalCdf } from "../src/NormalDistribution.js"
+import { normalCdf } from "@pilotproof/stats"
 import { exampleDistributions, exampleModel, handModel, ok, reference } from "./fixtures/Models.js"
 
 describe("normalCdf (delegates to @stdlib)", () => {

@@ -1,40 +1,46 @@
 /**
  * Analysing a pilot and deciding it: readiness and SRM, every metric's comparisons (the method
- * picked by `compareMetric`), Holm across success metrics, the economics of each treatment,
- * and the pre-registered decision policy's verdict with every check.
+ * chosen by the pure `@pilotproof/analysis` core from the sufficient statistics loaded here),
+ * Holm across success metrics, the economics of each treatment, and the pre-registered
+ * decision policy's verdict with every check.
  */
-import { controlVariant, type PilotDefinition } from "@pilotproof/domain"
-import { type Decision, decide, type DecisionInput, type EconomicsEvidence } from "@pilotproof/decision"
-import { Aggregation, DAY_MS, PilotRepo } from "@pilotproof/store"
+import { type AnalysisPlan, adjustSuccessMetrics, compareMetric } from "@pilotproof/analysis"
+import {
+  AnalysisReport,
+  controlVariant,
+  DAY_MS,
+  type EconomicsOutcome,
+  Evaluation,
+  type MetricAnalysis,
+  type Pilot,
+  type PilotDefinition,
+  primaryMetric
+} from "@pilotproof/domain"
+import { decide, type DecisionInput, type EconomicsEvidence } from "@pilotproof/decision"
+import { Aggregation, PilotRepo } from "@pilotproof/store"
 import { Clock, Effect } from "effect"
-import { adjustSuccessMetrics, compareMetric, type MetricAnalysis } from "./MetricComparison.js"
-import { type EconomicsOutcome, seedOf, treatmentEconomics } from "./PilotEconomics.js"
-import { plannedSampleSizePerArm, Readiness, type ReadinessReport } from "./Readiness.js"
+import { seedOf, treatmentEconomics } from "./PilotEconomics.js"
+import { plannedSampleSizePerArm, Readiness } from "./Readiness.js"
 
 /** Per-unit values are read for rank tests up to this many units per arm (memory stays bounded). */
 const MAX_UNIT_VALUES = 250_000
 
-export interface AnalysisReport {
-  readonly pilotId: string
-  readonly name: string
-  readonly status: string
-  readonly designHash?: string
-  readonly asOf: string
-  readonly alpha: number
-  readonly sequential: boolean
-  readonly control: string
-  readonly treatments: ReadonlyArray<string>
-  readonly runtime: { readonly firstExposure?: string; readonly lastExposure?: string; readonly days: number; readonly minDays: number; readonly maxDays: number }
-  readonly plannedPerArm: number
-  readonly readiness: ReadinessReport
-  readonly metrics: ReadonlyArray<MetricAnalysis>
+/** One point of the effect-over-time series: the estimate and interval as the data stood that day. */
+export interface EffectAtTime {
+  /** YYYY-MM-DD */
+  readonly date: string
+  readonly estimate: number
+  readonly lower: number
+  readonly upper: number
 }
 
-export interface Evaluation {
-  readonly analysis: AnalysisReport
-  readonly economics: ReadonlyArray<EconomicsOutcome>
-  readonly decision: Decision
-}
+/** The plan's figures the method choice reads; the primary's baseline scales mSPRT. */
+const analysisPlan = (d: PilotDefinition): AnalysisPlan => ({
+  alpha: d.plan.alpha,
+  sequential: d.plan.sequential,
+  mde: d.plan.mde,
+  ...(d.plan.baseline === undefined ? {} : { baseline: d.plan.baseline })
+})
 
 /** Whole days of data: from the first exposure to the as-of moment or the last exposure. */
 const runtimeDays = (first: number | undefined, last: number | undefined, asOf: number) =>
@@ -94,7 +100,7 @@ export class Analysis extends Effect.Service<Analysis>()("@pilotproof/engine/Ana
       const control = controlVariant(d).key
       const treatments = d.variants.map((v) => v.key).filter((v) => v !== control)
       const scope = { pilotId, asOfMs: asOf, consentRequired: d.readiness.consent === "required" }
-      const plan = { alpha: d.plan.alpha, sequential: d.plan.sequential, mde: d.plan.mde, ...(d.plan.baseline === undefined ? {} : { baseline: d.plan.baseline }) }
+      const plan = analysisPlan(d)
 
       const metrics: Array<MetricAnalysis> = []
       for (const metric of d.metrics) {
@@ -110,7 +116,7 @@ export class Analysis extends Effect.Service<Analysis>()("@pilotproof/engine/Ana
         metrics.push(compareMetric(metric, stats, control, treatments, metricPlan, values))
       }
       const ex = ready.exposure
-      return {
+      return new AnalysisReport({
         pilotId,
         name: d.name,
         status: pilot.status,
@@ -130,7 +136,7 @@ export class Analysis extends Effect.Service<Analysis>()("@pilotproof/engine/Ana
         plannedPerArm: plannedSampleSizePerArm(d),
         readiness: ready,
         metrics: adjustSuccessMetrics(metrics)
-      } satisfies AnalysisReport
+      })
     })
 
     /** Analysis, economics per treatment, and the policy's decision. */
@@ -140,10 +146,40 @@ export class Analysis extends Effect.Service<Analysis>()("@pilotproof/engine/Ana
       const seed = seedOf(analysis.designHash ?? pilotId)
       const economics = analysis.treatments.map((t) => treatmentEconomics(d, analysis.metrics, t, seed))
       const decision = decide(decisionInput(d, analysis, economics))
-      return { analysis, economics, decision } satisfies Evaluation
+      return new Evaluation({ analysis, economics, decision })
     })
 
-    return { analyze, evaluate } as const
+    /**
+     * The effect on the primary metric as the data stood each day (short pilots) or week, at
+     * most 10 points: the primary's sufficient statistics as of each date, compared by the same
+     * method as the full analysis. Degenerate points are left out.
+     */
+    const overTime = Effect.fn("Analysis.overTime")(function*(pilot: Pilot, report: AnalysisReport, variant: string) {
+      if (report.runtime.firstExposure === undefined) return []
+      const d = pilot.definition
+      const metric = primaryMetric(d)
+      const first = Date.parse(report.runtime.firstExposure)
+      const last = Math.min(Date.parse(report.asOf), Date.parse(report.runtime.lastExposure ?? report.asOf))
+      const days = Math.max(1, Math.ceil((last - first) / DAY_MS))
+      const step = Math.max(days <= 21 ? 1 : 7, Math.ceil(days / 10)) * DAY_MS
+      const times: Array<number> = []
+      for (let t = first + step; t < last; t += step) times.push(t)
+      times.push(last + 1)
+      const plan = analysisPlan(d)
+      const points = yield* Effect.forEach(times, (t) =>
+        Effect.map(
+          aggregation.metricStats({ pilotId: pilot.id, asOfMs: t, consentRequired: d.readiness.consent === "required" }, metric),
+          (stats): Array<EffectAtTime> => {
+            const c = compareMetric(metric, stats, report.control, [variant], plan).comparisons[0]
+            return c === undefined || c.degenerate !== undefined
+              ? []
+              : [{ date: new Date(t).toISOString().slice(0, 10), estimate: c.absolute.estimate, lower: c.absolute.ci.lower, upper: c.absolute.ci.upper }]
+          }
+        ))
+      return points.flat()
+    })
+
+    return { analyze, evaluate, overTime } as const
   }),
   dependencies: [PilotRepo.Default, Aggregation.Default, Readiness.Default]
 }) {}

@@ -5,12 +5,12 @@
  * the computed verdict with every check, the time and the actor. A human override is stored
  * beside the computed verdict (never replacing it), with its reason and who made it.
  */
-import { InputError } from "@pilotproof/domain"
-import { overrideAllowed, type Verdict } from "@pilotproof/decision"
-import { type ActualsComparison, compareActuals } from "@pilotproof/economics"
-import { type DecisionRow, DecisionRepo, PilotRepo } from "@pilotproof/store"
+import { type Evaluation, InputError, type RecordedDecision, RoiReport, type Verdict } from "@pilotproof/domain"
+import { overrideAllowed } from "@pilotproof/decision"
+import { compareActuals } from "@pilotproof/economics"
+import { DecisionRepo, PilotRepo } from "@pilotproof/store"
 import { Effect } from "effect"
-import { Analysis, type Evaluation } from "./Analysis.js"
+import { Analysis } from "./Analysis.js"
 import { nowIso } from "./Now.js"
 
 export interface Override {
@@ -19,8 +19,9 @@ export interface Override {
   readonly by: string
 }
 
-export interface DecisionRecord {
-  readonly row: DecisionRow
+export interface DecisionOutcome {
+  /** The appended record, with the evaluation it was decided on. */
+  readonly recorded: RecordedDecision
   readonly evaluation: Evaluation
   /** A warning about the override (e.g. GO against NO_GO evidence), if any. */
   readonly overrideWarning?: string
@@ -31,17 +32,6 @@ export interface ActualInput {
   readonly month: string
   readonly cost: number
   readonly benefit: number
-}
-
-export interface RoiReport {
-  readonly pilotId: string
-  readonly variant?: string
-  readonly currency: string
-  /** The decision whose forecast is compared (the latest GO, else the latest). */
-  readonly decision?: { readonly seq: number; readonly verdict: string; readonly decidedAt: string }
-  readonly months: ReadonlyArray<string>
-  readonly comparison?: ActualsComparison
-  readonly note?: string
 }
 
 const MONTH = /^(\d{4})-(0[1-9]|1[0-2])$/
@@ -62,7 +52,7 @@ export class Decisions extends Effect.Service<Decisions>()("@pilotproof/engine/D
       const now = yield* nowIso
       const computed = evaluation.decision.verdict
       const check = options.override === undefined ? undefined : overrideAllowed(computed, options.override.verdict)
-      const row = yield* repo.append({
+      const recorded = yield* repo.append({
         pilot_id: pilotId,
         decided_at: now,
         as_of: evaluation.analysis.asOf,
@@ -74,9 +64,9 @@ export class Decisions extends Effect.Service<Decisions>()("@pilotproof/engine/D
         override_verdict: options.override?.verdict ?? null,
         override_reason: options.override?.reason ?? null,
         override_by: options.override?.by ?? null,
-        record: JSON.stringify(evaluation)
+        evaluation
       })
-      return { row, evaluation, ...(check?.warning === undefined ? {} : { overrideWarning: check.warning }) } satisfies DecisionRecord
+      return { recorded, evaluation, ...(check?.warning === undefined ? {} : { overrideWarning: check.warning }) } satisfies DecisionOutcome
     })
 
     const history = Effect.fn("Decisions.history")(function*(pilotId: string) {
@@ -102,23 +92,25 @@ export class Decisions extends Effect.Service<Decisions>()("@pilotproof/engine/D
       const pilot = yield* pilots.get(pilotId)
       const decisions = yield* repo.history(pilotId)
       const actuals = yield* repo.actuals(pilotId)
-      const base: RoiReport = { pilotId, currency: pilot.definition.economics.currency, months: actuals.map((a) => a.month) }
+      const base = { pilotId, currency: pilot.definition.economics.currency, months: actuals.map((a) => a.month) }
       const chosen = [...decisions].reverse().find((d) => d.verdict === "GO") ?? decisions[decisions.length - 1]
-      if (chosen === undefined) return { ...base, note: `no decision recorded yet: run pilotproof decide ${pilotId}` } satisfies RoiReport
-      const evaluation = JSON.parse(chosen.record) as Evaluation
+      if (chosen === undefined) return new RoiReport({ ...base, note: `no decision recorded yet: run pilotproof decide ${pilotId}` })
+      const evaluation = chosen.record
       const variant = evaluation.decision.variant ?? evaluation.analysis.treatments[0]
       const economics = evaluation.economics.find((e) => e._tag === "Evaluated" && e.economics.variant === variant)
       const decision = { seq: chosen.seq, verdict: chosen.verdict, decidedAt: chosen.decided_at }
       if (economics === undefined || economics._tag !== "Evaluated") {
-        return { ...base, decision, note: "the recorded decision has no economics to forecast from" } satisfies RoiReport
+        return new RoiReport({ ...base, decision, note: "the recorded decision has no economics to forecast from" })
       }
-      if (actuals.length === 0) return { ...base, decision, ...(variant === undefined ? {} : { variant }), note: `no actuals yet: pilotproof actuals record ${pilotId} --month YYYY-MM --cost … --benefit …` } satisfies RoiReport
+      if (actuals.length === 0) {
+        return new RoiReport({ ...base, decision, ...(variant === undefined ? {} : { variant }), note: `no actuals yet: pilotproof actuals record ${pilotId} --month YYYY-MM --cost … --benefit …` })
+      }
       const first = monthIndex(actuals[0]!.month)
       const comparison = compareActuals(
         economics.economics.monteCarlo.bands,
         actuals.map((a) => ({ month: monthIndex(a.month) - first + 1, cost: a.cost, benefit: a.benefit }))
       )
-      return { ...base, decision, ...(variant === undefined ? {} : { variant }), comparison } satisfies RoiReport
+      return new RoiReport({ ...base, decision, ...(variant === undefined ? {} : { variant }), comparison })
     })
 
     return { record, history, recordActuals, roi } as const

@@ -5,16 +5,14 @@
  * P(payback ≤ target), NPV percentiles, cash-flow bands) and the break-even effect on the
  * primary metric. Formulas: docs/finance.md.
  */
-import type { PilotDefinition } from "@pilotproof/domain"
+import type { EconomicsOutcome, MetricAnalysis, PilotDefinition } from "@pilotproof/domain"
 import {
   breakEvenEffect,
-  type CumulativeBand,
   type EconomicsModel,
   type EffectDistribution,
   evaluate,
   monteCarlo
 } from "@pilotproof/economics"
-import type { MetricAnalysis } from "./MetricComparison.js"
 
 export const economicsModel = (d: PilotDefinition): EconomicsModel => ({
   horizonMonths: d.economics.horizonMonths,
@@ -35,39 +33,6 @@ export const economicsModel = (d: PilotDefinition): EconomicsModel => ({
     ...(c.perUnit === undefined ? {} : { perUnit: c.perUnit })
   }))
 })
-
-export interface TreatmentEconomics {
-  readonly variant: string
-  readonly currency: string
-  /** The measured effects used, per valued metric. */
-  readonly effects: Readonly<Record<string, EffectDistribution>>
-  readonly point: {
-    readonly npv: number
-    readonly irrAnnual?: number
-    readonly roi?: number
-    readonly paybackMonths?: number
-    readonly discountedPaybackMonths?: number
-    readonly totalCost: number
-    readonly totalBenefit: number
-  }
-  readonly monteCarlo: {
-    readonly seed: number
-    readonly draws: number
-    readonly probNpvPositive: number
-    readonly probPaybackWithinTarget: number
-    readonly targetPaybackMonths: number
-    readonly npv: { readonly mean: number; readonly p5: number; readonly p50: number; readonly p95: number }
-    readonly expectedLoss: number
-    readonly bands: ReadonlyArray<CumulativeBand>
-  }
-  /** Effect on the primary metric (treatment − control) at which NPV = 0, others as measured. */
-  readonly breakEvenEffect?: number
-  readonly primaryMetric: string
-}
-
-export type EconomicsOutcome =
-  | { readonly _tag: "Evaluated"; readonly economics: TreatmentEconomics }
-  | { readonly _tag: "NotEvaluated"; readonly variant: string; readonly reason: string }
 
 /** A stable seed from a string (the design hash), so a decision's Monte Carlo is reproducible. */
 export const seedOf = (text: string): number => {

@@ -10,30 +10,17 @@
  * above 1% of events; future timestamps fail; units without consent (when required) warn above
  * 0, fail above 10% of exposed units; sample-ratio mismatch fails at p < policy.srmAlpha.
  */
-import type { Metric, PilotDefinition } from "@pilotproof/domain"
+import {
+  type CheckStatus,
+  type Metric,
+  type PilotDefinition,
+  type ReadinessCheck,
+  type ReadinessCheckName,
+  ReadinessReport
+} from "@pilotproof/domain"
 import { sampleRatioMismatch, sampleSizeMeans, sampleSizeProportions } from "@pilotproof/stats"
-import { Aggregation, DataQuality, type ExposureSummary, PilotRepo } from "@pilotproof/store"
+import { Aggregation, DataQuality, PilotRepo } from "@pilotproof/store"
 import { Clock, Effect } from "effect"
-
-export type CheckStatus = "pass" | "warn" | "fail"
-
-export interface ReadinessCheck {
-  readonly check: string
-  readonly status: CheckStatus
-  readonly message: string
-  readonly count: number
-  readonly examples: ReadonlyArray<string>
-}
-
-export interface ReadinessReport {
-  readonly pilotId: string
-  readonly asOf: string
-  readonly status: CheckStatus
-  readonly exposure: ExposureSummary
-  readonly plannedPerArm: number
-  readonly srm: { readonly pValue: number; readonly statistic: number; readonly observed: Readonly<Record<string, number>>; readonly expectedShare: Readonly<Record<string, number>> }
-  readonly checks: ReadonlyArray<ReadinessCheck>
-}
 
 /** Units per arm the plan calls for: given, or computed from baseline, MDE, alpha and power. */
 export const plannedSampleSizePerArm = (d: PilotDefinition): number => {
@@ -99,7 +86,7 @@ export class Readiness extends Effect.Service<Readiness>()("@pilotproof/engine/R
       const smallest = Math.min(...observed)
 
       const checks: Array<ReadinessCheck> = []
-      const add = (check: string, status: CheckStatus, message: string, count: number, examples: ReadonlyArray<string> = []) =>
+      const add = (check: ReadinessCheckName, status: CheckStatus, message: string, count: number, examples: ReadonlyArray<string> = []) =>
         checks.push({ check, status, message, count, examples })
 
       add("rejected-rows", grade(volumes.rejected, records, 0.05),
@@ -135,7 +122,7 @@ export class Readiness extends Effect.Service<Readiness>()("@pilotproof/engine/R
         smallest)
 
       const status: CheckStatus = checks.some((c) => c.status === "fail") ? "fail" : checks.some((c) => c.status === "warn") ? "warn" : "pass"
-      return {
+      return new ReadinessReport({
         pilotId,
         asOf: new Date(asOf).toISOString(),
         status,
@@ -148,7 +135,7 @@ export class Readiness extends Effect.Service<Readiness>()("@pilotproof/engine/R
           expectedShare: Object.fromEntries(d.variants.map((v) => [v.key, v.weight / totalWeight]))
         },
         checks
-      } satisfies ReadinessReport
+      })
     })
 
     return { report } as const

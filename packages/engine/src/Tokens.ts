@@ -27,7 +27,7 @@ export const hashToken = (token: string): string => createHash("sha256").update(
 const info = (row: TokenRow): TokenInfo => ({
   id: row.id,
   name: row.name,
-  role: row.role as Role,
+  role: row.role,
   createdAt: row.created_at,
   ...(row.revoked_at === null ? {} : { revokedAt: row.revoked_at })
 })

@@ -4,7 +4,7 @@
  */
 import { HttpApiBuilder } from "@effect/platform"
 import { CurrentUser, LIMITS, NotFound, PayloadTooLarge, PilotproofApi } from "@pilotproof/api"
-import { InputError, parseMoment } from "@pilotproof/domain"
+import { DecisionRecord, EconomicsReport, InputError, parseMoment } from "@pilotproof/domain"
 import {
   Analysis,
   Assignments,
@@ -134,15 +134,14 @@ const DecisionsLive = HttpApiBuilder.group(PilotproofApi, "decisions", (handlers
             actor,
             ...(payload.override === undefined ? {} : { override: { ...payload.override, by: actor } })
           })
-          const { record: _record, ...row } = result.row
+          const { record: _evaluation, ...columns } = result.recorded
           return {
-            record: row,
+            record: new DecisionRecord(columns),
             evaluation: result.evaluation,
             ...(result.overrideWarning === undefined ? {} : { overrideWarning: result.overrideWarning })
           }
         }))
-      .handle("history", ({ path }) =>
-        Effect.map(decisions.history(path.id), (rows) => rows.map((r) => ({ ...r, record: JSON.parse(r.record) as unknown }))))
+      .handle("history", ({ path }) => decisions.history(path.id))
   }))
 
 const EconomicsLive = HttpApiBuilder.group(PilotproofApi, "economics", (handlers) =>
@@ -154,7 +153,7 @@ const EconomicsLive = HttpApiBuilder.group(PilotproofApi, "economics", (handlers
         Effect.gen(function*() {
           const ms = yield* parseAsOf(urlParams.asOf)
           const evaluation = yield* analysis.evaluate(path.id, ms)
-          return { pilotId: path.id, asOf: evaluation.analysis.asOf, economics: evaluation.economics }
+          return new EconomicsReport({ pilotId: path.id, asOf: evaluation.analysis.asOf, economics: evaluation.economics })
         }))
       .handle("roi", ({ path }) => decisions.roi(path.id))
       .handle("recordActuals", ({ path, payload }) =>

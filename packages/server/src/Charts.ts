@@ -2,6 +2,7 @@
  * Charts as inline SVG, rendered on the server by vega-lite → vega (no browser, no script, no
  * external request). Each function takes plain values and returns the SVG text.
  */
+import type { EffectAtTime } from "@pilotproof/engine"
 import { Effect } from "effect"
 import * as vega from "vega"
 import * as vl from "vega-lite"
@@ -59,15 +60,8 @@ export const forestPlot = (rows: ReadonlyArray<ForestRow>) => {
   })
 }
 
-export interface TimePoint {
-  readonly date: string
-  readonly estimate: number
-  readonly lower: number
-  readonly upper: number
-}
-
 /** The primary effect as the data stood at each date, with its interval as a band. */
-export const effectOverTime = (points: ReadonlyArray<TimePoint>, title: string) =>
+export const effectOverTime = (points: ReadonlyArray<EffectAtTime>, title: string) =>
   toSvg({
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
     width: 520,

@@ -3,34 +3,29 @@
  * design, readiness, results and decision, its economics and actuals, and the charts (SVG).
  * Nothing here recomputes statistics: it arranges what the engine returns.
  */
-import type { Pilot } from "@pilotproof/domain"
-import { primaryMetric } from "@pilotproof/domain"
 import {
-  Analysis,
-  compareMetric,
   type AnalysisReport,
-  Decisions,
   type Evaluation,
   type MetricAnalysis,
-  PilotRegistry,
+  type Pilot,
+  primaryMetric,
   type ReadinessReport,
+  type RecordedDecision,
   type RoiReport,
   type TreatmentEconomics
-} from "@pilotproof/engine"
-import { Aggregation, type DecisionRow } from "@pilotproof/store"
+} from "@pilotproof/domain"
+import { Analysis, Decisions, PilotRegistry } from "@pilotproof/engine"
 import { Effect } from "effect"
-import { cashFlowChart, effectOverTime, type ForestRow, forestPlot, npvChart, type TimePoint } from "./Charts.js"
-
-const DAY_MS = 86_400_000
+import { cashFlowChart, effectOverTime, type ForestRow, forestPlot, npvChart } from "./Charts.js"
 
 export interface ListRow {
   readonly pilot: Pilot
-  readonly latest?: DecisionRow
+  readonly latest?: RecordedDecision
 }
 
 export interface DecisionView {
   /** Recorded (the latest decision record) or computed now without recording. */
-  readonly recorded?: DecisionRow
+  readonly recorded?: RecordedDecision
   readonly evaluation: Evaluation
 }
 
@@ -67,13 +62,12 @@ export const makePageData = Effect.gen(function*() {
   const registry = yield* PilotRegistry
   const analysis = yield* Analysis
   const decisions = yield* Decisions
-  const aggregation = yield* Aggregation
 
   const latestDecision = (id: string) =>
     Effect.gen(function*() {
       const history = yield* decisions.history(id)
       const last = history[history.length - 1]
-      if (last !== undefined) return { recorded: last, evaluation: JSON.parse(last.record) as Evaluation } satisfies DecisionView
+      if (last !== undefined) return { recorded: last, evaluation: last.record } satisfies DecisionView
       return { evaluation: yield* analysis.evaluate(id) } satisfies DecisionView
     })
 
@@ -82,36 +76,6 @@ export const makePageData = Effect.gen(function*() {
     return yield* Effect.forEach(pilots, (pilot) =>
       Effect.map(decisions.history(pilot.id), (h): ListRow => (h.length === 0 ? { pilot } : { pilot, latest: h[h.length - 1]! })))
   })
-
-  /**
-   * The primary effect as the data stood each day (short pilots) or week, at most 10 points:
-   * the primary metric's sufficient statistics as of each date, compared by the engine's
-   * `compareMetric` with the pilot's plan (the same method as the full analysis).
-   */
-  const overTime = (pilot: Pilot, a: AnalysisReport, variant: string) =>
-    Effect.gen(function*() {
-      if (a.runtime.firstExposure === undefined) return []
-      const d = pilot.definition
-      const metric = primaryMetric(d)
-      const first = Date.parse(a.runtime.firstExposure)
-      const last = Math.min(Date.parse(a.asOf), Date.parse(a.runtime.lastExposure ?? a.asOf))
-      const days = Math.max(1, Math.ceil((last - first) / DAY_MS))
-      const step = Math.max(days <= 21 ? 1 : 7, Math.ceil(days / 10)) * DAY_MS
-      const times: Array<number> = []
-      for (let t = first + step; t < last; t += step) times.push(t)
-      times.push(last + 1)
-      const plan = { alpha: d.plan.alpha, sequential: d.plan.sequential, mde: d.plan.mde, ...(d.plan.baseline === undefined ? {} : { baseline: d.plan.baseline }) }
-      return yield* Effect.forEach(times, (t) =>
-        Effect.map(
-          aggregation.metricStats({ pilotId: pilot.id, asOfMs: t, consentRequired: d.readiness.consent === "required" }, metric),
-          (stats): Array<TimePoint> => {
-            const c = compareMetric(metric, stats, a.control, [variant], plan).comparisons[0]
-            return c === undefined || c.degenerate !== undefined
-              ? []
-              : [{ date: new Date(t).toISOString().slice(0, 10), estimate: c.absolute.estimate, lower: c.absolute.ci.lower, upper: c.absolute.ci.upper }]
-          }
-        )).pipe(Effect.map((xs) => xs.flat()))
-    })
 
   const pilotPage = (id: string, asOfMs?: number) =>
     Effect.gen(function*() {
@@ -140,7 +104,7 @@ export const makePageData = Effect.gen(function*() {
         analysis: report,
         decision,
         forestSvg: yield* forestPlot(forest),
-        timeSvg: yield* effectOverTime(yield* overTime(pilot, report, variant), timeTitle),
+        timeSvg: yield* effectOverTime(yield* analysis.overTime(pilot, report, variant), timeTitle),
         timeTitle
       } satisfies PilotPageData
     })

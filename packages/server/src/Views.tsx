@@ -5,7 +5,8 @@
  */
 import { ROLES, type Role } from "@pilotproof/domain"
 import type { DefinitionIssue } from "@pilotproof/domain"
-import type { MetricAnalysis, TokenInfo } from "@pilotproof/engine"
+import type { MetricAnalysis } from "@pilotproof/domain"
+import type { TokenInfo } from "@pilotproof/engine"
 import type { ComponentChildren } from "preact"
 import { render } from "preact-render-to-string"
 import type { FinancePageData, ListRow, PilotPageData } from "./PageData.js"

@@ -13,13 +13,13 @@
  * Defects draw only when switched on, so a clean scenario is not shifted by their draws.
  */
 import { assign, type Allocation } from "@pilotproof/assignment"
-import { CONSENT, EXPOSURE, type PilotDefinition } from "@pilotproof/domain"
+import { CONSENT, DAY_MS, EXPOSURE, type PilotDefinition } from "@pilotproof/domain"
 import { makeRandom, type Random } from "@pilotproof/stats"
 import { makeClock } from "./Clock.js"
 import { type Contact, makeContact, unnormalizedPhone } from "./Contacts.js"
 import { categorical, cumulate, poisson, truncatedExponential } from "./Sampling.js"
 import type { Scenario } from "./Scenario.js"
-import { DAY_MS, type DelayModel, planOrThrow, type ValueModel } from "./SimulationPlan.js"
+import { type DelayModel, planOrThrow, type ValueModel } from "./SimulationPlan.js"
 import type { WireEvent } from "./WireEvent.js"
 
 const HOUR_MS = 3_600_000

@@ -8,13 +8,12 @@
  * sums); its true value is then derived from that process.
  */
 import type { Metric, PilotDefinition } from "@pilotproof/domain"
-import { controlVariant, CONSENT, EXPOSURE } from "@pilotproof/domain"
+import { controlVariant, CONSENT, DAY_MS, EXPOSURE } from "@pilotproof/domain"
 import { Either } from "effect"
 import { InvalidScenario, ScenarioIssue } from "./InvalidScenario.js"
 import type { Delay, EventCount, EventProcess, Lifts, MetricTruth, Scenario, ValueDistribution } from "./Scenario.js"
 import { cumulate, scoreMean, tiltScores } from "./Sampling.js"
 
-export const DAY_MS = 86_400_000
 const UNIT_MS = { minutes: 60_000, hours: 3_600_000, days: DAY_MS } as const
 
 export type CountModel = { readonly kind: "poisson"; readonly mean: number } | { readonly kind: "share"; readonly p: number }

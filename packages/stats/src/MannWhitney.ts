@@ -13,7 +13,7 @@ export type MannWhitneyMethod = "exact" | "asymptotic" | "auto"
 /** Result of the Mann–Whitney U test. */
 export interface MannWhitneyResult {
   /** "mann-whitney-exact" or "mann-whitney-asymptotic". */
-  readonly method: string
+  readonly method: "mann-whitney-exact" | "mann-whitney-asymptotic"
   /** U of the treatment sample: R_T − n_T(n_T + 1)/2 (scipy's returned statistic for x = treatment). */
   readonly statistic: number
   /** Two-sided p-value. */

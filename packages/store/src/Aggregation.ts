@@ -8,62 +8,18 @@
  * requires consent, whose latest consent event grants it. A unit's first exposure starts its
  * metric windows. All times are epoch milliseconds, so windows are integer arithmetic.
  */
-import type { Metric } from "@pilotproof/domain"
+import { CONSENT, DAY_MS, EXPOSURE, type ExposureSummary, type Metric } from "@pilotproof/domain"
+import type { VariantStats } from "@pilotproof/stats"
 import { Effect } from "effect"
 import { type ExpressionBuilder, type Kysely, type SelectQueryBuilder, sql } from "kysely"
 import { Database } from "./Database.js"
 import type { DatabaseSchema } from "./DatabaseSchema.js"
-
-export const DAY_MS = 86_400_000
 
 export interface AggregationScope {
   readonly pilotId: string
   /** Events after this moment are ignored (analysis as the data stood then). */
   readonly asOfMs: number
   readonly consentRequired: boolean
-}
-
-/** n units, Σy, Σy² of the unit values; for binomial metrics Σy is the number of conversions. */
-export interface Moments {
-  readonly n: number
-  readonly sum: number
-  readonly sumSquares: number
-}
-
-/** A pre-exposure covariate x beside the outcome y (CUPED): Σx, Σx², Σxy over the same units. */
-export interface CovariateMoments {
-  readonly sumX: number
-  readonly sumX2: number
-  readonly sumXY: number
-}
-
-/** Ratio metric: per unit a numerator x and a denominator y. */
-export interface RatioMoments {
-  readonly n: number
-  readonly sumX: number
-  readonly sumY: number
-  readonly sumX2: number
-  readonly sumY2: number
-  readonly sumXY: number
-}
-
-export type VariantStats =
-  | { readonly _tag: "Moments"; readonly moments: Moments; readonly covariate?: CovariateMoments }
-  | { readonly _tag: "Duration"; readonly moments: Moments; readonly open: number }
-  | { readonly _tag: "Ratio"; readonly moments: RatioMoments }
-
-export interface ExposureSummary {
-  /** Analysed units per variant. */
-  readonly units: Readonly<Record<string, number>>
-  /** Exposed units seen in more than one variant (excluded from analysis). */
-  readonly multiVariantUnits: number
-  /** Exposed single-variant units excluded because consent is required and missing. */
-  readonly withoutConsent: number
-  /** Exposure events whose variant disagrees with the pilot's assignment. */
-  readonly assignmentMismatches: number
-  /** First and last exposure time, or undefined with no exposures. */
-  readonly firstExposureMs?: number
-  readonly lastExposureMs?: number
 }
 
 type Db = Kysely<DatabaseSchema>
@@ -81,7 +37,7 @@ const analysedUnits = (db: Db, scope: AggregationScope) => {
       sql<number>`count(distinct variant)`.as("variants")
     ])
     .where("pilot_id", "=", scope.pilotId)
-    .where("type", "=", "exposure")
+    .where("type", "=", EXPOSURE)
     .where("ts_ms", "<=", scope.asOfMs)
     .groupBy("unit_id")
   return db
@@ -97,7 +53,7 @@ const consentedUnits = (db: Db, scope: AggregationScope) =>
     .selectFrom("events")
     .select("unit_id")
     .where("pilot_id", "=", scope.pilotId)
-    .where("type", "=", "consent")
+    .where("type", "=", CONSENT)
     .where("ts_ms", "<=", scope.asOfMs)
     .groupBy("unit_id")
     .having(
@@ -306,7 +262,7 @@ export class Aggregation extends Effect.Service<Aggregation>()("@pilotproof/stor
             sql<number | null>`max(ts_ms)`.as("last")
           ])
           .where("pilot_id", "=", scope.pilotId)
-          .where("type", "=", "exposure")
+          .where("type", "=", EXPOSURE)
           .where("ts_ms", "<=", scope.asOfMs)
           .executeTakeFirstOrThrow()
         const units: Record<string, number> = {}

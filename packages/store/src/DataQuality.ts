@@ -2,6 +2,7 @@
  * The queries behind the readiness report: counts and a few examples for each data problem,
  * computed in the database.
  */
+import { EXPOSURE } from "@pilotproof/domain"
 import { Effect } from "effect"
 import { sql } from "kysely"
 import { Database } from "./Database.js"
@@ -103,7 +104,7 @@ export class DataQuality extends Effect.Service<DataQuality>()("@pilotproof/stor
         const first = db.selectFrom("events")
           .select((eb) => ["unit_id", eb.fn.min("ts_ms").as("first_ts")])
           .where("pilot_id", "=", pilotId)
-          .where("type", "=", "exposure")
+          .where("type", "=", EXPOSURE)
           .groupBy("unit_id")
         const q = db.selectFrom("events as e")
           .innerJoin(first.as("f"), "f.unit_id", "e.unit_id")
@@ -130,7 +131,7 @@ export class DataQuality extends Effect.Service<DataQuality>()("@pilotproof/stor
     const exposedUnits = Effect.fn("DataQuality.exposedUnits")(function*(pilotId: string) {
       const row = yield* database.use(`counting exposed units of "${pilotId}"`, (db) =>
         db.selectFrom("events").select(sql<number>`count(distinct unit_id)`.as("n"))
-          .where("pilot_id", "=", pilotId).where("type", "=", "exposure").executeTakeFirstOrThrow())
+          .where("pilot_id", "=", pilotId).where("type", "=", EXPOSURE).executeTakeFirstOrThrow())
       return num(row.n)
     })
 

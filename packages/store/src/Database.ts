@@ -2,42 +2,51 @@
  * The database port: one Kysely instance over SQLite (a file, zero setup) or PostgreSQL (for
  * teams), chosen by `PILOTPROOF_DB`. Every repository runs the same Kysely code on both.
  *
- * Driver errors never reach a user raw: they become `StorageError`s naming the operation and
- * the database. A transaction can be aborted with a domain error, which rolls it back and
- * surfaces that error unchanged.
+ * Repository code is Effect code: `use` runs one Kysely call, and `withTransaction` runs an
+ * effect in one transaction — every `use` inside it (in the same fiber) goes to the
+ * transaction's connection; it commits when the effect succeeds and rolls back when it fails,
+ * dies or is interrupted, so a domain error raised inside is the transaction's typed error.
+ * Driver errors never reach a user raw: they become `StorageError`s naming the operation and the
+ * database, with the driver's error kept as the cause.
+ *
+ * SQLite transactions begin IMMEDIATE (they take the write lock at once): a deferred one that
+ * reads and then writes fails with SQLITE_BUSY_SNAPSHOT when another process wrote meanwhile,
+ * instead of waiting for the lock as the busy timeout lets every other statement do.
  */
 import { StorageError } from "@pilotproof/domain"
 import SqliteDatabase from "better-sqlite3"
-import { Config, Context, Effect, Layer, Option, Redacted } from "effect"
-import { Kysely, Migrator, PostgresDialect, sql, SqliteDialect, type Transaction } from "kysely"
+import { Config, Context, Effect, Exit, FiberRef, Layer, Option, Redacted } from "effect"
+import {
+  CompiledQuery,
+  type DatabaseConnection,
+  Kysely,
+  Migrator,
+  PostgresDialect,
+  sql,
+  SqliteDialect,
+  type SqliteDialectConfig,
+  SqliteDriver,
+  type Transaction
+} from "kysely"
 import pg from "pg"
 import type { DatabaseSchema } from "./DatabaseSchema.js"
 import { migrationProvider } from "./Migrations.js"
 
 export type Dialect = "sqlite" | "postgres"
 
-/** Thrown inside a transaction callback to roll back and fail with a domain error. */
-class Abort {
-  constructor(readonly error: unknown) {}
-}
-
 export interface DatabaseShape {
   readonly dialect: Dialect
   /** Where the data lives, safe to print (no password). */
   readonly location: string
-  readonly db: Kysely<DatabaseSchema>
-  /** Runs queries outside a transaction. */
+  /** Runs one Kysely call: on the current transaction's connection inside `withTransaction`. */
   readonly use: <A>(operation: string, f: (db: Kysely<DatabaseSchema>) => Promise<A>) => Effect.Effect<A, StorageError>
   /**
-   * Runs `f` in one transaction. `abort(e)` rolls back and fails the effect with `e`; any other
-   * exception rolls back and fails with a `StorageError`.
+   * Runs `effect` in one transaction named by `operation`: committed when it succeeds, rolled
+   * back when it fails (its error unchanged), dies or is interrupted. Inside a transaction
+   * already, `effect` joins it.
    */
-  readonly transaction: <A, E = never>(
-    operation: string,
-    f: (trx: Transaction<DatabaseSchema>, abort: (error: E) => never) => Promise<A>
-  ) => Effect.Effect<A, E | StorageError>
+  readonly withTransaction: <A, E, R>(operation: string, effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E | StorageError, R>
 }
-
 
 /** A readable detail from a driver error (SQLite, pg, network). */
 const describe = (cause: unknown, location: string): string => {
@@ -51,23 +60,53 @@ const describe = (cause: unknown, location: string): string => {
   return `${code === undefined ? "" : `${code}: `}${message} (${location})`
 }
 
-const make = (dialect: Dialect, location: string, db: Kysely<DatabaseSchema>): DatabaseShape => {
-  const fail = (operation: string) => (cause: unknown) => new StorageError({ operation, detail: describe(cause, location) })
-  return {
-    dialect,
-    location,
-    db,
-    use: (operation, f) => Effect.tryPromise({ try: () => f(db), catch: fail(operation) }),
-    transaction: <A, E>(operation: string, f: (trx: Transaction<DatabaseSchema>, abort: (error: E) => never) => Promise<A>) =>
-      Effect.tryPromise({
-        try: () =>
-          db.transaction().execute((trx) =>
-            f(trx, (error: E) => {
-              throw new Abort(error)
-            })
-          ),
-        catch: (cause) => (cause instanceof Abort ? (cause.error as E) : fail(operation)(cause))
-      })
+const make = (dialect: Dialect, location: string, db: Kysely<DatabaseSchema>): DatabaseShape & { readonly db: Kysely<DatabaseSchema> } => {
+  const fail = (operation: string) => (cause: unknown) => new StorageError({ operation, detail: describe(cause, location), cause })
+  /** The transaction the current fiber runs in, if any. */
+  const current = FiberRef.unsafeMake(Option.none<Transaction<DatabaseSchema>>())
+
+  const use = <A>(operation: string, f: (db: Kysely<DatabaseSchema>) => Promise<A>) =>
+    Effect.flatMap(FiberRef.get(current), (trx) =>
+      Effect.tryPromise({ try: () => f(Option.getOrElse(trx, () => db)), catch: fail(operation) }))
+
+  const begin = (operation: string) => Effect.tryPromise({ try: () => db.startTransaction().execute(), catch: fail(operation) })
+  // A failed rollback (a dead connection) cannot be retried; Kysely releases the connection.
+  const rollback = (trx: { readonly rollback: () => { readonly execute: () => Promise<void> } }) =>
+    Effect.promise(() => trx.rollback().execute().catch(() => undefined))
+
+  const withTransaction = <A, E, R>(operation: string, effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | StorageError, R> =>
+    Effect.flatMap(FiberRef.get(current), (open): Effect.Effect<A, E | StorageError, R> =>
+      Option.isSome(open)
+        ? effect
+        : Effect.uninterruptibleMask((restore) =>
+          Effect.flatMap(begin(operation), (trx) =>
+            Effect.flatMap(Effect.exit(restore(Effect.locally(effect, current, Option.some(trx)))), (exit): Effect.Effect<A, E | StorageError> =>
+              Exit.isSuccess(exit)
+                ? Effect.tryPromise({ try: () => trx.commit().execute(), catch: fail(operation) }).pipe(
+                  Effect.tapError(() => rollback(trx)),
+                  Effect.as(exit.value)
+                )
+                : Effect.zipRight(rollback(trx), exit)))
+        ).pipe(Effect.withSpan("Database.withTransaction", { attributes: { operation, dialect } })))
+
+  return { dialect, location, db, use, withTransaction }
+}
+
+/** better-sqlite3's driver, with transactions that take the write lock when they begin. */
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw("begin immediate"))
+  }
+}
+
+class ImmediateSqliteDialect extends SqliteDialect {
+  readonly #config: SqliteDialectConfig
+  constructor(config: SqliteDialectConfig) {
+    super(config)
+    this.#config = config
+  }
+  override createDriver() {
+    return new ImmediateSqliteDriver(this.#config)
   }
 }
 
@@ -137,7 +176,7 @@ const sqlite = (file: string): Layer.Layer<Database, StorageError> =>
       sqlite.pragma("synchronous = NORMAL")
       sqlite.pragma("foreign_keys = ON")
       sqlite.pragma("busy_timeout = 5000")
-      return new Kysely<DatabaseSchema>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) })
+      return new Kysely<DatabaseSchema>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }) })
     }).pipe(Effect.tap(migrate))
   )
 
@@ -175,8 +214,11 @@ const postgres = (url: string, options: { readonly schema?: string } = {}): Laye
           types: pgTypes,
           ...(options.schema === undefined ? {} : { options: `-c search_path=${options.schema}` })
         })
-        // An idle client's network error must not crash the process; the next query reports it.
+        // A connection's network error must not crash the process: an idle client's is reported
+        // by the next query, a busy client's by the query in flight (as a StorageError). pg emits
+        // it on the pool for idle clients and on the client itself while it is checked out.
         pool.on("error", () => {})
+        pool.on("connect", (client) => client.on("error", () => {}))
         return new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool }) })
       }).pipe(
         Effect.tap((db) =>

@@ -1,12 +1,18 @@
 /**
  * The database as Kysely sees it. Column names are snake_case in SQL; timestamps of registry
- * records are ISO 8601 text (UTC), identical in SQLite and PostgreSQL.
+ * records are ISO 8601 text (UTC), identical in SQLite and PostgreSQL. Columns that hold one of
+ * the domain's literal unions (status, action, verdict, role) are typed with it: only this
+ * package writes them, always from those types.
  */
+import type { ErasureRecord, LifecycleAction, PilotStatus, RejectRecord, Role, Verdict } from "@pilotproof/domain"
+import type { Types } from "effect"
 import type { Generated } from "kysely"
+
+type Mutable<T> = Types.Mutable<T>
 
 export interface PilotsTable {
   id: string
-  status: string
+  status: PilotStatus
   version: number
   definition_hash: string
   /** Set once, when the pilot starts: the hash of the frozen design (the pre-registration). */
@@ -30,9 +36,9 @@ export interface PilotVersionsTable {
 export interface PilotTransitionsTable {
   pilot_id: string
   seq: number
-  action: string
-  from_status: string
-  to_status: string
+  action: LifecycleAction
+  from_status: PilotStatus
+  to_status: PilotStatus
   version: number
   design_hash: string | null
   at: string
@@ -64,17 +70,8 @@ export interface EventsTable {
   batch_id: string
 }
 
-export interface EventRejectsTable {
-  pilot_id: string
-  source: string
-  line: number
-  /** The row's unit id (pseudonymized when that is on), when it had one: erasure finds it here. */
-  unit_id: string | null
-  reason: string
-  /** The rejected row as received (pseudonymized where it names a unit), for fixing the export. */
-  raw: string
-  batch_id: string
-}
+/** A rejected row (the domain's `RejectRecord`). */
+export interface EventRejectsTable extends Mutable<RejectRecord> {}
 
 export interface ImportsTable {
   batch_id: string
@@ -89,16 +86,8 @@ export interface ImportsTable {
   rejected: number
 }
 
-export interface ErasuresTable {
-  erasure_id: string
-  /** A keyed hash of the erased subject's id: proves the erasure without keeping the id. */
-  subject_hash: string
-  erased_at: string
-  events_deleted: number
-  rejects_deleted: number
-  /** JSON array of the pilot ids that held events of the subject. */
-  pilots: string
-}
+/** One erasure (the domain's `ErasureRecord`). */
+export interface ErasuresTable extends Mutable<ErasureRecord> {}
 
 /** Append-only: a row is never updated or deleted; an override is stored beside the computed verdict. */
 export interface DecisionsTable {
@@ -108,12 +97,12 @@ export interface DecisionsTable {
   /** The moment the data was analysed as of. */
   as_of: string
   design_hash: string
-  computed_verdict: string
+  computed_verdict: Verdict
   /** The verdict in force: the override when there is one, else the computed verdict. */
-  verdict: string
+  verdict: Verdict
   reason: string
   actor: string
-  override_verdict: string | null
+  override_verdict: Verdict | null
   override_reason: string | null
   override_by: string | null
   /** JSON: the analysis snapshot, the economics and the decision with every check. */
@@ -136,7 +125,7 @@ export interface TokensTable {
   id: string
   name: string
   /** owner | analyst | finance | admin */
-  role: string
+  role: Role
   /** Hex SHA-256 of the token. */
   hash: string
   created_at: string

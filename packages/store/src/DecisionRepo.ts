@@ -1,14 +1,47 @@
 /**
- * Decision records (append-only) and the actuals finance records after scale-up.
+ * Decision records (append-only) and the actuals finance records after scale-up. A record's
+ * evaluation is stored as versioned JSON (`StoredEvaluation`) and decoded on the way out: a
+ * record that does not decode is a `StorageError` naming the pilot and the record number.
  */
-import { Effect } from "effect"
+import { decisionRecordFields, RecordedDecision, StorageError, StoredEvaluation, type Verdict } from "@pilotproof/domain"
+import { Effect, Schema } from "effect"
 import type { Insertable, Selectable } from "kysely"
 import { Database } from "./Database.js"
 import type { ActualsTable, DecisionsTable } from "./DatabaseSchema.js"
 
-export type DecisionRow = Selectable<DecisionsTable>
-export type NewDecision = Omit<Insertable<DecisionsTable>, "seq">
 export type ActualRow = Selectable<ActualsTable>
+
+/** A decision to append: its columns, and the evaluation it was decided on. */
+export interface NewDecision {
+  readonly pilot_id: string
+  readonly decided_at: string
+  readonly as_of: string
+  readonly design_hash: string
+  readonly computed_verdict: Verdict
+  readonly verdict: Verdict
+  readonly reason: string
+  readonly actor: string
+  readonly override_verdict: Verdict | null
+  readonly override_reason: string | null
+  readonly override_by: string | null
+  readonly evaluation: RecordedDecision["record"]
+}
+
+const StoredRow = Schema.Struct({ ...decisionRecordFields, record: StoredEvaluation })
+const decodeRow = Schema.decodeUnknown(StoredRow)
+const encodeEvaluation = Schema.encode(StoredEvaluation)
+
+const toRecorded = (row: Selectable<DecisionsTable>) =>
+  decodeRow(row).pipe(
+    Effect.map((decoded) => new RecordedDecision(decoded)),
+    Effect.mapError((e) =>
+      new StorageError({
+        operation: `reading decisions of "${row.pilot_id}"`,
+        detail: `decision record ${row.seq} does not decode: ${e.message}`,
+        cause: e
+      })
+    )
+  )
 
 export class DecisionRepo extends Effect.Service<DecisionRepo>()("@pilotproof/store/DecisionRepo", {
   effect: Effect.gen(function*() {
@@ -16,34 +49,40 @@ export class DecisionRepo extends Effect.Service<DecisionRepo>()("@pilotproof/st
 
     /** Appends a record with the next sequence number for its pilot. */
     const append = Effect.fn("DecisionRepo.append")(function*(decision: NewDecision) {
-      return yield* database.transaction(`recording a decision for "${decision.pilot_id}"`, async (trx) => {
-        const last = await trx
-          .selectFrom("decisions")
-          .select((eb) => eb.fn.max<number | null>("seq").as("seq"))
-          .where("pilot_id", "=", decision.pilot_id)
-          .executeTakeFirst()
-        const row = { ...decision, seq: Number(last?.seq ?? 0) + 1 }
-        await trx.insertInto("decisions").values(row).execute()
-        return row as DecisionRow
-      })
+      const operation = `recording a decision for "${decision.pilot_id}"`
+      const { evaluation, ...columns } = decision
+      const record = yield* encodeEvaluation(evaluation).pipe(
+        Effect.mapError((e) => new StorageError({ operation, detail: `the evaluation does not encode: ${e.message}`, cause: e }))
+      )
+      return yield* database.withTransaction(operation, Effect.gen(function*() {
+        const last = yield* database.use(operation, (db) =>
+          db.selectFrom("decisions")
+            .select((eb) => eb.fn.max<number | null>("seq").as("seq"))
+            .where("pilot_id", "=", decision.pilot_id)
+            .executeTakeFirst())
+        const row = { ...columns, seq: Number(last?.seq ?? 0) + 1, record }
+        yield* database.use(operation, (db) => db.insertInto("decisions").values(row).execute())
+        return new RecordedDecision({ ...columns, seq: row.seq, record: evaluation })
+      }))
     })
 
+    /** Every record of a pilot, oldest first. */
     const history = Effect.fn("DecisionRepo.history")(function*(pilotId: string) {
-      return yield* database.use(`reading decisions of "${pilotId}"`, (db) =>
+      const rows = yield* database.use(`reading decisions of "${pilotId}"`, (db) =>
         db.selectFrom("decisions").selectAll().where("pilot_id", "=", pilotId).orderBy("seq").execute())
+      return yield* Effect.forEach(rows, toRecorded)
     })
 
     /** Records months of actuals in one transaction; a month recorded again is replaced. */
     const recordActuals = Effect.fn("DecisionRepo.recordActuals")(function*(rows: ReadonlyArray<Insertable<ActualsTable>>) {
       if (rows.length === 0) return 0
-      return yield* database.transaction("recording actuals", async (trx) => {
-        for (const row of rows) {
-          await trx.insertInto("actuals").values(row)
+      const operation = "recording actuals"
+      yield* database.withTransaction(operation, Effect.forEach(rows, (row) =>
+        database.use(operation, (db) =>
+          db.insertInto("actuals").values(row)
             .onConflict((oc) => oc.columns(["pilot_id", "month"]).doUpdateSet({ cost: row.cost, benefit: row.benefit, recorded_at: row.recorded_at, source: row.source }))
-            .execute()
-        }
-        return rows.length
-      })
+            .execute()), { discard: true }))
+      return rows.length
     })
 
     const actuals = Effect.fn("DecisionRepo.actuals")(function*(pilotId: string) {

@@ -7,13 +7,12 @@
  * by the database (`ON CONFLICT DO NOTHING`), never by a read-then-write race.
  */
 import { Effect } from "effect"
-import { CompiledQuery, type Insertable, type Kysely, type Selectable, sql } from "kysely"
+import { CompiledQuery, type Insertable, type Kysely, sql } from "kysely"
 import { Database } from "./Database.js"
 import type { DatabaseSchema, EventRejectsTable, EventsTable } from "./DatabaseSchema.js"
 
 export type EventRow = Insertable<EventsTable>
 export type RejectRow = Insertable<EventRejectsTable>
-export type RejectRecord = Selectable<EventRejectsTable>
 
 export interface BatchResult {
   readonly inserted: number
@@ -72,12 +71,13 @@ export class EventRepo extends Effect.Service<EventRepo>()("@pilotproof/store/Ev
     }
 
     const startImport = Effect.fn("EventRepo.startImport")(function*(batchId: string, pilotId: string, source: string, now: string) {
-      yield* database.transaction(`recording the import of ${source}`, async (trx) => {
-        // A first delivery until the source has once been imported to the end: an interrupted
-        // attempt and its re-run are the same delivery.
-        const earlier = await trx.selectFrom("imports").select("batch_id")
+      // A first delivery until the source has once been imported to the end: an interrupted
+      // attempt and its re-run are the same delivery.
+      const operation = `recording the import of ${source}`
+      yield* database.withTransaction(operation, database.use(operation, async (db) => {
+        const earlier = await db.selectFrom("imports").select("batch_id")
           .where("pilot_id", "=", pilotId).where("source", "=", source).where("finished_at", "is not", null).limit(1).execute()
-        await trx.insertInto("imports")
+        await db.insertInto("imports")
           .values({
             batch_id: batchId,
             pilot_id: pilotId,
@@ -90,7 +90,7 @@ export class EventRepo extends Effect.Service<EventRepo>()("@pilotproof/store/Ev
             rejected: 0
           })
           .execute()
-      })
+      }))
     })
 
     /** Writes one batch (events and rejects) and adds its counts to the import, atomically. */
@@ -99,7 +99,9 @@ export class EventRepo extends Effect.Service<EventRepo>()("@pilotproof/store/Ev
       events: ReadonlyArray<EventRow>,
       rejects: ReadonlyArray<RejectRow>
     ) {
-      return yield* database.transaction<BatchResult>("writing a batch of events", async (trx) => {
+      const operation = "writing a batch of events"
+      // One `use` for the whole batch: the chunk loop is the import's hot path.
+      return yield* database.withTransaction(operation, database.use(operation, async (trx): Promise<BatchResult> => {
         let inserted = 0
         for (const chunk of chunks(events, ROWS_PER_STATEMENT)) inserted += await insertEvents(trx, chunk)
         let rejected = 0
@@ -122,7 +124,7 @@ export class EventRepo extends Effect.Service<EventRepo>()("@pilotproof/store/Ev
           .where("batch_id", "=", batchId)
           .execute()
         return { inserted, duplicates, rejected }
-      })
+      }))
     })
 
     const finishImport = Effect.fn("EventRepo.finishImport")(function*(batchId: string, now: string) {
@@ -170,16 +172,12 @@ export class EventRepo extends Effect.Service<EventRepo>()("@pilotproof/store/Ev
      * erasure under `subjectHash` (never the clear id), in one transaction.
      */
     const erase = Effect.fn("EventRepo.erase")(function*(unitKey: string, subjectHash: string, erasureId: string, now: string) {
-      return yield* database.transaction("erasing a subject", async (trx) => {
-        const pilots = await trx
-          .selectFrom("events")
-          .select("pilot_id")
-          .distinct()
-          .where("unit_id", "=", unitKey)
-          .orderBy("pilot_id")
-          .execute()
-        const events = await trx.deleteFrom("events").where("unit_id", "=", unitKey).executeTakeFirst()
-        const rejected = await trx.deleteFrom("event_rejects").where("unit_id", "=", unitKey).executeTakeFirst()
+      const operation = "erasing a subject"
+      return yield* database.withTransaction(operation, Effect.gen(function*() {
+        const pilots = yield* database.use(operation, (db) =>
+          db.selectFrom("events").select("pilot_id").distinct().where("unit_id", "=", unitKey).orderBy("pilot_id").execute())
+        const events = yield* database.use(operation, (db) => db.deleteFrom("events").where("unit_id", "=", unitKey).executeTakeFirst())
+        const rejected = yield* database.use(operation, (db) => db.deleteFrom("event_rejects").where("unit_id", "=", unitKey).executeTakeFirst())
         const record = {
           erasure_id: erasureId,
           subject_hash: subjectHash,
@@ -188,9 +186,9 @@ export class EventRepo extends Effect.Service<EventRepo>()("@pilotproof/store/Ev
           rejects_deleted: Number(rejected.numDeletedRows),
           pilots: JSON.stringify(pilots.map((p) => p.pilot_id))
         }
-        await trx.insertInto("erasures").values(record).execute()
+        yield* database.use(operation, (db) => db.insertInto("erasures").values(record).execute())
         return record
-      })
+      }))
     })
 
     const erasures = Effect.fn("EventRepo.erasures")(function*() {

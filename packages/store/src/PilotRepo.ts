@@ -13,17 +13,17 @@ import {
   PilotDefinition as PilotDefinitionSchema,
   PilotDesignFrozen,
   PilotNotFound,
-  type PilotStatus,
+  PilotId,
   PilotVersion,
   planRegistration,
   Registration,
-  type StorageError,
+  StorageError,
   transition
 } from "@pilotproof/domain"
 import { Effect, Schema } from "effect"
-import type { Selectable, Transaction } from "kysely"
+import type { Selectable } from "kysely"
 import { Database } from "./Database.js"
-import type { DatabaseSchema, PilotsTable } from "./DatabaseSchema.js"
+import type { PilotsTable } from "./DatabaseSchema.js"
 
 export interface RegisterInput {
   readonly definition: PilotDefinition
@@ -34,12 +34,32 @@ export interface RegisterInput {
   readonly now: string
 }
 
-const decodeStored = Schema.decodeUnknownSync(Schema.parseJson(PilotDefinitionSchema))
+const StoredDefinition = Schema.parseJson(PilotDefinitionSchema)
 
-const toPilot = (row: Selectable<PilotsTable>, definition: string): Pilot =>
-  new Pilot({
-    id: row.id as Pilot["id"],
-    status: row.status as PilotStatus,
+/** A stored definition that no longer decodes is a storage failure naming the pilot and version. */
+const decodeStored = (text: string, pilotId: string, version: number) =>
+  Schema.decodeUnknown(StoredDefinition)(text).pipe(
+    Effect.mapError((e) =>
+      new StorageError({ operation: `reading pilot "${pilotId}"`, detail: `version ${version} of its definition does not decode: ${e.message}`, cause: e })
+    )
+  )
+
+/** The canonical JSON of a definition, read back to compare two versions field by field. */
+const parseStoredJson = (text: string, pilotId: string) =>
+  Schema.decodeUnknown(Schema.parseJson())(text).pipe(
+    Effect.mapError((e) => new StorageError({ operation: `reading pilot "${pilotId}"`, detail: `a stored definition is not JSON: ${e.message}`, cause: e }))
+  )
+
+const pilotIdOf = (id: string) =>
+  Schema.decodeUnknown(PilotId)(id).pipe(
+    Effect.mapError((e) => new StorageError({ operation: "reading pilots", detail: `stored pilot id "${id}" is not a pilot id: ${e.message}`, cause: e }))
+  )
+
+const toPilot = (row: Selectable<PilotsTable>, definition: string) =>
+  Effect.gen(function*() {
+    return new Pilot({
+    id: yield* pilotIdOf(row.id),
+    status: row.status,
     version: row.version,
     definitionHash: row.definition_hash,
     ...(row.design_hash === null ? {} : { designHash: row.design_hash }),
@@ -47,7 +67,8 @@ const toPilot = (row: Selectable<PilotsTable>, definition: string): Pilot =>
     updatedAt: row.updated_at,
     ...(row.started_at === null ? {} : { startedAt: row.started_at }),
     ...(row.stopped_at === null ? {} : { stoppedAt: row.stopped_at }),
-    definition: decodeStored(definition)
+    definition: yield* decodeStored(definition, row.id, row.version)
+    })
   })
 
 export class PilotRepo extends Effect.Service<PilotRepo>()("@pilotproof/store/PilotRepo", {
@@ -68,53 +89,40 @@ export class PilotRepo extends Effect.Service<PilotRepo>()("@pilotproof/store/Pi
      */
     const register = Effect.fn("PilotRepo.register")(function*(inputs: ReadonlyArray<RegisterInput>) {
       const ids = inputs.map((i) => `"${i.definition.id}"`).join(", ")
-      return yield* database.transaction<Array<Registration>, PilotDesignFrozen>(`registering pilot ${ids}`, async (trx, abort) => {
-        const out: Array<Registration> = []
-        for (const input of inputs) out.push(await registerOne(trx, input, abort))
-        return out
-      })
+      return yield* database.withTransaction(`registering pilot ${ids}`, Effect.forEach(inputs, registerOne))
     })
 
-    const registerOne = async (
-      trx: Transaction<DatabaseSchema>,
-      input: RegisterInput,
-      abort: (error: PilotDesignFrozen) => never
-    ): Promise<Registration> => {
-        const id = input.definition.id
-        const current = await trx.selectFrom("pilots").selectAll().where("id", "=", id).executeTakeFirst()
-        const plan = planRegistration(
-          current === undefined
-            ? undefined
-            : { status: current.status as PilotStatus, version: current.version, definitionHash: current.definition_hash },
-          input.definitionHash
-        )
-        const registration = (outcome: Registration["outcome"], version: number) =>
-          new Registration({ pilotId: id, outcome, version, definitionHash: input.definitionHash, source: input.source })
+    const registerOne = Effect.fn("PilotRepo.registerOne")(function*(input: RegisterInput) {
+      const id = input.definition.id
+      const operation = `registering pilot "${id}"`
+      const current = yield* database.use(operation, (db) => db.selectFrom("pilots").selectAll().where("id", "=", id).executeTakeFirst())
+      const plan = planRegistration(
+        current === undefined ? undefined : { status: current.status, version: current.version, definitionHash: current.definition_hash },
+        input.definitionHash
+      )
+      const registration = (outcome: Registration["outcome"], version: number) =>
+        new Registration({ pilotId: id, outcome, version, definitionHash: input.definitionHash, source: input.source })
 
-        switch (plan._tag) {
-          case "Unchanged":
-            return registration("unchanged", plan.version)
-          case "Frozen": {
-            const stored = await trx
-              .selectFrom("pilot_versions")
-              .select("definition")
-              .where("pilot_id", "=", id)
-              .where("version", "=", plan.version)
-              .executeTakeFirstOrThrow()
-            return abort(
-              new PilotDesignFrozen({
-                pilotId: id,
-                status: plan.status,
-                version: plan.version,
-                designHash: current!.design_hash ?? current!.definition_hash,
-                changed: changedPaths(JSON.parse(stored.definition), JSON.parse(input.canonical)),
-                source: input.source
-              })
-            )
-          }
-          case "Create":
-            await trx
-              .insertInto("pilots")
+      switch (plan._tag) {
+        case "Unchanged":
+          return registration("unchanged", plan.version)
+        case "Frozen": {
+          const stored = yield* database.use(operation, (db) =>
+            db.selectFrom("pilot_versions").select("definition")
+              .where("pilot_id", "=", id).where("version", "=", plan.version)
+              .executeTakeFirstOrThrow())
+          return yield* new PilotDesignFrozen({
+            pilotId: id,
+            status: plan.status,
+            version: plan.version,
+            designHash: current!.design_hash ?? current!.definition_hash,
+            changed: changedPaths(yield* parseStoredJson(stored.definition, id), yield* parseStoredJson(input.canonical, id)),
+            source: input.source
+          })
+        }
+        case "Create":
+          yield* database.use(operation, (db) =>
+            db.insertInto("pilots")
               .values({
                 id,
                 status: "draft",
@@ -126,18 +134,18 @@ export class PilotRepo extends Effect.Service<PilotRepo>()("@pilotproof/store/Pi
                 started_at: null,
                 stopped_at: null
               })
-              .execute()
-            break
-          case "NewVersion":
-            await trx
-              .updateTable("pilots")
+              .execute())
+          break
+        case "NewVersion":
+          yield* database.use(operation, (db) =>
+            db.updateTable("pilots")
               .set({ version: plan.version, definition_hash: input.definitionHash, updated_at: input.now })
               .where("id", "=", id)
-              .execute()
-            break
-        }
-        await trx
-          .insertInto("pilot_versions")
+              .execute())
+          break
+      }
+      yield* database.use(operation, (db) =>
+        db.insertInto("pilot_versions")
           .values({
             pilot_id: id,
             version: plan.version,
@@ -146,9 +154,9 @@ export class PilotRepo extends Effect.Service<PilotRepo>()("@pilotproof/store/Pi
             source: input.source,
             registered_at: input.now
           })
-          .execute()
-        return registration(plan._tag === "Create" ? "created" : "new-version", plan.version)
-    }
+          .execute())
+      return registration(plan._tag === "Create" ? "created" : "new-version", plan.version)
+    })
 
     const selectPilots = (ids?: ReadonlyArray<string>) =>
       database.use("reading pilots", (db) => {
@@ -162,7 +170,7 @@ export class PilotRepo extends Effect.Service<PilotRepo>()("@pilotproof/store/Pi
           .orderBy("pilots.id")
         if (ids !== undefined) query = query.where("pilots.id", "in", ids)
         return query.execute()
-      }).pipe(Effect.map((rows) => rows.map((row) => toPilot(row, row.definition))))
+      }).pipe(Effect.flatMap((rows) => Effect.forEach(rows, (row) => toPilot(row, row.definition))))
 
     const list = Effect.fn("PilotRepo.list")(function*() {
       return yield* selectPilots()
@@ -178,51 +186,44 @@ export class PilotRepo extends Effect.Service<PilotRepo>()("@pilotproof/store/Pi
       const rows = yield* database.use(`reading versions of "${pilotId}"`, (db) =>
         db.selectFrom("pilot_versions").selectAll().where("pilot_id", "=", pilotId).orderBy("version").execute()
       )
-      return rows.map(
-        (row) =>
+      return yield* Effect.forEach(rows, (row) =>
+        Effect.map(decodeStored(row.definition, row.pilot_id, row.version), (definition) =>
           new PilotVersion({
-            pilotId: row.pilot_id as PilotVersion["pilotId"],
+            pilotId: definition.id,
             version: row.version,
             definitionHash: row.definition_hash,
             source: row.source,
             registeredAt: row.registered_at,
-            definition: decodeStored(row.definition)
-          })
-      )
+            definition
+          })))
     })
 
     /** Applies a lifecycle action; starting records the design hash (the pre-registration). */
     const apply = Effect.fn("PilotRepo.apply")(function*(pilotId: string, action: LifecycleAction, now: string) {
-      const outcome = yield* database.transaction<"missing" | "done", InvalidTransition>(
-        `${action === "start" ? "starting" : "stopping"} pilot "${pilotId}"`,
-        async (trx, abort) => {
-          const current = await trx.selectFrom("pilots").selectAll().where("id", "=", pilotId).executeTakeFirst()
-          if (current === undefined) return "missing"
-          const from = current.status as PilotStatus
-          const to = transition(from, action)
-          if (to === undefined) return abort(new InvalidTransition({ pilotId, from, action }))
-          const designHash = action === "start" ? current.definition_hash : current.design_hash
-          await trx
-            .updateTable("pilots")
-            .set({
-              status: to,
-              design_hash: designHash,
-              updated_at: now,
-              ...(action === "start" ? { started_at: now } : { stopped_at: now })
-            })
+      const operation = `${action === "start" ? "starting" : "stopping"} pilot "${pilotId}"`
+      const found = yield* database.withTransaction(operation, Effect.gen(function*() {
+        const current = yield* database.use(operation, (db) => db.selectFrom("pilots").selectAll().where("id", "=", pilotId).executeTakeFirst())
+        if (current === undefined) return false
+        const from = current.status
+        const to = transition(from, action)
+        if (to === undefined) return yield* new InvalidTransition({ pilotId, from, action })
+        const designHash = action === "start" ? current.definition_hash : current.design_hash
+        yield* database.use(operation, (db) =>
+          db.updateTable("pilots")
+            .set({ status: to, design_hash: designHash, updated_at: now, ...(action === "start" ? { started_at: now } : { stopped_at: now }) })
             .where("id", "=", pilotId)
             .where("status", "=", from)
-            .execute()
-          const last = await trx
-            .selectFrom("pilot_transitions")
+            .execute())
+        const last = yield* database.use(operation, (db) =>
+          db.selectFrom("pilot_transitions")
             .select((eb) => eb.fn.max<number | null>("seq").as("seq"))
             .where("pilot_id", "=", pilotId)
-            .executeTakeFirst()
-          await trx
-            .insertInto("pilot_transitions")
+            .executeTakeFirst())
+        yield* database.use(operation, (db) =>
+          db.insertInto("pilot_transitions")
             .values({
               pilot_id: pilotId,
-              seq: (last?.seq ?? 0) + 1,
+              seq: Number(last?.seq ?? 0) + 1,
               action,
               from_status: from,
               to_status: to,
@@ -230,11 +231,10 @@ export class PilotRepo extends Effect.Service<PilotRepo>()("@pilotproof/store/Pi
               design_hash: designHash,
               at: now
             })
-            .execute()
-          return "done"
-        }
-      )
-      return outcome === "missing" ? yield* notFound(pilotId) : yield* get(pilotId)
+            .execute())
+        return true
+      }))
+      return found ? yield* get(pilotId) : yield* notFound(pilotId)
     })
 
     return {

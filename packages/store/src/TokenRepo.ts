@@ -46,10 +46,12 @@ export class TokenRepo extends Effect.Service<TokenRepo>()("@pilotproof/store/To
 
     /** Opens a session, and forgets sessions that have ended or expired (nothing refers to them). */
     const insertSession = Effect.fn("TokenRepo.insertSession")(function*(row: SessionRow) {
-      yield* database.transaction("opening a session", async (trx) => {
-        await trx.deleteFrom("sessions").where((eb) => eb.or([eb("ended_at", "is not", null), eb("expires_at", "<=", row.created_at)])).execute()
-        await trx.insertInto("sessions").values(row).execute()
-      })
+      const operation = "opening a session"
+      yield* database.withTransaction(operation, Effect.zipRight(
+        database.use(operation, (db) =>
+          db.deleteFrom("sessions").where((eb) => eb.or([eb("ended_at", "is not", null), eb("expires_at", "<=", row.created_at)])).execute()),
+        database.use(operation, (db) => db.insertInto("sessions").values(row).execute())
+      ))
     })
 
     /** The token of a session that has not ended or expired at `now`, if the token is active. */

@@ -1,0 +1,9 @@
+/** What the method choice needs from the pilot's plan. */
+export interface AnalysisPlan {
+  readonly alpha: number
+  readonly sequential: boolean
+  /** Relative MDE of the primary, for the mSPRT mixing scale. */
+  readonly mde: number
+  /** Expected control value of the primary; other metrics use their observed control mean. */
+  readonly baseline?: number
+}

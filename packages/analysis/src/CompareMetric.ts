@@ -1,0 +1,101 @@
+/**
+ * One metric's analysis from per-variant sufficient statistics: each treatment against the
+ * control by the method for the metric type (binomial, mean with or without CUPED, duration,
+ * ratio), then the sequential step when the plan is sequential. Pure: the engine loads the
+ * statistics from the database, the validity suite from simulations in memory.
+ */
+import type { Metric, MetricAnalysis, MetricComparison, VariantSummary } from "@pilotproof/domain"
+import type { MeanStats, RatioStats, VariantStats } from "@pilotproof/stats"
+import type { AnalysisPlan } from "./AnalysisPlan.js"
+import { compareBinomial } from "./BinomialComparison.js"
+import type { FixedComparison } from "./FixedComparison.js"
+import { compareMean, type MeanArm } from "./MeanComparison.js"
+import { compareRatio } from "./RatioComparison.js"
+import { applySequential } from "./SequentialStep.js"
+
+const NO_MOMENTS: MeanStats = { n: 0, sum: 0, sumSquares: 0 }
+const NO_RATIO: RatioStats = { n: 0, sumX: 0, sumY: 0, sumX2: 0, sumY2: 0, sumXY: 0 }
+
+/** Units and the mean (rate, mean, or Σx/Σy) of one variant; durations add their open units. */
+export const summarize = (variant: string, s: VariantStats | undefined): VariantSummary => {
+  if (s === undefined) return { variant, n: 0, mean: 0 }
+  if (s._tag === "Ratio") return { variant, n: s.moments.n, mean: s.moments.sumY === 0 ? 0 : s.moments.sumX / s.moments.sumY }
+  const m = s.moments
+  return { variant, n: m.n, mean: m.n === 0 ? 0 : m.sum / m.n, ...(s._tag === "Duration" ? { open: s.open } : {}) }
+}
+
+const meanArm = (s: VariantStats | undefined): MeanArm =>
+  s === undefined || s._tag === "Ratio" ? { moments: NO_MOMENTS } : s._tag === "Moments" && s.covariate !== undefined ? { moments: s.moments, covariate: s.covariate } : { moments: s.moments }
+
+const ratioArm = (s: VariantStats | undefined): RatioStats => (s?._tag === "Ratio" ? s.moments : NO_RATIO)
+
+const proportionArm = (s: VariantStats | undefined) => ({ n: s?.moments.n ?? 0, conversions: s?._tag === "Moments" ? s.moments.sum : 0 })
+
+/** The fixed-horizon comparison of one treatment, by the metric's type. */
+const compareFixed = (
+  metric: Metric,
+  treatment: VariantStats | undefined,
+  control: VariantStats | undefined,
+  alpha: number,
+  unitValues?: { readonly treatment: ArrayLike<number>; readonly control: ArrayLike<number> }
+): FixedComparison => {
+  switch (metric.type) {
+    case "binomial":
+      return compareBinomial(metric, proportionArm(treatment), proportionArm(control), alpha)
+    case "ratio":
+      return compareRatio(metric, ratioArm(treatment), ratioArm(control), alpha)
+    case "mean":
+      return compareMean(metric, meanArm(treatment), meanArm(control), alpha)
+    case "duration":
+      return compareMean(metric, meanArm(treatment), meanArm(control), alpha, unitValues)
+  }
+}
+
+/**
+ * Compares every treatment with the control for one metric. `unitValues` (per variant) enables
+ * the Mann–Whitney check on durations; pass nothing to skip it.
+ */
+export const compareMetric = (
+  metric: Metric,
+  stats: Readonly<Record<string, VariantStats>>,
+  control: string,
+  treatments: ReadonlyArray<string>,
+  plan: AnalysisPlan,
+  unitValues?: Readonly<Record<string, ArrayLike<number>>>
+): MetricAnalysis => {
+  const variants = [control, ...treatments].map((v) => summarize(v, stats[v]))
+  const controlMean = variants[0]!.mean
+  const comparisons = treatments.map((variant): MetricComparison => {
+    const values = unitValues?.[variant] !== undefined && unitValues[control] !== undefined
+      ? { treatment: unitValues[variant]!, control: unitValues[control]! }
+      : undefined
+    const fixed = compareFixed(metric, stats[variant], stats[control], plan.alpha, values)
+    const inference = applySequential(fixed, plan, controlMean)
+    return {
+      variant,
+      baseline: { variant: control, value: controlMean },
+      absolute: inference.absolute,
+      relative: inference.relative,
+      pValue: inference.pValue,
+      method: inference.method,
+      why: inference.why,
+      standardError: fixed.standardError,
+      probabilityToBeat: fixed.probabilityToBeat,
+      ...(fixed.varianceReduction === undefined ? {} : { varianceReduction: fixed.varianceReduction }),
+      ...(fixed.robustness === undefined ? {} : { robustness: fixed.robustness }),
+      ...(fixed.nonInferiority === undefined ? {} : { nonInferiority: fixed.nonInferiority }),
+      ...(fixed.comparison.reason === undefined ? {} : { degenerate: fixed.comparison.reason })
+    }
+  })
+  return {
+    key: metric.key,
+    name: metric.name ?? metric.key,
+    role: metric.role,
+    type: metric.type,
+    direction: metric.direction,
+    ...(metric.unit === undefined ? {} : { unit: metric.unit }),
+    ...(metric.margin === undefined ? {} : { margin: metric.margin }),
+    variants,
+    comparisons
+  }
+}

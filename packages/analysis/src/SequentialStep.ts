@@ -1,0 +1,51 @@
+/**
+ * The sequential step, applied after the fixed-horizon method: a sequential plan keeps the same
+ * estimate and replaces the interval and p-value with mSPRT's always-valid ones (normal mixture
+ * with τ = the plan's absolute MDE: the baseline, or the control mean, times the relative MDE;
+ * Johari et al. 2017). The relative interval is scaled to the widened absolute one. A
+ * degenerate comparison, or one without a positive standard error, is left fixed.
+ */
+import type { ComparisonMethod, EffectEstimate, RelativeEffect } from "@pilotproof/domain"
+import { msprt } from "@pilotproof/stats"
+import type { AnalysisPlan } from "./AnalysisPlan.js"
+import type { FixedComparison } from "./FixedComparison.js"
+
+export interface InferenceResult {
+  readonly absolute: EffectEstimate
+  readonly relative: RelativeEffect
+  readonly pValue: number
+  readonly method: ComparisonMethod
+  readonly why: string
+}
+
+export const applySequential = (fixed: FixedComparison, plan: AnalysisPlan, controlMean: number): InferenceResult => {
+  const { comparison, standardError } = fixed
+  const asFixed: InferenceResult = {
+    absolute: { estimate: comparison.estimate, ci: comparison.ci },
+    relative: fixed.relative,
+    pValue: comparison.pValue,
+    method: fixed.method,
+    why: fixed.why
+  }
+  if (!plan.sequential || comparison.reason !== undefined || !(standardError > 0)) return asFixed
+  const tau = Math.abs((plan.baseline ?? controlMean) * plan.mde) || standardError
+  const seq = msprt(comparison.estimate, standardError * standardError, { alpha: plan.alpha, mixingVariance: tau * tau })
+  const absolute = { estimate: seq.estimate, ci: seq.ci }
+  return {
+    absolute,
+    relative: scaleRelative(fixed.relative, absolute, controlMean),
+    pValue: seq.pValue,
+    method: `${fixed.method}+msprt`,
+    why: `${fixed.why}; sequential plan: mSPRT always-valid interval and p-value (τ = ${tau.toPrecision(3)})`
+  }
+}
+
+/** The relative interval scaled to match a widened (always-valid) absolute interval. */
+const scaleRelative = (relative: RelativeEffect, absolute: EffectEstimate, controlMean: number): RelativeEffect =>
+  controlMean === 0
+    ? relative
+    : {
+      ...relative,
+      ci: { lower: absolute.ci.lower / Math.abs(controlMean), upper: absolute.ci.upper / Math.abs(controlMean) },
+      method: relative.method === "delta" ? "delta, always-valid width" : "absolute/control, always-valid width"
+    }

@@ -1,0 +1,34 @@
+/**
+ * A pilot's analysis as of a moment: every metric's comparisons (Holm-adjusted across success
+ * metrics), the runtime, the planned sample and the readiness report it was read with.
+ */
+import { Schema } from "effect"
+import { MetricAnalysis } from "./MetricAnalysis.js"
+import { PilotStatus } from "./Pilot.js"
+import { ReadinessReport } from "./ReadinessReport.js"
+import { optional, Stat } from "./Statistic.js"
+
+export const Runtime = Schema.Struct({
+  firstExposure: optional(Schema.String),
+  lastExposure: optional(Schema.String),
+  /** Whole days from the first exposure to the as-of moment or the last exposure. */
+  days: Schema.Number,
+  minDays: Schema.Number,
+  maxDays: Schema.Number
+}).annotations({ identifier: "Runtime" })
+
+export class AnalysisReport extends Schema.Class<AnalysisReport>("AnalysisReport")({
+  pilotId: Schema.String,
+  name: Schema.String,
+  status: PilotStatus,
+  designHash: optional(Schema.String),
+  asOf: Schema.String,
+  alpha: Schema.Number,
+  sequential: Schema.Boolean,
+  control: Schema.String,
+  treatments: Schema.Array(Schema.String),
+  runtime: Runtime,
+  plannedPerArm: Stat,
+  readiness: ReadinessReport,
+  metrics: Schema.Array(MetricAnalysis)
+}, { description: "Every metric's effects with intervals, tests and the method chosen, readiness and SRM." }) {}

@@ -1,0 +1,67 @@
+/**
+ * The data-readiness report: can this pilot's data be trusted? Each check has a verdict
+ * (pass / warn / fail) with counts and examples; a `fail` makes the decision ITERATE (fix the
+ * data), never GO. The engine's `Readiness` service computes it (thresholds in its doc comment).
+ */
+import { Schema } from "effect"
+import { optional, Stat } from "./Statistic.js"
+
+export const CheckStatus = Schema.Literal("pass", "warn", "fail")
+export type CheckStatus = typeof CheckStatus.Type
+
+/** The readiness checks, in the order the report lists them. */
+export const READINESS_CHECKS = [
+  "rejected-rows",
+  "duplicates",
+  "same-person-two-ids",
+  "formats",
+  "outcome-before-exposure",
+  "future-timestamps",
+  "consent",
+  "exposure-integrity",
+  "sample-ratio",
+  "sample-size"
+] as const
+
+export const ReadinessCheckName = Schema.Literal(...READINESS_CHECKS)
+export type ReadinessCheckName = typeof ReadinessCheckName.Type
+
+export const ReadinessCheck = Schema.Struct({
+  check: ReadinessCheckName,
+  status: CheckStatus,
+  message: Schema.String,
+  count: Schema.Number,
+  examples: Schema.Array(Schema.String)
+}).annotations({ identifier: "ReadinessCheck" })
+export type ReadinessCheck = typeof ReadinessCheck.Type
+
+const Counts = Schema.Record({ key: Schema.String, value: Schema.Number })
+
+/** The analysed units of a pilot as of a moment, and the exposed units left out and why. */
+export const ExposureSummary = Schema.Struct({
+  /** Analysed units per variant. */
+  units: Counts,
+  /** Exposed units seen in more than one variant (excluded from analysis). */
+  multiVariantUnits: Schema.Number,
+  /** Exposed single-variant units excluded because consent is required and missing. */
+  withoutConsent: Schema.Number,
+  /** Exposure events whose variant disagrees with the pilot's assignment. */
+  assignmentMismatches: Schema.Number,
+  /** First and last exposure time (epoch ms); absent with no exposures. */
+  firstExposureMs: optional(Schema.Number),
+  lastExposureMs: optional(Schema.Number)
+}).annotations({ identifier: "ExposureSummary" })
+export type ExposureSummary = typeof ExposureSummary.Type
+
+export const SampleRatio = Schema.Struct({ pValue: Stat, statistic: Stat, observed: Counts, expectedShare: Counts })
+  .annotations({ identifier: "SampleRatio" })
+
+export class ReadinessReport extends Schema.Class<ReadinessReport>("ReadinessReport")({
+  pilotId: Schema.String,
+  asOf: Schema.String,
+  status: CheckStatus,
+  exposure: ExposureSummary,
+  plannedPerArm: Stat,
+  srm: SampleRatio,
+  checks: Schema.Array(ReadinessCheck)
+}, { description: "Data checks with a verdict each, and the sample-ratio-mismatch test." }) {}
