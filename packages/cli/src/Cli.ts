@@ -2,7 +2,7 @@
  * The `pilotproof` command tree.
  */
 import { Command, Options } from "@effect/cli"
-import { Config } from "effect"
+import { Config, Redacted } from "effect"
 import { analysisCommands } from "./AnalysisCommands.js"
 import { demoCommand } from "./DemoCommand.js"
 import { assignCommand, eraseCommand, eventsCommand, readinessCommand, simulateCommand } from "./EventCommands.js"
@@ -10,9 +10,9 @@ import { pilotCommand } from "./PilotCommands.js"
 import { DatabaseLocation } from "./Runtime.js"
 import { serverCommands } from "./ServerCommands.js"
 
-const dbOption = Options.text("db").pipe(
-  Options.withDescription("SQLite file path or postgres:// URL (default: PILOTPROOF_DB, else ./pilotproof.db)"),
-  Options.withFallbackConfig(Config.string("PILOTPROOF_DB").pipe(Config.withDefault("./pilotproof.db")))
+const dbOption = Options.redacted("db").pipe(
+  Options.withDescription("SQLite file path or postgres:// URL (default: PILOTPROOF_DB, else ./pilotproof.db); a password in it is never printed"),
+  Options.withFallbackConfig(Config.redacted("PILOTPROOF_DB").pipe(Config.withDefault(Redacted.make("./pilotproof.db"))))
 )
 
 export const rootCommand = Command.make("pilotproof", { db: dbOption }).pipe(

@@ -8,7 +8,7 @@
  */
 import { Command, Options } from "@effect/cli"
 import { DAY_MS, primaryMetric } from "@pilotproof/domain"
-import { Decisions, PilotRegistry, readScenario, Simulation } from "@pilotproof/engine"
+import { Decisions, PilotRegistry, printableLocation, readScenario, Simulation } from "@pilotproof/engine"
 import { serve } from "@pilotproof/server"
 import { Config, Console, Effect } from "effect"
 import { existsSync } from "node:fs"
@@ -40,7 +40,7 @@ const runDemo = (experiments: string) =>
     const registry = yield* PilotRegistry
     const simulation = yield* Simulation
     const decisions = yield* Decisions
-    const location = yield* DatabaseLocation
+    const location = printableLocation(yield* DatabaseLocation)
     const started = Date.now()
 
     const files = yield* readPilotFiles([experiments])

@@ -3,7 +3,7 @@
  * migrated once. The CLI and the server both run on this layer.
  */
 import { Aggregation, Database } from "@pilotproof/store"
-import { Layer } from "effect"
+import { Layer, type Redacted } from "effect"
 import { Analysis } from "./Analysis.js"
 import { Assignments } from "./Assignments.js"
 import { Decisions } from "./Decisions.js"
@@ -14,7 +14,8 @@ import { Readiness } from "./Readiness.js"
 import { Simulation } from "./Simulation.js"
 import { Tokens } from "./Tokens.js"
 
-export const EngineLayer = (location: string) =>
+/** `location`: an SQLite file path or a `postgres://` URL (redacted: it may carry a password). */
+export const EngineLayer = (location: Redacted.Redacted<string> | string) =>
   Layer.mergeAll(
     PilotRegistry.Default,
     EventImport.Default,
@@ -29,3 +30,6 @@ export const EngineLayer = (location: string) =>
   ).pipe(Layer.provide(Database.fromUrl(location)))
 
 export type Engine = Layer.Layer.Success<ReturnType<typeof EngineLayer>>
+
+/** A database location as it may be printed (a PostgreSQL URL without its password). */
+export { printableLocation } from "@pilotproof/store"

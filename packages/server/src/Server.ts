@@ -6,16 +6,16 @@
 import { HttpApiBuilder, HttpMiddleware, HttpServer, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import { LIMITS, PilotproofApi } from "@pilotproof/api"
-import { EngineLayer, Tokens } from "@pilotproof/engine"
-import { Console, Context, Effect, Layer, Option } from "effect"
+import { EngineLayer, printableLocation, Tokens } from "@pilotproof/engine"
+import { Console, Context, Effect, Layer, Option, Redacted } from "effect"
 import { createServer } from "node:http"
 import { ApiHandlers } from "./ApiHandlers.js"
 import { AuthenticationLive } from "./AuthenticationLive.js"
 import { PagesLive } from "./Pages.js"
 
 export interface ServerOptions {
-  /** SQLite file path or postgres:// URL. */
-  readonly location: string
+  /** SQLite file path or postgres:// URL (redacted: a URL may carry a password). */
+  readonly location: Redacted.Redacted<string> | string
   /** 0 picks a free port. Default 8080. */
   readonly port?: number
   /** Default 127.0.0.1 (this machine only). */
@@ -56,7 +56,7 @@ const ApiLive = HttpApiBuilder.api(PilotproofApi).pipe(
 )
 
 /** The HTTP application over the engine (without a listening server). */
-export const AppLayer = (location: string) =>
+export const AppLayer = (location: Redacted.Redacted<string> | string) =>
   HttpApiBuilder.serve((app) => app.pipe(limitBody, securityHeaders)).pipe(
     Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/api/openapi.json" })),
     Layer.provide(PagesLive),
@@ -99,7 +99,8 @@ export const serve = (options: ServeOptions) =>
     const { context, url } = yield* start(options)
     const tokens = Context.get(context, Tokens)
     const active = yield* tokens.countActive()
-    yield* Console.log(`Pilotproof is serving ${options.location} at ${url}/`)
+    const where = printableLocation(Redacted.isRedacted(options.location) ? options.location : Redacted.make(options.location))
+    yield* Console.log(`Pilotproof is serving ${where} at ${url}/`)
     yield* Console.log(`  pages: ${url}/   API: ${url}/api   OpenAPI: ${url}/api/openapi.json`)
     if (active === 0) {
       if (options.bootstrapAdmin === true) {
@@ -109,7 +110,7 @@ export const serve = (options: ServeOptions) =>
         yield* Console.log(`  Log in at ${url}/login with it, or: curl -H "Authorization: Bearer ${created.token}" ${url}/api/pilots`)
       } else {
         yield* Console.log(`  No token exists yet. Create one (it is printed once), then log in at ${url}/login:`)
-        yield* Console.log(`    pilotproof --db ${options.location} token create --role admin --name "your name"`)
+        yield* Console.log(`    pilotproof --db ${where} token create --role admin --name "your name"`)
       }
     }
     yield* Console.log("  Ctrl-C stops the server.")

@@ -176,6 +176,9 @@ const sqlite = (file: string): Layer.Layer<Database, StorageError> =>
       sqlite.pragma("synchronous = NORMAL")
       sqlite.pragma("foreign_keys = ON")
       sqlite.pragma("busy_timeout = 5000")
+      // Deleted content is overwritten, not left in free pages: an erased person's id must not
+      // survive in the file (the right to erasure). Costs a little on deletes only.
+      sqlite.pragma("secure_delete = ON")
       return new Kysely<DatabaseSchema>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }) })
     }).pipe(Effect.tap(migrate))
   )
@@ -238,16 +241,27 @@ export const isPostgresUrl = (value: string): boolean => /^postgres(ql)?:\/\//i.
 /** `PILOTPROOF_DB`: an SQLite file path (default `./pilotproof.db`) or a `postgres://` URL. */
 export const DatabaseConfig = Config.redacted("PILOTPROOF_DB").pipe(Config.option)
 
-/** A `postgres://` URL selects PostgreSQL; anything else is an SQLite file path. */
-const fromUrl = (value: string): Layer.Layer<Database, StorageError> =>
-  isPostgresUrl(value) ? postgres(value) : sqlite(value)
+/**
+ * A `postgres://` URL selects PostgreSQL; anything else is an SQLite file path. The location is
+ * `Redacted`: a PostgreSQL URL can carry a password, and only `printableLocation` is shown.
+ */
+const fromUrl = (location: Redacted.Redacted<string> | string): Layer.Layer<Database, StorageError> => {
+  const value = Redacted.isRedacted(location) ? Redacted.value(location) : location
+  return isPostgresUrl(value) ? postgres(value) : sqlite(value)
+}
+
+/** A database location as it may be printed: a PostgreSQL URL without its password. */
+export const printableLocation = (location: Redacted.Redacted<string>): string => {
+  const value = Redacted.value(location)
+  return isPostgresUrl(value) ? redactUrl(value) : value
+}
 
 /** The database `PILOTPROOF_DB` names (default `./pilotproof.db`). */
 const fromConfig = (): Layer.Layer<Database, StorageError> =>
   Layer.unwrapEffect(
     Effect.map(
       DatabaseConfig.pipe(Effect.orElseSucceed(() => Option.none<Redacted.Redacted<string>>())),
-      (configured) => fromUrl(Option.match(configured, { onNone: () => "./pilotproof.db", onSome: Redacted.value }))
+      (configured) => fromUrl(Option.getOrElse(configured, () => Redacted.make("./pilotproof.db")))
     )
   )
 
