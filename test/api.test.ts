@@ -18,6 +18,9 @@ import { EXPERIMENTS_DIR } from "./fixtures/Definitions.js"
 
 const PILOT = "support-bot-lead-qualification"
 const BOT_YAML = readFileSync(join(EXPERIMENTS_DIR, `${PILOT}.yaml`), "utf8")
+/** A second pilot, kept running, for the tests that send it data (PILOT itself is stopped). */
+const RUNNING = "api-running-pilot"
+const RUNNING_YAML = BOT_YAML.replace(`id: ${PILOT}`, `id: ${RUNNING}`)
 
 interface Endpoint {
   readonly key: string
@@ -89,6 +92,14 @@ describe("HTTP API", () => {
         base = started.url
         const tokens = Context.get(started.context, Tokens)
         for (const role of ROLES) token[role] = (await Effect.runPromise(tokens.create(`${role} in a test`, role))).token
+        // Every test starts from the same registry, whatever ran before it: PILOT registered,
+        // started and stopped (its design frozen); RUNNING registered and started.
+        for (const yaml of [BOT_YAML, RUNNING_YAML]) {
+          expect((await call("POST", "/api/pilots", { role: "owner", body: yaml, type: "text/yaml" })).status).toBe(200)
+        }
+        for (const [pilot, action] of [[PILOT, "start"], [PILOT, "stop"], [RUNNING, "start"]] as const) {
+          expect((await call("POST", `/api/pilots/${pilot}/${action}`, { role: "owner" })).status, `${action} ${pilot}`).toBe(200)
+        }
       })
       afterAll(async () => {
         await Effect.runPromise(Scope.close(scope, Exit.void))
@@ -148,8 +159,8 @@ describe("HTTP API", () => {
         expect(await missing.json()).toMatchObject({
           _tag: "PilotNotFound",
           pilotId: "no-such-pilot",
-          known: [PILOT],
-          message: `no pilot with id "no-such-pilot"; registered: ${PILOT}`
+          known: [RUNNING, PILOT],
+          message: `no pilot with id "no-such-pilot"; registered: ${RUNNING}, ${PILOT}`
         })
         const changed = BOT_YAML.replace("weight: 50, description: The bot", "weight: 60, description: The bot")
         const frozen = await call("POST", "/api/pilots", { role: "owner", body: changed, type: "text/yaml" })
@@ -170,18 +181,18 @@ describe("HTTP API", () => {
           { event_id: "x-2", unit_id: "lead-9", type: "deal_won", ts: "not a time" },
           42
         ]
-        const first = await (await call("POST", `/api/pilots/${PILOT}/events`, { role: "owner", body: JSON.stringify(events), type: "application/json" })).json() as Record<string, unknown>
+        const first = await (await call("POST", `/api/pilots/${RUNNING}/events`, { role: "owner", body: JSON.stringify(events), type: "application/json" })).json() as Record<string, unknown>
         expect(first).toMatchObject({ records: 3, accepted: 1, duplicates: 0, rejected: 2 })
         expect((first["rejects"] as Array<{ line: number }>).map((r) => r.line)).toEqual([2, 3])
-        const again = await (await call("POST", `/api/pilots/${PILOT}/events`, { role: "owner", body: JSON.stringify(events), type: "application/json" })).json()
+        const again = await (await call("POST", `/api/pilots/${RUNNING}/events`, { role: "owner", body: JSON.stringify(events), type: "application/json" })).json()
         expect(again).toMatchObject({ records: 3, accepted: 0, duplicates: 1, rejected: 2 })
 
         const tooMany = Array.from({ length: LIMITS.eventsPerBatch + 1 }, (_, i) => ({ unit_id: `u${i}`, type: "exposure", variant: "bot", ts: "2026-01-06T10:00:00Z" }))
-        const many = await call("POST", `/api/pilots/${PILOT}/events`, { role: "owner", body: JSON.stringify(tooMany), type: "application/json" })
+        const many = await call("POST", `/api/pilots/${RUNNING}/events`, { role: "owner", body: JSON.stringify(tooMany), type: "application/json" })
         expect(many.status).toBe(413)
         expect(await many.json()).toMatchObject({ _tag: "PayloadTooLarge", unit: "events", limit: LIMITS.eventsPerBatch })
 
-        const huge = await call("POST", `/api/pilots/${PILOT}/events`, { role: "owner", body: `[${" ".repeat(LIMITS.bodyBytes)}]`, type: "application/json" })
+        const huge = await call("POST", `/api/pilots/${RUNNING}/events`, { role: "owner", body: `[${" ".repeat(LIMITS.bodyBytes)}]`, type: "application/json" })
         expect(huge.status).toBe(413)
         expect(await huge.json()).toMatchObject({ _tag: "PayloadTooLarge", unit: "bytes" })
 
@@ -189,7 +200,7 @@ describe("HTTP API", () => {
         // the server stops reading and closes the connection; nothing is written and it serves on.
         const megabyte = new TextEncoder().encode(" ".repeat(1024 * 1024))
         let sent = 0
-        const chunked = fetch(`${base}/api/pilots/${PILOT}/events`, {
+        const chunked = fetch(`${base}/api/pilots/${RUNNING}/events`, {
           method: "POST",
           headers: { authorization: `Bearer ${token.owner}`, "content-type": "application/json" },
           body: new ReadableStream<Uint8Array>({
@@ -202,7 +213,7 @@ describe("HTTP API", () => {
         } as RequestInit)
         await expect(chunked).rejects.toThrow()
         expect(sent * megabyte.length).toBeLessThan(3 * LIMITS.bodyBytes)
-        const after = await (await call("GET", `/api/pilots/${PILOT}/events/rejects`, { role: "owner" })).json()
+        const after = await (await call("GET", `/api/pilots/${RUNNING}/events/rejects`, { role: "owner" })).json()
         expect(after).toMatchObject({ total: 2 })
       })
 

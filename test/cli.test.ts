@@ -100,13 +100,17 @@ describe("pilotproof CLI", () => {
 
   for (const dialect of DIALECTS) {
     describe(`on ${dialect.name}`, () => {
-      let db: { url: string; cleanup: () => Promise<void> }
-      beforeAll(async () => {
-        db = await dialect.location(dir)
-      })
-      afterAll(() => db.cleanup())
+      // Every test on a database of its own, so none depends on what another left.
+      const opened: Array<{ readonly cleanup: () => Promise<void> }> = []
+      const freshDb = async () => {
+        const db = await dialect.location(dir)
+        opened.push(db)
+        return db
+      }
+      afterAll(() => Promise.all(opened.map((db) => db.cleanup())))
 
       it("registers, lists, shows, starts, refuses a changed design and stops", async () => {
+        const db = await freshDb()
         const registered = await run(dir, db.url, "pilot", "register", EXPERIMENTS_DIR)
         expect(registered.stderr).toBe("")
         expect(registered.code).toBe(0)
@@ -160,10 +164,12 @@ describe("pilotproof CLI", () => {
       })
 
       it("runs the demo (npm start) twice: the verdicts the ground truth implies, nothing recorded twice", async () => {
+        const db = await freshDb()
         const first = await run(dir, db.url, "demo", "--no-serve", "--experiments", EXPERIMENTS_DIR)
         expect(first.stderr).toBe("")
         expect(first.code).toBe(0)
-        expect(first.stdout).toMatch(/[0-4] new or changed/)
+        expect(first.stdout).toContain(": 4 pilots from")
+        expect(first.stdout).toContain("(4 new or changed)")
         const second = await run(dir, db.url, "demo", "--no-serve", "--experiments", EXPERIMENTS_DIR)
         expect(second.code).toBe(0)
         expect(second.stdout).toContain("0 new or changed")
@@ -193,4 +199,40 @@ describe("pilotproof CLI", () => {
       }, 240_000)
     })
   }
+})
+
+describe("pilotproof serve on a PostgreSQL URL with a password", () => {
+  it("never prints the password: the banner and the login hint show the URL redacted", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "pilotproof-serve-"))
+    const postgres = DIALECTS.find((d) => d.name === "postgres")!
+    const db = await postgres.location(dir)
+    // the test server trusts local connections, so any password is accepted
+    const url = db.url.replace("postgres://postgres@", "postgres://postgres:s3cret-pw@")
+    expect(url).toContain("s3cret-pw")
+    try {
+      const child = spawn(process.execPath, [BIN, "serve", "--port", "0", "--db", url], { cwd: dir, env: { ...process.env, NO_COLOR: "1" } })
+      let out = ""
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no banner within 30 s: ${out}`)), 30_000)
+        const take = (d: Buffer) => {
+          out += d.toString("utf8")
+          if (out.includes("Ctrl-C stops the server.")) {
+            clearTimeout(timer)
+            resolve()
+          }
+        }
+        child.stdout.on("data", take)
+        child.stderr.on("data", take)
+        child.on("close", () => reject(new Error(`serve exited: ${out}`)))
+      })
+      child.removeAllListeners("close")
+      child.kill("SIGTERM")
+      expect(out).toContain("Pilotproof is serving postgres://postgres:***@127.0.0.1")
+      expect(out).toContain("token create --role admin")
+      expect(out).not.toContain("s3cret-pw")
+    } finally {
+      await db.cleanup()
+      rmSync(dir, { recursive: true, force: true })
+    }
+  }, 60_000)
 })

@@ -6,7 +6,7 @@
  * 100 leads a day; a complaint guardrail with a 1 pp margin; 1 000 per extra conversion at
  * 5 000 leads a month.
  */
-import { describe, expect, it, layer } from "@effect/vitest"
+import { describe, expect, it } from "@effect/vitest"
 import { Decisions, PilotRegistry, Simulation } from "@pilotproof/engine"
 import { Effect, Layer, TestClock } from "effect"
 import { mkdtempSync, writeFileSync } from "node:fs"
@@ -72,35 +72,47 @@ const scenarioOf = (c: Case) => ({
   expect: { verdict: c.verdict, why: "test case" }
 })
 
+const services = Layer.mergeAll(PilotRegistry.Default, Simulation.Default, Decisions.Default)
+
+/** Registers, starts, simulates and decides one case: its first decision record. */
+const decideCase = (c: Case, dialect: string) =>
+  Effect.gen(function*() {
+    yield* today
+    const registry = yield* PilotRegistry
+    yield* registry.register([{ source: `${c.id}.json`, text: JSON.stringify(pilotOf(c)) }])
+    yield* registry.start(c.id)
+    const scenarioPath = join(dir, `${c.id}-${dialect}.yaml`)
+    const scenario = scenarioOf(c)
+    writeFileSync(scenarioPath, stringify(scenario))
+    const imported = yield* (yield* Simulation).intoPilot(scenarioPath)
+    expect(imported.rejected).toBe(0)
+    const asOfMs = Date.parse(START) + scenario.days * DAY
+    return yield* (yield* Decisions).record(c.id, { asOfMs, actor: "test" })
+  })
+
+const caseOf = (id: string) => CASES.find((c) => c.id === id)!
+
 for (const dialect of DIALECTS) {
   describe(`decisions on generated data (${dialect.name})`, () => {
-    const services = Layer.mergeAll(PilotRegistry.Default, Simulation.Default, Decisions.Default)
-    layer(services.pipe(Layer.provideMerge(dialect.layer())), { timeout: 120_000 })((it) => {
+    /** Every test on a database of its own, so none depends on another's records. */
+    const fresh = <A, E>(effect: Effect.Effect<A, E, Layer.Layer.Success<typeof services>>) =>
+      Effect.provide(effect, services.pipe(Layer.provideMerge(dialect.layer())))
+
       for (const c of CASES) {
         it.effect(`${c.id} → ${c.verdict} (${c.decidedBy})`, () =>
-          Effect.gen(function*() {
-            yield* today
-            const registry = yield* PilotRegistry
-            yield* registry.register([{ source: `${c.id}.json`, text: JSON.stringify(pilotOf(c)) }])
-            yield* registry.start(c.id)
-            const scenarioPath = join(dir, `${c.id}-${dialect.name}.yaml`)
-            const scenario = scenarioOf(c)
-            writeFileSync(scenarioPath, stringify(scenario))
-            const imported = yield* (yield* Simulation).intoPilot(scenarioPath)
-            expect(imported.rejected).toBe(0)
-            const asOfMs = Date.parse(START) + scenario.days * DAY
-            const { evaluation, recorded: row } = yield* (yield* Decisions).record(c.id, { asOfMs, actor: "test" })
+          fresh(Effect.gen(function*() {
+            const { evaluation, recorded: row } = yield* decideCase(c, dialect.name)
             const decision = evaluation.decision
             expect(decision.verdict, decision.reason).toBe(c.verdict)
             expect(decision.decidedBy).toBe(c.decidedBy)
             expect(row).toMatchObject({ seq: 1, computed_verdict: c.verdict, verdict: c.verdict, actor: "test", override_verdict: null })
             expect(decision.checks.map((k) => k.name)).toEqual(["data-validity", "runtime", "harm", "win", "guardrails", "economics", "no-effect"])
-          }))
+          })), 120_000)
       }
 
       it.effect("records an override beside the computed verdict and keeps the history append-only", () =>
-        Effect.gen(function*() {
-          yield* today
+        fresh(Effect.gen(function*() {
+          yield* decideCase(caseOf("e2e-does-not-pay"), dialect.name)
           const decisions = yield* Decisions
           const { overrideWarning, recorded: row } = yield* decisions.record("e2e-does-not-pay", {
             asOfMs: Date.parse(START) + 45 * DAY,
@@ -111,11 +123,11 @@ for (const dialect of DIALECTS) {
           expect(overrideWarning).toMatch(/^Overriding ITERATE to GO scales the pilot although .+; record who decided and why\.$/)
           const history = yield* decisions.history("e2e-does-not-pay")
           expect(history.map((h) => [h.seq, h.computed_verdict, h.verdict])).toEqual([[1, "ITERATE", "ITERATE"], [2, "ITERATE", "GO"]])
-        }))
+        })), 120_000)
 
       it.effect("tracks actuals against the GO forecast and flags a month below its 5th percentile", () =>
-        Effect.gen(function*() {
-          yield* today
+        fresh(Effect.gen(function*() {
+          yield* decideCase(caseOf("e2e-go"), dialect.name)
           const decisions = yield* Decisions
           const before = yield* decisions.roi("e2e-go")
           expect(before.note).toContain("no actuals yet")
@@ -133,7 +145,6 @@ for (const dialect of DIALECTS) {
             expect(roi.comparison.rows.map((r) => Math.round(r.cumulative))).toEqual([90_000, 320_000, 300_000])
             expect(roi.comparison.monthsBelowForecastP5).toContain(3)
           }
-        }))
-    })
+        })), 120_000)
   })
 }

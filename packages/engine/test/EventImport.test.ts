@@ -97,11 +97,21 @@ describe("quickDecode", () => {
   })
 })
 
+/** The pilot registered and started, with the 413-row file imported once. */
+const imported = (name: string) =>
+  Effect.gen(function*() {
+    yield* register
+    return yield* importFile(csvFile(name))
+  })
+
 for (const dialect of DIALECTS) {
   describe(`EventImport on ${dialect.name}`, () => {
-    layer(services.pipe(Layer.provideMerge(dialect.layer())), { timeout: 60_000 })((it) => {
+    /** Every test on a database of its own, so none depends on another's rows. */
+    const fresh = <A, E>(effect: Effect.Effect<A, E, Layer.Layer.Success<typeof services> | Database>) =>
+      Effect.provide(effect, services.pipe(Layer.provideMerge(dialect.layer())))
+
       it.effect("imports with exact counts, keeps every reject with its line and reason, and is idempotent", () =>
-        Effect.gen(function*() {
+        fresh(Effect.gen(function*() {
           yield* register
           const path = csvFile(`events-${dialect.name}.csv`)
           const dry = yield* importFile(path, true)
@@ -129,10 +139,14 @@ for (const dialect of DIALECTS) {
           // header, 400 good rows, 7 bad ones, 5 repeats: the unbalanced quote is line 414
           expect(byLine[414]).toMatch(/^not a valid CSV row: /)
           expect(rows.every((r) => r.source === path)).toBe(true)
-        }))
+        })), 60_000)
 
       it.effect("reports readiness: format problems, consent, no duplicates counted from re-imports", () =>
-        Effect.gen(function*() {
+        fresh(Effect.gen(function*() {
+          const path = csvFile(`readiness-${dialect.name}.csv`)
+          yield* register
+          yield* importFile(path)
+          yield* importFile(path) // a re-import's duplicates are not counted
           const report = yield* (yield* Readiness).report(SALT, Date.parse("2026-04-01T00:00:00Z"))
           const check = (name: string) => report.checks.find((c) => c.check === name)!
           expect(check("formats")).toMatchObject({ status: "warn" })
@@ -142,10 +156,11 @@ for (const dialect of DIALECTS) {
           expect(check("consent")).toMatchObject({ status: "pass", count: 0 })
           expect(check("exposure-integrity")).toMatchObject({ status: "pass", count: 0 })
           expect(report.exposure.units["bot"]! + report.exposure.units["control"]!).toBe(100)
-        }))
+        })), 60_000)
 
       it.effect("flags exposures that disagree with the assignment and units in two variants", () =>
-        Effect.gen(function*() {
+        fresh(Effect.gen(function*() {
+          yield* imported(`integrity-${dialect.name}.csv`)
           const path = join(dir, `mismatch-${dialect.name}.jsonl`)
           const unit = "lead-mismatch"
           const wrong = variantOf(unit) === "bot" ? "control" : "bot"
@@ -159,10 +174,11 @@ for (const dialect of DIALECTS) {
           const exposure = yield* (yield* Aggregation).exposures({ pilotId: SALT, asOfMs: Date.parse("2026-04-01T00:00:00Z"), consentRequired: false })
           expect(exposure.assignmentMismatches).toBe(2)
           expect(exposure.multiVariantUnits).toBe(1)
-        }))
+        })), 60_000)
 
       it.effect("erases a person everywhere in one transaction and logs it without the id", () =>
-        Effect.gen(function*() {
+        fresh(Effect.gen(function*() {
+          yield* imported(`erase-${dialect.name}.csv`)
           const database = yield* Database
           const record = yield* (yield* Erasure).erase("lead-1001")
           expect(record.events_deleted).toBe(4)
@@ -170,10 +186,10 @@ for (const dialect of DIALECTS) {
           yield* expectNoTrace(database, "lead-1001")
           const again = yield* (yield* Erasure).erase("lead-1001")
           expect(again.events_deleted).toBe(0)
-        }))
+        })), 60_000)
 
       it.effect("refuses events for a draft pilot and for an unknown pilot", () =>
-        Effect.gen(function*() {
+        fresh(Effect.gen(function*() {
           yield* (yield* PilotRegistry).register([{ source: "draft.json", text: JSON.stringify(minimalPilot("draft-pilot")) }])
           const path = csvFile(`draft-${dialect.name}.csv`)
           const source = yield* eventFileSource(path)
@@ -181,8 +197,7 @@ for (const dialect of DIALECTS) {
           expect(draft.message).toContain(`cannot import events into pilot "draft-pilot": it is draft; start it first`)
           const unknown = yield* Effect.flip((yield* EventImport).run({ pilotId: "nope", source: path, batches: source.batches }))
           expect(unknown._tag).toBe("PilotNotFound")
-        }))
-    })
+        })), 60_000)
   })
 }
 

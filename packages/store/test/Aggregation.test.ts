@@ -2,7 +2,7 @@
  * The SQL aggregation against sums computed independently here, in plain loops over the same
  * generated events, on SQLite and PostgreSQL.
  */
-import { describe, expect, it, layer } from "@effect/vitest"
+import { describe, expect, it } from "@effect/vitest"
 import type { Metric, PilotDefinition } from "@pilotproof/domain"
 import { makeRandom } from "@pilotproof/stats"
 import { DAY_MS } from "@pilotproof/domain"
@@ -156,19 +156,24 @@ const close = (actual: number, expected: number) => expect(actual).toBeCloseTo(e
 for (const dialect of DIALECTS) {
   describe(`Aggregation on ${dialect.name}`, () => {
     const services = Layer.mergeAll(PilotRepo.Default, EventRepo.Default, Aggregation.Default)
-    layer(services.pipe(Layer.provideMerge(dialect.layer())), { timeout: 60_000 })((it) => {
-      const events = generate(7)
+    /** Every test on a database of its own with the pilot and its generated events written. */
+    const seeded = <A, E>(effect: Effect.Effect<A, E, Layer.Layer.Success<typeof services>>) =>
+      Effect.gen(function*() {
+        const pilots = yield* PilotRepo
+        const repo = yield* EventRepo
+        const [registration] = yield* pilots.register([registerInput(pilot)])
+        expect(registration!.outcome).toBe("created")
+        yield* repo.startImport("b1", "aggregation", "generated", "2026-03-01T00:00:00Z")
+        const written = yield* repo.writeBatch("b1", toRows(events), [])
+        expect(written).toEqual({ inserted: events.length, duplicates: 0, rejected: 0 })
+        return yield* effect
+      }).pipe(Effect.provide(services.pipe(Layer.provideMerge(dialect.layer()))))
+    const events = generate(7)
 
       it.effect("equals independently computed sums for every metric type, as of several moments, with and without consent", () =>
-        Effect.gen(function*() {
+        seeded(Effect.gen(function*() {
           const pilots = yield* PilotRepo
-          const repo = yield* EventRepo
           const aggregation = yield* Aggregation
-          const [registration] = yield* pilots.register([registerInput(pilot)])
-          expect(registration!.outcome).toBe("created")
-          yield* repo.startImport("b1", "aggregation", "generated", "2026-03-01T00:00:00Z")
-          const written = yield* repo.writeBatch("b1", toRows(events), [])
-          expect(written).toEqual({ inserted: events.length, duplicates: 0, rejected: 0 })
 
           const definition = (yield* pilots.get("aggregation")).definition as PilotDefinition
           let compared = 0
@@ -208,10 +213,10 @@ for (const dialect of DIALECTS) {
             }
           }
           expect(compared).toBe(2 * 2 * pilot.metrics.length * 2)
-        }))
+        })), 60_000)
 
       it.effect("summarizes exposures: analysed units, units in two variants, units without consent", () =>
-        Effect.gen(function*() {
+        seeded(Effect.gen(function*() {
           const aggregation = yield* Aggregation
           const asOf = T0 + 40 * DAY_MS
           const summary = yield* aggregation.exposures({ pilotId: "aggregation", asOfMs: asOf, consentRequired: true })
@@ -225,10 +230,10 @@ for (const dialect of DIALECTS) {
           const total = (r: Record<string, { n: number }>) => Object.values(r).reduce((a, v) => a + v.n, 0)
           expect(summary.withoutConsent).toBe(total(withoutConsentCheck) - total(expectedUnits))
           expect(summary.withoutConsent).toBeGreaterThan(0)
-        }))
+        })), 60_000)
 
       it.effect("returns per-unit values for rank tests, matching the moments", () =>
-        Effect.gen(function*() {
+        seeded(Effect.gen(function*() {
           const aggregation = yield* Aggregation
           const scope = { pilotId: "aggregation", asOfMs: T0 + 40 * DAY_MS, consentRequired: false }
           const metric = pilot.metrics[6] as unknown as Metric
@@ -237,7 +242,6 @@ for (const dialect of DIALECTS) {
           const bot = stats["bot"]!
           expect(values.length).toBe(bot.moments.n)
           close(values.reduce((a, b) => a + b, 0), bot._tag === "Ratio" ? NaN : bot.moments.sum)
-        }))
-    })
+        })), 60_000)
   })
 }
