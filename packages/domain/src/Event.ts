@@ -60,6 +60,28 @@ export const Timestamp = Schema.String.pipe(
   Schema.filter((s) => parseTimestamp(s) !== undefined || `ts "${s}" is not a real date and time`)
 )
 
+/**
+ * The largest magnitude an event's value may have: values are amounts, counts, minutes and
+ * scores, and 10^15 leaves every sum of squares a pilot can aggregate (10^30 per unit, times
+ * millions of units) far inside double precision's range, so aggregation cannot overflow.
+ */
+export const MAX_ABS_VALUE = 1e15
+
+/**
+ * A value as CSV text: plain decimal notation with an optional sign, a decimal point or comma
+ * and an exponent (`12`, `-3.5`, `12,5`, `1e3`). Hexadecimal (`0x10`), `Infinity`, `NaN` and
+ * thousands separators are not numbers here.
+ */
+export const DECIMAL = /^[+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:[eE][+-]?\d+)?$/
+
+/** Why `value` is not an event value, or `undefined` when it is one. */
+export const valueProblem = (value: number): string | undefined =>
+  !Number.isFinite(value)
+    ? "value must be a finite number"
+    : Math.abs(value) > MAX_ABS_VALUE
+    ? `value ${value} is outside the allowed range (at most ${MAX_ABS_VALUE.toExponential()} in magnitude)`
+    : undefined
+
 /** One event as it arrives (a CSV row or a JSON line), before pseudonymization. */
 export const IncomingEvent = Schema.Struct({
   event_id: Schema.optional(Schema.String.pipe(Schema.minLength(1), Schema.maxLength(200))),
@@ -69,7 +91,7 @@ export const IncomingEvent = Schema.Struct({
     Schema.maxLength(64)
   ),
   variant: Schema.optional(Schema.String.pipe(Schema.maxLength(32))),
-  value: Schema.optional(Schema.Number.pipe(Schema.finite({ message: () => "value must be a finite number" }))),
+  value: Schema.optional(Schema.Number.pipe(Schema.filter((v) => valueProblem(v) ?? true))),
   ts: Timestamp,
   attributes: Schema.optionalWith(Schema.Record({ key: Schema.String, value: Schema.String }), { default: () => ({}) })
 })

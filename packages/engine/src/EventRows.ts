@@ -5,7 +5,16 @@
  * identity attributes that do not normalize.
  */
 import { assign } from "@pilotproof/assignment"
-import { canonicalJson, CONSENT, EXPOSURE, IncomingEvent, parseTimestamp, type PilotDefinition } from "@pilotproof/domain"
+import {
+  canonicalJson,
+  CONSENT,
+  DECIMAL,
+  EXPOSURE,
+  IncomingEvent,
+  parseTimestamp,
+  type PilotDefinition,
+  valueProblem
+} from "@pilotproof/domain"
 import type { EventRow, RejectRow } from "@pilotproof/store"
 import { Either, ParseResult, Schema } from "effect"
 import { createHash } from "node:crypto"
@@ -87,27 +96,31 @@ const TYPE = /^[A-Za-z][A-Za-z0-9_.:-]*$/
  * well-formed record is accepted here; anything else goes through the Schema, which decides
  * and writes the messages. A property test holds the two to the same answers.
  */
+/** An object whose every own value is a string (an event's attributes). */
+const isStringRecord = (value: unknown): value is Record<string, string> =>
+  value !== null && typeof value === "object" && !Array.isArray(value) && Object.values(value).every((v) => typeof v === "string")
+
 const decodeFast = (c: Record<string, unknown>): { readonly event: IncomingEvent; readonly tsMs: number } | undefined => {
   const { event_id, type, ts, variant, value, attributes } = c
   const unit = typeof c["unit_id"] === "string" ? c["unit_id"].trim() : undefined
   if (unit === undefined || unit.length < 1 || unit.length > 200) return undefined
   if (typeof type !== "string" || type.length > 64 || !TYPE.test(type)) return undefined
-  const tsMs = typeof ts === "string" ? parseTimestamp(ts) : undefined
+  if (typeof ts !== "string") return undefined
+  const tsMs = parseTimestamp(ts)
   if (tsMs === undefined) return undefined
   if (event_id !== undefined && (typeof event_id !== "string" || event_id.length < 1 || event_id.length > 200)) return undefined
   if (variant !== undefined && (typeof variant !== "string" || variant.length > 32)) return undefined
-  if (value !== undefined && (typeof value !== "number" || !Number.isFinite(value))) return undefined
-  if (attributes === null || typeof attributes !== "object") return undefined
-  for (const v of Object.values(attributes)) if (typeof v !== "string") return undefined
+  if (value !== undefined && (typeof value !== "number" || valueProblem(value) !== undefined)) return undefined
+  if (!isStringRecord(attributes)) return undefined
   for (const k of Object.keys(c)) if (!INCOMING_KEYS.has(k)) return undefined
   const event: IncomingEvent = {
     unit_id: unit,
-    type: type as string,
-    ts: ts as string,
-    attributes: attributes as Record<string, string>,
-    ...(event_id === undefined ? {} : { event_id: event_id as string }),
-    ...(variant === undefined ? {} : { variant: variant as string }),
-    ...(value === undefined ? {} : { value: value as number })
+    type,
+    ts,
+    attributes,
+    ...(event_id === undefined ? {} : { event_id }),
+    ...(variant === undefined ? {} : { variant }),
+    ...(value === undefined ? {} : { value })
   }
   return { event, tsMs }
 }
@@ -115,10 +128,38 @@ const decodeFast = (c: Record<string, unknown>): { readonly event: IncomingEvent
 export const quickDecode = (c: Record<string, unknown>): IncomingEvent | undefined => decodeFast(c)?.event
 const INCOMING_KEYS = new Set(["event_id", "unit_id", "type", "variant", "value", "ts", "attributes"])
 
-/** `""` and `null` are absent; CSV numbers may use a decimal comma (`12,5`). */
+/** `""` and `null` are absent. */
 const present = (v: unknown): boolean => v !== undefined && v !== null && v !== ""
-const toNumber = (v: unknown): unknown =>
-  typeof v === "string" && /^\s*-?\d+(,\d+)?\s*$/.test(v) ? Number(v.replace(",", ".")) : typeof v === "string" && v.trim() !== "" && !Number.isNaN(Number(v)) ? Number(v) : v
+
+/** A CSV value in decimal notation (a decimal comma allowed: `12,5`) as a number; else undefined. */
+const decimalValue = (v: string): number | undefined => {
+  const text = v.trim()
+  return DECIMAL.test(text) ? Number(text.replace(",", ".")) : undefined
+}
+
+/**
+ * Why a record cannot be read at all, before its fields are decoded: a NUL character (no CRM
+ * field holds one, and PostgreSQL cannot store it) or U+FFFD, the mark a decoder leaves where
+ * bytes were not UTF-8 — two different ids would otherwise arrive as one (`u-\xff` and `u-\xfe`
+ * both read `u-�`). The reason names the field, never its text.
+ */
+const unreadable = (fields: Readonly<Record<string, unknown>>): string | undefined => {
+  for (const [name, value] of Object.entries(fields)) {
+    const text = typeof value === "string" ? value : undefined
+    if (text === undefined) continue
+    if (text.includes("\u0000")) return `${name} contains a NUL character (\\0): not text a CRM exports; fix the export`
+    if (text.includes("\uFFFD")) {
+      return `${name} is not valid UTF-8 (bytes a decoder could not read, shown as \uFFFD): re-export the file as UTF-8`
+    }
+  }
+  return undefined
+}
+
+/** NUL characters escaped, so that a reject can always be stored (PostgreSQL refuses them in text). */
+export const storableText = (text: string): string => (text.includes("\u0000") ? text.replaceAll("\u0000", "\\u0000") : text)
+
+/** What a reject keeps of a row it could not read while ids are pseudonymized. */
+export const UNSTORED_RAW = "(not stored: the row could not be read, so the identifiers in it could not be pseudonymized)"
 
 export type RowOutcome =
   | { readonly _tag: "Event"; readonly row: EventRow }
@@ -136,6 +177,23 @@ export const toEventRow = (
   batchId: string
 ): RowOutcome => {
   const fields = record.fields
+  const problem = unreadable(fields)
+  if (problem !== undefined) {
+    // Nothing of such a row is trusted as an id: no unit key, the raw text kept only when ids
+    // are stored as received (never under pseudonymization).
+    return {
+      _tag: "Reject",
+      row: {
+        pilot_id: rules.pilotId,
+        source,
+        line: record.line,
+        unit_id: null,
+        reason: problem,
+        raw: pseudonymizer.enabled ? UNSTORED_RAW : storableText(JSON.stringify(fields)),
+        batch_id: batchId
+      }
+    }
+  }
   const attributes: Record<string, string> = {}
   for (const [k, v] of Object.entries(fields)) {
     if (!KNOWN.has(k) && present(v)) attributes[k] = typeof v === "string" ? v : JSON.stringify(v)
@@ -161,6 +219,7 @@ export const toEventRow = (
     const shown: Record<string, unknown> = { ...fields, ...(unitKey === null ? {} : { unit_id: unitKey }) }
     if (pseudonymizer.enabled) {
       for (const k of Object.keys(shown)) if (identityKind(k) !== undefined) delete shown[k]
+      if (typeof shown["event_id"] === "string") shown["event_id"] = pseudonymizer.eventKey(shown["event_id"])
     }
     return {
       _tag: "Reject",
@@ -168,10 +227,22 @@ export const toEventRow = (
     }
   }
 
+  for (const required of ["unit_id", "type", "ts"] as const) {
+    if (!present(fields[required])) return reject(`${required} is missing (every event needs unit_id, type and ts)`)
+  }
   const candidate: Record<string, unknown> = { unit_id: unitId, type: fields["type"], ts: fields["ts"], attributes }
   if (present(fields["event_id"])) candidate["event_id"] = String(fields["event_id"])
   if (present(fields["variant"])) candidate["variant"] = fields["variant"]
-  if (present(fields["value"])) candidate["value"] = toNumber(fields["value"])
+  if (present(fields["value"])) {
+    const raw = fields["value"]
+    const value = typeof raw === "string" ? decimalValue(raw) : raw
+    if (typeof value !== "number") {
+      return reject(`value ${JSON.stringify(raw)} is not a number: write it in decimal notation (12, -3.5, 12,5 or 1e3)`)
+    }
+    const outOfRange = valueProblem(value)
+    if (outOfRange !== undefined) return reject(outOfRange)
+    candidate["value"] = value
+  }
   const quick = decodeFast(candidate)
   const decoded = quick === undefined ? decodeIncoming(candidate) : Either.right(quick.event)
   if (Either.isLeft(decoded)) {
@@ -209,7 +280,7 @@ export const toEventRow = (
   const variant = event.type === EXPOSURE ? event.variant ?? null : null
   const value = event.value ?? null
   const attributesJson = canonicalJson(attributes)
-  const eventId = event.event_id ??
+  const eventId = event.event_id !== undefined ? pseudonymizer.eventKey(event.event_id) :
     `h_${createHash("sha256").update(canonicalJson([unitKey, event.type, variant, value, tsMs, attributesJson])).digest("hex").slice(0, 32)}`
   return {
     _tag: "Event",

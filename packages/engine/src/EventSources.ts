@@ -12,21 +12,42 @@ import type { RawReject, SourceItem } from "./EventRows.js"
 
 export type EventFormat = "csv" | "jsonl"
 
+/** A JSON object (not null, not an array): the shape of one event record. */
+const isObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === "object" && !Array.isArray(value)
+
 export const formatOf = (path: string): EventFormat | undefined =>
   /\.(csv|tsv|txt)$/i.test(path) ? "csv" : /\.(jsonl|ndjson|json)$/i.test(path) ? "jsonl" : undefined
 
-/** The delimiter of a CSV file: whichever of `,` `;` tab occurs most in its header line. */
-export const detectDelimiter = (path: string): string => {
+/** The first line of a file (at most 64 KiB of it), without a byte-order mark. */
+const headerLine = (path: string): string => {
   const fd = openSync(path, "r")
   try {
-    const buffer = Buffer.alloc(8192)
+    const buffer = Buffer.alloc(65_536)
     const n = readSync(fd, buffer, 0, buffer.length, 0)
-    const header = buffer.subarray(0, n).toString("utf8").split(/\r?\n/)[0] ?? ""
-    const counts = [",", ";", "\t"].map((d) => [d, header.split(d).length - 1] as const)
-    return counts.reduce((best, c) => (c[1] > best[1] ? c : best))[0]
+    return (buffer.subarray(0, n).toString("utf8").split(/\r?\n/)[0] ?? "").replace(/^\uFEFF/, "")
   } finally {
     closeSync(fd)
   }
+}
+
+/** The delimiter of a CSV file: whichever of `,` `;` tab occurs most in its header line. */
+export const detectDelimiter = (path: string): string => {
+  const header = headerLine(path)
+  const counts = [",", ";", "\t"].map((d) => [d, header.split(d).length - 1] as const)
+  return counts.reduce((best, c) => (c[1] > best[1] ? c : best))[0]
+}
+
+/** The columns every event file must have. */
+export const REQUIRED_COLUMNS = ["unit_id", "type", "ts"] as const
+
+/**
+ * The required columns a CSV header lacks (as the parser will name them: trimmed, lower-case,
+ * unquoted); empty when it has them all. Checked before anything is read or written, so a file
+ * with the wrong header fails once, with one message, instead of rejecting every row.
+ */
+export const missingColumns = (header: string, delimiter: string): { readonly missing: ReadonlyArray<string>; readonly found: ReadonlyArray<string> } => {
+  const found = header.split(delimiter).map((h) => h.trim().replace(/^"(.*)"$/, "$1").trim().toLowerCase()).filter((h) => h !== "")
+  return { missing: REQUIRED_COLUMNS.filter((c) => !found.includes(c)), found }
 }
 
 /**
@@ -73,8 +94,9 @@ class LineNumberingParser extends Parser {
   }
 
   override push(record: unknown, encoding?: BufferEncoding): boolean {
-    if (record === null) return super.push(null, encoding)
-    const fields = record as Record<string, unknown>
+    // csv-parse pushes each record as an object of columns (and null at the end)
+    if (!isObject(record)) return super.push(record, encoding)
+    const fields = record
     for (const key in fields) {
       const value = fields[key]
       if (typeof value === "string" && value.length > 1) this.quotedCrlf += crlfCount(value)
@@ -128,14 +150,14 @@ async function* jsonlBatches(path: string, batchSize: number, position: ReadPosi
     try {
       value = JSON.parse(trimmed)
     } catch (e) {
-      batch.push({ line, reason: `not valid JSON: ${(e as Error).message}`, raw: trimmed.slice(0, 2000) })
+      // Node's message quotes the line; the reason keeps only where it broke (it may be stored
+      // where the line itself is not, under pseudonymization).
+      const position = /position (\d+)/.exec((e as Error).message)?.[1]
+      batch.push({ line, reason: `not valid JSON${position === undefined ? "" : ` (at character ${Number(position) + 1})`}`, raw: trimmed.slice(0, 2000) })
       continue
     }
-    if (value === null || typeof value !== "object" || Array.isArray(value)) {
-      batch.push({ line, reason: "a JSON line must be an object with unit_id, type and ts", raw: trimmed.slice(0, 2000) })
-    } else {
-      batch.push({ line, fields: value as Record<string, unknown> })
-    }
+    if (isObject(value)) batch.push({ line, fields: value })
+    else batch.push({ line, reason: "a JSON line must be an object with unit_id, type and ts", raw: trimmed.slice(0, 2000) })
     if (batch.length >= batchSize) {
       yield batch
       batch = []
@@ -164,6 +186,20 @@ export const eventFileSource = (path: string, options: SourceOptions = {}) =>
       try: () => detectDelimiter(path),
       catch: (e) => new InputError({ source: path, detail: `cannot read the file: ${(e as Error).message}` })
     })) : ","
+    if (format === "csv") {
+      const header = yield* Effect.try({
+        try: () => headerLine(path),
+        catch: (e) => new InputError({ source: path, detail: `cannot read the file: ${(e as Error).message}` })
+      })
+      const { found, missing } = missingColumns(header, delimiter)
+      if (missing.length > 0) {
+        return yield* new InputError({
+          source: path,
+          detail: `the header (line 1) has no ${missing.join(", ")} column${missing.length === 1 ? "" : "s"}; ` +
+            `an event file needs ${REQUIRED_COLUMNS.join(", ")} (found: ${found.length === 0 ? "no columns" : found.join(", ")}); nothing was imported`
+        })
+      }
+    }
     const position: ReadPosition = { bytes: () => 0 }
     return {
       /** The file's size in bytes. */
@@ -182,8 +218,8 @@ export const inMemorySource = (records: ReadonlyArray<unknown>, batchSize = 5000
   Stream.fromIterable(records).pipe(
     Stream.zipWithIndex,
     Stream.map(([value, i]): SourceItem =>
-      value !== null && typeof value === "object" && !Array.isArray(value)
-        ? { line: i + 1, fields: value as Record<string, unknown> }
+      isObject(value)
+        ? { line: i + 1, fields: value }
         : { line: i + 1, reason: "an event must be an object with unit_id, type and ts", raw: JSON.stringify(value) ?? "" }
     ),
     Stream.grouped(batchSize),

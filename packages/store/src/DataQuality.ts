@@ -80,7 +80,7 @@ export class DataQuality extends Effect.Service<DataQuality>()("@pilotproof/stor
           out[column === "phone_key" ? "phone" : "email"] = {
             count: num(totals.n),
             units: num(totals.units),
-            examples: examples.map((e) => `${(e as Record<string, unknown>)[column]} (${num(e.units)} unit ids)`)
+            examples: examples.map((e) => `${column === "phone_key" ? e.phone_key : e.email_key} (${num(e.units)} unit ids)`)
           }
         }
         return out
