@@ -16,7 +16,11 @@ export class Erasure extends Effect.Service<Erasure>()("@pilotproof/engine/Erasu
     return {
       erase: Effect.fn("Erasure.erase")(function*(unitId: string) {
         const at = yield* nowIso
-        return yield* events.erase(pseudonymizer.unitKey(unitId.trim()), pseudonymizer.subjectHash(unitId.trim()), randomUUID(), at)
+        const id = unitId.trim()
+        const key = pseudonymizer.unitKey(id)
+        // Rejected rows are found by their unit key and by content: a row rejected before its
+        // unit id could be read keeps the id only in its text (the key too, where it was shown).
+        return yield* events.erase(key, [...new Set([key, id])], pseudonymizer.subjectHash(id), randomUUID(), at)
       }),
       log: events.erasures
     } as const

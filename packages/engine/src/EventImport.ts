@@ -8,7 +8,7 @@ import { PilotNotRunning } from "@pilotproof/domain"
 import { EventRepo, PilotRepo } from "@pilotproof/store"
 import { Effect, Stream } from "effect"
 import { randomUUID } from "node:crypto"
-import { eventRules, isRawReject, type SourceItem, toEventRow } from "./EventRows.js"
+import { eventRules, isRawReject, type SourceItem, storableText, toEventRow, UNSTORED_RAW } from "./EventRows.js"
 import { Pseudonymizer } from "./Pseudonymizer.js"
 import type { InputError } from "@pilotproof/domain"
 import { nowIso } from "./Now.js"
@@ -60,7 +60,10 @@ export class EventImport extends Effect.Service<EventImport>()("@pilotproof/engi
           const rejects = []
           for (const item of items) {
             if (isRawReject(item)) {
-              rejects.push({ pilot_id: pilot.id, source: options.source, line: item.line, unit_id: null, reason: item.reason, raw: item.raw, batch_id: batchId })
+              // A row the source could not parse names nobody the pseudonymizer could key: under
+              // pseudonymization its text is not kept.
+              const raw = pseudonymizer.enabled ? UNSTORED_RAW : storableText(item.raw)
+              rejects.push({ pilot_id: pilot.id, source: options.source, line: item.line, unit_id: null, reason: storableText(item.reason), raw, batch_id: batchId })
               continue
             }
             const outcome = toEventRow(item, rules, pseudonymizer, options.source, batchId)

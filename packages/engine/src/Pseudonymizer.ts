@@ -18,6 +18,12 @@ export class Pseudonymizer extends Effect.Service<Pseudonymizer>()("@pilotproof/
       enabled,
       /** The unit id as stored. */
       unitKey: (unitId: string): string => (Option.isSome(key) ? `p_${hmac(key.value, "unit", unitId)}` : unitId),
+      /**
+       * An event id as stored: CRM ids often embed the lead or contact id (`assign:<pilot>:<unit>`,
+       * `lead-42-won`), so they are keyed like unit ids; the same id always maps to the same key,
+       * so re-delivery stays harmless.
+       */
+      eventKey: (eventId: string): string => (Option.isSome(key) ? `p_${hmac(key.value, "event", eventId)}` : eventId),
       /** A normalized phone or e-mail as stored (for matching, never for contacting). */
       identityKey: (kind: "phone" | "email", normalized: string): string =>
         Option.isSome(key) ? `p_${hmac(key.value, kind, normalized)}` : normalized,

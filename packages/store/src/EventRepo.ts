@@ -168,27 +168,55 @@ export class EventRepo extends Effect.Service<EventRepo>()("@pilotproof/store/Ev
     })
 
     /**
-     * Deletes every event and rejected row of one unit key in every pilot, and records the
-     * erasure under `subjectHash` (never the clear id), in one transaction.
+     * After an erasure, the deleted rows' bytes leave the files: SQLite overwrites deleted
+     * content (`secure_delete`, set when the database opens) and the write-ahead log, which
+     * still holds the old pages, is checkpointed and truncated; PostgreSQL's dead row versions
+     * are vacuumed (the space is reclaimed for reuse; only VACUUM FULL rewrites the files).
      */
-    const erase = Effect.fn("EventRepo.erase")(function*(unitKey: string, subjectHash: string, erasureId: string, now: string) {
+    const purgeErased = database.dialect === "sqlite"
+      ? database.use("removing erased rows from the database file", (db) => sql`pragma wal_checkpoint(TRUNCATE)`.execute(db))
+      : database.use("vacuuming erased rows", (db) => sql`vacuum events, event_rejects`.execute(db))
+
+    /**
+     * Deletes every event and rejected row of one unit key in every pilot, and records the
+     * erasure under `subjectHash` (never the clear id), in one transaction. A rejected row is the
+     * subject's when its unit key is `unitKey` or its text names one of `mentions` as a whole
+     * token (`lead-42` matches `"lead-42"` and `,lead-42,`, not `lead-421`).
+     */
+    const erase = Effect.fn("EventRepo.erase")(function*(unitKey: string, mentions: ReadonlyArray<string>, subjectHash: string, erasureId: string, now: string) {
       const operation = "erasing a subject"
-      return yield* database.withTransaction(operation, Effect.gen(function*() {
+      const erased = yield* database.withTransaction(operation, Effect.gen(function*() {
         const pilots = yield* database.use(operation, (db) =>
           db.selectFrom("events").select("pilot_id").distinct().where("unit_id", "=", unitKey).orderBy("pilot_id").execute())
         const events = yield* database.use(operation, (db) => db.deleteFrom("events").where("unit_id", "=", unitKey).executeTakeFirst())
-        const rejected = yield* database.use(operation, (db) => db.deleteFrom("event_rejects").where("unit_id", "=", unitKey).executeTakeFirst())
+        const keyed = yield* database.use(operation, (db) => db.deleteFrom("event_rejects").where("unit_id", "=", unitKey).executeTakeFirst())
+        let byContent = 0
+        for (const mention of mentions.filter((m) => m !== "")) {
+          const token = new RegExp(`(^|[^A-Za-z0-9_.@+-])${mention.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}($|[^A-Za-z0-9_.@+-])`)
+          // LIKE narrows the scan to rows containing the text; the token check decides
+          const candidates = yield* database.use(operation, (db) =>
+            db.selectFrom("event_rejects").select(["pilot_id", "source", "line", "raw"])
+              .where(sql<boolean>`${sql.ref("raw")} like ${`%${mention.replace(/[\\%_]/g, "\\$&")}%`} escape '\\'`)
+              .execute())
+          for (const row of candidates.filter((r) => token.test(r.raw))) {
+            const deleted = yield* database.use(operation, (db) =>
+              db.deleteFrom("event_rejects").where("pilot_id", "=", row.pilot_id).where("source", "=", row.source).where("line", "=", row.line).executeTakeFirst())
+            byContent += Number(deleted.numDeletedRows)
+          }
+        }
         const record = {
           erasure_id: erasureId,
           subject_hash: subjectHash,
           erased_at: now,
           events_deleted: Number(events.numDeletedRows),
-          rejects_deleted: Number(rejected.numDeletedRows),
+          rejects_deleted: Number(keyed.numDeletedRows) + byContent,
           pilots: JSON.stringify(pilots.map((p) => p.pilot_id))
         }
         yield* database.use(operation, (db) => db.insertInto("erasures").values(record).execute())
         return record
       }))
+      yield* purgeErased
+      return erased
     })
 
     const erasures = Effect.fn("EventRepo.erasures")(function*() {
