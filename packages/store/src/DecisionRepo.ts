@@ -47,6 +47,15 @@ export class DecisionRepo extends Effect.Service<DecisionRepo>()("@pilotproof/st
   effect: Effect.gen(function*() {
     const database = yield* Database
 
+    /**
+     * Two writers appending to one pilot at once must not both read the same max(seq): SQLite
+     * transactions begin IMMEDIATE (one writer at a time); PostgreSQL locks the pilot's row.
+     */
+    const lockPilot = (operation: string, pilotId: string) =>
+      database.dialect === "postgres"
+        ? database.use(operation, (db) => db.selectFrom("pilots").select("id").where("id", "=", pilotId).forUpdate().execute())
+        : Effect.void
+
     /** Appends a record with the next sequence number for its pilot. */
     const append = Effect.fn("DecisionRepo.append")(function*(decision: NewDecision) {
       const operation = `recording a decision for "${decision.pilot_id}"`
@@ -55,6 +64,7 @@ export class DecisionRepo extends Effect.Service<DecisionRepo>()("@pilotproof/st
         Effect.mapError((e) => new StorageError({ operation, detail: `the evaluation does not encode: ${e.message}`, cause: e }))
       )
       return yield* database.withTransaction(operation, Effect.gen(function*() {
+        yield* lockPilot(operation, decision.pilot_id)
         const last = yield* database.use(operation, (db) =>
           db.selectFrom("decisions")
             .select((eb) => eb.fn.max<number | null>("seq").as("seq"))

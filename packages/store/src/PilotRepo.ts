@@ -208,12 +208,18 @@ export class PilotRepo extends Effect.Service<PilotRepo>()("@pilotproof/store/Pi
         const to = transition(from, action)
         if (to === undefined) return yield* new InvalidTransition({ pilotId, from, action })
         const designHash = action === "start" ? current.definition_hash : current.design_hash
-        yield* database.use(operation, (db) =>
+        const updated = yield* database.use(operation, (db) =>
           db.updateTable("pilots")
             .set({ status: to, design_hash: designHash, updated_at: now, ...(action === "start" ? { started_at: now } : { stopped_at: now }) })
             .where("id", "=", pilotId)
             .where("status", "=", from)
-            .execute())
+            .executeTakeFirst())
+        // another writer changed the status between the read and this update (PostgreSQL reads
+        // committed data; the row lock the update takes makes the second writer see it here)
+        if (Number(updated.numUpdatedRows) === 0) {
+          const latest = yield* database.use(operation, (db) => db.selectFrom("pilots").select("status").where("id", "=", pilotId).executeTakeFirst())
+          return yield* new InvalidTransition({ pilotId, from: latest?.status ?? from, action })
+        }
         const last = yield* database.use(operation, (db) =>
           db.selectFrom("pilot_transitions")
             .select((eb) => eb.fn.max<number | null>("seq").as("seq"))
