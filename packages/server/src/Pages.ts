@@ -7,9 +7,10 @@
 import { HttpApiBuilder, HttpRouter, HttpServerRequest, HttpServerResponse, UrlParams } from "@effect/platform"
 import type { Principal, Role } from "@pilotproof/domain"
 import { PilotRegistry, Tokens } from "@pilotproof/engine"
-import { Effect, Option } from "effect"
+import { Effect, Either, Option } from "effect"
 import { readFileSync } from "node:fs"
 import { h } from "preact"
+import { LoginThrottle, requestClient } from "./LoginThrottle.js"
 import { makePageData } from "./PageData.js"
 import {
   FinanceContent,
@@ -50,6 +51,26 @@ const crossSite = (request: HttpServerRequest.HttpServerRequest): boolean => {
   }
 }
 
+/** Resolves `next` against a placeholder origin: only what stays on it is a path on this site. */
+const ORIGIN = "http://pilotproof.invalid"
+
+/**
+ * Where to go after logging in: `next` if it is a path on this site, as the browser would read
+ * it, else "/". Browsers drop tabs and newlines inside a URL and read "\" as "/", so
+ * "/\t/evil.example" is "//evil.example": a raw value with a control character or a backslash is
+ * refused outright, and the rest must parse to this origin. The answer is the parsed, encoded
+ * path and query (no fragment), so it is always a valid Location header.
+ */
+const safeNext = (next: string | undefined): string => {
+  if (next === undefined || !next.startsWith("/") || /[\u0000-\u001f\u007f-\u009f\\]/.test(next)) return "/"
+  try {
+    const url = new URL(next, ORIGIN)
+    return url.origin === ORIGIN ? url.pathname + url.search : "/"
+  } catch {
+    return "/"
+  }
+}
+
 const html = (body: string, status = 200) => HttpServerResponse.text(body, { status, contentType: "text/html; charset=utf-8" })
 const seeOther = (location: string) => HttpServerResponse.redirect(location, { status: 303 })
 
@@ -64,6 +85,7 @@ export const PagesLive = HttpApiBuilder.Router.use((router) =>
   Effect.gen(function*() {
     const tokens = yield* Tokens
     const registry = yield* PilotRegistry
+    const throttle = yield* LoginThrottle
     const data = yield* makePageData
 
     /** The logged-in principal, if the cookie holds a live session. */
@@ -107,13 +129,9 @@ export const PagesLive = HttpApiBuilder.Router.use((router) =>
         return html(page("Log in", undefined, h(LoginPage, { next, ...(error === undefined ? {} : { error }), ...(hint === undefined ? {} : { hint }) })), status)
       })
 
-    /** Only a path on this site (browsers read `/\\evil.example` as `//evil.example`). */
-    const safeNext = (next: string | undefined) =>
-      next !== undefined && next.startsWith("/") && !next.startsWith("//") && !next.includes("\\") ? next : "/"
-
     yield* router.get("/login", Effect.gen(function*() {
       const request = yield* HttpServerRequest.HttpServerRequest
-      const next = new URL(request.url, "http://x").searchParams.get("next") ?? "/"
+      const next = new URL(request.url, ORIGIN).searchParams.get("next") ?? "/"
       return yield* loginForm(200, safeNext(next))
     }))
 
@@ -122,14 +140,25 @@ export const PagesLive = HttpApiBuilder.Router.use((router) =>
       const form = yield* request.urlParamsBody.pipe(Effect.orElseSucceed(() => UrlParams.empty))
       const token = Option.getOrElse(UrlParams.getFirst(form, "token"), () => "").trim()
       const next = safeNext(Option.getOrUndefined(UrlParams.getFirst(form, "next")))
-      const opened = yield* tokens.startSession(token).pipe(Effect.orElseSucceed(() => Option.none()))
-      if (Option.isNone(opened)) return yield* loginForm(401, next, "That token is unknown or revoked.")
+      const client = requestClient(request)
+      const refused = yield* Effect.either(throttle.check(client))
+      if (Either.isLeft(refused)) {
+        const refusal = yield* loginForm(429, next, `${refused.left.message}.`)
+        return HttpServerResponse.setHeader(refusal, "retry-after", String(refused.left.retryAfter))
+      }
+      const opened = yield* Effect.either(tokens.startSession(token))
+      // A database that does not answer is no failed login.
+      if (Either.isLeft(opened)) return yield* loginForm(503, next, `The token could not be checked: ${opened.left.message}`)
+      if (Option.isNone(opened.right)) {
+        if (token !== "") yield* throttle.failure(client, token)
+        return yield* loginForm(401, next, "That token is unknown or revoked.")
+      }
       return seeOther(next).pipe(
-        HttpServerResponse.unsafeSetCookie(COOKIE, opened.value.session, {
+        HttpServerResponse.unsafeSetCookie(COOKIE, opened.right.value.session, {
           httpOnly: true,
           sameSite: "strict",
           path: "/",
-          expires: new Date(opened.value.expiresAt)
+          expires: new Date(opened.right.value.expiresAt)
         }),
         forgetLegacyCookie(request)
       )

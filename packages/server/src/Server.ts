@@ -3,15 +3,17 @@
  * one port, over one database. `start` runs it in a scope and returns its URL (tests); `serve`
  * runs it until interrupted and prints how to reach it (the CLI's `serve`, the demo).
  */
-import { HttpApiBuilder, HttpMiddleware, HttpServer, HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import { HttpApiBuilder, HttpApp, HttpMiddleware, HttpServer, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import { LIMITS, PilotproofApi } from "@pilotproof/api"
 import { EngineLayer, printableLocation, Tokens } from "@pilotproof/engine"
-import { Console, Context, Effect, Layer, Option, Redacted } from "effect"
+import { Console, Context, Effect, Either, Layer, Option, Redacted } from "effect"
 import { createServer } from "node:http"
 import { ApiHandlers } from "./ApiHandlers.js"
 import { AuthenticationLive } from "./AuthenticationLive.js"
+import { LoginThrottle, type LoginThrottleOptions, requestClient } from "./LoginThrottle.js"
 import { PagesLive } from "./Pages.js"
+import { CSS_SOURCE } from "./Views.js"
 
 export interface ServerOptions {
   /** SQLite file path or postgres:// URL (redacted: a URL may carry a password). */
@@ -20,6 +22,8 @@ export interface ServerOptions {
   readonly port?: number
   /** Default 127.0.0.1 (this machine only). */
   readonly host?: string
+  /** Limits on failed logins per client address (`LoginThrottle`); tests shorten the window. */
+  readonly loginThrottle?: Partial<LoginThrottleOptions>
 }
 
 /** Refuses bodies over the limit before reading them: 413 with a JSON body. */
@@ -39,15 +43,48 @@ const limitBody = HttpMiddleware.make((app) =>
   })
 )
 
-/** No page or API response may be framed or cached by a shared cache; pages load nothing external. */
+/** Refuses every API call from an address with too many failed logins: 429 with Retry-After. */
+const throttleApi = HttpMiddleware.make((app) =>
+  Effect.gen(function*() {
+    const request = yield* HttpServerRequest.HttpServerRequest
+    if (!/^\/api(\/|\?|$)/.test(request.url)) return yield* app
+    const refused = yield* Effect.either(Effect.flatMap(LoginThrottle, (throttle) => throttle.check(requestClient(request))))
+    if (Either.isRight(refused)) return yield* app
+    const { _tag, message, retryAfter } = refused.left
+    return yield* HttpServerResponse.json({ _tag, message, retryAfter }, {
+      status: 429,
+      headers: { "retry-after": String(retryAfter) }
+    }).pipe(Effect.orDie)
+  })
+)
+
+/**
+ * No response may be framed, sniffed or cached, nor its address sent to another site; pages may
+ * run no script and use only their own stylesheet, and their forms post only here.
+ */
+const SECURITY_HEADERS = {
+  "content-security-policy":
+    `default-src 'none'; style-src ${CSS_SOURCE}; form-action 'self'; base-uri 'none'; frame-ancestors 'none'`,
+  "x-frame-options": "DENY",
+  "x-content-type-options": "nosniff",
+  // Not no-referrer: with it a browser's own form posts carry `Origin: null`, which the pages refuse.
+  "referrer-policy": "same-origin",
+  "cache-control": "no-store"
+}
+const withSecurityHeaders = (response: HttpServerResponse.HttpServerResponse) => HttpServerResponse.setHeaders(response, SECURITY_HEADERS)
+
+/**
+ * The security headers on every response. The server sends what the app answers (pages, API
+ * answers and errors, 404s, the OpenAPI document) before a middleware given to
+ * `HttpApiBuilder.serve` gets it back (HttpApp.toHandled), so mapping that response changes
+ * nothing: a pre-response handler sets them just before sending. The map covers the answers of
+ * the middlewares inside this one, which the app never sees (413, 429).
+ */
 const securityHeaders = HttpMiddleware.make((app) =>
-  Effect.map(app, (response) =>
-    HttpServerResponse.setHeaders(response, {
-      "x-content-type-options": "nosniff",
-      "x-frame-options": "DENY",
-      "referrer-policy": "no-referrer",
-      "cache-control": "no-store"
-    }))
+  Effect.zipRight(
+    HttpApp.appendPreResponseHandler((_request, response) => Effect.succeed(withSecurityHeaders(response))),
+    Effect.map(app, withSecurityHeaders)
+  )
 )
 
 const ApiLive = HttpApiBuilder.api(PilotproofApi).pipe(
@@ -56,17 +93,19 @@ const ApiLive = HttpApiBuilder.api(PilotproofApi).pipe(
 )
 
 /** The HTTP application over the engine (without a listening server). */
-export const AppLayer = (location: Redacted.Redacted<string> | string) =>
-  HttpApiBuilder.serve((app) => app.pipe(limitBody, securityHeaders)).pipe(
+export const AppLayer = (location: Redacted.Redacted<string> | string, loginThrottle?: Partial<LoginThrottleOptions>) =>
+  HttpApiBuilder.serve((app) => app.pipe(limitBody, throttleApi, securityHeaders)).pipe(
     Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/api/openapi.json" })),
     Layer.provide(PagesLive),
     Layer.provide(ApiLive),
+    // One throttle for the login form, the API's tokens and the refusal above.
+    Layer.provide(LoginThrottle.Default(loginThrottle)),
     Layer.provideMerge(EngineLayer(location))
   )
 
 /** The application listening on `host:port`. */
 export const ServerLayer = (options: ServerOptions) =>
-  AppLayer(options.location).pipe(
+  AppLayer(options.location, options.loginThrottle).pipe(
     Layer.provideMerge(NodeHttpServer.layer(createServer, { port: options.port ?? 8080, host: options.host ?? "127.0.0.1" }))
   )
 

@@ -1,12 +1,13 @@
 /**
  * The pages, as preact components rendered to HTML on the server: escaped by construction, no
- * client-side script, inline CSS, nothing loaded from elsewhere. Charts are inline SVG made by
- * `Charts.ts` from engine results.
+ * client-side script, one inline stylesheet (`CSS`, which the CSP allows by its hash), nothing
+ * loaded from elsewhere. Charts are inline SVG made by `Charts.ts` from engine results.
  */
 import { ROLES, type Role } from "@pilotproof/domain"
 import type { DefinitionIssue } from "@pilotproof/domain"
 import type { MetricAnalysis } from "@pilotproof/domain"
 import type { TokenInfo } from "@pilotproof/engine"
+import { createHash } from "node:crypto"
 import type { ComponentChildren } from "preact"
 import { render } from "preact-render-to-string"
 import type { FinancePageData, ListRow, PilotPageData } from "./PageData.js"
@@ -15,7 +16,7 @@ export const CSS = `
 *{box-sizing:border-box}body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0;color:#1f2328;background:#f6f8fa}
 header{background:#24292f;color:#fff;padding:10px 24px;display:flex;gap:18px;align-items:center;flex-wrap:wrap}
 header a{color:#fff;text-decoration:none}header .brand{font-weight:700;margin-right:12px}header form{margin:0 0 0 auto}
-header button{background:none;border:1px solid #8c959f;color:#fff;border-radius:6px;padding:3px 10px;cursor:pointer}
+header button{background:none;border:1px solid #8c959f;color:#fff;border-radius:6px;padding:3px 10px;cursor:pointer}header .viewer{color:#d0d7de;margin-right:8px}
 main{max-width:1100px;margin:0 auto;padding:20px 24px}section{overflow-x:auto;background:#fff;border:1px solid #d0d7de;border-radius:8px;padding:14px 18px;margin:0 0 16px}
 h1{font-size:22px;margin:4px 0 12px}h2{font-size:16px;margin:0 0 10px}table{border-collapse:collapse;width:100%}
 th,td{text-align:left;padding:5px 8px;border-bottom:1px solid #eaeef2;vertical-align:top}th{font-size:12px;color:#57606a;text-transform:uppercase}
@@ -32,6 +33,9 @@ button.primary{background:#1f883d;color:#fff;border:0;border-radius:6px;padding:
 .grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(170px,1fr));gap:10px}.kpi{border:1px solid #d0d7de;border-radius:6px;padding:8px 10px}
 .kpi b{display:block;font-size:18px}.chart svg{max-width:100%;height:auto}
 `
+
+/** The pages' Content-Security-Policy allows this stylesheet and no other style (no style="…"). */
+export const CSS_SOURCE = `'sha256-${createHash("sha256").update(CSS, "utf8").digest("base64")}'`
 
 export interface Viewer {
   readonly name: string
@@ -64,7 +68,7 @@ export const page = (title: string, viewer: Viewer | undefined, body: ComponentC
           {viewer !== undefined && can.tokens(viewer.role) && <a href="/tokens">Tokens</a>}
           {viewer !== undefined && (
             <form method="post" action="/logout">
-              <span class="muted" style="color:#d0d7de;margin-right:8px">{viewer.name} ({viewer.role})</span>
+              <span class="viewer">{viewer.name} ({viewer.role})</span>
               <button type="submit">Log out</button>
             </form>
           )}
