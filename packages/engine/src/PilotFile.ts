@@ -11,12 +11,48 @@ import {
   PilotDefinitionFields
 } from "@pilotproof/domain"
 import { Either, ParseResult, Schema } from "effect"
-import { type Document, isMap, isNode, isPair, isScalar, isSeq, LineCounter, parseDocument } from "yaml"
+import { Buffer } from "node:buffer"
+import { type CST, type Document, isMap, isNode, isPair, isScalar, isSeq, LineCounter, parseDocument, Parser, visit } from "yaml"
 
 export interface ParsedPilotFile {
   readonly definition: PilotDefinition
   readonly warnings: ReadonlyArray<DefinitionIssue>
 }
+
+/**
+ * The most a pilot file (or a pilot registered through the API) may weigh. A real one is 2–3 KB
+ * of YAML; 256 KiB leaves a hundredfold room, keeps a device, a runaway file or a hostile request
+ * body from costing gigabytes, and keeps the worst parse under a second (the YAML parser needs
+ * seconds per MiB of dense tokens). Readers check it before and while reading.
+ */
+export const MAX_PILOT_FILE_BYTES = 256 * 1024
+
+/** Alias expansions allowed; YAML's own default, stated so a "billion laughs" file is refused. */
+const MAX_ALIASES = 100
+
+/** Nesting allowed; a pilot nests four levels, and composing the document recurses once a level. */
+const MAX_NESTING = 64
+
+/**
+ * Fields and list items allowed in all; a pilot has about a hundred, and checking keys for
+ * duplicates (and reporting each stray key) costs the square of their number.
+ */
+const MAX_ITEMS = 1_000
+
+const KiB = 1024
+const MiB = 1024 * KiB
+
+/** `52428800` → `50 MiB`, `262144` → `256 KiB`, `262145` → `262,145 bytes`: sizes in the words of a limit message. */
+export const formatSize = (bytes: number): string =>
+  bytes >= 10 * MiB || bytes % MiB === 0
+    ? `${Math.round(bytes / MiB)} MiB`
+    : bytes % KiB === 0
+    ? `${bytes / KiB} KiB`
+    : `${bytes.toLocaleString("en-US")} bytes`
+
+/** The message for a pilot file over `MAX_PILOT_FILE_BYTES`; `bytes` undefined when only "more" is known. */
+export const tooLargeDetail = (bytes?: number): string =>
+  `${bytes === undefined ? "more" : `${formatSize(bytes)} is more`} than the ${formatSize(MAX_PILOT_FILE_BYTES)} a pilot file may have`
 
 const decodeOptions = { errors: "all", onExcessProperty: "error" } as const
 const decodeDefinition = Schema.decodeUnknownEither(PilotDefinition, decodeOptions)
@@ -27,10 +63,18 @@ export const formatPath = (path: ReadonlyArray<PropertyKey>): string =>
 
 /**
  * Parses and validates a pilot file's text. `source` names the file in every message.
- * Never throws: syntax errors, schema errors and cross-field rule violations all come back
- * as one `InvalidPilotDefinition` listing each problem.
+ * Never throws: syntax errors, schema errors, cross-field rule violations and text past the
+ * limits (size, nesting, items, aliases) all come back as one `InvalidPilotDefinition`.
  */
 export const parsePilotFile = (text: string, source: string): Either.Either<ParsedPilotFile, InvalidPilotDefinition> => {
+  const fileIssue = (message: string, line = 1, column = 1) =>
+    Either.left(new InvalidPilotDefinition({ source, issues: [new DefinitionIssue({ path: "", message, line, column })] }))
+  // Text from the API never passed the CLI's reader, so the size is checked here too.
+  const bytes = Buffer.byteLength(text, "utf8")
+  if (bytes > MAX_PILOT_FILE_BYTES) return fileIssue(tooLargeDetail(bytes))
+  const shape = shapeIssue(text)
+  if (shape !== undefined) return fileIssue(shape.message, shape.line, shape.col)
+
   const lineCounter = new LineCounter()
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false })
   const locate = (path: ReadonlyArray<PropertyKey>, message: string): DefinitionIssue => {
@@ -55,14 +99,20 @@ export const parsePilotFile = (text: string, source: string): Either.Either<Pars
       })
     )
   }
-  const value: unknown = doc.toJS()
+  let value: unknown
+  try {
+    value = doc.toJS({ maxAliasCount: MAX_ALIASES })
+  } catch (e) {
+    // Expanding aliases is where a "billion laughs" file blows up, or an alias finds no anchor.
+    if (!(e instanceof ReferenceError)) throw e
+    const message = e.message.startsWith("Excessive alias count")
+      ? `too many aliases (more than ${MAX_ALIASES}): a pilot file has no need for YAML anchors in bulk`
+      : `not valid YAML/JSON: ${e.message}`
+    const at = lineCounter.linePos(firstAliasOffset(doc))
+    return fileIssue(message, at.line, at.col)
+  }
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
-    return Either.left(
-      new InvalidPilotDefinition({
-        source,
-        issues: [new DefinitionIssue({ path: "", message: "a pilot file is a mapping of fields (id, name, kind, …)", line: 1, column: 1 })]
-      })
-    )
+    return fileIssue("a pilot file is a mapping of fields (id, name, kind, …)")
   }
 
   return Either.match(decodeDefinition(value), {
@@ -84,6 +134,46 @@ export const parsePilotFile = (text: string, source: string): Either.Either<Pars
       return Either.left(new InvalidPilotDefinition({ source, issues: all }))
     }
   })
+}
+
+/**
+ * Nesting deeper than `MAX_NESTING`, or more than `MAX_ITEMS` items, found on the parser's tokens
+ * before composing: composing recurses once a level, and a stack overflow there can bring down
+ * the process (V8 gives up in the middle of compiling a RegExp). A loop, since depth is in doubt.
+ */
+const shapeIssue = (text: string): { readonly message: string; readonly line: number; readonly col: number } | undefined => {
+  const lines = new LineCounter()
+  const stack: Array<[CST.Token | null | undefined, number]> = []
+  for (const token of new Parser(lines.addNewLine).parse(text)) stack.push([token, 0])
+  let items = 0
+  while (stack.length > 0) {
+    const [token, depth] = stack.pop()!
+    if (token?.type === "document") stack.push([token.value, depth])
+    if (token?.type === "block-map" || token?.type === "block-seq" || token?.type === "flow-collection") {
+      if (depth >= MAX_NESTING) {
+        return { message: `nested too deeply (more than ${MAX_NESTING} levels): a pilot file has no need for deep nesting`, ...lines.linePos(token.offset) }
+      }
+      items += token.items.length
+      if (items > MAX_ITEMS) {
+        const count = MAX_ITEMS.toLocaleString("en-US")
+        return { message: `more than ${count} fields and list items: a pilot file has no need for so many`, ...lines.linePos(token.offset) }
+      }
+      for (const item of token.items) stack.push([item.key, depth + 1], [item.value, depth + 1])
+    }
+  }
+  return undefined
+}
+
+/** Where the first alias is: the place to point at when expanding aliases fails. */
+const firstAliasOffset = (doc: Document): number => {
+  let offset = 0
+  visit(doc, {
+    Alias: (_, node) => {
+      offset = node.range?.[0] ?? 0
+      return visit.BREAK
+    }
+  })
+  return offset
 }
 
 /** Each top-level section decoded on its own; the broken ones are left out. */
