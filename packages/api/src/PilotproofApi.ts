@@ -65,7 +65,7 @@ export class AssignmentGroup extends HttpApiGroup.make("assignment")
 export class EventsGroup extends HttpApiGroup.make("events")
   .add(
     HttpApiEndpoint.post("ingest", "/pilots/:id/events").setPath(S.PilotIdParam)
-      .setPayload(Schema.Array(Schema.Unknown))
+      .setPayload(S.EventBatch)
       .setUrlParams(Schema.Struct({ source: Schema.optional(Schema.String), dryRun: Schema.optional(Schema.BooleanFromString) }))
       .addSuccess(S.IngestResult)
       .addError(PayloadTooLarge)

@@ -132,6 +132,18 @@ export const CreatedToken = Schema.Struct({
 
 export const Me = Schema.Struct({ name: Schema.String, role: Role, tokenId: Schema.String })
 
+/**
+ * A batch of events: a JSON array taken as it is. Its records are decoded one by one by the
+ * import, each reject with its position; decoding the batch itself is one check, so an oversized
+ * batch is refused (413) right after the body is parsed, not after millions of element decodes.
+ */
+export const EventBatch = Schema.declare((input: unknown): input is ReadonlyArray<unknown> => Array.isArray(input), {
+  identifier: "EventBatch",
+  description: "A JSON array of events (each with unit_id, type, ts; optional event_id, variant, value and attributes)",
+  jsonSchema: { type: "array", items: { type: "object" } },
+  message: () => "the body must be a JSON array of events"
+})
+
 /** Limits of one request; larger requests get 413. */
 export const LIMITS = {
   /** Bytes of a request body. */

@@ -43,6 +43,56 @@ const limitBody = HttpMiddleware.make((app) =>
   })
 )
 
+/** How deep a JSON body may nest: events nest three levels; 64 is far past any real body. */
+const MAX_JSON_DEPTH = 64
+
+/** The 1-based character at which `text` nests deeper than `limit`, if it does (strings skipped). */
+export const tooDeep = (text: string, limit = MAX_JSON_DEPTH): number | undefined => {
+  let depth = 0
+  let inString = false
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (inString) {
+      if (c === 92) i++ // backslash: skip the escaped character
+      else if (c === 34) inString = false
+    } else if (c === 34) inString = true
+    else if (c === 91 || c === 123) {
+      if (++depth > limit) return i + 1
+    } else if (c === 93 || c === 125) depth--
+  }
+  return undefined
+}
+
+/** The contract's 400 for a body that cannot be decoded, with the reason in its message. */
+const badBody = (message: string) =>
+  HttpServerResponse.json({ _tag: "HttpApiDecodeError", issues: [{ _tag: "Type", path: [], message }], message }, { status: 400 }).pipe(Effect.orDie)
+
+/**
+ * JSON bodies of API calls are checked before the contract decodes them: malformed JSON gets a
+ * 400 saying where it broke (the platform answers it with an empty body), and a body nested
+ * deeper than any real one is refused before anything recurses over it (100 000 levels used to
+ * end in a stack overflow and an empty 500). The body text is read once: the platform keeps it.
+ */
+const jsonBodies = HttpMiddleware.make((app) =>
+  Effect.gen(function*() {
+    const request = yield* HttpServerRequest.HttpServerRequest
+    const type = request.headers["content-type"] ?? ""
+    if (!/^\/api(\/|\?|$)/.test(request.url) || !/\bjson\b/i.test(type) || request.method === "GET") return yield* app
+    const text = yield* Effect.either(request.text)
+    if (text._tag === "Left") return yield* app // the platform reports a body it cannot read
+    const deep = tooDeep(text.right)
+    if (deep !== undefined) return yield* badBody(`the JSON body nests deeper than ${MAX_JSON_DEPTH} levels (at character ${deep})`)
+    if (text.right.trim() !== "") {
+      try {
+        JSON.parse(text.right)
+      } catch (e) {
+        return yield* badBody(`the body is not valid JSON: ${(e as Error).message}`)
+      }
+    }
+    return yield* app
+  })
+)
+
 /** Refuses every API call from an address with too many failed logins: 429 with Retry-After. */
 const throttleApi = HttpMiddleware.make((app) =>
   Effect.gen(function*() {
@@ -94,7 +144,7 @@ const ApiLive = HttpApiBuilder.api(PilotproofApi).pipe(
 
 /** The HTTP application over the engine (without a listening server). */
 export const AppLayer = (location: Redacted.Redacted<string> | string, loginThrottle?: Partial<LoginThrottleOptions>) =>
-  HttpApiBuilder.serve((app) => app.pipe(limitBody, throttleApi, securityHeaders)).pipe(
+  HttpApiBuilder.serve((app) => app.pipe(jsonBodies, limitBody, throttleApi, securityHeaders)).pipe(
     Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/api/openapi.json" })),
     Layer.provide(PagesLive),
     Layer.provide(ApiLive),
