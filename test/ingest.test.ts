@@ -65,8 +65,8 @@ const MALFORMED: ReadonlyArray<{ readonly row: (i: number, ts: string) => string
   { row: (i) => `,bad-${i},deal_won,,,2026-02-30T10:00:00Z,`, reason: /is not a real date/ },
   { row: (i, ts) => `,bad-${i},deal_lost,,,${ts},`, reason: /event type "deal_lost" is not used by pilot/ },
   { row: (i, ts) => `,bad-${i},exposure,treatment,,${ts},`, reason: /variant "treatment" is not a variant of pilot/ },
-  { row: (_, ts) => `,,deal_won,,,${ts},`, reason: /^unit_id: / },
-  { row: (i, ts) => `,bad-${i},handled,,abc,${ts},`, reason: /^value: / },
+  { row: (_, ts) => `,,deal_won,,,${ts},`, reason: /^unit_id is missing \(every event needs unit_id, type and ts\)$/ },
+  { row: (i, ts) => `,bad-${i},handled,,abc,${ts},`, reason: /^value "abc" is not a number: write it in decimal notation/ },
   { row: (i, ts) => `,bad-${i},handled,,,${ts},`, reason: /event type "handled" needs a numeric value/ }
 ]
 

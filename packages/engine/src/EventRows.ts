@@ -161,6 +161,30 @@ export const storableText = (text: string): string => (text.includes("\u0000") ?
 /** What a reject keeps of a row it could not read while ids are pseudonymized. */
 export const UNSTORED_RAW = "(not stored: the row could not be read, so the identifiers in it could not be pseudonymized)"
 
+/**
+ * Schema issues in the words of someone fixing an export: one per field, the field named,
+ * "Expected string, actual 7" as "must be text, not 7", and the optional field's "Expected
+ * undefined" alternative (noise to a reader) left out.
+ */
+const describeIssues = (issues: ReadonlyArray<{ readonly path: ReadonlyArray<PropertyKey>; readonly message: string }>): string => {
+  const seen = new Set<string>()
+  const out: Array<string> = []
+  for (const issue of issues) {
+    const field = issue.path.map(String).join(".") || "row"
+    if (seen.has(field) || issue.message.startsWith("Expected undefined")) continue
+    seen.add(field)
+    const text = /^Expected string, actual (.*)$/.exec(issue.message)
+    const long = /^Expected a string at most (\d+) character\(s\) long/.exec(issue.message)
+    out.push(
+      text !== null ? `${field} must be text, not ${text[1]}`
+      : long !== null ? `${field} is longer than ${long[1]} characters`
+      : issue.message.startsWith(`${field} `) ? issue.message
+      : `${field}: ${issue.message}`
+    )
+  }
+  return out.join("; ")
+}
+
 export type RowOutcome =
   | { readonly _tag: "Event"; readonly row: EventRow }
   | { readonly _tag: "Reject"; readonly row: RejectRow }
@@ -245,13 +269,7 @@ export const toEventRow = (
   }
   const quick = decodeFast(candidate)
   const decoded = quick === undefined ? decodeIncoming(candidate) : Either.right(quick.event)
-  if (Either.isLeft(decoded)) {
-    return reject(
-      ParseResult.ArrayFormatter.formatErrorSync(decoded.left)
-        .map((i) => `${i.path.join(".") || "row"}: ${i.message === "is missing" ? "is missing" : i.message}`)
-        .join("; ")
-    )
-  }
+  if (Either.isLeft(decoded)) return reject(describeIssues(ParseResult.ArrayFormatter.formatErrorSync(decoded.left)))
   const event = decoded.right
   const tsMs = quick?.tsMs ?? parseTimestamp(event.ts)!
 
