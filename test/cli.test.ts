@@ -6,41 +6,19 @@ import { spawn } from "node:child_process"
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { fileURLToPath } from "node:url"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { BIN, requireBin, runCli } from "./fixtures/Cli.js"
 import { DIALECTS } from "./fixtures/Databases.js"
 import { EXPERIMENTS_DIR } from "./fixtures/Definitions.js"
 
-const BIN = fileURLToPath(new URL("../packages/cli/dist/pilotproof.mjs", import.meta.url))
-
-interface Run {
-  readonly code: number | null
-  readonly stdout: string
-  readonly stderr: string
-}
-
-/** Runs the binary without blocking the test worker (a long synchronous spawn stalls vitest). */
-const run = (cwd: string, db: string | undefined, ...args: Array<string>): Promise<Run> => {
-  const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: "1" }
-  if (db === undefined) delete env["PILOTPROOF_DB"]
-  else env["PILOTPROOF_DB"] = db
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd, env })
-    let stdout = ""
-    let stderr = ""
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString("utf8")))
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString("utf8")))
-    child.on("error", reject)
-    child.on("close", (code) => resolve({ code, stdout, stderr }))
-  })
-}
+const run = (cwd: string, db: string | undefined, ...args: Array<string>) => runCli(db, args, cwd)
 
 const BOT = join(EXPERIMENTS_DIR, "support-bot-lead-qualification.yaml")
 
 describe("pilotproof CLI", () => {
   let dir: string
   beforeAll(() => {
-    if (!existsSync(BIN)) throw new Error(`${BIN} is missing: run npm run build (npm test does it)`)
+    requireBin()
     dir = mkdtempSync(join(tmpdir(), "pilotproof-cli-"))
   })
   afterAll(() => rmSync(dir, { recursive: true, force: true }))

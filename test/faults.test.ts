@@ -7,18 +7,16 @@
  */
 import { start } from "@pilotproof/server"
 import { Context, Effect, Exit, Scope } from "effect"
-import { spawn } from "node:child_process"
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { fileURLToPath } from "node:url"
 import pg from "pg"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { Tokens } from "@pilotproof/engine"
+import { requireBin, runCli } from "./fixtures/Cli.js"
 import { DIALECTS, PG_URL } from "./fixtures/Databases.js"
 import { EXPERIMENTS_DIR } from "./fixtures/Definitions.js"
 
-const BIN = fileURLToPath(new URL("../packages/cli/dist/pilotproof.mjs", import.meta.url))
 const PILOT = "support-bot-lead-qualification"
 const BOT_YAML = readFileSync(join(EXPERIMENTS_DIR, `${PILOT}.yaml`), "utf8")
 
@@ -52,7 +50,7 @@ const exposures = (from: number, n: number) =>
 describe("PostgreSQL connection loss", () => {
   let dir: string
   beforeAll(() => {
-    if (!existsSync(BIN)) throw new Error(`${BIN} is missing: run npm run build (npm test does it)`)
+    requireBin()
     dir = mkdtempSync(join(tmpdir(), "pilotproof-faults-"))
   })
   afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -104,15 +102,7 @@ describe("PostgreSQL connection loss", () => {
     const name = "pp_fault_cli"
     const db = await namedLocation(dir, name)
     try {
-      const env = { ...process.env, NO_COLOR: "1", PILOTPROOF_DB: db.url }
-      const run = (...args: Array<string>) =>
-        new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
-          const child = spawn(process.execPath, [BIN, ...args], { env })
-          let stderr = ""
-          child.stderr.on("data", (d: Buffer) => (stderr += d.toString("utf8")))
-          child.on("error", reject)
-          child.on("close", (code) => resolve({ code, stderr }))
-        })
+      const run = (...args: Array<string>) => runCli(db.url, args)
       const pilotFile = join(dir, "bot.yaml")
       writeFileSync(pilotFile, BOT_YAML)
       expect((await run("pilot", "register", pilotFile)).code).toBe(0)
@@ -145,16 +135,7 @@ describe("concurrent writers in separate processes", () => {
   })
   afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
-  const run = (db: string, ...args: Array<string>) =>
-    new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-      const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, NO_COLOR: "1", PILOTPROOF_DB: db } })
-      let stdout = ""
-      let stderr = ""
-      child.stdout.on("data", (d: Buffer) => (stdout += d.toString("utf8")))
-      child.stderr.on("data", (d: Buffer) => (stderr += d.toString("utf8")))
-      child.on("error", reject)
-      child.on("close", (code) => resolve({ code, stdout, stderr }))
-    })
+  const run = (db: string, ...args: Array<string>) => runCli(db, args)
 
   for (const dialect of DIALECTS) {
     it(`on ${dialect.name}: four imports and three decisions at once all succeed, with exact counts and distinct sequence numbers`, async () => {
