@@ -66,6 +66,15 @@ export class PayloadTooLarge extends Schema.TaggedError<PayloadTooLarge>()("Payl
   unit: Schema.Literal("bytes", "events", "units")
 }, HttpApiSchema.annotations({ status: 413 })) {}
 
+/**
+ * An address that failed to log in too often (wrong tokens on the API or the login form):
+ * refused until `retryAfter` seconds have passed, which the Retry-After header repeats.
+ */
+export class TooManyRequests extends Schema.TaggedError<TooManyRequests>()("TooManyRequests", {
+  message: Schema.String,
+  retryAfter: Schema.Number
+}, HttpApiSchema.annotations({ status: 429 })) {}
+
 /** A request that is well formed but names something that does not exist (a token id). */
 export class NotFound extends Schema.TaggedError<NotFound>()("NotFound", {
   message: Schema.String

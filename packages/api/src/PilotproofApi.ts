@@ -9,7 +9,7 @@ import { HttpApi, HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "
 import { AnalysisReport, EconomicsReport, Pilot, PilotVersion, ReadinessReport, RoiReport } from "@pilotproof/domain"
 import { Schema } from "effect"
 import { Authentication } from "./Authentication.js"
-import { DomainErrors as E, NotFound, PayloadTooLarge } from "./HttpErrors.js"
+import { DomainErrors as E, NotFound, PayloadTooLarge, TooManyRequests } from "./HttpErrors.js"
 import { allow, ANY_ROLE } from "./Roles.js"
 import * as S from "./Schemas.js"
 
@@ -167,6 +167,8 @@ export class PilotproofApi extends HttpApi.make("pilotproof")
   .add(TokensGroup)
   .addError(E.StorageError)
   .addError(PayloadTooLarge)
+  // answered by the server's throttle before any endpoint runs
+  .addError(TooManyRequests)
   .prefix("/api")
   .annotate(OpenApi.Title, "Pilotproof API")
   .annotate(OpenApi.Version, "0.1.0")

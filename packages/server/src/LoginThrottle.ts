@@ -9,18 +9,9 @@
  * at most `clients` addresses: the least recently failing are forgotten first.
  */
 import { HttpServerRequest } from "@effect/platform"
+import { TooManyRequests } from "@pilotproof/api"
 import { hashToken } from "@pilotproof/engine"
-import { Clock, Duration, Effect, Option, Schema } from "effect"
-
-/** An address that failed to log in too often; `retryAfter` in whole seconds (the Retry-After header). */
-export class TooManyRequests extends Schema.TaggedError<TooManyRequests>()("TooManyRequests", {
-  client: Schema.String,
-  retryAfter: Schema.Number
-}) {
-  override get message() {
-    return `too many failed logins from ${this.client}; try again in ${this.retryAfter} second${this.retryAfter === 1 ? "" : "s"}`
-  }
-}
+import { Clock, Duration, Effect, Option } from "effect"
 
 export interface LoginThrottleOptions {
   /** Different wrong tokens one address may try per window. Default 10. */
@@ -67,6 +58,8 @@ export const clientKey = (address: string): string => {
 export const requestClient = (request: HttpServerRequest.HttpServerRequest): string =>
   clientKey(Option.getOrElse(request.remoteAddress, () => "unknown"))
 
+export { TooManyRequests }
+
 export class LoginThrottle extends Effect.Service<LoginThrottle>()("@pilotproof/server/LoginThrottle", {
   effect: (options: Partial<LoginThrottleOptions> = {}) =>
     Effect.sync(() => {
@@ -85,7 +78,11 @@ export class LoginThrottle extends Effect.Service<LoginThrottle>()("@pilotproof/
           return
         }
         if (now < entry.blockedUntil) {
-          return yield* new TooManyRequests({ client, retryAfter: Math.max(1, Math.ceil((entry.blockedUntil - now) / 1000)) })
+          const retryAfter = Math.max(1, Math.ceil((entry.blockedUntil - now) / 1000))
+          return yield* new TooManyRequests({
+            message: `too many failed logins from ${client}; try again in ${retryAfter} second${retryAfter === 1 ? "" : "s"}`,
+            retryAfter
+          })
         }
       })
 
