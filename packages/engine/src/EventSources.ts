@@ -5,6 +5,7 @@
  */
 import { InputError } from "@pilotproof/domain"
 import { type Options, Parser } from "csv-parse"
+import { parse as parseSync } from "csv-parse/sync"
 import { Effect, Stream } from "effect"
 import { createReadStream, openSync, readSync, closeSync, statSync } from "node:fs"
 import { createInterface } from "node:readline"
@@ -18,23 +19,37 @@ const isObject = (value: unknown): value is Record<string, unknown> => value !==
 export const formatOf = (path: string): EventFormat | undefined =>
   /\.(csv|tsv|txt)$/i.test(path) ? "csv" : /\.(jsonl|ndjson|json)$/i.test(path) ? "jsonl" : undefined
 
-/** The first line of a file (at most 64 KiB of it), without a byte-order mark. */
-const headerLine = (path: string): string => {
+/** The start of a file (at most 64 KiB), without a byte-order mark. */
+const fileStart = (path: string): string => {
   const fd = openSync(path, "r")
   try {
     const buffer = Buffer.alloc(65_536)
     const n = readSync(fd, buffer, 0, buffer.length, 0)
-    return (buffer.subarray(0, n).toString("utf8").split(/\r?\n/)[0] ?? "").replace(/^\uFEFF/, "")
+    return buffer.subarray(0, n).toString("utf8").replace(/^\uFEFF/, "")
   } finally {
     closeSync(fd)
   }
 }
 
-/** The delimiter of a CSV file: whichever of `,` `;` tab occurs most in its header line. */
+/** The delimiter of a CSV file: whichever of `,` `;` tab occurs most in its first line. */
 export const detectDelimiter = (path: string): string => {
-  const header = headerLine(path)
+  const header = fileStart(path).split(/\r?\n/)[0] ?? ""
   const counts = [",", ";", "\t"].map((d) => [d, header.split(d).length - 1] as const)
   return counts.reduce((best, c) => (c[1] > best[1] ? c : best))[0]
+}
+
+/**
+ * The header's column names as the import's parser reads them (quoted names may hold the
+ * delimiter or a line break), or undefined when the first record cannot be parsed from the
+ * start of the file — the import then reports it with its line.
+ */
+const headerColumns = (start: string, delimiter: string): ReadonlyArray<string> | undefined => {
+  try {
+    const [first] = parseSync(start, { delimiter, to: 1, relax_column_count: true }) as Array<Array<string>>
+    return first?.map((h) => h.trim().toLowerCase())
+  } catch {
+    return undefined
+  }
 }
 
 /** The columns every event file must have. */
@@ -45,8 +60,8 @@ export const REQUIRED_COLUMNS = ["unit_id", "type", "ts"] as const
  * unquoted); empty when it has them all. Checked before anything is read or written, so a file
  * with the wrong header fails once, with one message, instead of rejecting every row.
  */
-export const missingColumns = (header: string, delimiter: string): { readonly missing: ReadonlyArray<string>; readonly found: ReadonlyArray<string> } => {
-  const found = header.split(delimiter).map((h) => h.trim().replace(/^"(.*)"$/, "$1").trim().toLowerCase()).filter((h) => h !== "")
+export const missingColumns = (columns: ReadonlyArray<string>): { readonly missing: ReadonlyArray<string>; readonly found: ReadonlyArray<string> } => {
+  const found = columns.filter((h) => h !== "")
   return { missing: REQUIRED_COLUMNS.filter((c) => !found.includes(c)), found }
 }
 
@@ -187,11 +202,12 @@ export const eventFileSource = (path: string, options: SourceOptions = {}) =>
       catch: (e) => new InputError({ source: path, detail: `cannot read the file: ${(e as Error).message}` })
     })) : ","
     if (format === "csv") {
-      const header = yield* Effect.try({
-        try: () => headerLine(path),
+      const start = yield* Effect.try({
+        try: () => fileStart(path),
         catch: (e) => new InputError({ source: path, detail: `cannot read the file: ${(e as Error).message}` })
       })
-      const { found, missing } = missingColumns(header, delimiter)
+      const columns = headerColumns(start, delimiter)
+      const { found, missing } = missingColumns(columns ?? REQUIRED_COLUMNS)
       if (missing.length > 0) {
         return yield* new InputError({
           source: path,

@@ -58,7 +58,8 @@ describe("eventFileSource (CSV)", () => {
   it.effect("counts a CR LF inside quotes as one line in the header, accepted rows and rejected rows (LF file)", () =>
     Effect.gen(function*() {
       const path = join(dir, "crlf-in-quotes.csv")
-      writeFileSync(path, ["unit_id,\"ty\r\npe\",ts", "a,\"x\r\ny\",t", "\"b\r\nb\",2,3,4", "c,2,3", "d,2,3"].join("\n") + "\n")
+      // the header's last name holds a quoted CR LF (trimmed away: the column is ts)
+      writeFileSync(path, ["unit_id,type,\"ts\r\n\"", "a,\"x\r\ny\",t", "\"b\r\nb\",2,3,4", "c,2,3", "d,2,3"].join("\n") + "\n")
       const { items } = yield* read(path, 5000)
       expect(items.map((item) => [item.line, isRawReject(item)])).toEqual([[4, false], [6, true], [7, false], [8, false]])
     }))
