@@ -214,3 +214,34 @@ describe("pilotproof serve on a PostgreSQL URL with a password", () => {
     }
   }, 60_000)
 })
+
+describe("pilotproof serve", () => {
+  it("listens on PILOTPROOF_PORT when --port is not given", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "pilotproof-port-"))
+    const port = String(20_000 + Math.floor(Math.random() * 20_000))
+    const child = spawn(process.execPath, [BIN, "serve", "--db", join(dir, "db.sqlite")], {
+      cwd: dir,
+      env: { ...process.env, NO_COLOR: "1", PILOTPROOF_PORT: port }
+    })
+    try {
+      let out = ""
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no banner within 30 s: ${out}`)), 30_000)
+        child.stdout.on("data", (d: Buffer) => {
+          out += d.toString("utf8")
+          if (out.includes("Ctrl-C stops the server.")) {
+            clearTimeout(timer)
+            resolve()
+          }
+        })
+        child.on("close", () => reject(new Error(`serve exited: ${out}`)))
+      })
+      expect(out).toContain(`at http://127.0.0.1:${port}/`)
+      expect((await fetch(`http://127.0.0.1:${port}/api/me`)).status).toBe(401)
+    } finally {
+      child.removeAllListeners("close")
+      child.kill("SIGTERM")
+      rmSync(dir, { recursive: true, force: true })
+    }
+  }, 60_000)
+})

@@ -7,7 +7,7 @@ import { InputError } from "@pilotproof/domain"
 import { ROLES } from "@pilotproof/domain"
 import { Tokens } from "@pilotproof/engine"
 import { renderReport, serve } from "@pilotproof/server"
-import { Console, Effect } from "effect"
+import { Config, Console, Effect } from "effect"
 import { writeFileSync } from "node:fs"
 import { type Format, formats, printJson, table } from "./Output.js"
 import { DatabaseLocation, withEngine } from "./Runtime.js"
@@ -45,7 +45,10 @@ const tokenCommand = Command.make("token").pipe(
 )
 
 const serveCommand = Command.make("serve", {
-  port: Options.integer("port").pipe(Options.withDefault(8080)),
+  port: Options.integer("port").pipe(
+    Options.withDescription("port to listen on (default: PILOTPROOF_PORT, else 8080; 0 picks a free one)"),
+    Options.withFallbackConfig(Config.integer("PILOTPROOF_PORT").pipe(Config.withDefault(8080)))
+  ),
   host: Options.text("host").pipe(Options.withDescription("interface to listen on (0.0.0.0 for every one)"), Options.withDefault("127.0.0.1")),
   bootstrapAdmin: Options.boolean("bootstrap-admin").pipe(
     Options.withDescription("on a database without tokens, create an admin token and print it once")
