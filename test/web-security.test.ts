@@ -85,7 +85,10 @@ describe("the page after login (next)", () => {
     "https://evil.example/",
     "javascript:alert(1)",
     "evil.example",
-    "/ok\u0000"
+    "/ok\u0000",
+    "/.//evil.example", // the origin stays, but the path "//evil.example" is another site
+    "/..//evil.example",
+    "/%2e%2e//evil.example"
   ]
 
   it("leads to / for anything but a path on this site, and never answers 500", async () => {

@@ -128,14 +128,20 @@ const decodeFast = (c: Record<string, unknown>): { readonly event: IncomingEvent
 export const quickDecode = (c: Record<string, unknown>): IncomingEvent | undefined => decodeFast(c)?.event
 const INCOMING_KEYS = new Set(["event_id", "unit_id", "type", "variant", "value", "ts", "attributes"])
 
+/** A field's text: strings as they are, anything else as JSON. */
+const textOf = (v: unknown): string => (typeof v === "string" ? v : JSON.stringify(v))
+
 /** `""` and `null` are absent. */
 const present = (v: unknown): boolean => v !== undefined && v !== null && v !== ""
 
 /** A CSV value in decimal notation (a decimal comma allowed: `12,5`) as a number; else undefined. */
 const decimalValue = (v: string): number | undefined => {
   const text = v.trim()
-  return DECIMAL.test(text) ? Number(text.replace(",", ".")) : undefined
+  return DECIMAL.test(text) && !AMBIGUOUS_COMMA.test(text) ? Number(text.replace(",", ".")) : undefined
 }
+
+/** `1,000` is a thousand in one locale and one in another: refused rather than guessed. */
+const AMBIGUOUS_COMMA = /^[+-]?[1-9]\d*,\d{3}$/
 
 /**
  * Why a record cannot be read at all, before its fields are decoded: a NUL character (no CRM
@@ -166,6 +172,15 @@ export const UNSTORED_RAW = "(not stored: the row could not be read, so the iden
  * "Expected string, actual 7" as "must be text, not 7", and the optional field's "Expected
  * undefined" alternative (noise to a reader) left out.
  */
+/** "42" → "a number", "true" → "a boolean", "{…}" → "an object": what a JSON value is. */
+const kindOf = (actual: string): string =>
+  /^-?\d/.test(actual) ? "a number"
+  : actual === "true" || actual === "false" ? "a boolean"
+  : actual === "null" ? "null"
+  : actual.startsWith("[") ? "a list"
+  : actual.startsWith("{") ? "an object"
+  : "that value"
+
 const describeIssues = (issues: ReadonlyArray<{ readonly path: ReadonlyArray<PropertyKey>; readonly message: string }>): string => {
   const seen = new Set<string>()
   const out: Array<string> = []
@@ -173,10 +188,12 @@ const describeIssues = (issues: ReadonlyArray<{ readonly path: ReadonlyArray<Pro
     const field = issue.path.map(String).join(".") || "row"
     if (seen.has(field) || issue.message.startsWith("Expected undefined")) continue
     seen.add(field)
+    // the actual value is named by its kind, not quoted: it may be an id, and a reason is
+    // stored even where the row's text is not
     const text = /^Expected string, actual (.*)$/.exec(issue.message)
     const long = /^Expected a string at most (\d+) character\(s\) long/.exec(issue.message)
     out.push(
-      text !== null ? `${field} must be text, not ${text[1]}`
+      text !== null ? `${field} must be text, not ${kindOf(text[1]!)}`
       : long !== null ? `${field} is longer than ${long[1]} characters`
       : issue.message.startsWith(`${field} `) ? issue.message
       : `${field}: ${issue.message}`
@@ -243,7 +260,9 @@ export const toEventRow = (
     const shown: Record<string, unknown> = { ...fields, ...(unitKey === null ? {} : { unit_id: unitKey }) }
     if (pseudonymizer.enabled) {
       for (const k of Object.keys(shown)) if (identityKind(k) !== undefined) delete shown[k]
-      if (typeof shown["event_id"] === "string") shown["event_id"] = pseudonymizer.eventKey(shown["event_id"])
+      // ids that are not text (a JSON number) are keyed as their text: the copy keeps none raw
+      if (unitKey === null && present(shown["unit_id"])) shown["unit_id"] = pseudonymizer.unitKey(textOf(shown["unit_id"]))
+      if (present(shown["event_id"])) shown["event_id"] = pseudonymizer.eventKey(textOf(shown["event_id"]))
     }
     return {
       _tag: "Reject",
@@ -261,7 +280,11 @@ export const toEventRow = (
     const raw = fields["value"]
     const value = typeof raw === "string" ? decimalValue(raw) : raw
     if (typeof value !== "number") {
-      return reject(`value ${JSON.stringify(raw)} is not a number: write it in decimal notation (12, -3.5, 12,5 or 1e3)`)
+      return reject(
+        typeof raw === "string" && AMBIGUOUS_COMMA.test(raw.trim())
+          ? `value ${JSON.stringify(raw)} is ambiguous (a thousand, or one with a decimal comma?): write 1000 or 1.000`
+          : `value ${JSON.stringify(raw)} is not a number: write it in decimal notation (12, -3.5, 12,5 or 1e3)`
+      )
     }
     const outOfRange = valueProblem(value)
     if (outOfRange !== undefined) return reject(outOfRange)

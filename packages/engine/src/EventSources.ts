@@ -45,12 +45,19 @@ export const detectDelimiter = (path: string): string => {
  */
 const headerColumns = (start: string, delimiter: string): ReadonlyArray<string> | undefined => {
   try {
-    const [first] = parseSync(start, { delimiter, to: 1, relax_column_count: true }) as Array<Array<string>>
+    const [first] = parseSync(start, { delimiter, to: 1, relax_column_count: true, skip_empty_lines: true, bom: true }) as Array<Array<string>>
     return first?.map((h) => h.trim().toLowerCase())
   } catch {
     return undefined
   }
 }
+
+/**
+ * csv-parse's message without the field's text (`…, value is "lead-42"`): a reason is stored
+ * even where the row's text is not (under pseudonymization), so it must not quote an id.
+ */
+const csvProblem = (message: string | undefined): string =>
+  message === undefined ? "unparseable" : message.replace(/,?\s*value is ".*$/s, "")
 
 /** The columns every event file must have. */
 export const REQUIRED_COLUMNS = ["unit_id", "type", "ts"] as const
@@ -88,7 +95,7 @@ class LineNumberingParser extends Parser {
         const fields = (error as { record?: unknown } | undefined)?.record
         if (Array.isArray(fields)) self?.countQuotedCrlf(fields)
         const line = ((error as { lines?: number } | undefined)?.lines ?? self?.info.lines ?? 0) - (self?.quotedCrlf ?? 0)
-        const reject: RawReject = { line, reason: `not a valid CSV row: ${error?.message ?? "unparseable"}`, raw: raw ?? "" }
+        const reject: RawReject = { line, reason: `not a valid CSV row: ${csvProblem(error?.message)}`, raw: raw ?? "" }
         self?.pushItem(reject)
       }
     })

@@ -82,19 +82,27 @@ for (const dialect of DIALECTS) {
         const paid = (unit: string, value: string) => `,${unit},paid,,${value},2026-03-03T10:00:00Z`
         const lines = [
           paid("a", "12"), paid("b", "\"12,5\""), paid("c", "1e3"), paid("d", "-3.5"), paid("e", `${MAX_ABS_VALUE}`),
-          paid("f", "1e308"), paid("g", "0x10"), paid("h", "NaN"), paid("i", "Infinity"), paid("j", "1 000"), paid("k", "1e16")
+          paid("f", "1e308"), paid("g", "0x10"), paid("h", "NaN"), paid("i", "Infinity"), paid("j", "1 000"), paid("k", "1e16"),
+          paid("l", "\"1,000\""), paid("m", "1.000"), paid("n", "\"0,125\"")
         ]
         const { rejects, summary, units } = yield* importBytes(`values-${dialect.name}.csv`, `${HEADER}\n${lines.join("\n")}\n`)
-        expect(summary).toMatchObject({ records: 11, accepted: 5, rejected: 6 })
-        expect(units.map((u) => [u.unit_id, u.value])).toEqual([["a", 12], ["b", 12.5], ["c", 1000], ["d", -3.5], ["e", 1e15]])
+        expect(summary).toMatchObject({ records: 14, accepted: 7, rejected: 7 })
+        expect(units.map((u) => [u.unit_id, u.value])).toEqual([["a", 12], ["b", 12.5], ["c", 1000], ["d", -3.5], ["e", 1e15], ["m", 1], ["n", 0.125]])
         expect(Object.fromEntries(rejects.map((r) => [r.line, r.reason]))).toEqual({
           7: "value 1e+308 is outside the allowed range (at most 1e+15 in magnitude)",
           8: `value "0x10" is not a number: write it in decimal notation (12, -3.5, 12,5 or 1e3)`,
           9: `value "NaN" is not a number: write it in decimal notation (12, -3.5, 12,5 or 1e3)`,
           10: `value "Infinity" is not a number: write it in decimal notation (12, -3.5, 12,5 or 1e3)`,
           11: `value "1 000" is not a number: write it in decimal notation (12, -3.5, 12,5 or 1e3)`,
-          12: "value 10000000000000000 is outside the allowed range (at most 1e+15 in magnitude)"
+          12: "value 10000000000000000 is outside the allowed range (at most 1e+15 in magnitude)",
+          13: `value "1,000" is ambiguous (a thousand, or one with a decimal comma?): write 1000 or 1.000`
         })
+      })), 60_000)
+
+    it.effect("a file that starts with blank lines is read as the import reads it: the header is the first record", () =>
+      fresh(Effect.gen(function*() {
+        const { summary } = yield* importBytes(`blank-${dialect.name}.csv`, `\n\n${HEADER}\n,u-1,exposure,bot,,2026-03-02T10:00:00Z\n`)
+        expect(summary).toMatchObject({ accepted: 1, rejected: 0 })
       })), 60_000)
 
     it.effect("a header without the required columns fails once, naming them, and writes nothing", () =>

@@ -28,6 +28,7 @@ const exportFile = (name: string) => {
     JSON.stringify({ event_id: `amo-${RAW_ID}-exposure`, unit_id: RAW_ID, type: "exposure", variant: "control", ts: "2026-03-02T10:00:00Z", email: EMAIL }),
     JSON.stringify({ event_id: `amo-${RAW_ID}-won`, unit_id: RAW_ID, type: "deal_won", ts: "2026-03-03T10:00:00Z" }),
     `{"unit_id": "${RAW_ID}", "email": "${EMAIL}", "type": "deal_won", "ts": broken`,
+    JSON.stringify({ unit_id: 99123, event_id: 99123, type: "exposure", variant: "bot", ts: "2026-03-02T11:00:00Z" }),
     JSON.stringify({ unit_id: "lead-2", type: "exposure", variant: "bot", ts: "2026-03-02T11:00:00Z" })
   ].join("\n") + "\n")
   return path
@@ -40,7 +41,7 @@ const setUp = (file: string) =>
     yield* registry.start(PILOT)
     const source = yield* eventFileSource(file)
     const summary = yield* (yield* EventImport).run({ pilotId: PILOT, source: file, batches: source.batches })
-    expect(summary).toMatchObject({ records: 4, accepted: 3, rejected: 1 })
+    expect(summary).toMatchObject({ records: 5, accepted: 3, rejected: 2 })
     yield* (yield* Assignments).assign(PILOT, [RAW_ID, "lead-3"], true)
   })
 
@@ -66,7 +67,18 @@ for (const dialect of DIALECTS) {
         expect(stored).not.toContain(RAW_ID)
         expect(stored).not.toContain("olga.smirnova")
         expect(stored).not.toContain("example.com")
-        const reject = (yield* (yield* EventImport).rejects(PILOT, 10)).rows[0]!
+        expect(stored).not.toContain("99123") // a numeric unit id and event id, keyed in the reject's copy
+        // a CSV row csv-parse cannot read: its message quotes the field, the reason must not
+        const csv = join(dir, `quote-${dialect.name}.csv`)
+        writeFileSync(csv, `unit_id,type,ts\nok-1,exposure,2026-03-02T10:00:00Z\n${RAW_ID}x,ex"posure,2026-03-02T10:00:00Z\n`)
+        const source = yield* eventFileSource(csv)
+        yield* (yield* EventImport).run({ pilotId: PILOT, source: csv, batches: source.batches })
+        const afterCsv = yield* everything(yield* Database)
+        expect(afterCsv).toContain("not a valid csv row")
+        expect(afterCsv).not.toContain(RAW_ID)
+        const numeric = (yield* (yield* EventImport).rejects(PILOT, 10)).rows.find((r) => r.line === 4)!
+        expect(numeric.reason).toBe("unit_id must be text, not a number")
+        const reject = (yield* (yield* EventImport).rejects(PILOT, 10)).rows.find((r) => r.line === 3)!
         expect(reject).toMatchObject({ line: 3, unit_id: null })
         expect(reject.reason).toMatch(/^not valid JSON( \(at character \d+\))?$/)
         expect(reject.raw).toBe("(not stored: the row could not be read, so the identifiers in it could not be pseudonymized)")
@@ -77,16 +89,24 @@ for (const dialect of DIALECTS) {
         Effect.gen(function*() {
           const file = exportFile(`plain-${dialect.name}.jsonl`)
           const other = join(dir, `other-${dialect.name}.jsonl`)
-          writeFileSync(other, `{"unit_id": "${RAW_ID}1", "type": broken\n`)
+          writeFileSync(other, [
+            `{"unit_id": "${RAW_ID}1", "type": broken`,
+            // another person's row that happens to hold the short id as a value
+            JSON.stringify({ unit_id: "lead-5", type: "exposure", variant: "99123", ts: "2026-03-02T10:00:00Z" })
+          ].join("\n") + "\n")
           yield* setUp(file)
           const importer = yield* EventImport
           const source = yield* eventFileSource(other)
           yield* importer.run({ pilotId: PILOT, source: other, batches: source.batches })
-          expect((yield* importer.rejects(PILOT, 10)).total).toBe(2)
+          expect((yield* importer.rejects(PILOT, 10)).total).toBe(4)
+          // erasing "99123" takes the row whose (numeric) unit id could not be read, and not
+          // lead-5's row, which holds the same text as its variant but has a unit key of its own
+          const short = yield* (yield* Erasure).erase("99123")
+          expect(short.rejects_deleted).toBe(1)
           const record = yield* (yield* Erasure).erase(RAW_ID)
           expect(record.rejects_deleted).toBe(1)
           const left = yield* importer.rejects(PILOT, 10)
-          expect(left.rows.map((r) => r.source)).toEqual([other]) // lead-773101 is another person
+          expect(left.rows.map((r) => [r.source, r.unit_id])).toEqual([[other, null], [other, "lead-5"]]) // lead-773101 is another person
           const stored = yield* everything(yield* Database)
           expect(stored.replaceAll(`${RAW_ID}1`, "")).not.toContain(RAW_ID)
         }),

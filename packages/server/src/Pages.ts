@@ -65,7 +65,8 @@ const safeNext = (next: string | undefined): string => {
   if (next === undefined || !next.startsWith("/") || /[\u0000-\u001f\u007f-\u009f\\]/.test(next)) return "/"
   try {
     const url = new URL(next, ORIGIN)
-    return url.origin === ORIGIN ? url.pathname + url.search : "/"
+    // "/.//evil.example" keeps the origin but its path "//evil.example" is another site's address
+    return url.origin === ORIGIN && !url.pathname.startsWith("//") ? url.pathname + url.search : "/"
   } catch {
     return "/"
   }

@@ -77,9 +77,20 @@ const jsonBodies = HttpMiddleware.make((app) =>
   Effect.gen(function*() {
     const request = yield* HttpServerRequest.HttpServerRequest
     const type = request.headers["content-type"] ?? ""
-    if (!/^\/api(\/|\?|$)/.test(request.url) || !/\bjson\b/i.test(type) || request.method === "GET") return yield* app
+    // the platform reads a body without a content type as JSON too
+    const json = type === "" || /\bjson\b/i.test(type)
+    if (!/^\/api(\/|\?|$)/.test(request.url) || !json || request.method === "GET" || request.method === "HEAD") return yield* app
     const text = yield* Effect.either(request.text)
-    if (text._tag === "Left") return yield* app // the platform reports a body it cannot read
+    if (text._tag === "Left") {
+      // past the size limit without a Content-Length (chunked), or cut off: the platform would
+      // answer an empty 500
+      return yield* HttpServerResponse.json({
+        _tag: "PayloadTooLarge",
+        message: `the body could not be read whole (at most ${LIMITS.bodyBytes} bytes)`,
+        limit: LIMITS.bodyBytes,
+        unit: "bytes"
+      }, { status: 413 }).pipe(Effect.orDie)
+    }
     const deep = tooDeep(text.right)
     if (deep !== undefined) return yield* badBody(`the JSON body nests deeper than ${MAX_JSON_DEPTH} levels (at character ${deep})`)
     if (text.right.trim() !== "") {

@@ -6,7 +6,8 @@
  * rows that are missing, because an event's key is (pilot, event id) and duplicates are skipped
  * by the database (`ON CONFLICT DO NOTHING`), never by a read-then-write race.
  */
-import { Effect } from "effect"
+import { StorageError } from "@pilotproof/domain"
+import { Effect, Schedule } from "effect"
 import { CompiledQuery, type Insertable, type Kysely, sql } from "kysely"
 import { Database } from "./Database.js"
 import type { DatabaseSchema, EventRejectsTable, EventsTable } from "./DatabaseSchema.js"
@@ -174,14 +175,28 @@ export class EventRepo extends Effect.Service<EventRepo>()("@pilotproof/store/Ev
      * are vacuumed (the space is reclaimed for reuse; only VACUUM FULL rewrites the files).
      */
     const purgeErased = database.dialect === "sqlite"
-      ? database.use("removing erased rows from the database file", (db) => sql`pragma wal_checkpoint(TRUNCATE)`.execute(db))
-      : database.use("vacuuming erased rows", (db) => sql`vacuum events, event_rejects`.execute(db))
+      ? database.use("removing erased rows from the database file", (db) =>
+        sql<{ busy: number; log: number; checkpointed: number }>`pragma wal_checkpoint(TRUNCATE)`.execute(db)).pipe(
+          // A reader in another process holding an old snapshot keeps the checkpoint from
+          // finishing (busy = 1): the old pages would stay in the log. Retried, then reported.
+          Effect.filterOrFail(
+            (result) => Number(result.rows[0]?.busy ?? 0) === 0,
+            () => new StorageError({
+              operation: "removing erased rows from the database file",
+              detail: `the erasure is committed, but another process reading ${database.location} keeps its old pages in the write-ahead log; run the erasure again when it has finished`
+            })
+          ),
+          Effect.retry(Schedule.spaced("200 millis").pipe(Schedule.intersect(Schedule.recurs(25)))),
+          Effect.asVoid
+        )
+      : database.use("vacuuming erased rows", (db) => sql`vacuum events, event_rejects`.execute(db)).pipe(Effect.asVoid)
 
     /**
      * Deletes every event and rejected row of one unit key in every pilot, and records the
      * erasure under `subjectHash` (never the clear id), in one transaction. A rejected row is the
-     * subject's when its unit key is `unitKey` or its text names one of `mentions` as a whole
-     * token (`lead-42` matches `"lead-42"` and `,lead-42,`, not `lead-421`).
+     * subject's when its unit key is `unitKey`, or when it has no unit key and its text names one
+     * of `mentions` as a whole token (`lead-42` matches `"lead-42"` and `,lead-42,`, not
+     * `lead-421`).
      */
     const erase = Effect.fn("EventRepo.erase")(function*(unitKey: string, mentions: ReadonlyArray<string>, subjectHash: string, erasureId: string, now: string) {
       const operation = "erasing a subject"
@@ -196,6 +211,9 @@ export class EventRepo extends Effect.Service<EventRepo>()("@pilotproof/store/Ev
           // LIKE narrows the scan to rows containing the text; the token check decides
           const candidates = yield* database.use(operation, (db) =>
             db.selectFrom("event_rejects").select(["pilot_id", "source", "line", "raw"])
+              // rows with a unit key belong to that unit: only rows rejected before any unit id
+              // could be read are matched by their text (erasing "7" must not take others' rows)
+              .where("unit_id", "is", null)
               .where(sql<boolean>`${sql.ref("raw")} like ${`%${mention.replace(/[\\%_]/g, "\\$&")}%`} escape '\\'`)
               .execute())
           for (const row of candidates.filter((r) => token.test(r.raw))) {

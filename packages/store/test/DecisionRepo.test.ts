@@ -2,6 +2,7 @@ import { describe, expect, it, layer } from "@effect/vitest"
 import { AnalysisReport, Evaluation, ReadinessReport, StorageError } from "@pilotproof/domain"
 import { Database, DecisionRepo, type NewDecision, PilotRepo } from "@pilotproof/store"
 import { Effect, Layer, Schema } from "effect"
+import { readFileSync } from "node:fs"
 import { DIALECTS } from "../../../test/fixtures/Databases.js"
 import { minimalPilot, registerInput } from "../../../test/fixtures/Definitions.js"
 
@@ -105,6 +106,22 @@ for (const dialect of DIALECTS) {
           const c = read!.record.analysis.metrics[0]!.comparisons[0]!
           expect(c.absolute.ci).toEqual({ lower: -Infinity, upper: Infinity })
           expect(c.standardError).toBeNaN()
+        }))
+
+      it.effect("reads a record exactly as the engine wrote it before schema version 2 (fixtures/decision-record-v1.json)", () =>
+        Effect.gen(function*() {
+          // written by commit 1cc976d's `pilotproof demo` (JSON.stringify of the evaluation)
+          const text = readFileSync(new URL("./fixtures/decision-record-v1.json", import.meta.url), "utf8")
+          const pilot = "personalized-offers-returning"
+          const repo = yield* DecisionRepo
+          yield* registered(pilot)
+          yield* repo.append({ ...decision(pilot), computed_verdict: "NO_GO", verdict: "NO_GO" })
+          const database = yield* Database
+          yield* database.use("writing a version-1 record", (db) => db.updateTable("decisions").set({ record: text }).where("pilot_id", "=", pilot).execute())
+          const [read] = yield* repo.history(pilot)
+          expect(read!.record.decision.verdict).toBe("NO_GO")
+          // nothing the old engine wrote is dropped or changed by decoding it
+          expect(Schema.encodeSync(Evaluation)(read!.record)).toEqual(JSON.parse(text))
         }))
 
       it.effect("a record that does not decode is a StorageError naming the pilot and the record number", () =>
