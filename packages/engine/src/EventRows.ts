@@ -96,10 +96,6 @@ const TYPE = /^[A-Za-z][A-Za-z0-9_.:-]*$/
  * well-formed record is accepted here; anything else goes through the Schema, which decides
  * and writes the messages. A property test holds the two to the same answers.
  */
-/** An object whose every own value is a string (an event's attributes). */
-const isStringRecord = (value: unknown): value is Record<string, string> =>
-  value !== null && typeof value === "object" && !Array.isArray(value) && Object.values(value).every((v) => typeof v === "string")
-
 const decodeFast = (c: Record<string, unknown>): { readonly event: IncomingEvent; readonly tsMs: number } | undefined => {
   const { event_id, type, ts, variant, value, attributes } = c
   const unit = typeof c["unit_id"] === "string" ? c["unit_id"].trim() : undefined
@@ -124,6 +120,10 @@ const decodeFast = (c: Record<string, unknown>): { readonly event: IncomingEvent
   }
   return { event, tsMs }
 }
+
+/** An object whose every own value is a string (an event's attributes). */
+const isStringRecord = (value: unknown): value is Record<string, string> =>
+  value !== null && typeof value === "object" && !Array.isArray(value) && Object.values(value).every((v) => typeof v === "string")
 
 export const quickDecode = (c: Record<string, unknown>): IncomingEvent | undefined => decodeFast(c)?.event
 const INCOMING_KEYS = new Set(["event_id", "unit_id", "type", "variant", "value", "ts", "attributes"])
@@ -151,15 +151,14 @@ const AMBIGUOUS_COMMA = /^[+-]?[1-9]\d*,\d{3}$/
  */
 const unreadable = (fields: Readonly<Record<string, unknown>>): string | undefined => {
   for (const [name, value] of Object.entries(fields)) {
-    const text = typeof value === "string" ? value : undefined
-    if (text === undefined) continue
-    if (text.includes("\u0000")) return `${name} contains a NUL character (\\0): not text a CRM exports; fix the export`
-    if (text.includes("\uFFFD")) {
-      return `${name} is not valid UTF-8 (bytes a decoder could not read, shown as \uFFFD): re-export the file as UTF-8`
-    }
+    const bad = typeof value === "string" ? UNREADABLE.exec(value)?.[0] : undefined
+    if (bad === "\u0000") return `${name} contains a NUL character (\\0): not text a CRM exports; fix the export`
+    if (bad !== undefined) return `${name} is not valid UTF-8 (bytes a decoder could not read, shown as \uFFFD): re-export the file as UTF-8`
   }
   return undefined
 }
+
+const UNREADABLE = /[\u0000\uFFFD]/
 
 /** NUL characters escaped, so that a reject can always be stored (PostgreSQL refuses them in text). */
 export const storableText = (text: string): string => (text.includes("\u0000") ? text.replaceAll("\u0000", "\\u0000") : text)
@@ -167,11 +166,6 @@ export const storableText = (text: string): string => (text.includes("\u0000") ?
 /** What a reject keeps of a row it could not read while ids are pseudonymized. */
 export const UNSTORED_RAW = "(not stored: the row could not be read, so the identifiers in it could not be pseudonymized)"
 
-/**
- * Schema issues in the words of someone fixing an export: one per field, the field named,
- * "Expected string, actual 7" as "must be text, not 7", and the optional field's "Expected
- * undefined" alternative (noise to a reader) left out.
- */
 /** "42" → "a number", "true" → "a boolean", "{…}" → "an object": what a JSON value is. */
 const kindOf = (actual: string): string =>
   /^-?\d/.test(actual) ? "a number"
@@ -181,6 +175,11 @@ const kindOf = (actual: string): string =>
   : actual.startsWith("{") ? "an object"
   : "that value"
 
+/**
+ * Schema issues in the words of someone fixing an export: one per field, the field named,
+ * "Expected string, actual 7" as "must be text, not a number", and the optional field's
+ * "Expected undefined" alternative (noise to a reader) left out.
+ */
 const describeIssues = (issues: ReadonlyArray<{ readonly path: ReadonlyArray<PropertyKey>; readonly message: string }>): string => {
   const seen = new Set<string>()
   const out: Array<string> = []

@@ -31,9 +31,9 @@ const fileStart = (path: string): string => {
   }
 }
 
-/** The delimiter of a CSV file: whichever of `,` `;` tab occurs most in its first line. */
-export const detectDelimiter = (path: string): string => {
-  const header = fileStart(path).split(/\r?\n/)[0] ?? ""
+/** The delimiter of a CSV file from its start: whichever of `,` `;` tab occurs most in its first non-blank line. */
+export const detectDelimiter = (start: string): string => {
+  const header = start.split(/\r?\n/).find((line) => line.trim() !== "") ?? ""
   const counts = [",", ";", "\t"].map((d) => [d, header.split(d).length - 1] as const)
   return counts.reduce((best, c) => (c[1] > best[1] ? c : best))[0]
 }
@@ -204,15 +204,15 @@ export const eventFileSource = (path: string, options: SourceOptions = {}) =>
     const info = yield* Effect.try({ try: () => statSync(path), catch: () => new InputError({ source: path, detail: "no such file" }) })
     if (!info.isFile()) return yield* new InputError({ source: path, detail: "not a file" })
     const batchSize = options.batchSize ?? 5000
-    const delimiter = format === "csv" ? options.delimiter ?? (yield* Effect.try({
-      try: () => detectDelimiter(path),
-      catch: (e) => new InputError({ source: path, detail: `cannot read the file: ${(e as Error).message}` })
-    })) : ","
-    if (format === "csv") {
-      const start = yield* Effect.try({
+    // a CSV file's start is read once: for its delimiter and to check its header
+    const start = format === "csv"
+      ? yield* Effect.try({
         try: () => fileStart(path),
         catch: (e) => new InputError({ source: path, detail: `cannot read the file: ${(e as Error).message}` })
       })
+      : ""
+    const delimiter = format === "csv" ? options.delimiter ?? detectDelimiter(start) : ","
+    if (format === "csv") {
       const columns = headerColumns(start, delimiter)
       const { found, missing } = missingColumns(columns ?? REQUIRED_COLUMNS)
       if (missing.length > 0) {

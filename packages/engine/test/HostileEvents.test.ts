@@ -103,6 +103,9 @@ for (const dialect of DIALECTS) {
       fresh(Effect.gen(function*() {
         const { summary } = yield* importBytes(`blank-${dialect.name}.csv`, `\n\n${HEADER}\n,u-1,exposure,bot,,2026-03-02T10:00:00Z\n`)
         expect(summary).toMatchObject({ accepted: 1, rejected: 0 })
+        // the delimiter comes from the first non-blank line too
+        const semicolons = yield* importBytes(`blank-semicolon-${dialect.name}.csv`, `\n${HEADER.replaceAll(",", ";")}\n;u-2;exposure;bot;;2026-03-02T10:00:00Z\n`)
+        expect(semicolons.summary).toMatchObject({ accepted: 1, rejected: 0 })
       })), 60_000)
 
     it.effect("a header without the required columns fails once, naming them, and writes nothing", () =>
