@@ -93,6 +93,8 @@ const jsonBodies = HttpMiddleware.make((app) =>
     }
     const deep = tooDeep(text.right)
     if (deep !== undefined) return yield* badBody(`the JSON body nests deeper than ${MAX_JSON_DEPTH} levels (at character ${deep})`)
+    // Parsed here, and again by the platform (about 7 ms for a 10 000-event, 1.4 MB batch): it
+    // answers its own parse failure with an empty 400 before a middleware could see it (tried).
     if (text.right.trim() !== "") {
       try {
         JSON.parse(text.right)
