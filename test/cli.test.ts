@@ -2,12 +2,11 @@
  * The real `pilotproof` binary (built by `npm test` before the tests run), on SQLite and on the
  * real PostgreSQL server.
  */
-import { spawn } from "node:child_process"
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { BIN, requireBin, runCli } from "./fixtures/Cli.js"
+import { requireBin, runCli, serveUntilBanner } from "./fixtures/Cli.js"
 import { DIALECTS } from "./fixtures/Databases.js"
 import { EXPERIMENTS_DIR } from "./fixtures/Definitions.js"
 
@@ -188,23 +187,8 @@ describe("pilotproof serve on a PostgreSQL URL with a password", () => {
     const url = db.url.replace("postgres://postgres@", "postgres://postgres:s3cret-pw@")
     expect(url).toContain("s3cret-pw")
     try {
-      const child = spawn(process.execPath, [BIN, "serve", "--port", "0", "--db", url], { cwd: dir, env: { ...process.env, NO_COLOR: "1" } })
-      let out = ""
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no banner within 30 s: ${out}`)), 30_000)
-        const take = (d: Buffer) => {
-          out += d.toString("utf8")
-          if (out.includes("Ctrl-C stops the server.")) {
-            clearTimeout(timer)
-            resolve()
-          }
-        }
-        child.stdout.on("data", take)
-        child.stderr.on("data", take)
-        child.on("close", () => reject(new Error(`serve exited: ${out}`)))
-      })
-      child.removeAllListeners("close")
-      child.kill("SIGTERM")
+      const { out, stop } = await serveUntilBanner(["--port", "0", "--db", url], {}, dir)
+      stop()
       expect(out).toContain("Pilotproof is serving postgres://postgres:***@127.0.0.1")
       expect(out).toContain("token create --role admin")
       expect(out).not.toContain("s3cret-pw")
@@ -219,28 +203,12 @@ describe("pilotproof serve", () => {
   it("listens on PILOTPROOF_PORT when --port is not given", async () => {
     const dir = mkdtempSync(join(tmpdir(), "pilotproof-port-"))
     const port = String(20_000 + Math.floor(Math.random() * 20_000))
-    const child = spawn(process.execPath, [BIN, "serve", "--db", join(dir, "db.sqlite")], {
-      cwd: dir,
-      env: { ...process.env, NO_COLOR: "1", PILOTPROOF_PORT: port }
-    })
+    const { out, stop } = await serveUntilBanner(["--db", join(dir, "db.sqlite")], { PILOTPROOF_PORT: port }, dir)
     try {
-      let out = ""
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no banner within 30 s: ${out}`)), 30_000)
-        child.stdout.on("data", (d: Buffer) => {
-          out += d.toString("utf8")
-          if (out.includes("Ctrl-C stops the server.")) {
-            clearTimeout(timer)
-            resolve()
-          }
-        })
-        child.on("close", () => reject(new Error(`serve exited: ${out}`)))
-      })
       expect(out).toContain(`at http://127.0.0.1:${port}/`)
       expect((await fetch(`http://127.0.0.1:${port}/api/me`)).status).toBe(401)
     } finally {
-      child.removeAllListeners("close")
-      child.kill("SIGTERM")
+      stop()
       rmSync(dir, { recursive: true, force: true })
     }
   }, 60_000)
