@@ -62,9 +62,8 @@ const runDemo = (experiments: string) =>
       const imported = yield* simulation.intoPilot(scenarioPath)
       const asOfMs = Date.parse(scenario.start) + scenario.days * DAY_MS
       const asOf = new Date(asOfMs).toISOString()
-      const history = yield* decisions.history(id)
       const designHash = pilot.designHash ?? pilot.definitionHash
-      const last = history[history.length - 1]
+      const last = yield* decisions.latest(id)
       const reuse = last !== undefined && last.as_of === asOf && last.design_hash === designHash && imported.accepted === 0
       const { evaluation } = reuse
         ? { evaluation: last.record }

@@ -74,6 +74,12 @@ export class Decisions extends Effect.Service<Decisions>()("@pilotproof/engine/D
       return yield* repo.history(pilotId)
     })
 
+    /** The pilot's latest decision record, if it has one. */
+    const latest = Effect.fn("Decisions.latest")(function*(pilotId: string) {
+      yield* pilots.get(pilotId)
+      return yield* repo.latest(pilotId)
+    })
+
     /** Records months of actuals (all or nothing); every value is checked first. */
     const recordActuals = Effect.fn("Decisions.recordActuals")(function*(pilotId: string, rows: ReadonlyArray<ActualInput>, source: string) {
       yield* pilots.get(pilotId)
@@ -113,7 +119,7 @@ export class Decisions extends Effect.Service<Decisions>()("@pilotproof/engine/D
       return new RoiReport({ ...base, decision, ...(variant === undefined ? {} : { variant }), comparison })
     })
 
-    return { record, history, recordActuals, roi } as const
+    return { record, history, latest, recordActuals, roi } as const
   }),
   dependencies: [Analysis.Default, DecisionRepo.Default, PilotRepo.Default]
 }) {}

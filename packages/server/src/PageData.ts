@@ -65,8 +65,7 @@ export const makePageData = Effect.gen(function*() {
 
   const latestDecision = (id: string) =>
     Effect.gen(function*() {
-      const history = yield* decisions.history(id)
-      const last = history[history.length - 1]
+      const last = yield* decisions.latest(id)
       if (last !== undefined) return { recorded: last, evaluation: last.record } satisfies DecisionView
       return { evaluation: yield* analysis.evaluate(id) } satisfies DecisionView
     })
@@ -74,7 +73,7 @@ export const makePageData = Effect.gen(function*() {
   const list = Effect.gen(function*() {
     const pilots = yield* registry.list()
     return yield* Effect.forEach(pilots, (pilot) =>
-      Effect.map(decisions.history(pilot.id), (h): ListRow => (h.length === 0 ? { pilot } : { pilot, latest: h[h.length - 1]! })))
+      Effect.map(decisions.latest(pilot.id), (latest): ListRow => (latest === undefined ? { pilot } : { pilot, latest })))
   })
 
   const pilotPage = (id: string, asOfMs?: number) =>

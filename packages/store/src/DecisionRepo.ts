@@ -83,6 +83,13 @@ export class DecisionRepo extends Effect.Service<DecisionRepo>()("@pilotproof/st
       return yield* Effect.forEach(rows, toRecorded)
     })
 
+    /** The latest record of a pilot, if any: one row read and decoded, not the whole history. */
+    const latest = Effect.fn("DecisionRepo.latest")(function*(pilotId: string) {
+      const row = yield* database.use(`reading the latest decision of "${pilotId}"`, (db) =>
+        db.selectFrom("decisions").selectAll().where("pilot_id", "=", pilotId).orderBy("seq", "desc").limit(1).executeTakeFirst())
+      return row === undefined ? undefined : yield* toRecorded(row)
+    })
+
     /** Records months of actuals in one transaction; a month recorded again is replaced. */
     const recordActuals = Effect.fn("DecisionRepo.recordActuals")(function*(rows: ReadonlyArray<Insertable<ActualsTable>>) {
       if (rows.length === 0) return 0
@@ -100,6 +107,6 @@ export class DecisionRepo extends Effect.Service<DecisionRepo>()("@pilotproof/st
         db.selectFrom("actuals").selectAll().where("pilot_id", "=", pilotId).orderBy("month").execute())
     })
 
-    return { append, history, recordActuals, actuals } as const
+    return { append, history, latest, recordActuals, actuals } as const
   })
 }) {}

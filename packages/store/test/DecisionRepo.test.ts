@@ -83,10 +83,14 @@ for (const dialect of DIALECTS) {
           expect(appended.seq).toBe(1)
           const [read] = yield* repo.history("stored")
           expect(read!.record).toEqual(evaluation("stored"))
+          // the latest record alone, without reading the history
+          expect(yield* repo.latest("nobody")).toBeUndefined()
+          yield* repo.append({ ...decision("stored"), actor: "second" })
+          expect(yield* repo.latest("stored")).toMatchObject({ seq: 2, actor: "second" })
           expect(read!.record.analysis.metrics[0]!.comparisons[0]!.absolute.ci).toEqual({ lower: -Infinity, upper: Infinity })
           const database = yield* Database
           const row = yield* database.use("reading the raw record", (db) =>
-            db.selectFrom("decisions").select("record").where("pilot_id", "=", "stored").executeTakeFirstOrThrow())
+            db.selectFrom("decisions").select("record").where("pilot_id", "=", "stored").where("seq", "=", 1).executeTakeFirstOrThrow())
           const raw = JSON.parse(row.record) as { schemaVersion: number }
           expect(raw.schemaVersion).toBe(2)
           expect(row.record).toContain(`"lower":"-Infinity"`)
