@@ -75,8 +75,12 @@ export const AssignBatchResult = Schema.Struct({
 })
 
 export const AsOfParams = Schema.Struct({
-  /** ISO 8601 timestamp: analyse the data as it stood then (default: now). */
-  asOf: Schema.optional(Schema.String)
+  /** ISO 8601 timestamp: analyse the data as it stood then (default: now, from the current results snapshot). */
+  asOf: Schema.optional(Schema.String),
+  /** `1`: compute the results snapshot again before answering, even when it is current. */
+  refresh: Schema.optional(Schema.Literal("1", "true", "0", "false").annotations({
+    description: "1 (or true): compute the results snapshot again before answering, even when it is current"
+  }))
 })
 
 export const DecideRequest = Schema.Struct({

@@ -13,7 +13,7 @@ import {
   RoiReport,
   VERDICTS
 } from "@pilotproof/domain"
-import { Analysis, Decisions } from "@pilotproof/engine"
+import { Analysis, Decisions, Snapshots } from "@pilotproof/engine"
 import { Config, Console, Effect, Option, Schema } from "effect"
 import { readFileSync } from "node:fs"
 import { parseAsOf } from "./EventCommands.js"
@@ -95,10 +95,15 @@ export const describeEvaluation = (e: Evaluation): string => {
   ].join("\n")
 }
 
-const analyzeCommand = Command.make("analyze", { pilot: pilotArg, asOf: asOfOption, format: formatOption }, ({ asOf, format, pilot }) =>
+const refreshOption = Options.boolean("refresh").pipe(
+  Options.withDescription("compute the results snapshot again even when it is current (without --as-of, results come from the snapshot, computed when the data changed)")
+)
+
+const analyzeCommand = Command.make("analyze", { pilot: pilotArg, asOf: asOfOption, format: formatOption, refresh: refreshOption }, ({ asOf, format, pilot, refresh }) =>
   withEngine(Effect.gen(function*() {
-    const asOfMs = yield* parseAsOf(asOf)
-    const report = yield* (yield* Analysis).analyze(pilot, asOfMs)
+    const report = Option.isNone(asOf)
+      ? (yield* (yield* Snapshots).current(pilot, { refresh })).evaluation.analysis
+      : yield* (yield* Analysis).analyze(pilot, yield* parseAsOf(asOf))
     if (format === "json") return yield* printEncoded(AnalysisReport, report)
     yield* Console.log(describeAnalysis(report))
   }))
@@ -116,7 +121,8 @@ const decideCommand = Command.make("decide", {
   )
 }, ({ asOf, by, format, override, pilot, reason }) =>
   withEngine(Effect.gen(function*() {
-    const asOfMs = yield* parseAsOf(asOf)
+    // without --as-of: decided on the current results snapshot
+    const asOfMs = Option.isNone(asOf) ? undefined : yield* parseAsOf(asOf)
     const actor = by
     if (Option.isSome(override) && Option.isNone(reason)) {
       return yield* new InputError({ source: "--override", detail: "an override needs --reason (and ideally --by)" })
@@ -136,7 +142,7 @@ const decideCommand = Command.make("decide", {
       })
     }
     yield* Console.log(describeEvaluation(result.evaluation))
-    yield* Console.log(`\nrecorded as decision #${row.seq} of ${pilot} (design ${row.design_hash.slice(0, 12)}, by ${actor})`)
+    yield* Console.log(`\nrecorded as decision #${row.seq} of ${pilot} (design ${row.design_hash.slice(0, 12)}${row.snapshot_id === null ? "" : `, snapshot ${row.snapshot_id}`}, by ${actor})`)
     if (row.override_verdict !== null) {
       yield* Console.log(`override: ${row.override_verdict} by ${row.override_by} — ${row.override_reason} (computed: ${row.computed_verdict})`)
     }

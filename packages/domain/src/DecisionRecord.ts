@@ -22,7 +22,9 @@ export const decisionRecordFields = {
   actor: Schema.String,
   override_verdict: Schema.NullOr(Verdict),
   override_reason: Schema.NullOr(Schema.String),
-  override_by: Schema.NullOr(Schema.String)
+  override_by: Schema.NullOr(Schema.String),
+  /** The results snapshot (`AnalysisSnapshot.id`) decided on; null for an explicit as-of or a record made before snapshots. */
+  snapshot_id: Schema.optionalWith(Schema.NullOr(Schema.String), { default: () => null })
 }
 
 export class DecisionRecord extends Schema.Class<DecisionRecord>("DecisionRecord")(decisionRecordFields) {}

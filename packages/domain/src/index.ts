@@ -1,4 +1,5 @@
 export * from "./AnalysisReport.js"
+export * from "./AnalysisSnapshot.js"
 export * from "./Canonical.js"
 export * from "./DataRecords.js"
 export * from "./DecisionRecord.js"

@@ -10,6 +10,7 @@ import {
   controlVariant,
   DAY_MS,
   type EconomicsOutcome,
+  type EffectAtTime,
   Evaluation,
   type MetricAnalysis,
   type Pilot,
@@ -24,15 +25,6 @@ import { plannedSampleSizePerArm, Readiness } from "./Readiness.js"
 
 /** Per-unit values are read for rank tests up to this many units per arm (memory stays bounded). */
 const MAX_UNIT_VALUES = 250_000
-
-/** One point of the effect-over-time series: the estimate and interval as the data stood that day. */
-export interface EffectAtTime {
-  /** YYYY-MM-DD */
-  readonly date: string
-  readonly estimate: number
-  readonly lower: number
-  readonly upper: number
-}
 
 /** The plan's figures the method choice reads; the primary's baseline scales mSPRT. */
 const analysisPlan = (d: PilotDefinition): AnalysisPlan => ({
@@ -151,11 +143,13 @@ export class Analysis extends Effect.Service<Analysis>()("@pilotproof/engine/Ana
 
     /**
      * The effect on the primary metric as the data stood each day (short pilots) or week, at
-     * most 10 points: the primary's sufficient statistics as of each date, compared by the same
-     * method as the full analysis. Degenerate points are left out.
+     * most 10 points, for every treatment: the primary's sufficient statistics as of each date
+     * (one aggregation per date, all variants at once), compared by the same method as the full
+     * analysis. Degenerate points are left out.
      */
-    const overTime = Effect.fn("Analysis.overTime")(function*(pilot: Pilot, report: AnalysisReport, variant: string) {
-      if (report.runtime.firstExposure === undefined) return []
+    const overTime = Effect.fn("Analysis.overTime")(function*(pilot: Pilot, report: AnalysisReport) {
+      const series: Record<string, Array<EffectAtTime>> = Object.fromEntries(report.treatments.map((t) => [t, []]))
+      if (report.runtime.firstExposure === undefined) return series
       const d = pilot.definition
       const metric = primaryMetric(d)
       const first = Date.parse(report.runtime.firstExposure)
@@ -166,17 +160,15 @@ export class Analysis extends Effect.Service<Analysis>()("@pilotproof/engine/Ana
       for (let t = first + step; t < last; t += step) times.push(t)
       times.push(last + 1)
       const plan = analysisPlan(d)
-      const points = yield* Effect.forEach(times, (t) =>
-        Effect.map(
-          aggregation.metricStats({ pilotId: pilot.id, asOfMs: t, consentRequired: d.readiness.consent === "required" }, metric),
-          (stats): Array<EffectAtTime> => {
-            const c = compareMetric(metric, stats, report.control, [variant], plan).comparisons[0]
-            return c === undefined || c.degenerate !== undefined
-              ? []
-              : [{ date: new Date(t).toISOString().slice(0, 10), estimate: c.absolute.estimate, lower: c.absolute.ci.lower, upper: c.absolute.ci.upper }]
-          }
-        ))
-      return points.flat()
+      const scope = (t: number) => ({ pilotId: pilot.id, asOfMs: t, consentRequired: d.readiness.consent === "required" })
+      for (const t of times) {
+        const stats = yield* aggregation.metricStats(scope(t), metric)
+        for (const c of compareMetric(metric, stats, report.control, report.treatments, plan).comparisons) {
+          if (c.degenerate !== undefined) continue
+          series[c.variant]?.push({ date: new Date(t).toISOString().slice(0, 10), estimate: c.absolute.estimate, lower: c.absolute.ci.lower, upper: c.absolute.ci.upper })
+        }
+      }
+      return series
     })
 
     return { analyze, evaluate, overTime } as const

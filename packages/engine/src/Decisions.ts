@@ -1,7 +1,8 @@
 /**
  * Decision records and, after scale-up, forecast against actuals.
  *
- * `decide` stores an append-only record: the design hash, the analysis snapshot, the economics,
+ * `decide` stores an append-only record: the design hash, the results snapshot it was decided on
+ * (the current one, unless an as-of moment is given), the analysis, the economics,
  * the computed verdict with every check, the time and the actor. A human override is stored
  * beside the computed verdict (never replacing it), with its reason and who made it.
  */
@@ -12,6 +13,7 @@ import { DecisionRepo, PilotRepo } from "@pilotproof/store"
 import { Effect } from "effect"
 import { Analysis } from "./Analysis.js"
 import { nowIso } from "./Now.js"
+import { Snapshots } from "./Snapshots.js"
 
 export interface Override {
   readonly verdict: Verdict
@@ -45,9 +47,12 @@ export class Decisions extends Effect.Service<Decisions>()("@pilotproof/engine/D
     const analysis = yield* Analysis
     const repo = yield* DecisionRepo
     const pilots = yield* PilotRepo
+    const snapshots = yield* Snapshots
 
     const record = Effect.fn("Decisions.record")(function*(pilotId: string, options: { readonly asOfMs?: number; readonly actor: string; readonly override?: Override }) {
-      const evaluation = yield* analysis.evaluate(pilotId, options.asOfMs)
+      // Decided now: on the current results snapshot (the one the pages show), named in the record.
+      const snapshot = options.asOfMs === undefined ? yield* snapshots.current(pilotId) : undefined
+      const evaluation = snapshot?.evaluation ?? (yield* analysis.evaluate(pilotId, options.asOfMs))
       const pilot = yield* pilots.get(pilotId)
       const now = yield* nowIso
       const computed = evaluation.decision.verdict
@@ -64,6 +69,7 @@ export class Decisions extends Effect.Service<Decisions>()("@pilotproof/engine/D
         override_verdict: options.override?.verdict ?? null,
         override_reason: options.override?.reason ?? null,
         override_by: options.override?.by ?? null,
+        snapshot_id: snapshot?.id ?? null,
         evaluation
       })
       return { recorded, evaluation, ...(check?.warning === undefined ? {} : { overrideWarning: check.warning }) } satisfies DecisionOutcome
@@ -121,5 +127,5 @@ export class Decisions extends Effect.Service<Decisions>()("@pilotproof/engine/D
 
     return { record, history, latest, recordActuals, roi } as const
   }),
-  dependencies: [Analysis.Default, DecisionRepo.Default, PilotRepo.Default]
+  dependencies: [Analysis.Default, DecisionRepo.Default, PilotRepo.Default, Snapshots.Default]
 }) {}

@@ -1,6 +1,7 @@
 /**
  * Every engine service over one database (an SQLite file or a `postgres://` URL), opened and
- * migrated once. The CLI and the server both run on this layer.
+ * migrated once. The CLI and the server both run on this layer; snapshots are computed in this
+ * process unless another `SnapshotComputer` is given (the server's worker threads).
  */
 import { Aggregation, Database } from "@pilotproof/store"
 import { Layer, type Redacted } from "effect"
@@ -12,10 +13,16 @@ import { EventImport } from "./EventImport.js"
 import { PilotRegistry } from "./PilotRegistry.js"
 import { Readiness } from "./Readiness.js"
 import { Simulation } from "./Simulation.js"
+import { SnapshotBuilder } from "./SnapshotBuilder.js"
+import { SnapshotComputer } from "./SnapshotComputer.js"
+import { Snapshots } from "./Snapshots.js"
 import { Tokens } from "./Tokens.js"
 
 /** `location`: an SQLite file path or a `postgres://` URL (redacted: it may carry a password). */
-export const EngineLayer = (location: Redacted.Redacted<string> | string) =>
+export const EngineLayer = <E = never>(
+  location: Redacted.Redacted<string> | string,
+  computer: Layer.Layer<SnapshotComputer, E> | Layer.Layer<never> = Layer.empty
+) =>
   Layer.mergeAll(
     PilotRegistry.Default,
     EventImport.Default,
@@ -26,10 +33,18 @@ export const EngineLayer = (location: Redacted.Redacted<string> | string) =>
     Analysis.Default,
     Decisions.Default,
     Tokens.Default,
-    Aggregation.Default
-  ).pipe(Layer.provide(Database.fromUrl(location)))
+    Aggregation.Default,
+    Snapshots.Default
+  ).pipe(
+    Layer.provide(computer),
+    Layer.provide(Database.fromUrl(location))
+  )
 
 export type Engine = Layer.Layer.Success<ReturnType<typeof EngineLayer>>
 
 /** A database location as it may be printed (a PostgreSQL URL without its password). */
 export { printableLocation } from "@pilotproof/store"
+
+/** Only what computing snapshots needs, over its own connection (a snapshot worker thread). */
+export const SnapshotBuilderLayer = (location: Redacted.Redacted<string> | string) =>
+  SnapshotBuilder.Default.pipe(Layer.provide(Database.fromUrl(location)))

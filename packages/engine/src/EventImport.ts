@@ -91,10 +91,10 @@ export class EventImport extends Effect.Service<EventImport>()("@pilotproof/engi
       return { pilotId: pilot.id, source: options.source, batchId, dryRun, ...totals } satisfies ImportSummary
     })
 
-    /** The pilot's rejected rows (first `limit`) and their total. */
-    const rejects = Effect.fn("EventImport.rejects")(function*(pilotId: string, limit: number) {
+    /** The pilot's rejected rows (first `limit`, of one source if given) and their total. */
+    const rejects = Effect.fn("EventImport.rejects")(function*(pilotId: string, limit: number, source?: string) {
       yield* pilots.get(pilotId)
-      return yield* events.rejects(pilotId, limit)
+      return yield* events.rejects(pilotId, limit, source)
     })
 
     return { run, rejects } as const

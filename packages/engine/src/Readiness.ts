@@ -71,12 +71,10 @@ export class Readiness extends Effect.Service<Readiness>()("@pilotproof/engine/R
       const exposure = yield* aggregation.exposures({ pilotId, asOfMs: asOf, consentRequired })
       const volumes = yield* quality.volumes(pilotId)
       const identities = yield* quality.sharedIdentities(pilotId)
-      const phones = yield* quality.formatProblems(pilotId, "phone")
-      const emails = yield* quality.formatProblems(pilotId, "email")
+      const { emails, events, future, phones } = yield* quality.eventProblems(pilotId, nowMs + 5 * 60_000)
       const early = yield* quality.outcomesBeforeExposure(pilotId, outcomeTypes(d.metrics))
-      const future = yield* quality.futureEvents(pilotId, nowMs + 5 * 60_000)
       const exposed = yield* quality.exposedUnits(pilotId)
-      const records = volumes.events + volumes.duplicatesSkipped + volumes.rejected
+      const records = events + volumes.duplicatesSkipped + volumes.rejected
 
       const variants = d.variants.map((v) => v.key)
       const observed = variants.map((v) => exposure.units[v] ?? 0)
@@ -102,7 +100,7 @@ export class Readiness extends Effect.Service<Readiness>()("@pilotproof/engine/R
       add("formats", grade(phones.count + emails.count + volumes.rejectedForTimestamps, records, 0.05),
         `${phones.count} phones not normalizable to E.164, ${emails.count} malformed e-mails, ${volumes.rejectedForTimestamps} rows with a timestamp that is not ISO 8601 with an offset`,
         phones.count + emails.count + volumes.rejectedForTimestamps, [...phones.examples, ...emails.examples].slice(0, 3))
-      add("outcome-before-exposure", grade(early.count, volumes.events, 0.01),
+      add("outcome-before-exposure", grade(early.count, events, 0.01),
         `${early.count} outcome events stamped before their unit's first exposure`, early.count, early.examples)
       add("future-timestamps", future.count === 0 ? "pass" : "fail",
         `${future.count} events stamped in the future`, future.count, future.examples)

@@ -14,6 +14,7 @@ import {
   inMemorySource,
   PilotRegistry,
   Readiness,
+  Snapshots,
   Tokens
 } from "@pilotproof/engine"
 import { Effect, Layer } from "effect"
@@ -27,6 +28,9 @@ export const parseAsOf = (asOf: string | undefined, source = "asOf") => {
     ? Effect.fail(new InputError({ source, detail: `"${asOf}" is not an ISO 8601 date or timestamp with an offset (2026-03-01 or 2026-03-01T09:30:00+03:00)` }))
     : Effect.succeed(ms)
 }
+
+/** `?refresh=1` (or `true`): compute the results snapshot again. */
+const refreshOf = (params: { readonly refresh?: string | undefined }) => ({ refresh: params.refresh === "1" || params.refresh === "true" })
 
 const withAsOf = (ms: number | undefined) => (ms === undefined ? {} : { asOfMs: ms })
 
@@ -74,6 +78,7 @@ const AssignmentLive = HttpApiBuilder.group(PilotproofApi, "assignment", (handle
 const EventsLive = HttpApiBuilder.group(PilotproofApi, "events", (handlers) =>
   Effect.gen(function*() {
     const importer = yield* EventImport
+    const snapshots = yield* Snapshots
     return handlers
       .handle("ingest", ({ path, payload, urlParams }) =>
         Effect.gen(function*() {
@@ -94,12 +99,11 @@ const EventsLive = HttpApiBuilder.group(PilotproofApi, "events", (handlers) =>
             batches: inMemorySource(payload),
             dryRun: urlParams.dryRun ?? false
           })
+          // the committed batch is in the next read's results anyway; computing it now makes that read cheap
+          if (!summary.dryRun) yield* snapshots.refreshSoon(path.id)
           const rejects = summary.rejected === 0 || summary.dryRun
             ? []
-            : (yield* importer.rejects(path.id, 50_000)).rows
-              .filter((r) => r.source === source)
-              .slice(0, 100)
-              .map((r) => ({ line: r.line, reason: r.reason, raw: r.raw }))
+            : (yield* importer.rejects(path.id, 100, source)).rows.map((r) => ({ line: r.line, reason: r.reason, raw: r.raw }))
           return { ...summary, rejects }
         }))
       .handle("rejects", ({ path, urlParams }) =>
@@ -109,15 +113,21 @@ const EventsLive = HttpApiBuilder.group(PilotproofApi, "events", (handlers) =>
 const ReadinessLive = HttpApiBuilder.group(PilotproofApi, "readiness", (handlers) =>
   Effect.gen(function*() {
     const readiness = yield* Readiness
+    const snapshots = yield* Snapshots
     return handlers.handle("report", ({ path, urlParams }) =>
-      Effect.flatMap(parseAsOf(urlParams.asOf), (ms) => readiness.report(path.id, ms)))
+      urlParams.asOf === undefined
+        ? Effect.map(snapshots.current(path.id, refreshOf(urlParams)), (s) => s.evaluation.analysis.readiness)
+        : Effect.flatMap(parseAsOf(urlParams.asOf), (ms) => readiness.report(path.id, ms)))
   }))
 
 const AnalysisLive = HttpApiBuilder.group(PilotproofApi, "analysis", (handlers) =>
   Effect.gen(function*() {
     const analysis = yield* Analysis
+    const snapshots = yield* Snapshots
     return handlers.handle("analyze", ({ path, urlParams }) =>
-      Effect.flatMap(parseAsOf(urlParams.asOf), (ms) => analysis.analyze(path.id, ms)))
+      urlParams.asOf === undefined
+        ? Effect.map(snapshots.current(path.id, refreshOf(urlParams)), (s) => s.evaluation.analysis)
+        : Effect.flatMap(parseAsOf(urlParams.asOf), (ms) => analysis.analyze(path.id, ms)))
   }))
 
 const DecisionsLive = HttpApiBuilder.group(PilotproofApi, "decisions", (handlers) =>
@@ -148,11 +158,13 @@ const EconomicsLive = HttpApiBuilder.group(PilotproofApi, "economics", (handlers
   Effect.gen(function*() {
     const analysis = yield* Analysis
     const decisions = yield* Decisions
+    const snapshots = yield* Snapshots
     return handlers
       .handle("economics", ({ path, urlParams }) =>
         Effect.gen(function*() {
-          const ms = yield* parseAsOf(urlParams.asOf)
-          const evaluation = yield* analysis.evaluate(path.id, ms)
+          const evaluation = urlParams.asOf === undefined
+            ? (yield* snapshots.current(path.id, refreshOf(urlParams))).evaluation
+            : yield* analysis.evaluate(path.id, yield* parseAsOf(urlParams.asOf))
           return new EconomicsReport({ pilotId: path.id, asOf: evaluation.analysis.asOf, economics: evaluation.economics })
         }))
       .handle("roi", ({ path }) => decisions.roi(path.id))

@@ -2,7 +2,7 @@
  * Charts as inline SVG, rendered on the server by vega-lite → vega (no browser, no script, no
  * external request). Each function takes plain values and returns the SVG text.
  */
-import type { EffectAtTime } from "@pilotproof/engine"
+import type { EffectAtTime } from "@pilotproof/domain"
 import { Effect } from "effect"
 import * as vega from "vega"
 import * as vl from "vega-lite"

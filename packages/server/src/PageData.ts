@@ -5,6 +5,7 @@
  */
 import {
   type AnalysisReport,
+  type AnalysisSnapshot,
   type Evaluation,
   type MetricAnalysis,
   type Pilot,
@@ -14,7 +15,7 @@ import {
   type RoiReport,
   type TreatmentEconomics
 } from "@pilotproof/domain"
-import { Analysis, Decisions, PilotRegistry } from "@pilotproof/engine"
+import { Analysis, Decisions, PilotRegistry, Snapshots } from "@pilotproof/engine"
 import { Effect } from "effect"
 import { cashFlowChart, effectOverTime, type ForestRow, forestPlot, npvChart } from "./Charts.js"
 
@@ -37,6 +38,14 @@ export interface PilotPageData {
   readonly forestSvg: string
   readonly timeSvg: string
   readonly timeTitle: string
+  /** The results snapshot shown (absent for an explicit as-of, computed on the spot). */
+  readonly snapshot?: Pick<AnalysisSnapshot, "id" | "key" | "computedAt" | "computeMs">
+}
+
+/** What a page asks for: results as of a moment (computed, not stored) or a fresh snapshot. */
+export interface PageOptions {
+  readonly asOfMs?: number
+  readonly refresh?: boolean
 }
 
 export interface FinancePageData {
@@ -62,12 +71,20 @@ export const makePageData = Effect.gen(function*() {
   const registry = yield* PilotRegistry
   const analysis = yield* Analysis
   const decisions = yield* Decisions
+  const snapshots = yield* Snapshots
 
-  const latestDecision = (id: string) =>
+  /** The current snapshot, or for an explicit as-of an evaluation computed now. */
+  const results = (id: string, options: PageOptions) =>
+    options.asOfMs === undefined
+      ? Effect.map(snapshots.current(id, { refresh: options.refresh ?? false }), (snapshot) => ({ snapshot, evaluation: snapshot.evaluation }))
+      : Effect.map(analysis.evaluate(id, options.asOfMs), (evaluation) => ({ snapshot: undefined, evaluation }))
+
+  /** The latest decision record, or the evaluation it would be decided on now. */
+  const decisionView = <E, R>(id: string, evaluation: () => Effect.Effect<Evaluation, E, R>) =>
     Effect.gen(function*() {
       const last = yield* decisions.latest(id)
       if (last !== undefined) return { recorded: last, evaluation: last.record } satisfies DecisionView
-      return { evaluation: yield* analysis.evaluate(id) } satisfies DecisionView
+      return { evaluation: yield* evaluation() } satisfies DecisionView
     })
 
   const list = Effect.gen(function*() {
@@ -76,14 +93,12 @@ export const makePageData = Effect.gen(function*() {
       Effect.map(decisions.latest(pilot.id), (latest): ListRow => (latest === undefined ? { pilot } : { pilot, latest })))
   })
 
-  const pilotPage = (id: string, asOfMs?: number) =>
+  const pilotPage = (id: string, options: PageOptions = {}) =>
     Effect.gen(function*() {
       const { pilot } = yield* registry.show(id)
-      const decision = yield* latestDecision(id)
-      // Without a recorded decision the evaluation just computed holds today's analysis.
-      const report = decision.recorded === undefined && asOfMs === undefined
-        ? decision.evaluation.analysis
-        : yield* analysis.analyze(id, asOfMs)
+      const { evaluation, snapshot } = yield* results(id, options)
+      const decision = yield* decisionView(id, () => Effect.succeed(evaluation))
+      const report = evaluation.analysis
       const forest: Array<ForestRow> = report.metrics.flatMap((m) =>
         m.comparisons.filter((c) => c.degenerate === undefined).map((c) => ({
           label: `${m.key} · ${c.variant}`,
@@ -97,14 +112,16 @@ export const makePageData = Effect.gen(function*() {
       const variant = decision.evaluation.decision.variant ?? report.treatments[0] ?? ""
       const primary = primaryMetric(pilot.definition)
       const timeTitle = `${primary.key}: ${variant} − ${report.control}${primary.type === "binomial" ? " (rate difference)" : ""}`
+      const series = snapshot?.overTime ?? (yield* analysis.overTime(pilot, report))
       return {
         pilot,
         readiness: report.readiness,
         analysis: report,
         decision,
         forestSvg: yield* forestPlot(forest),
-        timeSvg: yield* effectOverTime(yield* analysis.overTime(pilot, report, variant), timeTitle),
-        timeTitle
+        timeSvg: yield* effectOverTime(series[variant] ?? [], timeTitle),
+        timeTitle,
+        ...(snapshot === undefined ? {} : { snapshot: { id: snapshot.id, key: snapshot.key, computedAt: snapshot.computedAt, computeMs: snapshot.computeMs } })
       } satisfies PilotPageData
     })
 
@@ -112,7 +129,7 @@ export const makePageData = Effect.gen(function*() {
   const financePage = (id: string, known?: DecisionView) =>
     Effect.gen(function*() {
       const { pilot } = yield* registry.show(id)
-      const decision = known ?? (yield* latestDecision(id))
+      const decision = known ?? (yield* decisionView(id, () => Effect.map(snapshots.current(id), (s) => s.evaluation)))
       const roi = yield* decisions.roi(id)
       const wanted = decision.evaluation.decision.variant ?? decision.evaluation.analysis.treatments[0]
       const evaluated = decision.evaluation.economics.flatMap((e) => (e._tag === "Evaluated" ? [e.economics] : []))

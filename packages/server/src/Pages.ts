@@ -182,7 +182,9 @@ export const PagesLive = HttpApiBuilder.Router.use((router) =>
     yield* router.get("/pilots/:id", guarded(pagePermissions.pilotPage, (who) =>
       Effect.gen(function*() {
         const id = yield* param("id")
-        const d = yield* data.pilotPage(id)
+        const request = yield* HttpServerRequest.HttpServerRequest
+        const refresh = new URL(request.url, ORIGIN).searchParams.get("refresh") === "1"
+        const d = yield* data.pilotPage(id, { refresh })
         return html(page(d.pilot.definition.name, who, h(PilotContent, { data: d, financeLink: pagePermissions.finance(who.role) })))
       })))
 

@@ -11,7 +11,7 @@ import { FinanceContent, PilotContent, standalone } from "./Views.js"
 export const renderReport = (pilotId: string, asOfMs?: number) =>
   Effect.gen(function*() {
     const data = yield* makePageData
-    const pilot = yield* data.pilotPage(pilotId, asOfMs)
+    const pilot = yield* data.pilotPage(pilotId, asOfMs === undefined ? {} : { asOfMs })
     const finance = yield* data.financePage(pilotId, pilot.decision)
     const generated = new Date().toISOString()
     return standalone(

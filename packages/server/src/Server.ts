@@ -6,13 +6,14 @@
 import { HttpApiBuilder, HttpApp, HttpMiddleware, HttpServer, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import { LIMITS, PilotproofApi } from "@pilotproof/api"
-import { EngineLayer, printableLocation, Tokens } from "@pilotproof/engine"
-import { Console, Context, Effect, Either, Layer, Option, Redacted } from "effect"
+import { EngineLayer, printableLocation, Snapshots, Tokens } from "@pilotproof/engine"
+import { Console, Context, Effect, Either, Layer, Option, Redacted, Schedule } from "effect"
 import { createServer } from "node:http"
 import { ApiHandlers } from "./ApiHandlers.js"
 import { AuthenticationLive } from "./AuthenticationLive.js"
 import { LoginThrottle, type LoginThrottleOptions, requestClient } from "./LoginThrottle.js"
 import { PagesLive } from "./Pages.js"
+import { SnapshotWorkers } from "./SnapshotWorkers.js"
 import { CSS_SOURCE } from "./Views.js"
 
 export interface ServerOptions {
@@ -24,7 +25,27 @@ export interface ServerOptions {
   readonly host?: string
   /** Limits on failed logins per client address (`LoginThrottle`); tests shorten the window. */
   readonly loginThrottle?: Partial<LoginThrottleOptions>
+  /** Worker threads computing results snapshots (default: cores − 1, 1 to 4). */
+  readonly snapshotWorkers?: number
+  /**
+   * Keep every pilot's snapshot current in the background (checked every few seconds, so an
+   * import by the CLI is computed before anyone asks). `serve` turns it on; default off.
+   */
+  readonly refreshInBackground?: boolean
 }
+
+/** How often the background job looks for stale snapshots (one query over the pilots). */
+const REFRESH_EVERY = "5 seconds"
+
+/** Computes stale snapshots one at a time, for as long as the server runs. */
+const BackgroundRefresh = Layer.scopedDiscard(Effect.gen(function*() {
+  const snapshots = yield* Snapshots
+  yield* snapshots.refreshStale().pipe(
+    Effect.catchAll((e) => Effect.logWarning(`background snapshot refresh: ${e.message}`)),
+    Effect.repeat(Schedule.spaced(REFRESH_EVERY)),
+    Effect.forkScoped
+  )
+}))
 
 /** Refuses bodies over the limit before reading them: 413 with a JSON body. */
 const limitBody = HttpMiddleware.make((app) =>
@@ -156,19 +177,20 @@ const ApiLive = HttpApiBuilder.api(PilotproofApi).pipe(
 )
 
 /** The HTTP application over the engine (without a listening server). */
-export const AppLayer = (location: Redacted.Redacted<string> | string, loginThrottle?: Partial<LoginThrottleOptions>) =>
+export const AppLayer = (options: ServerOptions) =>
   HttpApiBuilder.serve((app) => app.pipe(jsonBodies, limitBody, throttleApi, securityHeaders)).pipe(
     Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/api/openapi.json" })),
     Layer.provide(PagesLive),
     Layer.provide(ApiLive),
     // One throttle for the login form, the API's tokens and the refusal above.
-    Layer.provide(LoginThrottle.Default(loginThrottle)),
-    Layer.provideMerge(EngineLayer(location))
+    Layer.provide(LoginThrottle.Default(options.loginThrottle)),
+    Layer.provide(options.refreshInBackground === true ? BackgroundRefresh : Layer.empty),
+    Layer.provideMerge(EngineLayer(options.location, SnapshotWorkers(options.location, options.snapshotWorkers)))
   )
 
 /** The application listening on `host:port`. */
 export const ServerLayer = (options: ServerOptions) =>
-  AppLayer(options.location, options.loginThrottle).pipe(
+  AppLayer(options).pipe(
     Layer.provideMerge(NodeHttpServer.layer(createServer, { port: options.port ?? 8080, host: options.host ?? "127.0.0.1" }))
   )
 
@@ -198,7 +220,7 @@ export interface ServeOptions extends ServerOptions {
  */
 export const serve = (options: ServeOptions) =>
   Effect.scoped(Effect.gen(function*() {
-    const { context, url } = yield* start(options)
+    const { context, url } = yield* start({ refreshInBackground: true, ...options })
     const tokens = Context.get(context, Tokens)
     const active = yield* tokens.countActive()
     const where = printableLocation(Redacted.isRedacted(options.location) ? options.location : Redacted.make(options.location))

@@ -103,6 +103,11 @@ const fmtNumber = (x: number, digits = 3) => (Number.isFinite(x) ? (Math.abs(x) 
 export const money = (x: number) => (Number.isFinite(x) ? Math.round(x).toLocaleString("en-US").replace(/,/g, " ") : "n/a")
 const value = (m: Pick<MetricAnalysis, "type">, x: number) => (m.type === "binomial" ? `${(x * 100).toFixed(2)}%` : fmtNumber(x))
 const diff = (m: Pick<MetricAnalysis, "type">, x: number) => (m.type === "binomial" ? `${x >= 0 ? "+" : ""}${(x * 100).toFixed(2)} pp` : `${x >= 0 ? "+" : ""}${fmtNumber(x)}`)
+/** How long ago an ISO time was, as a reader says it. */
+const age = (iso: string) => {
+  const minutes = Math.floor((Date.now() - Date.parse(iso)) / 60_000)
+  return minutes < 1 ? "less than a minute ago" : minutes < 120 ? `${minutes} min ago` : `${Math.floor(minutes / 60)} h ago`
+}
 const pct = (x: number) => (Number.isFinite(x) ? `${x >= 0 ? "+" : ""}${(x * 100).toFixed(1)}%` : "n/a")
 const pValue = (x: number | undefined) => (x === undefined ? "" : x < 0.0001 ? "<0.0001" : x.toFixed(4))
 
@@ -178,6 +183,9 @@ export const PilotContent = ({ data, financeLink }: { data: PilotPageData; finan
       </section>
       <section>
         <h2>Results as of {a.asOf.slice(0, 16).replace("T", " ")} UTC</h2>
+        {data.snapshot !== undefined && (
+          <p class="muted" id="snapshot">Snapshot <code>{data.snapshot.id}</code>: data version {data.snapshot.key.dataVersion}, computed {age(data.snapshot.computedAt)} in {(data.snapshot.computeMs / 1000).toFixed(1)} s; it is computed again when new data arrives. <a href={`/pilots/${encodeURIComponent(pilot.id)}?refresh=1`}>Compute now</a></p>
+        )}
         <p class="muted">{a.runtime.days} days of data (plan {a.runtime.minDays}–{a.runtime.maxDays}); units {Object.entries(a.readiness.exposure.units).map(([v, n]) => `${v} ${n}`).join(", ")}; SRM p = {a.readiness.srm.pValue.toPrecision(3)}; {a.sequential ? "always-valid (sequential) intervals" : "fixed-horizon intervals"}.</p>
         <table>
           <thead><tr><th>Metric</th><th>Role</th><th>Comparison</th><th>Control → treatment</th><th>Effect [95% CI]</th><th>Relative [CI]</th><th>p</th><th>p (Holm)</th><th>Method</th></tr></thead>

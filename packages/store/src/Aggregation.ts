@@ -247,13 +247,16 @@ export class Aggregation extends Effect.Service<Aggregation>()("@pilotproof/stor
     /** Who is analysed: units per variant and what was excluded, for SRM and readiness. */
     const exposures = Effect.fn("Aggregation.exposures")(function*(scope: AggregationScope) {
       return yield* database.use(`summarizing exposures of "${scope.pilotId}"`, async (db) => {
-        const analysed = await db.selectFrom(analysedUnits(db, scope).as("u"))
-          .select(["u.variant", sql<number>`count(*)`.as("n")])
+        // single-variant units, and of them those analysed (with consent where it is required), in one read
+        const byVariant = await db.selectFrom(analysedUnits(db, { ...scope, consentRequired: false }).as("u"))
+          .$if(scope.consentRequired, (q) => q.leftJoin(consentedUnits(db, scope).as("c"), "c.unit_id", "u.unit_id"))
+          .select([
+            "u.variant",
+            sql<number>`count(*)`.as("all"),
+            (scope.consentRequired ? sql<number>`count(c.unit_id)` : sql<number>`count(*)`).as("n")
+          ])
           .groupBy("u.variant")
           .execute()
-        const all = await db.selectFrom(analysedUnits(db, { ...scope, consentRequired: false }).as("u"))
-          .select(sql<number>`count(*)`.as("n"))
-          .executeTakeFirstOrThrow()
         const exposed = await db.selectFrom("events")
           .select([
             sql<number>`count(distinct unit_id)`.as("units"),
@@ -267,14 +270,16 @@ export class Aggregation extends Effect.Service<Aggregation>()("@pilotproof/stor
           .executeTakeFirstOrThrow()
         const units: Record<string, number> = {}
         let analysedTotal = 0
-        for (const r of analysed) {
-          if (r.variant !== null) units[r.variant] = num(r.n)
+        let singleVariant = 0
+        for (const r of byVariant) {
+          if (r.variant !== null && num(r.n) > 0) units[r.variant] = num(r.n)
           analysedTotal += num(r.n)
+          singleVariant += num(r.all)
         }
         const summary: ExposureSummary = {
           units,
-          multiVariantUnits: num(exposed.units) - num(all.n),
-          withoutConsent: num(all.n) - analysedTotal,
+          multiVariantUnits: num(exposed.units) - singleVariant,
+          withoutConsent: singleVariant - analysedTotal,
           assignmentMismatches: num(exposed.mismatches),
           ...(exposed.first === null ? {} : { firstExposureMs: num(exposed.first) }),
           ...(exposed.last === null ? {} : { lastExposureMs: num(exposed.last) })

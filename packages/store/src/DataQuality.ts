@@ -19,10 +19,9 @@ export class DataQuality extends Effect.Service<DataQuality>()("@pilotproof/stor
   effect: Effect.gen(function*() {
     const database = yield* Database
 
-    /** Events and rows seen so far: stored events, duplicates inside first deliveries, rejected rows. */
+    /** Rows seen so far besides the stored events: duplicates inside first deliveries, rejected rows. */
     const volumes = Effect.fn("DataQuality.volumes")(function*(pilotId: string) {
       return yield* database.use(`counting data of "${pilotId}"`, async (db) => {
-        const events = await db.selectFrom("events").select(sql<number>`count(*)`.as("n")).where("pilot_id", "=", pilotId).executeTakeFirstOrThrow()
         // Duplicates inside a delivery are an export problem; re-importing a source is not. A
         // re-run of an interrupted first import meets the rows the killed attempt committed as
         // duplicates, so those are taken off: the count equals an uninterrupted import's.
@@ -47,19 +46,23 @@ export class DataQuality extends Effect.Service<DataQuality>()("@pilotproof/stor
         for (const e of bySource.values()) {
           duplicates += e.finished ? Math.max(0, e.finishedDuplicates - e.unfinishedAccepted) : e.unfinishedDuplicates
         }
-        const rejects = await db.selectFrom("event_rejects").select(sql<number>`count(*)`.as("n")).where("pilot_id", "=", pilotId).executeTakeFirstOrThrow()
-        const tsRejects = await db.selectFrom("event_rejects").select(sql<number>`count(*)`.as("n"))
-          .where("pilot_id", "=", pilotId).where("reason", "like", "ts: %").executeTakeFirstOrThrow()
+        const rejects = await db.selectFrom("event_rejects")
+          .select([sql<number>`count(*)`.as("n"), sql<number>`sum(case when reason like 'ts: %' then 1 else 0 end)`.as("ts")])
+          .where("pilot_id", "=", pilotId)
+          .executeTakeFirstOrThrow()
         return {
-          events: num(events.n),
           duplicatesSkipped: duplicates,
           rejected: num(rejects.n),
-          rejectedForTimestamps: num(tsRejects.n)
+          rejectedForTimestamps: num(rejects.ts)
         }
       })
     })
 
-    /** Identity keys (phone or e-mail) that appear under more than one unit id. */
+    /**
+     * Identity keys (phone or e-mail) that appear under more than one unit id: one grouped read
+     * per column over its covering index (pilot, key, unit), counted and sampled here (the groups
+     * are the shared keys only, few even in dirty data).
+     */
     const sharedIdentities = Effect.fn("DataQuality.sharedIdentities")(function*(pilotId: string) {
       return yield* database.use(`finding people under two unit ids in "${pilotId}"`, async (db) => {
         const out: Record<"phone" | "email", CountWithExamples & { units: number }> = {
@@ -67,33 +70,58 @@ export class DataQuality extends Effect.Service<DataQuality>()("@pilotproof/stor
           email: { count: 0, units: 0, examples: [] }
         }
         for (const column of ["phone_key", "email_key"] as const) {
-          const groups = db.selectFrom("events")
-            .select([column, sql<number>`count(distinct unit_id)`.as("units")])
+          const groups = await db.selectFrom("events")
+            .select([sql<string>`${sql.ref(column)}`.as("key"), sql<number>`count(distinct unit_id)`.as("units")])
             .where("pilot_id", "=", pilotId)
             .where(column, "is not", null)
             .groupBy(column)
             .having(sql<number>`count(distinct unit_id)`, ">", 1)
-          const totals = await db.selectFrom(groups.as("g"))
-            .select([sql<number>`count(*)`.as("n"), sql<number>`coalesce(sum(g.units), 0)`.as("units")])
-            .executeTakeFirstOrThrow()
-          const examples = await groups.orderBy(column).limit(EXAMPLES).execute()
+            .orderBy(column)
+            .execute()
           out[column === "phone_key" ? "phone" : "email"] = {
-            count: num(totals.n),
-            units: num(totals.units),
-            examples: examples.map((e) => `${column === "phone_key" ? e.phone_key : e.email_key} (${num(e.units)} unit ids)`)
+            count: groups.length,
+            units: groups.reduce((sum, g) => sum + num(g.units), 0),
+            examples: groups.slice(0, EXAMPLES).map((g) => `${g.key} (${num(g.units)} unit ids)`)
           }
         }
         return out
       })
     })
 
-    /** Rows whose phone or e-mail attribute could not be normalized. */
-    const formatProblems = Effect.fn("DataQuality.formatProblems")(function*(pilotId: string, flag: "phone" | "email") {
-      return yield* database.use(`counting ${flag} format problems in "${pilotId}"`, async (db) => {
-        const q = db.selectFrom("events").where("pilot_id", "=", pilotId).where("format_flags", "like", `%${flag}%`)
-        const total = await q.select(sql<number>`count(*)`.as("n")).executeTakeFirstOrThrow()
-        const examples = await q.select(["source", "line"]).orderBy("source").orderBy("line").limit(EXAMPLES).execute()
-        return { count: num(total.n), examples: examples.map((e) => `${e.source}:${e.line ?? "?"}`) } satisfies CountWithExamples
+    /**
+     * The row-level problems of a pilot's events in one pass: how many events it has, how many
+     * have a phone or e-mail that could not be normalized, how many are stamped after `nowMs`.
+     * Examples (source:line) are read only for a problem that occurs.
+     */
+    const eventProblems = Effect.fn("DataQuality.eventProblems")(function*(pilotId: string, nowMs: number) {
+      return yield* database.use(`checking the events of "${pilotId}"`, async (db) => {
+        const flagged = (flag: "phone" | "email") => sql<boolean>`${sql.ref("format_flags")} like ${`%${flag}%`}`
+        const counts = await db.selectFrom("events")
+          .select([
+            sql<number>`count(*)`.as("events"),
+            sql<number>`sum(case when ${flagged("phone")} then 1 else 0 end)`.as("phone"),
+            sql<number>`sum(case when ${flagged("email")} then 1 else 0 end)`.as("email"),
+            sql<number>`sum(case when ts_ms > ${nowMs} then 1 else 0 end)`.as("future")
+          ])
+          .where("pilot_id", "=", pilotId)
+          .executeTakeFirstOrThrow()
+        const examples = async (count: number, where: ReturnType<typeof flagged>, order: "line" | "latest") => {
+          if (count === 0) return []
+          const rows = await db.selectFrom("events").select(["source", "line"]).where("pilot_id", "=", pilotId).where(where)
+            .$if(order === "line", (q) => q.orderBy("source").orderBy("line"))
+            .$if(order === "latest", (q) => q.orderBy("ts_ms", "desc"))
+            .limit(EXAMPLES).execute()
+          return rows.map((e) => `${e.source}:${e.line ?? "?"}`)
+        }
+        const phone = num(counts.phone)
+        const email = num(counts.email)
+        const future = num(counts.future)
+        return {
+          events: num(counts.events),
+          phones: { count: phone, examples: await examples(phone, flagged("phone"), "line") } satisfies CountWithExamples,
+          emails: { count: email, examples: await examples(email, flagged("email"), "line") } satisfies CountWithExamples,
+          future: { count: future, examples: await examples(future, sql<boolean>`${sql.ref("ts_ms")} > ${nowMs}`, "latest") } satisfies CountWithExamples
+        }
       })
     })
 
@@ -111,19 +139,9 @@ export class DataQuality extends Effect.Service<DataQuality>()("@pilotproof/stor
           .where("e.pilot_id", "=", pilotId)
           .where("e.type", "in", types)
           .whereRef("e.ts_ms", "<", "f.first_ts")
-        const total = await q.select(sql<number>`count(*)`.as("n")).executeTakeFirstOrThrow()
-        const examples = await q.select(["e.source", "e.line", "e.type"]).orderBy("e.source").orderBy("e.line").limit(EXAMPLES).execute()
-        return { count: num(total.n), examples: examples.map((e) => `${e.source}:${e.line ?? "?"} ${e.type}`) } satisfies CountWithExamples
-      })
-    })
-
-    /** Events stamped after `nowMs`. */
-    const futureEvents = Effect.fn("DataQuality.futureEvents")(function*(pilotId: string, nowMs: number) {
-      return yield* database.use(`finding future timestamps in "${pilotId}"`, async (db) => {
-        const q = db.selectFrom("events").where("pilot_id", "=", pilotId).where("ts_ms", ">", nowMs)
-        const total = await q.select(sql<number>`count(*)`.as("n")).executeTakeFirstOrThrow()
-        const examples = await q.select(["source", "line"]).orderBy("ts_ms", "desc").limit(EXAMPLES).execute()
-        return { count: num(total.n), examples: examples.map((e) => `${e.source}:${e.line ?? "?"}`) } satisfies CountWithExamples
+        const count = num((await q.select(sql<number>`count(*)`.as("n")).executeTakeFirstOrThrow()).n)
+        const examples = count === 0 ? [] : await q.select(["e.source", "e.line", "e.type"]).orderBy("e.source").orderBy("e.line").limit(EXAMPLES).execute()
+        return { count, examples: examples.map((e) => `${e.source}:${e.line ?? "?"} ${e.type}`) } satisfies CountWithExamples
       })
     })
 
@@ -135,6 +153,6 @@ export class DataQuality extends Effect.Service<DataQuality>()("@pilotproof/stor
       return num(row.n)
     })
 
-    return { volumes, sharedIdentities, formatProblems, outcomesBeforeExposure, futureEvents, exposedUnits } as const
+    return { volumes, sharedIdentities, eventProblems, outcomesBeforeExposure, exposedUnits } as const
   })
 }) {}

@@ -21,6 +21,8 @@ export interface PilotsTable {
   updated_at: string
   started_at: string | null
   stopped_at: string | null
+  /** Bumped in the transaction of every write that changes the pilot's results (import batch, erasure, actuals). */
+  data_version: Generated<number>
 }
 
 export interface PilotVersionsTable {
@@ -107,6 +109,19 @@ export interface DecisionsTable {
   override_by: string | null
   /** JSON: the analysis snapshot, the economics and the decision with every check. */
   record: string
+  /** The results snapshot the decision was made on; null when it was computed for an explicit as-of. */
+  snapshot_id: string | null
+}
+
+/** One results snapshot per pilot: the latest computed (`StoredSnapshot` JSON). */
+export interface AnalysisSnapshotsTable {
+  pilot_id: string
+  snapshot_id: string
+  definition_hash: string
+  status: PilotStatus
+  data_version: number
+  computed_at: string
+  snapshot: string
 }
 
 /** What finance reports after scale-up, per calendar month. */
@@ -150,6 +165,7 @@ export interface DatabaseSchema {
   tokens: TokensTable
   sessions: SessionsTable
   decisions: DecisionsTable
+  analysis_snapshots: AnalysisSnapshotsTable
   actuals: ActualsTable
   pilots: PilotsTable
   pilot_versions: PilotVersionsTable
@@ -160,5 +176,3 @@ export interface DatabaseSchema {
   erasures: ErasuresTable
 }
 
-/** Kept for migrations that add generated columns later. */
-export type { Generated }

@@ -8,6 +8,7 @@ import { Effect, Schema } from "effect"
 import type { Insertable, Selectable } from "kysely"
 import { Database } from "./Database.js"
 import type { ActualsTable, DecisionsTable } from "./DatabaseSchema.js"
+import { bumpDataVersion } from "./SnapshotRepo.js"
 
 export type ActualRow = Selectable<ActualsTable>
 
@@ -25,6 +26,8 @@ export interface NewDecision {
   readonly override_reason: string | null
   readonly override_by: string | null
   readonly evaluation: RecordedDecision["record"]
+  /** The results snapshot the evaluation came from, if it did. */
+  readonly snapshot_id: string | null
 }
 
 const StoredRow = Schema.Struct({ ...decisionRecordFields, record: StoredEvaluation })
@@ -94,11 +97,14 @@ export class DecisionRepo extends Effect.Service<DecisionRepo>()("@pilotproof/st
     const recordActuals = Effect.fn("DecisionRepo.recordActuals")(function*(rows: ReadonlyArray<Insertable<ActualsTable>>) {
       if (rows.length === 0) return 0
       const operation = "recording actuals"
-      yield* database.withTransaction(operation, Effect.forEach(rows, (row) =>
-        database.use(operation, (db) =>
-          db.insertInto("actuals").values(row)
-            .onConflict((oc) => oc.columns(["pilot_id", "month"]).doUpdateSet({ cost: row.cost, benefit: row.benefit, recorded_at: row.recorded_at, source: row.source }))
-            .execute()), { discard: true }))
+      yield* database.withTransaction(operation, Effect.zipRight(
+        Effect.forEach(rows, (row) =>
+          database.use(operation, (db) =>
+            db.insertInto("actuals").values(row)
+              .onConflict((oc) => oc.columns(["pilot_id", "month"]).doUpdateSet({ cost: row.cost, benefit: row.benefit, recorded_at: row.recorded_at, source: row.source }))
+              .execute()), { discard: true }),
+        database.use(operation, (db) => bumpDataVersion(db, { pilotIds: [...new Set(rows.map((r) => r.pilot_id))] }))
+      ))
       return rows.length
     })
 

@@ -11,6 +11,7 @@ import { Effect, Schedule } from "effect"
 import { CompiledQuery, type Insertable, type Kysely, sql } from "kysely"
 import { Database } from "./Database.js"
 import type { DatabaseSchema, EventRejectsTable, EventsTable } from "./DatabaseSchema.js"
+import { bumpDataVersion } from "./SnapshotRepo.js"
 
 export type EventRow = Insertable<EventsTable>
 export type RejectRow = Insertable<EventRejectsTable>
@@ -124,13 +125,19 @@ export class EventRepo extends Effect.Service<EventRepo>()("@pilotproof/store/Ev
           }))
           .where("batch_id", "=", batchId)
           .execute()
+        // even a batch of duplicates changes the readiness counts
+        if (events.length + rejects.length > 0) await bumpDataVersion(trx, { batchId })
         return { inserted, duplicates, rejected }
       }))
     })
 
     const finishImport = Effect.fn("EventRepo.finishImport")(function*(batchId: string, now: string) {
-      yield* database.use("finishing the import", (db) =>
-        db.updateTable("imports").set({ finished_at: now }).where("batch_id", "=", batchId).execute())
+      // a finished delivery counts its duplicates differently (`DataQuality.volumes`)
+      const operation = "finishing the import"
+      yield* database.withTransaction(operation, database.use(operation, async (db) => {
+        await db.updateTable("imports").set({ finished_at: now }).where("batch_id", "=", batchId).execute()
+        await bumpDataVersion(db, { batchId })
+      }))
       // PostgreSQL plans the aggregation joins from table statistics; right after a bulk load
       // they are missing until autovacuum gets to it, and the plans are 5–10× slower.
       if (database.dialect === "postgres") {
@@ -138,12 +145,14 @@ export class EventRepo extends Effect.Service<EventRepo>()("@pilotproof/store/Ev
       }
     })
 
-    const rejects = Effect.fn("EventRepo.rejects")(function*(pilotId: string, limit: number) {
+    /** The first `limit` rejected rows of a pilot (of one source, if given) and how many there are. */
+    const rejects = Effect.fn("EventRepo.rejects")(function*(pilotId: string, limit: number, source?: string) {
       return yield* database.use(`reading rejected rows of "${pilotId}"`, async (db) => {
         const rows = await db
           .selectFrom("event_rejects")
           .selectAll()
           .where("pilot_id", "=", pilotId)
+          .$if(source !== undefined, (q) => q.where("source", "=", source!))
           .orderBy("source")
           .orderBy("line")
           .limit(limit)
@@ -152,6 +161,7 @@ export class EventRepo extends Effect.Service<EventRepo>()("@pilotproof/store/Ev
           .selectFrom("event_rejects")
           .select((eb) => eb.fn.countAll<number>().as("n"))
           .where("pilot_id", "=", pilotId)
+          .$if(source !== undefined, (q) => q.where("source", "=", source!))
           .executeTakeFirstOrThrow()
         return { rows, total: Number(total.n) }
       })
@@ -189,7 +199,7 @@ export class EventRepo extends Effect.Service<EventRepo>()("@pilotproof/store/Ev
           Effect.retry(Schedule.spaced("200 millis").pipe(Schedule.intersect(Schedule.recurs(25)))),
           Effect.asVoid
         )
-      : database.use("vacuuming erased rows", (db) => sql`vacuum events, event_rejects`.execute(db)).pipe(Effect.asVoid)
+      : database.use("vacuuming erased rows", (db) => sql`vacuum events, event_rejects, analysis_snapshots`.execute(db)).pipe(Effect.asVoid)
 
     /**
      * Deletes every event and rejected row of one unit key in every pilot, and records the
@@ -203,6 +213,10 @@ export class EventRepo extends Effect.Service<EventRepo>()("@pilotproof/store/Ev
       const erased = yield* database.withTransaction(operation, Effect.gen(function*() {
         const pilots = yield* database.use(operation, (db) =>
           db.selectFrom("events").select("pilot_id").distinct().where("unit_id", "=", unitKey).orderBy("pilot_id").execute())
+        const touched = new Set(pilots.map((p) => p.pilot_id))
+        const keyedPilots = yield* database.use(operation, (db) =>
+          db.selectFrom("event_rejects").select("pilot_id").distinct().where("unit_id", "=", unitKey).execute())
+        for (const p of keyedPilots) touched.add(p.pilot_id)
         const events = yield* database.use(operation, (db) => db.deleteFrom("events").where("unit_id", "=", unitKey).executeTakeFirst())
         const keyed = yield* database.use(operation, (db) => db.deleteFrom("event_rejects").where("unit_id", "=", unitKey).executeTakeFirst())
         let byContent = 0
@@ -220,6 +234,7 @@ export class EventRepo extends Effect.Service<EventRepo>()("@pilotproof/store/Ev
             const deleted = yield* database.use(operation, (db) =>
               db.deleteFrom("event_rejects").where("pilot_id", "=", row.pilot_id).where("source", "=", row.source).where("line", "=", row.line).executeTakeFirst())
             byContent += Number(deleted.numDeletedRows)
+            touched.add(row.pilot_id)
           }
         }
         const record = {
@@ -231,6 +246,12 @@ export class EventRepo extends Effect.Service<EventRepo>()("@pilotproof/store/Ev
           pilots: JSON.stringify(pilots.map((p) => p.pilot_id))
         }
         yield* database.use(operation, (db) => db.insertInto("erasures").values(record).execute())
+        // A snapshot's readiness examples may name the subject (a phone, a source line): the
+        // touched pilots' snapshots go with the rows, and their next read recomputes.
+        yield* database.use(operation, async (db) => {
+          if (touched.size > 0) await db.deleteFrom("analysis_snapshots").where("pilot_id", "in", [...touched]).execute()
+          await bumpDataVersion(db, { pilotIds: [...touched] })
+        })
         return record
       }))
       yield* purgeErased

@@ -176,6 +176,38 @@ const migrations: Record<string, Migration> = {
     async down(db: Kysely<any>) {
       await db.schema.dropTable("sessions").execute()
     }
+  },
+  // data versions, results snapshots, and the snapshot a decision came from
+  "2026-12-02T0000_snapshots": {
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable("pilots").addColumn("data_version", "integer", (c) => c.notNull().defaultTo(0)).execute()
+      await db.schema
+        .createTable("analysis_snapshots")
+        .addColumn("pilot_id", "text", (c) => c.primaryKey().references("pilots.id"))
+        .addColumn("snapshot_id", "text", (c) => c.notNull())
+        .addColumn("definition_hash", "text", (c) => c.notNull())
+        .addColumn("status", "text", (c) => c.notNull())
+        .addColumn("data_version", "integer", (c) => c.notNull())
+        .addColumn("computed_at", "text", (c) => c.notNull())
+        .addColumn("snapshot", "text", (c) => c.notNull())
+        .execute()
+      await db.schema.alterTable("decisions").addColumn("snapshot_id", "text").execute()
+      // covering indexes for "one person under two unit ids": the readiness check groups by key
+      // and counts distinct units without reading the table
+      await db.schema.createIndex("events_by_phone_unit").on("events").columns(["pilot_id", "phone_key", "unit_id"]).execute()
+      await db.schema.createIndex("events_by_email_unit").on("events").columns(["pilot_id", "email_key", "unit_id"]).execute()
+      await db.schema.dropIndex("events_by_phone").execute()
+      await db.schema.dropIndex("events_by_email").execute()
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.createIndex("events_by_phone").on("events").columns(["pilot_id", "phone_key"]).execute()
+      await db.schema.createIndex("events_by_email").on("events").columns(["pilot_id", "email_key"]).execute()
+      await db.schema.dropIndex("events_by_phone_unit").execute()
+      await db.schema.dropIndex("events_by_email_unit").execute()
+      await db.schema.alterTable("decisions").dropColumn("snapshot_id").execute()
+      await db.schema.dropTable("analysis_snapshots").execute()
+      await db.schema.alterTable("pilots").dropColumn("data_version").execute()
+    }
   }
 }
 

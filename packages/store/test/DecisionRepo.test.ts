@@ -66,6 +66,7 @@ const decision = (pilotId: string): NewDecision => ({
   override_verdict: null,
   override_reason: null,
   override_by: null,
+  snapshot_id: null,
   evaluation: evaluation(pilotId)
 })
 
