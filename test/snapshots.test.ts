@@ -38,11 +38,8 @@ const services = Layer.mergeAll(
   EventRepo.Default
 )
 
-/** The example pilots each dialect recomputes: all four on SQLite; on PostgreSQL the two smaller (the import dominates there). */
-const EXAMPLES: Record<"sqlite" | "postgres", ReadonlyArray<string>> = {
-  sqlite: ["support-bot-lead-qualification", "lead-scoring-queue-priority", "personalized-offers-returning", "reply-drafting-assistant"],
-  postgres: ["lead-scoring-queue-priority", "reply-drafting-assistant"]
-}
+/** The four example pilots: binomial, mean with CUPED, ratio and duration metrics, sequential and fixed plans. */
+const EXAMPLES = ["support-bot-lead-qualification", "lead-scoring-queue-priority", "personalized-offers-returning", "reply-drafting-assistant"]
 
 const encodeEvaluation = Schema.encodeSync(Evaluation)
 const encodeSnapshot = Schema.encodeSync(AnalysisSnapshot)
@@ -83,7 +80,7 @@ for (const dialect of DIALECTS) {
     it.live("a snapshot of each example pilot equals a fresh recomputation as of its moment", () =>
       fresh(Effect.gen(function*() {
         const registry = yield* PilotRegistry
-        const wanted = EXAMPLES[dialect.name]
+        const wanted = EXAMPLES
         yield* registry.register(experimentFiles().filter((f) => wanted.some((id) => f.source.includes(id))))
         for (const id of wanted) {
           yield* registry.start(id)

@@ -100,8 +100,8 @@ export class Analysis extends Effect.Service<Analysis>()("@pilotproof/engine/Ana
         let values: Record<string, Float64Array> | undefined
         const largest = Math.max(0, ...Object.values(stats).map((s) => s.moments.n))
         if (metric.type === "duration" && largest <= MAX_UNIT_VALUES) {
-          values = {}
-          for (const v of [control, ...treatments]) values[v] = yield* aggregation.unitValues(scope, metric, v)
+          const read = yield* aggregation.unitValues(scope, metric)
+          values = Object.fromEntries([control, ...treatments].map((v) => [v, read[v] ?? new Float64Array(0)]))
         }
         // Planning scale for mSPRT: the primary's baseline; other metrics use their control mean.
         const metricPlan = metric.role === "primary" ? plan : { alpha: plan.alpha, sequential: plan.sequential, mde: plan.mde }

@@ -79,6 +79,8 @@ export class PilotRegistry extends Effect.Service<PilotRegistry>()("@pilotproof/
       validate,
       register,
       list: repo.list,
+      /** The pilot with its current definition (without its versions). */
+      get: repo.get,
       show,
       start: Effect.fn("PilotRegistry.start")(function*(pilotId: string) {
         return yield* repo.start(pilotId, yield* nowIso)

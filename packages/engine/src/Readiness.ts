@@ -68,6 +68,7 @@ export class Readiness extends Effect.Service<Readiness>()("@pilotproof/engine/R
       const nowMs = yield* Clock.currentTimeMillis
       const asOf = asOfMs ?? nowMs
       const consentRequired = d.readiness.consent === "required"
+      yield* aggregation.currentStatistics
       const exposure = yield* aggregation.exposures({ pilotId, asOfMs: asOf, consentRequired })
       const volumes = yield* quality.volumes(pilotId)
       const identities = yield* quality.sharedIdentities(pilotId)

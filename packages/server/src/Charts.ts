@@ -9,13 +9,32 @@ import * as vl from "vega-lite"
 
 const FONT = "system-ui, -apple-system, Segoe UI, sans-serif"
 
+/**
+ * Rendered charts by their spec (data included). A chart takes vega 50–70 ms of the event loop
+ * and a page two of them, while its data changes only with a new snapshot or decision: the same
+ * spec is rendered once. The oldest of `CACHED_CHARTS` entries goes first.
+ */
+const CACHED_CHARTS = 256
+const rendered = new Map<string, string>()
+
 const toSvg = (spec: vl.TopLevelSpec) =>
-  Effect.promise(async () => {
-    const compiled = vl.compile(spec).spec
-    const view = new vega.View(vega.parse(compiled), { renderer: "none" })
-    const svg = await view.toSVG()
-    view.finalize()
-    return svg
+  Effect.suspend(() => {
+    const key = JSON.stringify(spec)
+    const hit = rendered.get(key)
+    if (hit !== undefined) {
+      rendered.delete(key)
+      rendered.set(key, hit)
+      return Effect.succeed(hit)
+    }
+    return Effect.promise(async () => {
+      const compiled = vl.compile(spec).spec
+      const view = new vega.View(vega.parse(compiled), { renderer: "none" })
+      const svg = await view.toSVG()
+      view.finalize()
+      rendered.set(key, svg)
+      if (rendered.size > CACHED_CHARTS) rendered.delete(rendered.keys().next().value!)
+      return svg
+    })
   })
 
 const config = { font: FONT, axis: { labelFontSize: 11, titleFontSize: 12 }, view: { stroke: null } } as const

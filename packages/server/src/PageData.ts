@@ -95,7 +95,7 @@ export const makePageData = Effect.gen(function*() {
 
   const pilotPage = (id: string, options: PageOptions = {}) =>
     Effect.gen(function*() {
-      const { pilot } = yield* registry.show(id)
+      const pilot = yield* registry.get(id)
       const { evaluation, snapshot } = yield* results(id, options)
       const decision = yield* decisionView(id, () => Effect.succeed(evaluation))
       const report = evaluation.analysis
@@ -128,7 +128,7 @@ export const makePageData = Effect.gen(function*() {
   /** `known`: the decision already loaded for this pilot (the report shows both pages). */
   const financePage = (id: string, known?: DecisionView) =>
     Effect.gen(function*() {
-      const { pilot } = yield* registry.show(id)
+      const pilot = yield* registry.get(id)
       const decision = known ?? (yield* decisionView(id, () => Effect.map(snapshots.current(id), (s) => s.evaluation)))
       const roi = yield* decisions.roi(id)
       const wanted = decision.evaluation.decision.variant ?? decision.evaluation.analysis.treatments[0]

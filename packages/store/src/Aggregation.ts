@@ -184,6 +184,25 @@ const perUnitQuery = (db: Db, scope: AggregationScope, metric: Metric) => {
   }
 }
 
+/**
+ * The query behind `Aggregation.metricStats`: per variant n, Σy, Σy², Σx, Σx², Σxy and the units
+ * without a value. Exported for the PostgreSQL plan checks (test/plans), which EXPLAIN it.
+ */
+export const metricStatsQuery = (db: Db, scope: AggregationScope, metric: Metric) =>
+  db.selectFrom(perUnit(db, scope, metric).as("p"))
+    .select([
+      "p.variant",
+      sql<number>`count(p.y)`.as("n"),
+      sql<number>`coalesce(sum(p.y), 0)`.as("sy"),
+      sql<number>`coalesce(sum(p.y * p.y), 0)`.as("syy"),
+      sql<number>`coalesce(sum(p.x), 0)`.as("sx"),
+      sql<number>`coalesce(sum(p.x * p.x), 0)`.as("sxx"),
+      sql<number>`coalesce(sum(p.x * p.y), 0)`.as("sxy"),
+      sql<number>`count(*) - count(p.y)`.as("missing")
+    ])
+    .groupBy("p.variant")
+    .orderBy("p.variant")
+
 export class Aggregation extends Effect.Service<Aggregation>()("@pilotproof/store/Aggregation", {
   effect: Effect.gen(function*() {
     const database = yield* Database
@@ -191,20 +210,7 @@ export class Aggregation extends Effect.Service<Aggregation>()("@pilotproof/stor
     /** Per-variant sufficient statistics of one metric. */
     const metricStats = Effect.fn("Aggregation.metricStats")(function*(scope: AggregationScope, metric: Metric) {
       const rows = yield* database.use(`aggregating metric "${metric.key}" of "${scope.pilotId}"`, (db) =>
-        db.selectFrom(perUnit(db, scope, metric).as("p"))
-          .select([
-            "p.variant",
-            sql<number>`count(p.y)`.as("n"),
-            sql<number>`coalesce(sum(p.y), 0)`.as("sy"),
-            sql<number>`coalesce(sum(p.y * p.y), 0)`.as("syy"),
-            sql<number>`coalesce(sum(p.x), 0)`.as("sx"),
-            sql<number>`coalesce(sum(p.x * p.x), 0)`.as("sxx"),
-            sql<number>`coalesce(sum(p.x * p.y), 0)`.as("sxy"),
-            sql<number>`count(*) - count(p.y)`.as("missing")
-          ])
-          .groupBy("p.variant")
-          .orderBy("p.variant")
-          .execute()
+        metricStatsQuery(db, scope, metric).execute()
       )
       const out: Record<string, VariantStats> = {}
       for (const r of rows) {
@@ -227,21 +233,31 @@ export class Aggregation extends Effect.Service<Aggregation>()("@pilotproof/stor
       return out
     })
 
-    /** Per-unit values of one metric for one variant, in unit order (rank and exact tests). */
-    const unitValues = Effect.fn("Aggregation.unitValues")(function*(scope: AggregationScope, metric: Metric, variant: string) {
+    /**
+     * Per-unit values of one metric for every variant, each in unit order (rank and exact
+     * tests): one read of the per-unit query, not one per variant.
+     */
+    const unitValues = Effect.fn("Aggregation.unitValues")(function*(scope: AggregationScope, metric: Metric) {
       const rows = yield* database.use(`reading unit values of "${metric.key}"`, (db) =>
         db.selectFrom(perUnit(db, scope, metric).as("p"))
-          .select("p.y")
-          .where("p.variant", "=", variant)
+          .select(["p.variant", "p.y"])
+          .where("p.variant", "is not", null)
           .where("p.y", "is not", null)
+          .orderBy("p.variant")
           .orderBy("p.unit_id")
           .execute()
       )
-      const values = new Float64Array(rows.length)
-      rows.forEach((r, i) => {
-        values[i] = num(r.y)
-      })
-      return values
+      const counts = new Map<string, number>()
+      for (const r of rows) counts.set(r.variant!, (counts.get(r.variant!) ?? 0) + 1)
+      const out: Record<string, Float64Array> = {}
+      for (const [variant, n] of counts) out[variant] = new Float64Array(n)
+      const filled = new Map<string, number>()
+      for (const r of rows) {
+        const i = filled.get(r.variant!) ?? 0
+        out[r.variant!]![i] = num(r.y)
+        filled.set(r.variant!, i + 1)
+      }
+      return out
     })
 
     /** Who is analysed: units per variant and what was excluded, for SRM and readiness. */
@@ -288,6 +304,27 @@ export class Aggregation extends Effect.Service<Aggregation>()("@pilotproof/stor
       })
     })
 
-    return { metricStats, unitValues, exposures } as const
+    /**
+     * PostgreSQL plans the aggregation joins from the table's statistics. An import refreshes
+     * them when it finishes, but one that was interrupted (or is still running) leaves up to all
+     * of its rows unanalysed, and a plan made for a small table scans `events` once per unit:
+     * minutes instead of seconds. Before aggregating, the events' statistics are refreshed when
+     * more than a tenth of the table changed since they were taken. SQLite needs nothing.
+     */
+    const currentStatistics = database.dialect === "postgres"
+      ? Effect.gen(function*() {
+        const operation = "checking the planner statistics of events"
+        const row = yield* database.use(operation, (db) =>
+          sql<{ changed: string | number; live: string | number }>`
+            select n_mod_since_analyze as changed, n_live_tup as live from pg_stat_user_tables
+            where relname = 'events' and schemaname = current_schema()`.execute(db))
+        const stats = row.rows[0]
+        if (stats !== undefined && Number(stats.changed) > Math.max(1000, Number(stats.live) / 10)) {
+          yield* database.use("refreshing planner statistics", (db) => sql`analyze events`.execute(db))
+        }
+      })
+      : Effect.void
+
+    return { metricStats, unitValues, exposures, currentStatistics } as const
   })
 }) {}

@@ -86,11 +86,25 @@ export class DecisionRepo extends Effect.Service<DecisionRepo>()("@pilotproof/st
       return yield* Effect.forEach(rows, toRecorded)
     })
 
+    /**
+     * Decoded latest records by pilot. Records are append-only, so (pilot, seq) names one record
+     * for ever: a page asks for the number, and decodes the record only when it is new.
+     */
+    const decodedLatest = new Map<string, RecordedDecision>()
+
     /** The latest record of a pilot, if any: one row read and decoded, not the whole history. */
     const latest = Effect.fn("DecisionRepo.latest")(function*(pilotId: string) {
-      const row = yield* database.use(`reading the latest decision of "${pilotId}"`, (db) =>
-        db.selectFrom("decisions").selectAll().where("pilot_id", "=", pilotId).orderBy("seq", "desc").limit(1).executeTakeFirst())
-      return row === undefined ? undefined : yield* toRecorded(row)
+      const operation = `reading the latest decision of "${pilotId}"`
+      const last = yield* database.use(operation, (db) =>
+        db.selectFrom("decisions").select("seq").where("pilot_id", "=", pilotId).orderBy("seq", "desc").limit(1).executeTakeFirst())
+      if (last === undefined) return undefined
+      const known = decodedLatest.get(pilotId)
+      if (known?.seq === Number(last.seq)) return known
+      const row = yield* database.use(operation, (db) =>
+        db.selectFrom("decisions").selectAll().where("pilot_id", "=", pilotId).where("seq", "=", last.seq).executeTakeFirstOrThrow())
+      const recorded = yield* toRecorded(row)
+      decodedLatest.set(pilotId, recorded)
+      return recorded
     })
 
     /** Records months of actuals in one transaction; a month recorded again is replaced. */

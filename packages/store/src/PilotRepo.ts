@@ -37,12 +37,30 @@ export interface RegisterInput {
 const StoredDefinition = Schema.parseJson(PilotDefinitionSchema)
 
 /** A stored definition that no longer decodes is a storage failure naming the pilot and version. */
+/**
+ * Stored definitions already decoded, by their text: a definition is immutable once stored and
+ * its decode (every field and cross-field rule) took most of a page's time, which reads the
+ * pilot on every request. The oldest of `DECODED_DEFINITIONS` goes first.
+ */
+const DECODED_DEFINITIONS = 256
+const decodedDefinitions = new Map<string, typeof StoredDefinition.Type>()
+
 const decodeStored = (text: string, pilotId: string, version: number) =>
-  Schema.decodeUnknown(StoredDefinition)(text).pipe(
-    Effect.mapError((e) =>
-      new StorageError({ operation: `reading pilot "${pilotId}"`, detail: `version ${version} of its definition does not decode: ${e.message}`, cause: e })
+  Effect.suspend(() => {
+    const known = decodedDefinitions.get(text)
+    if (known !== undefined) return Effect.succeed(known)
+    return Schema.decodeUnknown(StoredDefinition)(text).pipe(
+      Effect.tap((definition) =>
+        Effect.sync(() => {
+          decodedDefinitions.set(text, definition)
+          if (decodedDefinitions.size > DECODED_DEFINITIONS) decodedDefinitions.delete(decodedDefinitions.keys().next().value!)
+        })
+      ),
+      Effect.mapError((e) =>
+        new StorageError({ operation: `reading pilot "${pilotId}"`, detail: `version ${version} of its definition does not decode: ${e.message}`, cause: e })
+      )
     )
-  )
+  })
 
 /** The canonical JSON of a definition, read back to compare two versions field by field. */
 const parseStoredJson = (text: string, pilotId: string) =>

@@ -4,71 +4,12 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import type { Metric, PilotDefinition } from "@pilotproof/domain"
-import { makeRandom } from "@pilotproof/stats"
 import { DAY_MS } from "@pilotproof/domain"
-import { Aggregation, EventRepo, type EventRow, PilotRepo } from "@pilotproof/store"
+import { Aggregation, EventRepo, PilotRepo } from "@pilotproof/store"
 import { Effect, Layer } from "effect"
 import { DIALECTS } from "../../../test/fixtures/Databases.js"
-import { minimalPilot, registerInput } from "../../../test/fixtures/Definitions.js"
-
-const T0 = Date.parse("2026-03-01T00:00:00Z")
-const MIN = 60_000
-
-const pilot = {
-  ...minimalPilot("aggregation"),
-  metrics: [
-    { key: "converted", role: "primary", type: "binomial", event: "deal_won", direction: "increase", window: { days: 7 } },
-    { key: "ever_won", role: "secondary", type: "binomial", event: "deal_won", direction: "increase" },
-    { key: "revenue", role: "secondary", type: "mean", event: "order", aggregate: "sum", direction: "increase", covariate: { event: "order", days: 30 } },
-    { key: "orders", role: "secondary", type: "mean", event: "order", aggregate: "count", direction: "increase", window: { days: 10 } },
-    { key: "csat", role: "guardrail", type: "mean", event: "csat_score", aggregate: "mean", direction: "increase", margin: 0.2 },
-    { key: "minutes_per_ticket", role: "secondary", type: "ratio", numerator: { event: "handled", aggregate: "sum" }, denominator: { event: "ticket", aggregate: "count" }, direction: "decrease" },
-    { key: "first_reply", role: "secondary", type: "duration", from: "created", to: "replied", direction: "decrease" },
-    { key: "resolution_hours", role: "secondary", type: "duration", from: "created", to: "resolved", in: "hours", window: { days: 2 }, direction: "decrease" }
-  ],
-  economics: { ...minimalPilot("x").economics, value: { converted: 1000 } }
-}
-
-interface Ev {
-  readonly unit: string
-  readonly type: string
-  readonly variant?: string
-  readonly value?: number
-  readonly ts: number
-}
-
-/** 300 units over 20 days with every kind of event, including units in two variants and consent changes. */
-const generate = (seed: number): Array<Ev> => {
-  const r = makeRandom(seed)
-  const events: Array<Ev> = []
-  for (let i = 0; i < 300; i++) {
-    const unit = `u${i}`
-    const variant = r.uniform() < 0.5 ? "control" : "bot"
-    const t = T0 + Math.floor(r.uniform() * 20 * DAY_MS)
-    events.push({ unit, type: "exposure", variant, ts: t })
-    if (r.uniform() < 0.05) events.push({ unit, type: "exposure", variant: variant === "bot" ? "control" : "bot", ts: t + 3 * DAY_MS })
-    if (r.uniform() < 0.2) events.push({ unit, type: "exposure", variant, ts: t + DAY_MS }) // re-exposure, same variant
-    const consent = r.uniform()
-    if (consent < 0.85) events.push({ unit, type: "consent", ts: t - MIN })
-    if (consent < 0.05) events.push({ unit, type: "consent", value: 0, ts: t + DAY_MS }) // withdrawn later
-    if (r.uniform() < (variant === "bot" ? 0.3 : 0.2)) events.push({ unit, type: "deal_won", ts: t + Math.floor(r.uniform() * 12 * DAY_MS) })
-    if (r.uniform() < 0.1) events.push({ unit, type: "deal_won", ts: t - DAY_MS }) // before exposure: not counted
-    for (let k = r.integer(4); k > 0; k--) events.push({ unit, type: "order", value: Math.round(r.lognormal(6, 1)), ts: t + Math.floor(r.uniform() * 15 * DAY_MS) })
-    for (let k = r.integer(3); k > 0; k--) events.push({ unit, type: "order", value: Math.round(r.lognormal(6, 1)), ts: t - Math.floor(r.uniform() * 45 * DAY_MS) - 1 })
-    for (let k = r.integer(3); k > 0; k--) events.push({ unit, type: "csat_score", value: 1 + r.integer(5), ts: t + Math.floor(r.uniform() * 5 * DAY_MS) })
-    for (let k = r.integer(4); k > 0; k--) {
-      events.push({ unit, type: "ticket", ts: t + k * DAY_MS })
-      events.push({ unit, type: "handled", value: Math.round(r.lognormal(2, 0.6) * 10) / 10, ts: t + k * DAY_MS + MIN })
-    }
-    if (r.uniform() < 0.9) {
-      const created = t + Math.floor(r.uniform() * MIN)
-      events.push({ unit, type: "created", ts: created })
-      if (r.uniform() < 0.8) events.push({ unit, type: "replied", ts: created + Math.floor(r.lognormal(3, 1) * MIN) })
-      if (r.uniform() < 0.7) events.push({ unit, type: "resolved", ts: created + Math.floor(r.lognormal(3, 1) * 60 * MIN) })
-    }
-  }
-  return events
-}
+import { registerInput } from "../../../test/fixtures/Definitions.js"
+import { type Ev, generate, MIN, pilot, T0, toRows } from "./fixtures/GeneratedEvents.js"
 
 /** The reference: each metric's per-variant sums by straightforward loops. */
 const reference = (events: ReadonlyArray<Ev>, metric: Metric, asOf: number, consentRequired: boolean) => {
@@ -131,25 +72,6 @@ const reference = (events: ReadonlyArray<Ev>, metric: Metric, asOf: number, cons
   }
   return out
 }
-
-const toRows = (events: ReadonlyArray<Ev>): Array<EventRow> =>
-  events.map((e, i) => ({
-    pilot_id: "aggregation",
-    event_id: `e${i}`,
-    unit_id: e.unit,
-    type: e.type,
-    variant: e.variant ?? null,
-    value: e.value ?? null,
-    ts_ms: e.ts,
-    attributes: "{}",
-    phone_key: null,
-    email_key: null,
-    format_flags: null,
-    expected_variant: null,
-    source: "generated",
-    line: i + 1,
-    batch_id: "b1"
-  }))
 
 const close = (actual: number, expected: number) => expect(actual).toBeCloseTo(expected, 6)
 
@@ -237,11 +159,13 @@ for (const dialect of DIALECTS) {
           const aggregation = yield* Aggregation
           const scope = { pilotId: "aggregation", asOfMs: T0 + 40 * DAY_MS, consentRequired: false }
           const metric = pilot.metrics[6] as unknown as Metric
-          const values = yield* aggregation.unitValues(scope, metric, "bot")
+          const values = yield* aggregation.unitValues(scope, metric)
           const stats = yield* aggregation.metricStats(scope, metric)
-          const bot = stats["bot"]!
-          expect(values.length).toBe(bot.moments.n)
-          close(values.reduce((a, b) => a + b, 0), bot._tag === "Ratio" ? NaN : bot.moments.sum)
+          expect(Object.keys(values).sort()).toEqual(Object.keys(stats).sort())
+          for (const [variant, arm] of Object.entries(stats)) {
+            expect(values[variant]!.length, variant).toBe(arm.moments.n)
+            close(values[variant]!.reduce((a, b) => a + b, 0), arm._tag === "Ratio" ? NaN : arm.moments.sum)
+          }
         })), 60_000)
   })
 }
