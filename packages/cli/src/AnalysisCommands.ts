@@ -17,11 +17,11 @@ import { Analysis, Decisions, Snapshots } from "@pilotproof/engine"
 import { Config, Console, Effect, Option, Schema } from "effect"
 import { readFileSync } from "node:fs"
 import { parseAsOf } from "./EventCommands.js"
-import { encodeJson, fields, type Format, formats, money, printEncoded, printJson, table } from "./Output.js"
+import { encodeJson, fields, money, printEncoded, printJson, table } from "./Output.js"
+import { formatOption, pilotIdArg } from "./CommonOptions.js"
 import { withEngine } from "./Runtime.js"
 
-const pilotArg = Args.text({ name: "pilot-id" }).pipe(Args.withDescription("the pilot's id"))
-const formatOption = Options.choice("format", formats).pipe(Options.withDefault<Format>("table"))
+const pilotArg = pilotIdArg
 const asOfOption = Options.text("as-of").pipe(Options.withDescription("ISO timestamp: analyse the data as it stood then"), Options.optional)
 
 /** A value in the metric's terms: rates as percent, others with 3–4 significant digits. */
@@ -168,8 +168,8 @@ const decisionsCommand = Command.make("decisions", { pilot: pilotArg, format: fo
 const recordActuals = Command.make("record", {
   pilot: pilotArg,
   month: Options.text("month").pipe(Options.withDescription("YYYY-MM")),
-  cost: Options.float("cost"),
-  benefit: Options.float("benefit")
+  cost: Options.float("cost").pipe(Options.withDescription("what the scaled-up pilot cost that month, in the pilot's currency (≥ 0)")),
+  benefit: Options.float("benefit").pipe(Options.withDescription("what it brought in that month, in the pilot's currency (≥ 0)"))
 }, ({ benefit, cost, month, pilot }) =>
   withEngine(Effect.gen(function*() {
     yield* (yield* Decisions).recordActuals(pilot, [{ month, cost, benefit }], "pilotproof actuals record")

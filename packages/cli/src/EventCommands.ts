@@ -8,11 +8,11 @@ import { Assignments, Erasure, EventImport, eventFileSource, Readiness, Simulati
 import { Clock, Console, Effect, Option, Schema } from "effect"
 import { readFileSync } from "node:fs"
 import { basename } from "node:path"
-import { type Format, formats, printEncoded, printJson, progressLine, table } from "./Output.js"
+import { printEncoded, printJson, progressLine, table } from "./Output.js"
+import { formatOption, pilotIdArg } from "./CommonOptions.js"
 import { withEngine } from "./Runtime.js"
 
-const pilotArg = Args.text({ name: "pilot-id" }).pipe(Args.withDescription("the pilot's id"))
-const formatOption = Options.choice("format", formats).pipe(Options.withDefault<Format>("table"))
+const pilotArg = pilotIdArg
 
 /**
  * Redraws a progress bar on one terminal line; silent when stderr is piped or redirected.
@@ -63,7 +63,7 @@ const importCommand = Command.make("import", {
 
 const rejectsCommand = Command.make("rejects", {
   pilot: pilotArg,
-  limit: Options.integer("limit").pipe(Options.withDefault(50)),
+  limit: Options.integer("limit").pipe(Options.withDescription("how many rejected rows to list (the total is always given)"), Options.withDefault(50)),
   format: formatOption
 }, ({ format, limit, pilot }) =>
   withEngine(Effect.gen(function*() {
@@ -82,7 +82,7 @@ export const eventsCommand = Command.make("events").pipe(
 
 export const assignCommand = Command.make("assign", {
   pilot: pilotArg,
-  units: Args.text({ name: "unit-id" }).pipe(Args.repeated),
+  units: Args.text({ name: "unit-id" }).pipe(Args.withDescription("the units to assign (lead, customer or conversation ids as the CRM has them); or give --file"), Args.repeated),
   file: Options.file("file", { exists: "yes" }).pipe(Options.withDescription("a file with one unit id per line"), Options.optional),
   logExposures: Options.boolean("log-exposures").pipe(Options.withDescription("record an exposure event for each assigned unit")),
   format: formatOption

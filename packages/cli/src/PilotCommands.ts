@@ -1,11 +1,12 @@
 /**
  * `pilotproof pilot …`: validate, register, list, show, start and stop pilots.
  */
-import { Args, Command, Options } from "@effect/cli"
+import { Args, Command } from "@effect/cli"
 import { controlVariant, type Pilot, type PilotDefinition, PilotVersion, Pilot as PilotSchema, primaryMetric } from "@pilotproof/domain"
 import { parsePilotFile, PilotRegistry } from "@pilotproof/engine"
 import { Console, Effect, Either, Schema } from "effect"
-import { fields, type Format, formats, money, printJson, table } from "./Output.js"
+import { fields, money, printJson, table } from "./Output.js"
+import { formatOption, pilotIdArg } from "./CommonOptions.js"
 import { readPilotFiles } from "./PilotFiles.js"
 import { withEngine } from "./Runtime.js"
 
@@ -13,11 +14,7 @@ const filesArg = Args.path({ name: "file" }).pipe(
   Args.withDescription("pilot files (.yaml, .yml, .json) or directories of them"),
   Args.atLeast(1)
 )
-const idArg = Args.text({ name: "pilot-id" }).pipe(Args.withDescription("the pilot's id, e.g. support-bot-lead-qualification"))
-const formatOption = Options.choice("format", formats).pipe(
-  Options.withDescription("table for people, json for programs"),
-  Options.withDefault<Format>("table")
-)
+const idArg = pilotIdArg
 
 const encodePilot = Schema.encodeSync(PilotSchema)
 const encodeVersion = Schema.encodeSync(PilotVersion)

@@ -9,7 +9,8 @@ import { Tokens } from "@pilotproof/engine"
 import { renderReport, serve } from "@pilotproof/server"
 import { Config, Console, Effect } from "effect"
 import { writeFileSync } from "node:fs"
-import { type Format, formats, printJson, table } from "./Output.js"
+import { printJson, table } from "./Output.js"
+import { formatOption, pilotIdArg } from "./CommonOptions.js"
 import { DatabaseLocation, withEngine } from "./Runtime.js"
 
 const createToken = Command.make("create", {
@@ -23,7 +24,7 @@ const createToken = Command.make("create", {
   }))
 ).pipe(Command.withDescription("Create an API token for a role and print it once."))
 
-const listTokens = Command.make("list", { format: Options.choice("format", formats).pipe(Options.withDefault<Format>("table")) }, ({ format }) =>
+const listTokens = Command.make("list", { format: formatOption }, ({ format }) =>
   withEngine(Effect.gen(function*() {
     const tokens = yield* (yield* Tokens).list()
     if (format === "json") return yield* printJson(tokens)
@@ -31,7 +32,7 @@ const listTokens = Command.make("list", { format: Options.choice("format", forma
   }))
 ).pipe(Command.withDescription("List tokens (never the tokens themselves)."))
 
-const revokeToken = Command.make("revoke", { id: Args.text({ name: "token-id" }) }, ({ id }) =>
+const revokeToken = Command.make("revoke", { id: Args.text({ name: "token-id" }).pipe(Args.withDescription("the token's id, as token list shows it (not the token itself)")) }, ({ id }) =>
   withEngine(Effect.gen(function*() {
     const done = yield* (yield* Tokens).revoke(id)
     if (!done) return yield* new InputError({ source: id, detail: "no active token with this id (pilotproof token list)" })
@@ -58,7 +59,7 @@ const serveCommand = Command.make("serve", {
 ).pipe(Command.withDescription("Serve the HTTP API (/api, OpenAPI at /api/openapi.json) and the web pages."))
 
 const reportCommand = Command.make("report", {
-  pilot: Args.text({ name: "pilot-id" }),
+  pilot: pilotIdArg,
   out: Options.file("out").pipe(Options.withDescription("the HTML file to write"), Options.withDefault("report.html"))
 }, ({ out, pilot }) =>
   withEngine(Effect.gen(function*() {
