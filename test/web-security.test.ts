@@ -3,20 +3,23 @@
  * only ever leads to a path on this site; every response (pages, API, errors, the OpenAPI
  * document) carries the security headers, and Chromium refuses to frame a page; failed logins
  * from one address are answered 429 with Retry-After, on the API and on the login form, while
- * other addresses go on. Requests leave from chosen loopback addresses (127.0.0.x) so that each
- * test is its own client.
+ * other addresses go on; a pilot whose texts carry script and event-handler markup shows them as
+ * text on every page and in the HTML report, in Chromium. Requests leave from chosen loopback
+ * addresses (127.0.0.x) so that each test is its own client.
  */
 import { LIMITS } from "@pilotproof/api"
 import { Tokens } from "@pilotproof/engine"
 import { COOKIE, start } from "@pilotproof/server"
 import { Context, Effect, Exit, Scope } from "effect"
-import { existsSync, mkdtempSync, rmSync } from "node:fs"
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { createServer, type IncomingHttpHeaders, request } from "node:http"
 import type { AddressInfo } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { chromium } from "playwright-core"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { requireBin, runCli } from "./fixtures/Cli.js"
+import { minimalPilot } from "./fixtures/Definitions.js"
 
 const CHROMIUM = "/usr/bin/chromium"
 /** The throttle of the server under test: three wrong tokens, or six failures, per second. */
@@ -246,4 +249,64 @@ describe("failed logins", () => {
     expect((await send("/api/pilots", { headers: bearer(wrongToken(99)), from })).status).toBe(401) // the sixth failure
     expect((await send("/api/pilots", { headers: bearer(token.analyst), from })).status).toBe(429)
   })
+})
+
+describe("user text in pages and the report", () => {
+  /** Markup that runs script wherever it is not escaped; each sets `window.__pwned`. */
+  const PAYLOADS = [
+    `<script>window.__pwned = 1</script>`,
+    `"><img src=x onerror="window.__pwned = 2">`,
+    `'><svg onload="window.__pwned = 3"></svg>`,
+    `<a href="javascript:window.__pwned = 4">x</a>`
+  ]
+  const ID = "hostile-text"
+  const hostile = {
+    ...minimalPilot(ID),
+    name: `Pilot ${PAYLOADS[0]}`,
+    hypothesis: `It helps ${PAYLOADS[1]} ${PAYLOADS[3]}`,
+    owner: { name: `Mallory ${PAYLOADS[2]}`, email: "mallory@example.com" },
+    readiness: { consent: "required", dataOwner: `CRM ${PAYLOADS[0]}` }
+  }
+  /** What a page must not contain: an element or attribute that the payloads would have made. */
+  const injected = () =>
+    document.querySelectorAll("script, img[onerror], svg[onload], [onerror], [onload], a[href^='javascript:']").length +
+    ((window as unknown as { __pwned?: number }).__pwned ?? 0)
+
+  it("is shown as text, never as markup, on the pilot list, the pilot and finance pages, and in the HTML report", async () => {
+    requireBin()
+    const registered = await send("/api/pilots", {
+      method: "POST",
+      headers: { ...bearer(token.admin), "content-type": "application/json" },
+      body: JSON.stringify({ source: "hostile.json", text: JSON.stringify(hostile) })
+    })
+    expect(registered.status, registered.text).toBe(200)
+    expect((await send(`/api/pilots/${ID}/start`, { method: "POST", headers: bearer(token.admin) })).status).toBe(200)
+
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"] })
+    try {
+      const page = await browser.newPage()
+      await page.goto(`${base}/login`)
+      await page.fill("input[name=token]", token.admin)
+      await page.click("button[type=submit]")
+      await page.waitForURL(`${base}/`)
+      for (const path of ["/", `/pilots/${ID}`, `/pilots/${ID}/finance`]) {
+        await page.goto(`${base}${path}`)
+        expect(await page.evaluate(injected), path).toBe(0)
+        expect(await page.locator("body").innerText(), path).toContain(path === "/pilots/" + ID ? hostile.hypothesis : hostile.name)
+      }
+
+      // the report is a file: no server, no Content-Security-Policy; only escaping protects it
+      const out = join(dir, "report.html")
+      const run = await runCli(join(dir, "pilotproof.db"), ["report", ID, "--out", out])
+      expect(run.code, run.stderr).toBe(0)
+      const html = readFileSync(out, "utf8")
+      for (const payload of PAYLOADS) expect(html).not.toContain(payload)
+      await page.setContent(html)
+      await page.waitForTimeout(100)
+      expect(await page.evaluate(injected)).toBe(0)
+      expect(await page.locator("body").innerText()).toContain(hostile.owner.name)
+    } finally {
+      await browser.close()
+    }
+  }, 120_000)
 })
