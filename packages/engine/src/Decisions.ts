@@ -11,7 +11,6 @@ import { overrideAllowed } from "@pilotproof/decision"
 import { compareActuals } from "@pilotproof/economics"
 import { DecisionRepo, PilotRepo } from "@pilotproof/store"
 import { Effect } from "effect"
-import { Analysis } from "./Analysis.js"
 import { nowIso } from "./Now.js"
 import { Snapshots } from "./Snapshots.js"
 
@@ -44,15 +43,13 @@ const monthIndex = (m: string) => {
 
 export class Decisions extends Effect.Service<Decisions>()("@pilotproof/engine/Decisions", {
   effect: Effect.gen(function*() {
-    const analysis = yield* Analysis
     const repo = yield* DecisionRepo
     const pilots = yield* PilotRepo
     const snapshots = yield* Snapshots
 
     const record = Effect.fn("Decisions.record")(function*(pilotId: string, options: { readonly asOfMs?: number; readonly actor: string; readonly override?: Override }) {
       // Decided now: on the current results snapshot (the one the pages show), named in the record.
-      const snapshot = options.asOfMs === undefined ? yield* snapshots.current(pilotId) : undefined
-      const evaluation = snapshot?.evaluation ?? (yield* analysis.evaluate(pilotId, options.asOfMs))
+      const { evaluation, snapshot } = yield* snapshots.evaluation(pilotId, { asOfMs: options.asOfMs })
       const pilot = yield* pilots.get(pilotId)
       const now = yield* nowIso
       const computed = evaluation.decision.verdict
@@ -127,5 +124,5 @@ export class Decisions extends Effect.Service<Decisions>()("@pilotproof/engine/D
 
     return { record, history, latest, recordActuals, roi } as const
   }),
-  dependencies: [Analysis.Default, DecisionRepo.Default, PilotRepo.Default, Snapshots.Default]
+  dependencies: [DecisionRepo.Default, PilotRepo.Default, Snapshots.Default]
 }) {}

@@ -11,6 +11,7 @@
 import { type AnalysisSnapshot, PilotNotFound, StorageError } from "@pilotproof/domain"
 import { isCurrent, PilotRepo, type SnapshotState, SnapshotRepo } from "@pilotproof/store"
 import { Clock, Deferred, Effect, FiberId, Option } from "effect"
+import { Analysis } from "./Analysis.js"
 import { SnapshotBuilder } from "./SnapshotBuilder.js"
 import { SnapshotComputer } from "./SnapshotComputer.js"
 
@@ -31,6 +32,7 @@ export class Snapshots extends Effect.Service<Snapshots>()("@pilotproof/engine/S
   effect: Effect.gen(function*() {
     const repo = yield* SnapshotRepo
     const pilots = yield* PilotRepo
+    const analysis = yield* Analysis
     // a SnapshotComputer in the context (the server's worker threads) computes; else this process
     const builder = yield* SnapshotBuilder
     const computer = Option.getOrElse(
@@ -91,6 +93,15 @@ export class Snapshots extends Effect.Service<Snapshots>()("@pilotproof/engine/S
       }
     })
 
+    /**
+     * The evaluation shown for a moment: without one, the current snapshot's (and the snapshot);
+     * for an explicit moment, computed for it and not stored.
+     */
+    const evaluation = (pilotId: string, options: SnapshotOptions & { readonly asOfMs?: number | undefined } = {}) =>
+      options.asOfMs === undefined
+        ? Effect.map(current(pilotId, options), (snapshot) => ({ snapshot, evaluation: snapshot.evaluation }))
+        : Effect.map(analysis.evaluate(pilotId, options.asOfMs), (evaluation) => ({ snapshot: undefined, evaluation }))
+
     /** Computes, one pilot at a time, every snapshot that is missing or stale (the server's background job). */
     const refreshStale = Effect.fn("Snapshots.refreshStale")(function*(ahead = SNAPSHOT_MAX_AGE_MS / 2) {
       const nowMs = yield* Clock.currentTimeMillis
@@ -112,7 +123,7 @@ export class Snapshots extends Effect.Service<Snapshots>()("@pilotproof/engine/S
         Effect.asVoid
       )
 
-    return { current, refreshStale, refreshSoon } as const
+    return { current, evaluation, refreshStale, refreshSoon } as const
   }),
-  dependencies: [SnapshotRepo.Default, PilotRepo.Default, SnapshotBuilder.Default]
+  dependencies: [SnapshotRepo.Default, PilotRepo.Default, Analysis.Default, SnapshotBuilder.Default]
 }) {}

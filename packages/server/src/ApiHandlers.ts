@@ -156,15 +156,12 @@ const DecisionsLive = HttpApiBuilder.group(PilotproofApi, "decisions", (handlers
 
 const EconomicsLive = HttpApiBuilder.group(PilotproofApi, "economics", (handlers) =>
   Effect.gen(function*() {
-    const analysis = yield* Analysis
     const decisions = yield* Decisions
     const snapshots = yield* Snapshots
     return handlers
       .handle("economics", ({ path, urlParams }) =>
         Effect.gen(function*() {
-          const evaluation = urlParams.asOf === undefined
-            ? (yield* snapshots.current(path.id, refreshOf(urlParams))).evaluation
-            : yield* analysis.evaluate(path.id, yield* parseAsOf(urlParams.asOf))
+          const { evaluation } = yield* snapshots.evaluation(path.id, { ...refreshOf(urlParams), asOfMs: yield* parseAsOf(urlParams.asOf) })
           return new EconomicsReport({ pilotId: path.id, asOf: evaluation.analysis.asOf, economics: evaluation.economics })
         }))
       .handle("roi", ({ path }) => decisions.roi(path.id))

@@ -73,12 +73,6 @@ export const makePageData = Effect.gen(function*() {
   const decisions = yield* Decisions
   const snapshots = yield* Snapshots
 
-  /** The current snapshot, or for an explicit as-of an evaluation computed now. */
-  const results = (id: string, options: PageOptions) =>
-    options.asOfMs === undefined
-      ? Effect.map(snapshots.current(id, { refresh: options.refresh ?? false }), (snapshot) => ({ snapshot, evaluation: snapshot.evaluation }))
-      : Effect.map(analysis.evaluate(id, options.asOfMs), (evaluation) => ({ snapshot: undefined, evaluation }))
-
   /** The latest decision record, or the evaluation it would be decided on now. */
   const decisionView = <E, R>(id: string, evaluation: () => Effect.Effect<Evaluation, E, R>) =>
     Effect.gen(function*() {
@@ -96,7 +90,7 @@ export const makePageData = Effect.gen(function*() {
   const pilotPage = (id: string, options: PageOptions = {}) =>
     Effect.gen(function*() {
       const pilot = yield* registry.get(id)
-      const { evaluation, snapshot } = yield* results(id, options)
+      const { evaluation, snapshot } = yield* snapshots.evaluation(id, options)
       const decision = yield* decisionView(id, () => Effect.succeed(evaluation))
       const report = evaluation.analysis
       const forest: Array<ForestRow> = report.metrics.flatMap((m) =>

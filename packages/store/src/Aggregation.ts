@@ -247,17 +247,9 @@ export class Aggregation extends Effect.Service<Aggregation>()("@pilotproof/stor
           .orderBy("p.unit_id")
           .execute()
       )
-      const counts = new Map<string, number>()
-      for (const r of rows) counts.set(r.variant!, (counts.get(r.variant!) ?? 0) + 1)
-      const out: Record<string, Float64Array> = {}
-      for (const [variant, n] of counts) out[variant] = new Float64Array(n)
-      const filled = new Map<string, number>()
-      for (const r of rows) {
-        const i = filled.get(r.variant!) ?? 0
-        out[r.variant!]![i] = num(r.y)
-        filled.set(r.variant!, i + 1)
-      }
-      return out
+      const byVariant: Record<string, Array<number>> = {}
+      for (const r of rows) (byVariant[r.variant!] ??= []).push(num(r.y))
+      return Object.fromEntries(Object.entries(byVariant).map(([variant, ys]) => [variant, Float64Array.from(ys)]))
     })
 
     /** Who is analysed: units per variant and what was excluded, for SRM and readiness. */
