@@ -37,6 +37,9 @@ describe("a server answering from snapshots", () => {
   let scope: Scope.CloseableScope
   let auth: Record<string, string>
   let token: string
+  let end: string
+  /** A second server over the same database that lets only two results requests wait at once. */
+  let queued: string
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "pilotproof-snapshot-server-"))
@@ -47,6 +50,10 @@ describe("a server answering from snapshots", () => {
     base = started.url
     token = (await Effect.runPromise(Context.get(started.context as Context.Context<Tokens>, Tokens).create("snapshot test", "admin"))).token
     auth = { authorization: `Bearer ${token}` }
+    const small = await Effect.runPromise(Scope.extend(start({ location: file, port: 0, snapshotWorkers: 1, resultsQueue: { limit: 2, retryAfterSeconds: 7 } }), scope))
+    queued = small.url
+    const scenario = await Effect.runPromise(readScenario(join(EXPERIMENTS_DIR, "scenarios", `${PILOT}.yaml`)))
+    end = new Date(Date.parse(scenario.start) + scenario.days * DAY_MS).toISOString()
   }, 180_000)
 
   afterAll(async () => {
@@ -111,4 +118,64 @@ describe("a server answering from snapshots", () => {
     const { asOf } = await analysis()
     expect(html).toMatch(new RegExp(`id="snapshot">Snapshot <code>\\d+@${asOf.replace(/[.]/g, "\\.")}</code>: data version \\d+, computed `))
   }, 60_000)
+
+  it("computes an as-of analysis in the worker too: /api/me is answered first and the loop stays mostly idle", async () => {
+    const before = performance.eventLoopUtilization()
+    const order: Array<string> = []
+    const asOf = analysis(`?asOf=${encodeURIComponent(end)}`).then((a) => {
+      order.push("analysis")
+      return a
+    })
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    expect((await fetch(`${base}/api/me`, { headers: auth })).status).toBe(200)
+    order.push("me")
+    const answer = await asOf
+    expect(answer.asOf).toBe(end)
+    expect(order).toEqual(["me", "analysis"])
+    expect(performance.eventLoopUtilization(before).utilization).toBeLessThan(0.5)
+  }, 120_000)
+
+  it("refuses results requests past its queue with 503 and Retry-After, answers the rest and every cheap request", async () => {
+    const call = (path: string) => fetch(`${queued}${path}`, { headers: auth })
+    // eight at once, each asking for a new computation (seconds): two wait, six are refused at once
+    const burst = await Promise.all(Array.from({ length: 8 }, () => call(`/api/pilots/${PILOT}/analysis?refresh=1`)))
+    const me = await call("/api/me")
+    const statuses = burst.map((r) => r.status)
+    expect(me.status).toBe(200)
+    expect(statuses.filter((s) => s === 200).length, statuses.join(" ")).toBeGreaterThanOrEqual(1)
+    expect(statuses.filter((s) => s === 200).length, statuses.join(" ")).toBeLessThanOrEqual(2)
+    expect(statuses.filter((s) => s !== 200 && s !== 503), statuses.join(" ")).toEqual([])
+    for (const refused of burst.filter((r) => r.status === 503)) {
+      expect(refused.headers.get("retry-after")).toBe("7")
+      expect(refused.headers.get("x-content-type-options")).toBe("nosniff")
+      const body = (await refused.json()) as { _tag: string; message: string; retryAfter: number }
+      expect(body).toEqual({
+        _tag: "Overloaded",
+        message: "2 results requests are already waiting for a computation; try again in 7 s",
+        retryAfter: 7
+      })
+    }
+    // the slots are given back: with nothing in flight every results request is answered
+    const after = await Promise.all([call(`/api/pilots/${PILOT}/analysis`), call(`/api/pilots/${PILOT}/readiness`)])
+    expect(after.map((r) => r.status)).toEqual([200, 200])
+  }, 120_000)
+
+  it("answers a page past the queue with a 503 page that says why", async () => {
+    const login = await fetch(`${queued}/login`, {
+      method: "POST",
+      redirect: "manual",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: `token=${encodeURIComponent(token)}&next=%2F`
+    })
+    const cookie = (login.headers.get("set-cookie") ?? "").split(";")[0]!
+    const slow = [1, 2].map(() => fetch(`${queued}/api/pilots/${PILOT}/analysis?refresh=1`, { headers: auth }))
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    const busy = await fetch(`${queued}/pilots/${PILOT}`, { headers: { cookie } })
+    await Promise.all(slow)
+    expect(busy.status).toBe(503)
+    expect(busy.headers.get("retry-after")).toBe("7")
+    expect(busy.headers.get("content-type")).toMatch(/^text\/html/)
+    expect(await busy.text()).toContain("Busy computing results")
+    expect((await fetch(`${queued}/pilots/${PILOT}`, { headers: { cookie } })).status).toBe(200)
+  }, 120_000)
 })

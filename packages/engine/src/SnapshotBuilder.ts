@@ -37,7 +37,10 @@ export class SnapshotBuilder extends Effect.Service<SnapshotBuilder>()("@pilotpr
       return snapshot
     })
 
-    return { build } as const
+    /** The pilot's evaluation as of `asOfMs`, not stored (an explicit as-of is not a snapshot). */
+    const evaluate = (pilotId: string, asOfMs: number) => analysis.evaluate(pilotId, asOfMs)
+
+    return { build, evaluate } as const
   }),
   dependencies: [SnapshotRepo.Default, PilotRepo.Default, Analysis.Default]
 }) {}

@@ -4,12 +4,14 @@
  * worker threads (in `@pilotproof/server`), so a CPU-bound analysis never holds the event loop
  * that answers every other request. Both sides of the worker speak the messages below.
  */
-import { PilotNotFound, StorageError } from "@pilotproof/domain"
+import { Evaluation, PilotNotFound, StorageError } from "@pilotproof/domain"
 import { Context, type Effect, Schema } from "effect"
 
 export class SnapshotComputer extends Context.Tag("@pilotproof/engine/SnapshotComputer")<SnapshotComputer, {
   /** Computes and stores the pilot's snapshot as of now; the id of the snapshot stored. */
   readonly compute: (pilotId: string) => Effect.Effect<string, PilotNotFound | StorageError>
+  /** The pilot's evaluation as of an explicit moment (`?asOf=`), computed and not stored. */
+  readonly evaluate: (pilotId: string, asOfMs: number) => Effect.Effect<Evaluation, PilotNotFound | StorageError>
 }>() {}
 
 /** The worker's first message: the database it opens (a file path or a PostgreSQL URL). */
@@ -26,5 +28,12 @@ export class ComputeSnapshot extends Schema.TaggedRequest<ComputeSnapshot>()("Co
   payload: { pilotId: Schema.String }
 }) {}
 
-export const SnapshotWorkerMessage = Schema.Union(SnapshotWorkerInit, ComputeSnapshot)
+/** Evaluate one pilot as of a moment; answers the evaluation (nothing is stored). */
+export class EvaluateAt extends Schema.TaggedRequest<EvaluateAt>()("EvaluateAt", {
+  failure: Schema.Union(PilotNotFound, StorageError),
+  success: Evaluation,
+  payload: { pilotId: Schema.String, asOfMs: Schema.Number }
+}) {}
+
+export const SnapshotWorkerMessage = Schema.Union(SnapshotWorkerInit, ComputeSnapshot, EvaluateAt)
 export type SnapshotWorkerMessage = typeof SnapshotWorkerMessage.Type

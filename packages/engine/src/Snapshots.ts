@@ -8,10 +8,9 @@
  * computation; a read that arrives while a computation of older data runs waits for it and then
  * for one of its own data, so a committed import is always in the next read's results.
  */
-import { type AnalysisSnapshot, PilotNotFound, StorageError } from "@pilotproof/domain"
+import { type AnalysisSnapshot, type Evaluation, PilotNotFound, StorageError } from "@pilotproof/domain"
 import { isCurrent, PilotRepo, type SnapshotState, SnapshotRepo } from "@pilotproof/store"
 import { Clock, Deferred, Effect, FiberId, Option } from "effect"
-import { Analysis } from "./Analysis.js"
 import { SnapshotBuilder } from "./SnapshotBuilder.js"
 import { SnapshotComputer } from "./SnapshotComputer.js"
 
@@ -32,12 +31,11 @@ export class Snapshots extends Effect.Service<Snapshots>()("@pilotproof/engine/S
   effect: Effect.gen(function*() {
     const repo = yield* SnapshotRepo
     const pilots = yield* PilotRepo
-    const analysis = yield* Analysis
     // a SnapshotComputer in the context (the server's worker threads) computes; else this process
     const builder = yield* SnapshotBuilder
     const computer = Option.getOrElse(
       yield* Effect.serviceOption(SnapshotComputer),
-      () => ({ compute: (pilotId: string) => Effect.map(builder.build(pilotId), (s) => s.id) })
+      () => ({ compute: (pilotId: string) => Effect.map(builder.build(pilotId), (s) => s.id), evaluate: builder.evaluate })
     )
     const running = new Map<string, Deferred.Deferred<string, ComputeError>>()
     /** The last snapshot decoded per pilot: a current one is not decoded again per request. */
@@ -95,12 +93,15 @@ export class Snapshots extends Effect.Service<Snapshots>()("@pilotproof/engine/S
 
     /**
      * The evaluation shown for a moment: without one, the current snapshot's (and the snapshot);
-     * for an explicit moment, computed for it and not stored.
+     * for an explicit moment, computed for it (where snapshots are computed) and not stored.
      */
-    const evaluation = (pilotId: string, options: SnapshotOptions & { readonly asOfMs?: number | undefined } = {}) =>
+    const evaluation = (
+      pilotId: string,
+      options: SnapshotOptions & { readonly asOfMs?: number | undefined } = {}
+    ): Effect.Effect<{ readonly snapshot: AnalysisSnapshot | undefined; readonly evaluation: Evaluation }, ComputeError> =>
       options.asOfMs === undefined
         ? Effect.map(current(pilotId, options), (snapshot) => ({ snapshot, evaluation: snapshot.evaluation }))
-        : Effect.map(analysis.evaluate(pilotId, options.asOfMs), (evaluation) => ({ snapshot: undefined, evaluation }))
+        : Effect.map(computer.evaluate(pilotId, options.asOfMs), (evaluation) => ({ snapshot: undefined, evaluation }))
 
     /** Computes, one pilot at a time, every snapshot that is missing or stale (the server's background job). */
     const refreshStale = Effect.fn("Snapshots.refreshStale")(function*(ahead = SNAPSHOT_MAX_AGE_MS / 2) {
@@ -125,5 +126,5 @@ export class Snapshots extends Effect.Service<Snapshots>()("@pilotproof/engine/S
 
     return { current, evaluation, refreshStale, refreshSoon } as const
   }),
-  dependencies: [SnapshotRepo.Default, PilotRepo.Default, Analysis.Default, SnapshotBuilder.Default]
+  dependencies: [SnapshotRepo.Default, PilotRepo.Default, SnapshotBuilder.Default]
 }) {}

@@ -6,14 +6,12 @@ import { HttpApiBuilder } from "@effect/platform"
 import { CurrentUser, LIMITS, NotFound, PayloadTooLarge, PilotproofApi } from "@pilotproof/api"
 import { DecisionRecord, EconomicsReport, InputError, parseMoment } from "@pilotproof/domain"
 import {
-  Analysis,
   Assignments,
   Decisions,
   Erasure,
   EventImport,
   inMemorySource,
   PilotRegistry,
-  Readiness,
   Snapshots,
   Tokens
 } from "@pilotproof/engine"
@@ -112,22 +110,18 @@ const EventsLive = HttpApiBuilder.group(PilotproofApi, "events", (handlers) =>
 
 const ReadinessLive = HttpApiBuilder.group(PilotproofApi, "readiness", (handlers) =>
   Effect.gen(function*() {
-    const readiness = yield* Readiness
     const snapshots = yield* Snapshots
     return handlers.handle("report", ({ path, urlParams }) =>
-      urlParams.asOf === undefined
-        ? Effect.map(snapshots.current(path.id, refreshOf(urlParams)), (s) => s.evaluation.analysis.readiness)
-        : Effect.flatMap(parseAsOf(urlParams.asOf), (ms) => readiness.report(path.id, ms)))
+      Effect.flatMap(parseAsOf(urlParams.asOf), (asOfMs) =>
+        Effect.map(snapshots.evaluation(path.id, { ...refreshOf(urlParams), asOfMs }), (r) => r.evaluation.analysis.readiness)))
   }))
 
 const AnalysisLive = HttpApiBuilder.group(PilotproofApi, "analysis", (handlers) =>
   Effect.gen(function*() {
-    const analysis = yield* Analysis
     const snapshots = yield* Snapshots
     return handlers.handle("analyze", ({ path, urlParams }) =>
-      urlParams.asOf === undefined
-        ? Effect.map(snapshots.current(path.id, refreshOf(urlParams)), (s) => s.evaluation.analysis)
-        : Effect.flatMap(parseAsOf(urlParams.asOf), (ms) => analysis.analyze(path.id, ms)))
+      Effect.flatMap(parseAsOf(urlParams.asOf), (asOfMs) =>
+        Effect.map(snapshots.evaluation(path.id, { ...refreshOf(urlParams), asOfMs }), (r) => r.evaluation.analysis)))
   }))
 
 const DecisionsLive = HttpApiBuilder.group(PilotproofApi, "decisions", (handlers) =>

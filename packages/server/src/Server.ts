@@ -13,6 +13,7 @@ import { ApiHandlers } from "./ApiHandlers.js"
 import { AuthenticationLive } from "./AuthenticationLive.js"
 import { LoginThrottle, type LoginThrottleOptions, requestClient } from "./LoginThrottle.js"
 import { PagesLive } from "./Pages.js"
+import { RESULTS_QUEUE_DEFAULTS, resultsQueue, type ResultsQueueOptions } from "./ResultsQueue.js"
 import { SnapshotWorkers } from "./SnapshotWorkers.js"
 import { CSS_SOURCE } from "./Views.js"
 
@@ -32,6 +33,8 @@ export interface ServerOptions {
    * import by the CLI is computed before anyone asks). `serve` turns it on; default off.
    */
   readonly refreshInBackground?: boolean
+  /** Results requests in flight before the next gets 503 + Retry-After (`ResultsQueue`; default 64, 5 s). */
+  readonly resultsQueue?: Partial<ResultsQueueOptions>
 }
 
 /** How often the background job looks for stale snapshots (one query over the pilots). */
@@ -178,7 +181,9 @@ const ApiLive = HttpApiBuilder.api(PilotproofApi).pipe(
 
 /** The HTTP application over the engine (without a listening server). */
 export const AppLayer = (options: ServerOptions) =>
-  HttpApiBuilder.serve((app) => app.pipe(jsonBodies, limitBody, throttleApi, securityHeaders)).pipe(
+  HttpApiBuilder.serve((app) =>
+    app.pipe(jsonBodies, limitBody, throttleApi, resultsQueue({ ...RESULTS_QUEUE_DEFAULTS, ...options.resultsQueue }), securityHeaders)
+  ).pipe(
     Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/api/openapi.json" })),
     Layer.provide(PagesLive),
     Layer.provide(ApiLive),

@@ -6,10 +6,12 @@
  * another thread cannot open, is computed in this thread instead.
  */
 import { Worker } from "@effect/platform"
+import type { WorkerError } from "@effect/platform/WorkerError"
 import { NodeWorker } from "@effect/platform-node"
 import { StorageError } from "@pilotproof/domain"
-import { ComputeSnapshot, SnapshotComputer, type SnapshotWorkerMessage, SnapshotWorkerInit } from "@pilotproof/engine"
+import { ComputeSnapshot, EvaluateAt, SnapshotComputer, type SnapshotWorkerMessage, SnapshotWorkerInit } from "@pilotproof/engine"
 import { Effect, Layer, Redacted } from "effect"
+import type { ParseError } from "effect/ParseResult"
 import { existsSync } from "node:fs"
 import { availableParallelism } from "node:os"
 import * as WorkerThreads from "node:worker_threads"
@@ -38,13 +40,18 @@ const workerPool = (location: string, size: number) =>
         timeToLive: "5 minutes",
         initialMessage: () => new SnapshotWorkerInit({ location })
       })
+      const failed = (what: string) => ({
+        WorkerError: (e: WorkerError) => new StorageError({ operation: what, detail: `the snapshot worker failed: ${e.message}`, cause: e }),
+        ParseError: (e: ParseError) => new StorageError({ operation: what, detail: `the snapshot worker's answer does not decode: ${e.message}`, cause: e })
+      })
       return {
         compute: (pilotId: string) =>
           pool.executeEffect(new ComputeSnapshot({ pilotId })).pipe(
-            Effect.catchTags({
-              WorkerError: (e) => new StorageError({ operation: `computing the results snapshot of "${pilotId}"`, detail: `the snapshot worker failed: ${e.message}`, cause: e }),
-              ParseError: (e) => new StorageError({ operation: `computing the results snapshot of "${pilotId}"`, detail: `the snapshot worker's answer does not decode: ${e.message}`, cause: e })
-            })
+            Effect.catchTags(failed(`computing the results snapshot of "${pilotId}"`))
+          ),
+        evaluate: (pilotId: string, asOfMs: number) =>
+          pool.executeEffect(new EvaluateAt({ pilotId, asOfMs })).pipe(
+            Effect.catchTags(failed(`evaluating "${pilotId}" as of ${new Date(asOfMs).toISOString()}`))
           )
       }
     })
