@@ -254,16 +254,31 @@ export const PilotDefinitionFields = Schema.Struct({
 type Fields = typeof PilotDefinitionFields.Type
 
 /**
+ * What the cross-field rules read: the whole definition, or the sections of a file that did not
+ * decode whole. A struct section with a broken field (plan, economics) comes with the fields that
+ * did decode, and `failed` names the broken ones ("plan.alpha"): a rule reads only fields that
+ * decoded or were left out, so a file with a wrong alpha still hears that minDays exceeds maxDays.
+ */
+export interface RuleSections {
+  readonly variants?: Fields["variants"] | undefined
+  readonly metrics?: Fields["metrics"] | undefined
+  readonly plan?: Partial<Fields["plan"]> | undefined
+  readonly economics?: Partial<Fields["economics"]> | undefined
+  readonly failed?: ReadonlySet<string> | undefined
+}
+
+/**
  * Cross-field rules; each violation carries the path of the field it concerns. Accepts a
  * partial definition, so that a file with a broken section still gets the rules checked
- * between the sections that did decode.
+ * between the sections (and fields) that did decode.
  */
-export const crossFieldIssues = (d: Partial<Fields>): Array<Schema.FilterIssue> => {
+export const crossFieldIssues = (d: RuleSections): Array<Schema.FilterIssue> => {
   const issues: Array<Schema.FilterIssue> = []
   const at = (path: ReadonlyArray<PropertyKey>, message: string) => issues.push({ path, message })
+  const readable = (...fields: ReadonlyArray<string>) => fields.every((f) => d.failed?.has(f) !== true)
   if (d.variants !== undefined) variantIssues(d.variants, at)
   if (d.metrics !== undefined) metricIssues(d.metrics, at)
-  if (d.plan !== undefined) planIssues(d.plan, d.metrics, at)
+  if (d.plan !== undefined) planIssues(d.plan, d.metrics, at, readable)
   if (d.economics !== undefined) economicsIssues(d.economics, d.metrics, at)
   return issues
 }
@@ -300,11 +315,19 @@ const metricIssues = (metrics: Fields["metrics"], at: At) => {
   }
 }
 
-const planIssues = (plan: Fields["plan"], metrics: Fields["metrics"] | undefined, at: At) => {
-  if (plan.minDays > plan.maxDays) at(["plan", "minDays"], `plan.minDays (${plan.minDays}) exceeds plan.maxDays (${plan.maxDays})`)
+const planIssues = (
+  plan: Partial<Fields["plan"]>,
+  metrics: Fields["metrics"] | undefined,
+  at: At,
+  readable: (...fields: ReadonlyArray<string>) => boolean
+) => {
+  if (plan.minDays !== undefined && plan.maxDays !== undefined && plan.minDays > plan.maxDays) {
+    at(["plan", "minDays"], `plan.minDays (${plan.minDays}) exceeds plan.maxDays (${plan.maxDays})`)
+  }
   const primaries = metrics?.filter((m) => m.role === "primary") ?? []
   const primary = primaries.length === 1 ? primaries[0] : undefined
-  if (plan.sampleSizePerArm === undefined) {
+  // left out and broken differ here: a broken baseline was given, so "needs a baseline" would be wrong
+  if (plan.sampleSizePerArm === undefined && readable("plan.sampleSizePerArm", "plan.baseline", "plan.baselineSd")) {
     if (plan.baseline === undefined) {
       at(["plan"], "the plan needs sampleSizePerArm, or a baseline (with mde) to compute it from")
     } else if (primary !== undefined && primary.type !== "binomial" && plan.baselineSd === undefined) {
@@ -316,15 +339,15 @@ const planIssues = (plan: Fields["plan"], metrics: Fields["metrics"] | undefined
   }
 }
 
-const economicsIssues = (economics: Fields["economics"], metrics: Fields["metrics"] | undefined, at: At) => {
-  if (metrics !== undefined) {
+const economicsIssues = (economics: Partial<Fields["economics"]>, metrics: Fields["metrics"] | undefined, at: At) => {
+  if (metrics !== undefined && economics.value !== undefined) {
     for (const key of Object.keys(economics.value)) {
       if (!metrics.some((m) => m.key === key)) {
         at(["economics", "value", key], `economics.value names "${key}", which is not a metric of this pilot (${metrics.map((m) => m.key).join(", ")})`)
       }
     }
   }
-  if (economics.targetPaybackMonths > economics.horizonMonths) {
+  if (economics.targetPaybackMonths !== undefined && economics.horizonMonths !== undefined && economics.targetPaybackMonths > economics.horizonMonths) {
     at(["economics", "targetPaybackMonths"], `targetPaybackMonths (${economics.targetPaybackMonths}) is beyond the horizon (${economics.horizonMonths} months)`)
   }
 }

@@ -6,9 +6,12 @@ import {
   crossFieldIssues,
   DefinitionIssue,
   definitionWarnings,
+  Economics,
   InvalidPilotDefinition,
+  Plan,
   PilotDefinition,
-  PilotDefinitionFields
+  PilotDefinitionFields,
+  type RuleSections
 } from "@pilotproof/domain"
 import { Either, ParseResult, Schema } from "effect"
 import { Buffer } from "node:buffer"
@@ -176,15 +179,35 @@ const firstAliasOffset = (doc: Document): number => {
   return offset
 }
 
-/** Each top-level section decoded on its own; the broken ones are left out. */
-const decodeSections = (value: Record<string, unknown>): Partial<typeof PilotDefinitionFields.Type> => {
+/**
+ * Each top-level section decoded on its own. A broken struct section (plan, economics) keeps the
+ * fields that decode on their own, and the broken ones are named in `failed`; other broken
+ * sections are left out (a list with a broken item could hide, say, the one primary metric).
+ */
+const decodeSections = (value: Record<string, unknown>): RuleSections => {
   const out: Record<string, unknown> = {}
+  const failed = new Set<string>()
+  const decode = (schema: unknown, input: unknown) =>
+    Schema.decodeUnknownEither(schema as Schema.Schema<unknown, unknown>, decodeOptions)(input)
   for (const [key, schema] of Object.entries(PilotDefinitionFields.fields)) {
     if (!(key in value)) continue
-    const decoded = Schema.decodeUnknownEither(schema as Schema.Schema<unknown, unknown>, decodeOptions)(value[key])
+    const decoded = decode(schema, value[key])
     if (Either.isRight(decoded)) out[key] = decoded.right
+    else if (key === "plan" || key === "economics") {
+      const section = value[key]
+      if (section === null || typeof section !== "object" || Array.isArray(section)) continue
+      const fields: Schema.Struct.Fields = (key === "plan" ? Plan : Economics).fields
+      const partial: Record<string, unknown> = {}
+      for (const [field, fieldSchema] of Object.entries(fields)) {
+        const given = section as Record<string, unknown>
+        const one = decode(Schema.Struct({ [field]: fieldSchema }), field in given ? { [field]: given[field] } : {})
+        if (Either.isRight(one)) Object.assign(partial, one.right)
+        else failed.add(`${key}.${field}`)
+      }
+      out[key] = partial
+    }
   }
-  return out as Partial<typeof PilotDefinitionFields.Type>
+  return { ...out, failed }
 }
 
 /**

@@ -94,6 +94,22 @@ describe("parsePilotFile", () => {
     expect(issuesOf(JSON.stringify(broken, null, 1)).map((i) => i.path)).toEqual(["owner.email", "plan.minDays"])
   })
 
+  it("checks rules inside a section whose other fields are broken: one pass shows every mistake", () => {
+    const economics = minimalPilot("x").economics
+    const broken = {
+      ...minimalPilot("x"),
+      plan: { alpha: 2, mde: 0.1, baseline: 0.1, minDays: 30, maxDays: 10 },
+      economics: { ...economics, currency: "rubles", targetPaybackMonths: 48, horizonMonths: 24 }
+    }
+    const issues = issuesOf(JSON.stringify(broken, null, 1))
+    expect(issues.map((i) => i.path)).toEqual(["plan.alpha", "plan.minDays", "economics.currency", "economics.targetPaybackMonths"])
+    expect(issues[1]!.message).toBe("plan.minDays (30) exceeds plan.maxDays (10)")
+    expect(issues[3]!.message).toBe("targetPaybackMonths (48) is beyond the horizon (24 months)")
+    // a broken baseline was given: the plan is not also told it "needs a baseline"
+    const noBaseline = { ...minimalPilot("y"), plan: { mde: 0.1, baseline: "ten percent", minDays: 30, maxDays: 10 } }
+    expect(issuesOf(JSON.stringify(noBaseline, null, 1)).map((i) => i.path)).toEqual(["plan.baseline", "plan.minDays"])
+  })
+
   it("warns about a thin reserve, an unusual horizon and missing cost categories", () => {
     const thin = { ...minimalPilot("thin"), economics: { ...minimalPilot("thin").economics, contingency: 0.05, horizonMonths: 12 } }
     const result = parse(JSON.stringify(thin))
