@@ -75,4 +75,25 @@ describe("API request bodies", () => {
     expect(deep.status).toBe(400)
     expect(await deep.json()).toMatchObject({ message: "the JSON body nests deeper than 64 levels (at character 65)" })
   })
+
+  it("found by the fuzzer: a white-space body is a 400, a body of another media type a 415 (one used to hang, one an empty 500)", async () => {
+    const blank = await post(`/api/pilots/${PILOT}/events`, "\t")
+    expect(blank.status).toBe(400)
+    expect(await blank.json()).toMatchObject({ _tag: "HttpApiDecodeError", message: "the body is only white space, not JSON" })
+    for (const type of ["json", "multipart/form-data; boundary=x", "application/x-www-form-urlencoded", "application/octet-stream", "application/yaml"]) {
+      const response = await fetch(`${base}/api/pilots`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}`, "content-type": type },
+        body: "null",
+        signal: AbortSignal.timeout(10_000)
+      })
+      expect(response.status, type).toBe(415)
+      expect(await response.json()).toEqual({
+        _tag: "UnsupportedMediaType",
+        message: `the API reads JSON bodies (application/json), and pilot files as text (text/yaml) on POST /api/pilots; not ${JSON.stringify(type)}`
+      })
+    }
+    // a pilot file as text/yaml is still read
+    expect((await post("/api/pilots", readFileSync(join(EXPERIMENTS_DIR, `${PILOT}.yaml`), "utf8"), "text/yaml")).status).toBe(200)
+  })
 })

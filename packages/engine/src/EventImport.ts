@@ -54,12 +54,21 @@ export class EventImport extends Effect.Service<EventImport>()("@pilotproof/engi
       // A dry run writes nothing, so repeats across batches are found here (memory grows with
       // the file in a dry run only).
       const seenInDryRun = new Set<string>()
+      // A broken line can come back from the parser as two problems (and rejects are keyed by
+      // source and line): it is one rejected row, the first reason kept.
+      const rejectedLines = new Set<number>()
       yield* Stream.runForEach(options.batches, (items) =>
         Effect.gen(function*() {
           const rows = []
           const rejects = []
+          let again = 0
           for (const item of items) {
+            if (rejectedLines.has(item.line)) {
+              again++
+              continue
+            }
             if (isRawReject(item)) {
+              rejectedLines.add(item.line)
               // A row the source could not parse names nobody the pseudonymizer could key: under
               // pseudonymization its text is not kept.
               const raw = pseudonymizer.enabled ? UNSTORED_RAW : storableText(item.raw)
@@ -68,9 +77,12 @@ export class EventImport extends Effect.Service<EventImport>()("@pilotproof/engi
             }
             const outcome = toEventRow(item, rules, pseudonymizer, options.source, batchId)
             if (outcome._tag === "Event") rows.push(outcome.row)
-            else rejects.push(outcome.row)
+            else {
+              rejectedLines.add(item.line)
+              rejects.push(outcome.row)
+            }
           }
-          totals.records += items.length
+          totals.records += items.length - again
           totals.rejected += rejects.length
           if (dryRun) {
             const existing = yield* events.existingIds(pilot.id, rows.map((r) => r.event_id))

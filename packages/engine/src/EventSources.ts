@@ -57,7 +57,10 @@ const headerColumns = (start: string, delimiter: string): ReadonlyArray<string> 
  * even where the row's text is not (under pseudonymization), so it must not quote an id.
  */
 const csvProblem = (message: string | undefined): string =>
-  message === undefined ? "unparseable" : message.replace(/,?\s*value is ".*$/s, "")
+  message === undefined
+    ? "unparseable"
+    // control characters it quotes (a line break) shown as escapes: a reason is one line
+    : message.replace(/,?\s*value is ".*$/s, "").replace(/[\u0000-\u001f]/g, (c) => JSON.stringify(c).slice(1, -1))
 
 /** The columns every event file must have. */
 export const REQUIRED_COLUMNS = ["unit_id", "type", "ts"] as const
@@ -94,9 +97,17 @@ class LineNumberingParser extends Parser {
         // A row with the wrong number of columns comes with its fields.
         const fields = (error as { record?: unknown } | undefined)?.record
         if (Array.isArray(fields)) self?.countQuotedCrlf(fields)
-        const line = ((error as { lines?: number } | undefined)?.lines ?? self?.info.lines ?? 0) - (self?.quotedCrlf ?? 0)
+        if (self === undefined) return
+        const at = ((error as { lines?: number } | undefined)?.lines ?? self.info.lines) - self.quotedCrlf
+        // A quote never closed runs to the end of the file, whose line it would name (and its
+        // CR LFs count twice there): the row starts on the line after the last row read.
+        const line = (error as { code?: string } | undefined)?.code === "CSV_QUOTE_NOT_CLOSED" ? Math.min(at, self.lastEnd + 1) : at
+        // the parser can stumble twice on one broken line: it is one rejected row
+        if (self.lastRejectedLine === line) return
+        self.lastRejectedLine = line
+        self.lastEnd = line
         const reject: RawReject = { line, reason: `not a valid CSV row: ${csvProblem(error?.message)}`, raw: raw ?? "" }
-        self?.pushItem(reject)
+        self.pushItem(reject)
       }
     })
     self = this
@@ -104,6 +115,12 @@ class LineNumberingParser extends Parser {
 
   /** csv-parse counts a CR LF inside a quoted field as two lines; how many it has read so far. */
   private quotedCrlf = 0
+
+  /** The line of the last row rejected as unparseable. */
+  lastRejectedLine: number | undefined
+
+  /** The line the last row read (or rejected) ended on. */
+  lastEnd = 1
 
   private countQuotedCrlf(values: ReadonlyArray<unknown>): void {
     for (const value of values) {
@@ -123,7 +140,8 @@ class LineNumberingParser extends Parser {
       const value = fields[key]
       if (typeof value === "string" && value.length > 1) this.quotedCrlf += crlfCount(value)
     }
-    return this.pushItem({ line: this.info.lines - this.quotedCrlf, fields })
+    this.lastEnd = this.info.lines - this.quotedCrlf
+    return this.pushItem({ line: this.lastEnd, fields })
   }
 }
 
@@ -146,6 +164,9 @@ async function* csvBatches(path: string, delimiter: string, batchSize: number, p
     columns: (header: Array<string>) => header.map((h) => h.trim().toLowerCase()),
     bom: true,
     delimiter,
+    // CR LF, LF or CR, mixed in one file (an export edited by hand); csv-parse would take the
+    // first one it meets as the only one and read the others as part of a field
+    record_delimiter: ["\r\n", "\n", "\r"],
     skip_empty_lines: true
   }))
   for await (const item of parser as AsyncIterable<SourceItem>) {

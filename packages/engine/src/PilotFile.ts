@@ -191,8 +191,9 @@ const decodeSections = (value: Record<string, unknown>): RuleSections => {
     Schema.decodeUnknownEither(schema as Schema.Schema<unknown, unknown>, decodeOptions)(input)
   for (const [key, schema] of Object.entries(PilotDefinitionFields.fields)) {
     if (!(key in value)) continue
-    const decoded = decode(schema, value[key])
-    if (Either.isRight(decoded)) out[key] = decoded.right
+    // decoded as a one-field struct: an optional field's schema is a property signature, not a schema
+    const decoded = decode(Schema.Struct({ [key]: schema }), { [key]: value[key] })
+    if (Either.isRight(decoded)) Object.assign(out, decoded.right)
     else if (key === "plan" || key === "economics") {
       const section = value[key]
       if (section === null || typeof section !== "object" || Array.isArray(section)) continue

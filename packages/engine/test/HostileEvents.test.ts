@@ -99,6 +99,19 @@ for (const dialect of DIALECTS) {
         })
       })), 60_000)
 
+    it.effect("found by the fuzzer: CR LF, LF and CR mixed in one file end rows alike; a broken row is one reject, counted once", () =>
+      fresh(Effect.gen(function*() {
+        const content = `${HEADER}\r\n,u-1,exposure,control,,2026-03-02T10:00:00Z\n,u-2,exposure,bot,,2026-03-02T10:00:00Z\r,u-3,exposure,bot,,""\n,u-4,exposure,bot,,2026-03-02T10:00:00Z\r\n`
+        const { rejects, summary, units } = yield* importBytes(`mixed-${dialect.name}.csv`, content)
+        expect(summary).toMatchObject({ records: 4, accepted: 3, rejected: 1 })
+        expect(units.map((u) => u.unit_id)).toEqual(["u-1", "u-2", "u-4"])
+        expect(rejects.map((r) => r.line)).toEqual([4])
+        // an unclosed quote: named on the line its row starts, one reject, its reason on one line
+        const open = yield* importBytes(`open-quote-${dialect.name}.csv`, `${HEADER}\r\n,u-5,exposure,bot,,"2026\r\n,u-6,exposure,bot,,2026-03-02T10:00:00Z\r\n`)
+        expect(open.summary).toMatchObject({ accepted: 0, rejected: 1 })
+        expect(open.rejects.map((r) => [r.line, r.reason.includes("\n")])).toEqual([[2, false]])
+      })), 60_000)
+
     it.effect("a file that starts with blank lines is read as the import reads it: the header is the first record", () =>
       fresh(Effect.gen(function*() {
         const { summary } = yield* importBytes(`blank-${dialect.name}.csv`, `\n\n${HEADER}\n,u-1,exposure,bot,,2026-03-02T10:00:00Z\n`)

@@ -94,6 +94,11 @@ describe("parsePilotFile", () => {
     expect(issuesOf(JSON.stringify(broken, null, 1)).map((i) => i.path)).toEqual(["owner.email", "plan.minDays"])
   })
 
+  it("refuses, never throws, a file with an optional field (salt, holdout, policy) and a mistake elsewhere (found by the fuzzer)", () => {
+    const broken = { ...minimalPilot("x"), salt: "s-1", holdout: 0.1, policy: {}, owner: { name: "A", email: "nope" } }
+    expect(issuesOf(JSON.stringify(broken, null, 1)).map((i) => i.path)).toEqual(["owner.email"])
+  })
+
   it("checks rules inside a section whose other fields are broken: one pass shows every mistake", () => {
     const economics = minimalPilot("x").economics
     const broken = {
