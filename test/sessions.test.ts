@@ -42,10 +42,10 @@ for (const dialect of DIALECTS) {
       rmSync(dir, { recursive: true, force: true })
     })
 
-    const login = async (token: string) => {
+    const login = async (token: string, headers: Record<string, string> = {}) => {
       const response = await fetch(`${base}/login`, {
         method: "POST",
-        headers: { "content-type": "application/x-www-form-urlencoded" },
+        headers: { "content-type": "application/x-www-form-urlencoded", ...headers },
         body: new URLSearchParams({ token, next: "/" }).toString(),
         redirect: "manual"
       })
@@ -64,6 +64,15 @@ for (const dialect of DIALECTS) {
       expect((await home(session!)).status).toBe(200)
       expect((await fetch(`${base}/api/pilots`, { headers: { authorization: `Bearer ${session}` } })).status).toBe(401)
       expect((await login("pp_not-a-real-token-at-all-000000")).status).toBe(401)
+    })
+
+    it("marks the cookie Secure when a TLS proxy says the browser came over HTTPS, and not over plain HTTP", async () => {
+      const { token } = await Effect.runPromise(tokens.create("behind a proxy", "analyst"))
+      expect((await login(token)).setCookie).not.toMatch(/;\s*Secure/i)
+      const proxied = await login(token, { "x-forwarded-proto": "https" })
+      expect(proxied.status).toBe(303)
+      expect(proxied.setCookie).toMatch(/;\s*Secure/i)
+      expect(proxied.setCookie).toMatch(/HttpOnly/i)
     })
 
     it("ends the session on the server at logout: the old cookie no longer opens a page", async () => {

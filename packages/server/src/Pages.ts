@@ -7,7 +7,7 @@
 import { HttpApiBuilder, HttpRouter, HttpServerRequest, HttpServerResponse, UrlParams } from "@effect/platform"
 import type { Principal, Role } from "@pilotproof/domain"
 import { PilotRegistry, Tokens } from "@pilotproof/engine"
-import { Effect, Either, Option } from "effect"
+import { Config, Effect, Either, Option } from "effect"
 import { readFileSync } from "node:fs"
 import { h } from "preact"
 import { LoginThrottle, requestClient } from "./LoginThrottle.js"
@@ -29,6 +29,16 @@ import {
 export const COOKIE = "pilotproof_session"
 /** Where versions before sessions kept the token itself: cleared wherever it is seen. */
 const LEGACY_COOKIE = "pilotproof_token"
+
+/**
+ * Session cookies carry `Secure` when the browser reached the server over HTTPS: a proxy that
+ * terminates TLS says so in `X-Forwarded-Proto: https`, or `PILOTPROOF_SECURE_COOKIES=true`
+ * says it for every request (a browser then keeps no session over plain HTTP).
+ */
+const SecureCookies = Config.boolean("PILOTPROOF_SECURE_COOKIES").pipe(Config.withDefault(false))
+
+const overHttps = (request: HttpServerRequest.HttpServerRequest, always: boolean) =>
+  always || (request.headers["x-forwarded-proto"] ?? "").split(",")[0]!.trim().toLowerCase() === "https"
 
 const forgetLegacyCookie = (request: HttpServerRequest.HttpServerRequest) => (response: HttpServerResponse.HttpServerResponse) =>
   request.cookies[LEGACY_COOKIE] === undefined
@@ -88,6 +98,7 @@ export const PagesLive = HttpApiBuilder.Router.use((router) =>
     const registry = yield* PilotRegistry
     const throttle = yield* LoginThrottle
     const data = yield* makePageData
+    const secureCookies = yield* SecureCookies
 
     /** The logged-in principal, if the cookie holds a live session. */
     const viewer = Effect.gen(function*() {
@@ -158,6 +169,7 @@ export const PagesLive = HttpApiBuilder.Router.use((router) =>
         HttpServerResponse.unsafeSetCookie(COOKIE, opened.right.value.session, {
           httpOnly: true,
           sameSite: "strict",
+          secure: overHttps(request, secureCookies),
           path: "/",
           expires: new Date(opened.right.value.expiresAt)
         }),
