@@ -3,7 +3,7 @@
  */
 import { studentComparison } from "./EstimateComparison.js"
 import { sampleCovariance, sampleVariance } from "./Moments.js"
-import { degenerateComparison, type Comparison, type CupedStats } from "./Types.js"
+import { degenerateComparison, UNBOUNDED, type Comparison, type CupedStats } from "./Types.js"
 
 /** CUPED comparison: the Welch comparison of adjusted means plus the adjustment's details. */
 export interface CupedResult extends Comparison {
@@ -61,7 +61,7 @@ export const cuped = (treatment: CupedStats, control: CupedStats, alpha = 0.05):
   const se2 = a + b
   const raw = t.varY / treatment.n + c.varY / control.n
   const varianceReduction = raw > 0 ? 1 - se2 / raw : 0
-  if (!(se2 > 0)) return { ...degenerateComparison(method, estimate, "zero-variance"), ...extra, varianceReduction }
+  if (!(se2 > 0)) return { ...degenerateComparison(method, estimate, "zero-variance", UNBOUNDED, Math.sqrt(se2)), ...extra, varianceReduction }
   const se = Math.sqrt(se2)
   const fa = a / se2
   const fb = b / se2

@@ -2,7 +2,7 @@
  * Fisher's exact test for a 2×2 table of conversions by arm.
  */
 import { hypergeometricCdf, hypergeometricPmf, hypergeometricSf } from "./Distributions.js"
-import type { ProportionStats } from "./Types.js"
+import type { DegenerateReason, ProportionStats } from "./Types.js"
 
 /** Result of Fisher's exact test. */
 export interface FisherResult {
@@ -10,6 +10,12 @@ export interface FisherResult {
   readonly oddsRatio: number
   /** Two-sided p-value. */
   readonly pValue: number
+  /**
+   * Present when a margin is empty and the table says nothing (scipy answers odds ratio NaN,
+   * p = 1): an arm without units "too-few-units", no conversions "no-conversions", every unit
+   * converted "all-converted".
+   */
+  readonly reason?: DegenerateReason
 }
 
 /**
@@ -49,7 +55,9 @@ export const fisherExact = (treatment: ProportionStats, control: ProportionStats
   const n2 = c + d
   const n = a + c
   const total = n1 + n2
-  if (n1 === 0 || n2 === 0 || n === 0 || n === total) return { oddsRatio: 1, pValue: 1 }
+  if (n1 === 0 || n2 === 0) return { oddsRatio: 1, pValue: 1, reason: "too-few-units" }
+  if (n === 0) return { oddsRatio: 1, pValue: 1, reason: "no-conversions" }
+  if (n === total) return { oddsRatio: 1, pValue: 1, reason: "all-converted" }
   const oddsRatio = c > 0 && b > 0 ? (a * d) / (b * c) : Infinity
   const pmf = (x: number): number => hypergeometricPmf(x, total, n1, n)
   const mode = Math.floor(((n + 1) * (n1 + 1)) / (total + 2))

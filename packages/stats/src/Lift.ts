@@ -51,7 +51,7 @@ export const relativeLiftDelta = (treatment: ArmEstimate, control: ArmEstimate, 
   const estimate = treatment.mean / mc - 1
   const v = treatment.standardError ** 2 / (mc * mc) + (treatment.mean ** 2 * control.standardError ** 2) / mc ** 4
   const se = Math.sqrt(v)
-  if (!(se > 0)) return { method, estimate, ci: UNBOUNDED, pValue: 1, reason: "zero-variance" }
+  if (!(se > 0)) return { method, estimate, ci: UNBOUNDED, pValue: 1, reason: "zero-variance", ...(se === 0 ? { standardError: 0 } : {}) }
   const z = normalQuantile(1 - alpha / 2)
   return {
     method,

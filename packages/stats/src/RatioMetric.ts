@@ -4,7 +4,7 @@
  */
 import { sampleCovariance, sampleVariance } from "./Moments.js"
 import { normalComparison } from "./EstimateComparison.js"
-import { degenerateComparison, type Comparison, type RatioStats } from "./Types.js"
+import { degenerateComparison, UNBOUNDED, type Comparison, type RatioStats } from "./Types.js"
 
 /** An arm's ratio R = ΣX/ΣY and the delta-method variance of R. */
 export interface RatioEstimate {
@@ -43,6 +43,6 @@ export const compareRatios = (treatment: RatioStats, control: RatioStats, alpha 
   if (t === undefined || c === undefined) return degenerateComparison(method, 0, "zero-denominator")
   const estimate = t.ratio - c.ratio
   const se = Math.sqrt(t.variance + c.variance)
-  if (!(se > 0)) return degenerateComparison(method, estimate, "zero-variance")
+  if (!(se > 0)) return degenerateComparison(method, estimate, "zero-variance", UNBOUNDED, se)
   return normalComparison(method, estimate, se, alpha)
 }

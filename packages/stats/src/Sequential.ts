@@ -4,7 +4,7 @@
  */
 import { normalQuantile } from "./Distributions.js"
 import { meanOf, varianceOf } from "./Moments.js"
-import { degenerateComparison, type Comparison, type MeanStats, type ProportionStats } from "./Types.js"
+import { degenerateComparison, UNBOUNDED, type Comparison, type MeanStats, type ProportionStats } from "./Types.js"
 
 /** Options of the mSPRT. */
 export interface SequentialOptions {
@@ -42,7 +42,8 @@ export const msprt = (estimate: number, variance: number, options: SequentialOpt
   const tau2 = options.mixingVariance
   const theta0 = options.nullValue ?? 0
   if (!(variance > 0) || !(tau2 > 0)) {
-    return { ...degenerateComparison(method, estimate, variance > 0 ? "invalid-input" : "zero-variance"), likelihoodRatio: 1 }
+    const known = variance === 0 ? 0 : undefined
+    return { ...degenerateComparison(method, estimate, variance > 0 ? "invalid-input" : "zero-variance", UNBOUNDED, known), likelihoodRatio: 1 }
   }
   const v = variance
   // A variance so small beside τ² that τ²/v overflows (subnormal sums of squares) carries no

@@ -80,10 +80,21 @@ export interface Comparison {
 /** The whole real line: the interval reported when nothing can be said. */
 export const UNBOUNDED: Interval = { lower: -Infinity, upper: Infinity }
 
-/** A sentinel comparison for degenerate input: p = 1, the given interval, the coded reason. */
+/**
+ * A sentinel comparison for degenerate input: p = 1, the given interval, the coded reason, and
+ * the standard error when it is known (0 for zero variance: the data say so, it is not unknown).
+ */
 export const degenerateComparison = (
   method: string,
   estimate: number,
   reason: DegenerateReason,
-  ci: Interval = UNBOUNDED
-): Comparison => ({ method, estimate: Number.isFinite(estimate) ? estimate : 0, ci, pValue: 1, reason })
+  ci: Interval = UNBOUNDED,
+  standardError?: number
+): Comparison => ({
+  method,
+  estimate: Number.isFinite(estimate) ? estimate : 0,
+  ci,
+  pValue: 1,
+  reason,
+  ...(standardError !== undefined && Number.isFinite(standardError) && standardError >= 0 ? { standardError } : {})
+})

@@ -3,7 +3,7 @@
  */
 import { studentComparison } from "./EstimateComparison.js"
 import { meanOf, varianceOf } from "./Moments.js"
-import { degenerateComparison, type Comparison, type MeanStats } from "./Types.js"
+import { degenerateComparison, UNBOUNDED, type Comparison, type MeanStats } from "./Types.js"
 
 /** Standard error and Welch–Satterthwaite degrees of freedom of x̄_T − x̄_C. */
 export interface WelchParts {
@@ -40,6 +40,6 @@ export const welchTest = (treatment: MeanStats, control: MeanStats, alpha = 0.05
   const parts = welchParts(treatment, control)
   if (parts === undefined) return degenerateComparison(method, meanOf(treatment) - meanOf(control), "too-few-units")
   const { estimate, standardError: se, df } = parts
-  if (!(se > 0)) return degenerateComparison(method, estimate, "zero-variance")
+  if (!(se > 0)) return degenerateComparison(method, estimate, "zero-variance", UNBOUNDED, se)
   return studentComparison(method, estimate, se, df, alpha)
 }

@@ -11,6 +11,7 @@ import {
   compareProportions,
   compareRatios,
   cuped,
+  fisherExact,
   makeRandom,
   mannWhitney,
   mannWhitneyExactSf,
@@ -18,6 +19,7 @@ import {
   nonInferiorityMeans,
   nonInferiorityProportions,
   relativeLiftFieller,
+  sampleRatioMismatch,
   sequentialMeans,
   sequentialProportions,
   twoProportionZTest,
@@ -189,6 +191,31 @@ describe("degenerate inputs: coded reason, no NaN, no throw", () => {
     const r = relativeLiftFieller({ mean: 1, standardError: 0.1 }, { mean: 0.1, standardError: 0.1 })
     expect(r.reason).toBe("unbounded-ci")
     expect(r.ci.lower).toBe(-Infinity)
+  })
+  // scipy answers these with NaN (chisquare with a NaN count: statistic and p NaN; fisher_exact
+  // on an empty margin: odds ratio NaN, p 1; ttest_ind on constant arms: NaN); ours are coded
+  it("SRM with a count that is not finite or is negative: invalid-input, p = 1, never NaN", () => {
+    for (const observed of [[10, Number.NaN], [10, Number.POSITIVE_INFINITY], [10, -1]]) {
+      const r = sampleRatioMismatch(observed, [1, 1])
+      expect(r).toMatchObject({ reason: "invalid-input", pValue: 1, statistic: 0 })
+      expect(r.expected.every(Number.isFinite)).toBe(true)
+    }
+    expect(sampleRatioMismatch([10, 10], [1, Number.POSITIVE_INFINITY]).reason).toBe("invalid-input")
+    expect(sampleRatioMismatch([0, 0], [1, 1]).reason).toBe("too-few-units")
+  })
+  it("Fisher on an empty margin names it: no units in an arm, no conversions, every unit converted", () => {
+    expect(fisherExact({ n: 0, conversions: 0 }, { n: 8, conversions: 3 })).toEqual({ oddsRatio: 1, pValue: 1, reason: "too-few-units" })
+    expect(fisherExact({ n: 4, conversions: 0 }, { n: 5, conversions: 0 })).toEqual({ oddsRatio: 1, pValue: 1, reason: "no-conversions" })
+    expect(fisherExact({ n: 4, conversions: 4 }, { n: 5, conversions: 5 })).toEqual({ oddsRatio: 1, pValue: 1, reason: "all-converted" })
+    expect(fisherExact({ n: 4, conversions: 1 }, { n: 5, conversions: 2 }).reason).toBeUndefined()
+  })
+  it("zero variance keeps the standard error it knows: 0", () => {
+    expect(welchTest(zeroVar, zeroVar)).toMatchObject({ reason: "zero-variance", standardError: 0 })
+    expect(msprt(0.1, 0, { mixingVariance: 1 })).toMatchObject({ reason: "zero-variance", standardError: 0 })
+    const constant = { n: 4, sumY: 8, sumY2: 16, sumX: 4, sumX2: 4, sumXY: 8 }
+    expect(cuped(constant, constant)).toMatchObject({ reason: "zero-variance", standardError: 0 })
+    // unknown is still left out: one unit has no variance to speak of
+    expect(welchTest(one, zeroVar).standardError).toBeUndefined()
   })
   it("Mann–Whitney with NaN or an empty arm", () => {
     expect(mannWhitney([1, Number.NaN], [2, 3]).reason).toBe("invalid-input")
