@@ -21,8 +21,13 @@ export interface FixedComparison {
 /** The SE of an estimate from its two-sided (1 − α) normal interval. */
 export const seFromCi = (ci: Interval, alpha: number): number => (ci.upper - ci.lower) / (2 * normalQuantile(1 - alpha / 2))
 
-/** The comparison's standard error, or the one implied by its interval when it reports none. */
-export const standardErrorOf = (comparison: Comparison, alpha: number): number => comparison.standardError ?? seFromCi(comparison.ci, alpha)
+/**
+ * The comparison's standard error, or the one implied by its interval when it reports none. A
+ * degenerate comparison's interval stands, even where stats knows its SE is 0 (zero variance):
+ * the analysis treats it as saying nothing (P(beat) ½, no economics driver), not as certainty.
+ */
+export const standardErrorOf = (comparison: Comparison, alpha: number): number =>
+  comparison.reason === undefined ? comparison.standardError ?? seFromCi(comparison.ci, alpha) : seFromCi(comparison.ci, alpha)
 
 /** P(the treatment is better) under a flat-prior normal model of the effect. */
 export const posteriorBeat = (estimate: number, se: number, direction: "increase" | "decrease"): number => {
