@@ -13,27 +13,17 @@
 import {
   type CheckStatus,
   type Metric,
-  type PilotDefinition,
   type ReadinessCheck,
   type ReadinessCheckName,
   ReadinessReport
 } from "@pilotproof/domain"
-import { sampleRatioMismatch, sampleSizeMeans, sampleSizeProportions } from "@pilotproof/stats"
+import { plannedSampleSizePerArm } from "@pilotproof/analysis"
+import { sampleRatioMismatch } from "@pilotproof/stats"
 import { Aggregation, DataQuality, PilotRepo } from "@pilotproof/store"
 import { Clock, Effect } from "effect"
 
-/** Units per arm the plan calls for: given, or computed from baseline, MDE, alpha and power. */
-export const plannedSampleSizePerArm = (d: PilotDefinition): number => {
-  if (d.plan.sampleSizePerArm !== undefined) return d.plan.sampleSizePerArm
-  const primary = d.metrics.find((m) => m.role === "primary")!
-  const baseline = d.plan.baseline ?? 0
-  const options = { alpha: d.plan.alpha, power: d.plan.power, comparisons: d.variants.length - 1 }
-  const delta = Math.abs(baseline * d.plan.mde)
-  if (primary.type === "binomial") {
-    return sampleSizeProportions(baseline, primary.direction === "increase" ? delta : -delta, options)
-  }
-  return sampleSizeMeans(d.plan.baselineSd ?? 1, delta, options)
-}
+/** Units per arm the plan calls for: one function for the planner, readiness and the decision. */
+export { plannedSampleSizePerArm }
 
 /** Event types that must follow exposure: outcomes, not covariates or duration starts. */
 const outcomeTypes = (metrics: ReadonlyArray<Metric>): Array<string> => {

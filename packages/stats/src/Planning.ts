@@ -2,7 +2,7 @@
  * Sample size and minimum detectable effect for two equal arms, two-sided tests, normal
  * approximation (the closed forms of statsmodels' NormalIndPower / the textbook formulas).
  */
-import { normalQuantile } from "./Distributions.js"
+import { normalCdf, normalQuantile } from "./Distributions.js"
 
 /** Common planning inputs. */
 export interface PlanOptions {
@@ -66,4 +66,86 @@ export const mdeProportions = (baseline: number, n: number, options: PlanOptions
     else hi = mid
   }
   return (lo + hi) / 2
+}
+
+/**
+ * Power of the two-sided z-test with n units per arm for an absolute difference δ whose per-unit
+ * variances add to `varianceSum` (σ_T² + σ_C²): with se = √(varianceSum/n) and z = z_{1−α'/2},
+ * power = Φ(|δ|/se − z) + Φ(−|δ|/se − z), α' = α/m. This is statsmodels'
+ * NormalIndPower().power(effect_size = δ/√(varianceSum/2), nobs1 = n, alpha = α', ratio = 1),
+ * both tails counted. Reference: Chow, Shao & Wang (2008), §3.2.
+ */
+export const powerTwoSided = (delta: number, varianceSum: number, n: number, options: PlanOptions = {}): number => {
+  if (!(n > 0) || !(varianceSum > 0)) return Number.NaN
+  const z = normalQuantile(1 - bonferroniAlpha(options.alpha ?? 0.05, options.comparisons ?? 1) / 2)
+  const k = Math.abs(delta) / Math.sqrt(varianceSum / n)
+  return normalCdf(k - z) + normalCdf(-k - z)
+}
+
+/** Power for an absolute change `mde` from a `baseline` rate with n per arm (unpooled variances, as `sampleSizeProportions`). */
+export const powerProportions = (baseline: number, mde: number, n: number, options: PlanOptions = {}): number => {
+  const p2 = baseline + mde
+  return powerTwoSided(mde, baseline * (1 - baseline) + p2 * (1 - p2), n, options)
+}
+
+/** Power for an absolute difference `mde` in means with common SD `sd` and n per arm. */
+export const powerMeans = (sd: number, mde: number, n: number, options: PlanOptions = {}): number =>
+  powerTwoSided(mde, 2 * sd * sd, n, options)
+
+/**
+ * Power of the always-valid (mSPRT, normal mixture τ²) test at its last look, n per arm: the
+ * sequential plan rejects once the interval Δ̂ ± h(v) excludes 0, with v = varianceSum/n and
+ * h(v) = √(v(v + τ²)/τ² · (2 ln(1/α') + ln((v + τ²)/v))) (`msprt`); at the last look,
+ * power = Φ((|δ| − h)/√v) + Φ((−|δ| − h)/√v). Earlier looks can only add rejections, so this is
+ * the power the plan is sure of. Reference: Johari, Pekelis & Walsh (2017), "Always Valid
+ * Inference", KDD; Johari et al. (2022), Operations Research 70(3).
+ */
+export const sequentialPower = (delta: number, varianceSum: number, n: number, tau2: number, options: PlanOptions = {}): number => {
+  if (!(n > 0) || !(varianceSum > 0) || !(tau2 > 0)) return Number.NaN
+  const alpha = bonferroniAlpha(options.alpha ?? 0.05, options.comparisons ?? 1)
+  const v = varianceSum / n
+  const h = Math.sqrt(((v * (v + tau2)) / tau2) * (2 * Math.log(1 / alpha) + Math.log((v + tau2) / v)))
+  const s = Math.sqrt(v)
+  return normalCdf((Math.abs(delta) - h) / s) + normalCdf((-Math.abs(delta) - h) / s)
+}
+
+/**
+ * The smallest n per arm at which `sequentialPower` reaches the target power (doubling, then
+ * bisection on integers; the power rises with n once |δ| is resolvable). Infinity when δ = 0.
+ */
+export const sequentialSampleSize = (delta: number, varianceSum: number, tau2: number, options: PlanOptions = {}): number => {
+  const target = options.power ?? 0.8
+  if (delta === 0) return Infinity
+  const enough = (n: number) => sequentialPower(delta, varianceSum, n, tau2, options) >= target
+  let hi = 2
+  while (!enough(hi)) {
+    hi *= 2
+    if (hi > 2 ** 50) return Infinity
+  }
+  let lo = hi / 2
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2)
+    if (enough(mid)) hi = mid
+    else lo = mid
+  }
+  return hi
+}
+
+/**
+ * The smallest |δ| the always-valid test detects with the target power at n per arm (bisection on
+ * `sequentialPower`, per-unit variances held at `varianceSum`, to 1e−12 relative).
+ */
+export const sequentialMde = (varianceSum: number, n: number, tau2: number, options: PlanOptions = {}): number => {
+  const target = options.power ?? 0.8
+  if (!(n > 0) || !(varianceSum > 0) || !(tau2 > 0)) return Infinity
+  const enough = (d: number) => sequentialPower(d, varianceSum, n, tau2, options) >= target
+  let hi = Math.sqrt(varianceSum / n)
+  while (!enough(hi)) hi *= 2
+  let lo = 0
+  while (hi - lo > 1e-12 * hi) {
+    const mid = (lo + hi) / 2
+    if (enough(mid)) hi = mid
+    else lo = mid
+  }
+  return hi
 }

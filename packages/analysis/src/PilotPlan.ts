@@ -1,0 +1,154 @@
+/**
+ * Planning a pilot from its definition alone: the units per arm its primary metric's MDE needs
+ * (the same number readiness and the decision check), the days that takes at a stated traffic,
+ * the MDE reachable by `maxDays` and the power at the planned duration — fixed-horizon, and for
+ * a sequential plan the always-valid test's own sample and power beside them.
+ *
+ * A rate plans with its binomial variance; mean, ratio and duration primaries plan as means with
+ * `plan.baselineSd`, the per-unit SD of the metric (for a ratio, of its linearized per-unit value).
+ * Each treatment is compared with the control at α/m (Bonferroni over the m treatments).
+ */
+import { type PilotDefinition, type PlanAtDays, PlanReport } from "@pilotproof/domain"
+import {
+  mdeMeans,
+  mdeProportions,
+  powerMeans,
+  powerProportions,
+  sampleSizeMeans,
+  sampleSizeProportions,
+  sequentialMde,
+  sequentialPower,
+  sequentialSampleSize
+} from "@pilotproof/stats"
+
+/** The plan's primary metric (a valid definition has exactly one). */
+const primaryOf = (d: PilotDefinition) => d.metrics.find((m) => m.role === "primary")!
+
+const planOptions = (d: PilotDefinition) => ({ alpha: d.plan.alpha, power: d.plan.power, comparisons: d.variants.length - 1 })
+
+/** The absolute MDE, signed by the primary's direction: `plan.mde` is relative to the baseline. */
+const absoluteMde = (d: PilotDefinition): number | undefined => {
+  if (d.plan.baseline === undefined) return undefined
+  const delta = Math.abs(d.plan.baseline * d.plan.mde)
+  return primaryOf(d).direction === "increase" ? delta : -delta
+}
+
+/** Units per arm the plan calls for: given, or computed from baseline, MDE, alpha and power. */
+export const plannedSampleSizePerArm = (d: PilotDefinition): number => {
+  if (d.plan.sampleSizePerArm !== undefined) return d.plan.sampleSizePerArm
+  const primary = primaryOf(d)
+  const baseline = d.plan.baseline ?? 0
+  const delta = absoluteMde(d) ?? 0
+  if (primary.type === "binomial") return sampleSizeProportions(baseline, delta, planOptions(d))
+  return sampleSizeMeans(d.plan.baselineSd ?? 1, Math.abs(delta), planOptions(d))
+}
+
+/** Per-unit variances of the two arms added (σ_T² + σ_C²) under the plan's MDE, if the plan says enough. */
+const varianceSum = (d: PilotDefinition): number | undefined => {
+  const baseline = d.plan.baseline
+  const delta = absoluteMde(d)
+  if (primaryOf(d).type === "binomial") {
+    if (baseline === undefined || delta === undefined) return undefined
+    const p2 = baseline + delta
+    return baseline * (1 - baseline) + p2 * (1 - p2)
+  }
+  return d.plan.baselineSd === undefined ? undefined : 2 * d.plan.baselineSd ** 2
+}
+
+export interface PlanTraffic {
+  /** Units entering the pilot a day; default: `economics.volume.unitsPerMonth` / 30. */
+  readonly perDay?: number | undefined
+}
+
+const DAYS_PER_MONTH = 30
+
+/** The plan of a pilot at a traffic: see the module comment. */
+export const planPilot = (d: PilotDefinition, traffic: PlanTraffic = {}): PlanReport => {
+  const primary = primaryOf(d)
+  const options = planOptions(d)
+  const notes: Array<string> = []
+  const baseline = d.plan.baseline
+  const delta = absoluteMde(d)
+  const variances = varianceSum(d)
+  const planned = plannedSampleSizePerArm(d)
+  const fixed = d.plan.sampleSizePerArm === undefined ? planned : variances !== undefined && delta !== undefined
+    ? primary.type === "binomial" ? sampleSizeProportions(baseline!, delta, options) : sampleSizeMeans(d.plan.baselineSd!, Math.abs(delta), options)
+    : undefined
+  // The mixing variance the analysis uses: τ = the absolute MDE (SequentialStep)
+  const tau2 = delta === undefined ? undefined : delta * delta
+  const sequential = d.plan.sequential && variances !== undefined && delta !== undefined && tau2 !== undefined && tau2 > 0
+    ? sequentialSampleSize(delta, variances, tau2, options)
+    : undefined
+
+  const perDay = traffic.perDay ?? d.economics.volume.unitsPerMonth / DAYS_PER_MONTH
+  const holdout = d.holdout ?? 0
+  const totalWeight = d.variants.reduce((a, v) => a + v.weight, 0)
+  const smallestArmShare = Math.min(...d.variants.map((v) => v.weight)) / totalWeight
+  const perArmPerDay = perDay * (1 - holdout) * smallestArmShare
+  const target = sequential ?? planned
+  const needed = Math.ceil(target / perArmPerDay)
+  const plannedDays = Math.min(d.plan.maxDays, Math.max(d.plan.minDays, needed))
+
+  const at = (days: number): PlanAtDays | undefined => {
+    if (variances === undefined || delta === undefined || baseline === undefined) return undefined
+    const n = Math.floor(perArmPerDay * days)
+    const mdeAbs = n < 1 ? Infinity : primary.type === "binomial"
+      ? mdeProportions(delta >= 0 ? baseline : 1 - baseline, n, options)
+      : mdeMeans(d.plan.baselineSd!, n, options)
+    const power = n < 1 ? 0 : primary.type === "binomial" ? powerProportions(baseline, delta, n, options) : powerMeans(d.plan.baselineSd!, delta, n, options)
+    return {
+      days,
+      perArm: n,
+      mdeRelative: baseline === 0 ? Infinity : mdeAbs / Math.abs(baseline),
+      power,
+      ...(d.plan.sequential && tau2 !== undefined && tau2 > 0
+        ? {
+          sequentialPower: n < 1 ? 0 : sequentialPower(delta, variances, n, tau2, options),
+          sequentialMdeRelative: n < 1 || baseline === 0 ? Infinity : sequentialMde(variances, n, tau2, options) / Math.abs(baseline)
+        }
+        : {})
+    }
+  }
+  const atPlannedDays = at(plannedDays)
+  const atMaxDays = at(d.plan.maxDays)
+
+  if (needed > d.plan.maxDays) {
+    notes.push(
+      `${target} units per arm take ${needed} days at ${perDay.toFixed(perDay < 10 ? 1 : 0)} units a day; maxDays is ${d.plan.maxDays}` +
+        (atMaxDays === undefined ? "" : `: by day ${d.plan.maxDays} the MDE reachable is ${(100 * (atMaxDays.sequentialMdeRelative ?? atMaxDays.mdeRelative)).toFixed(1)}% (the plan asks ${(100 * d.plan.mde).toFixed(1)}%)`) +
+        "; raise the traffic, accept a larger MDE, or run longer"
+    )
+  }
+  if (needed < d.plan.minDays) notes.push(`the sample is reached in ${needed} days; minDays (${d.plan.minDays}) keeps the pilot running for full weekly cycles`)
+  if (sequential !== undefined && fixed !== undefined) {
+    notes.push(`looking daily (sequential plan) needs ${sequential} units per arm, ${(sequential / fixed).toFixed(2)}× the fixed-horizon ${fixed}`)
+  }
+  if (variances === undefined) notes.push("without plan.baseline (and plan.baselineSd for a non-binomial primary) no MDE or power can be computed; the plan uses sampleSizePerArm as given")
+  if (traffic.perDay === undefined) notes.push(`traffic from economics.volume: ${d.economics.volume.unitsPerMonth} units a month ÷ ${DAYS_PER_MONTH}; give --per-day for the pilot's own traffic`)
+
+  return new PlanReport({
+    pilotId: d.id,
+    primary: { key: primary.key, type: primary.type, direction: primary.direction },
+    alpha: d.plan.alpha,
+    power: d.plan.power,
+    comparisons: options.comparisons,
+    sequential: d.plan.sequential,
+    ...(baseline === undefined ? {} : { baseline }),
+    ...(primary.type === "binomial"
+      ? baseline === undefined ? {} : { baselineSd: Math.sqrt(baseline * (1 - baseline)) }
+      : d.plan.baselineSd === undefined ? {} : { baselineSd: d.plan.baselineSd }),
+    mde: { relative: d.plan.mde, ...(delta === undefined ? {} : { absolute: delta }) },
+    perArm: {
+      planned,
+      given: d.plan.sampleSizePerArm !== undefined,
+      ...(fixed === undefined ? {} : { fixed }),
+      ...(sequential === undefined ? {} : { sequential }),
+      ...(sequential === undefined || fixed === undefined ? {} : { sequentialInflation: sequential / fixed })
+    },
+    traffic: { perDay, source: traffic.perDay === undefined ? "economics.volume" : "per-day", holdout, smallestArmShare },
+    days: { needed, minDays: d.plan.minDays, maxDays: d.plan.maxDays, planned: plannedDays, fits: needed <= d.plan.maxDays },
+    ...(atPlannedDays === undefined ? {} : { atPlannedDays }),
+    ...(atMaxDays === undefined ? {} : { atMaxDays }),
+    notes
+  })
+}
