@@ -8,7 +8,7 @@
  * `plan.baselineSd`, the per-unit SD of the metric (for a ratio, of its linearized per-unit value).
  * Each treatment is compared with the control at α/m (Bonferroni over the m treatments).
  */
-import { type PilotDefinition, type PlanAtDays, PlanReport } from "@pilotproof/domain"
+import type { PilotDefinition, PlanAtDays, PlanReport } from "@pilotproof/domain"
 import {
   mdeMeans,
   mdeProportions,
@@ -55,6 +55,9 @@ const varianceSum = (d: PilotDefinition): number | undefined => {
   return d.plan.baselineSd === undefined ? undefined : 2 * d.plan.baselineSd ** 2
 }
 
+/** A `PlanReport`'s fields. */
+export type PlanFields = { readonly [K in keyof PlanReport]: PlanReport[K] }
+
 export interface PlanTraffic {
   /** Units entering the pilot a day; default: `economics.volume.unitsPerMonth` / 30. */
   readonly perDay?: number | undefined
@@ -63,7 +66,7 @@ export interface PlanTraffic {
 const DAYS_PER_MONTH = 30
 
 /** The plan of a pilot at a traffic: see the module comment. */
-export const planPilot = (d: PilotDefinition, traffic: PlanTraffic = {}): PlanReport => {
+export const planPilot = (d: PilotDefinition, traffic: PlanTraffic = {}): PlanFields => {
   const primary = primaryOf(d)
   const options = planOptions(d)
   const notes: Array<string> = []
@@ -126,7 +129,8 @@ export const planPilot = (d: PilotDefinition, traffic: PlanTraffic = {}): PlanRe
   if (variances === undefined) notes.push("without plan.baseline (and plan.baselineSd for a non-binomial primary) no MDE or power can be computed; the plan uses sampleSizePerArm as given")
   if (traffic.perDay === undefined) notes.push(`traffic from economics.volume: ${d.economics.volume.unitsPerMonth} units a month ÷ ${DAYS_PER_MONTH}; give --per-day for the pilot's own traffic`)
 
-  return new PlanReport({
+  // the report's fields; the engine makes the schema's class of them (this package imports domain types only)
+  return {
     pilotId: d.id,
     primary: { key: primary.key, type: primary.type, direction: primary.direction },
     alpha: d.plan.alpha,
@@ -150,5 +154,5 @@ export const planPilot = (d: PilotDefinition, traffic: PlanTraffic = {}): PlanRe
     ...(atPlannedDays === undefined ? {} : { atPlannedDays }),
     ...(atMaxDays === undefined ? {} : { atMaxDays }),
     notes
-  })
+  }
 }

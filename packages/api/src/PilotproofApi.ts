@@ -6,7 +6,7 @@
  * design or invalid transition, 413 too large, 503 storage.
  */
 import { HttpApi, HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform"
-import { AnalysisReport, EconomicsReport, Pilot, PilotVersion, ReadinessReport, RoiReport } from "@pilotproof/domain"
+import { AnalysisReport, EconomicsReport, Pilot, PilotVersion, PlanReport, ReadinessReport, RoiReport } from "@pilotproof/domain"
 import { Schema } from "effect"
 import { Authentication } from "./Authentication.js"
 import { DomainErrors as E, NotFound, PayloadTooLarge, TooManyRequests } from "./HttpErrors.js"
@@ -41,6 +41,20 @@ export class PilotsGroup extends HttpApiGroup.make("pilots")
   )
   .addError(E.PilotNotFound)
   .annotate(OpenApi.Description, "Register (YAML/JSON text, or JSON { source, text }), list, show, start and stop pilots.")
+  .middleware(Authentication)
+{}
+
+export class PlanningGroup extends HttpApiGroup.make("planning")
+  .add(
+    HttpApiEndpoint.post("plan", "/plan")
+      .setPayload(Schema.Union(HttpApiSchema.Text(), S.PilotFileBody))
+      .setUrlParams(S.PlanParams)
+      .addSuccess(PlanReport)
+      .addError(E.InvalidPilotDefinition)
+      .addError(E.InputError)
+      .pipe(allow(...ANY_ROLE))
+  )
+  .annotate(OpenApi.Description, "Plan a pilot file before it is registered: units per arm, days at a traffic (perDay, else economics.volume ÷ 30), the MDE reachable by maxDays and the power at the planned duration. Nothing is stored.")
   .middleware(Authentication)
 {}
 
@@ -157,6 +171,7 @@ export class TokensGroup extends HttpApiGroup.make("tokens")
 
 export class PilotproofApi extends HttpApi.make("pilotproof")
   .add(PilotsGroup)
+  .add(PlanningGroup)
   .add(AssignmentGroup)
   .add(EventsGroup)
   .add(ReadinessGroup)

@@ -74,6 +74,13 @@ export const AssignBatchResult = Schema.Struct({
   logged: Schema.optional(ImportSummary)
 })
 
+export const PlanParams = Schema.Struct({
+  /** Where the pilot file came from, for its messages (default: "request body"). */
+  source: Schema.optional(Schema.String),
+  /** Units entering the pilot a day, all arms (default: economics.volume.unitsPerMonth ÷ 30). */
+  perDay: Schema.optional(Schema.String.annotations({ description: "units entering the pilot a day, all arms, e.g. 250" }))
+})
+
 export const AsOfParams = Schema.Struct({
   /** ISO 8601 timestamp: analyse the data as it stood then (default: now, from the current results snapshot). */
   asOf: Schema.optional(Schema.String),

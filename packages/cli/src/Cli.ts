@@ -7,6 +7,7 @@ import { analysisCommands } from "./AnalysisCommands.js"
 import { demoCommand } from "./DemoCommand.js"
 import { assignCommand, eraseCommand, eventsCommand, readinessCommand, simulateCommand } from "./EventCommands.js"
 import { pilotCommand } from "./PilotCommands.js"
+import { planCommand } from "./PlanCommand.js"
 import { DatabaseLocation } from "./Runtime.js"
 import { serverCommands } from "./ServerCommands.js"
 
@@ -17,7 +18,7 @@ const dbOption = Options.redacted("db").pipe(
 
 export const rootCommand = Command.make("pilotproof", { db: dbOption }).pipe(
   Command.withDescription("Pilotproof: does the AI pilot work, and does it pay back?"),
-  Command.withSubcommands([pilotCommand, eventsCommand, assignCommand, readinessCommand, eraseCommand, simulateCommand, ...analysisCommands, demoCommand, ...serverCommands]),
+  Command.withSubcommands([pilotCommand, planCommand, eventsCommand, assignCommand, readinessCommand, eraseCommand, simulateCommand, ...analysisCommands, demoCommand, ...serverCommands]),
   Command.provideSync(DatabaseLocation, ({ db }) => db)
 )
 

@@ -12,6 +12,7 @@ import {
   EventImport,
   inMemorySource,
   PilotRegistry,
+  planPilotFile,
   Snapshots,
   Tokens
 } from "@pilotproof/engine"
@@ -54,6 +55,17 @@ const PilotsLive = HttpApiBuilder.group(PilotproofApi, "pilots", (handlers) =>
       .handle("start", ({ path }) => registry.start(path.id))
       .handle("stop", ({ path }) => registry.stop(path.id))
   }))
+
+const PlanningLive = HttpApiBuilder.group(PilotproofApi, "planning", (handlers) =>
+  Effect.succeed(handlers.handle("plan", ({ payload, urlParams }) =>
+    Effect.gen(function*() {
+      const file = typeof payload === "string" ? { source: urlParams.source ?? "request body", text: payload } : payload
+      const perDay = urlParams.perDay === undefined ? undefined : Number(urlParams.perDay)
+      if (perDay !== undefined && !(perDay > 0 && Number.isFinite(perDay))) {
+        return yield* new InputError({ source: "perDay", detail: `"${urlParams.perDay}" is not a positive number of units a day` })
+      }
+      return yield* planPilotFile(file.text, file.source, { perDay })
+    }))))
 
 const AssignmentLive = HttpApiBuilder.group(PilotproofApi, "assignment", (handlers) =>
   Effect.gen(function*() {
@@ -190,6 +202,7 @@ const TokensLive = HttpApiBuilder.group(PilotproofApi, "tokens", (handlers) =>
 /** Every group's handlers; needs the engine services and the authentication middleware. */
 export const ApiHandlers = Layer.mergeAll(
   PilotsLive,
+  PlanningLive,
   AssignmentLive,
   EventsLive,
   ReadinessLive,
