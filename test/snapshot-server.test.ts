@@ -61,6 +61,17 @@ describe("a server answering from snapshots", () => {
     rmSync(dir, { recursive: true, force: true })
   })
 
+  /** Logs in on the server at `url` with the test's token; the session cookie to send. */
+  const sessionCookie = async (url: string) => {
+    const login = await fetch(`${url}/login`, {
+      method: "POST",
+      redirect: "manual",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: `token=${encodeURIComponent(token)}&next=%2F`
+    })
+    return (login.headers.get("set-cookie") ?? "").split(";")[0]!
+  }
+
   const analysis = async (query = "") => {
     const response = await fetch(`${base}/api/pilots/${PILOT}/analysis${query}`, { headers: auth })
     expect(response.status).toBe(200)
@@ -107,13 +118,7 @@ describe("a server answering from snapshots", () => {
   }, 120_000)
 
   it("shows the snapshot's id and data version on the pilot page", async () => {
-    const login = await fetch(`${base}/login`, {
-      method: "POST",
-      redirect: "manual",
-      headers: { "content-type": "application/x-www-form-urlencoded" },
-      body: `token=${encodeURIComponent(token)}&next=%2F`
-    })
-    const cookie = (login.headers.get("set-cookie") ?? "").split(";")[0]!
+    const cookie = await sessionCookie(base)
     const html = await (await fetch(`${base}/pilots/${PILOT}`, { headers: { cookie } })).text()
     const { asOf } = await analysis()
     expect(html).toMatch(new RegExp(`id="snapshot">Snapshot <code>\\d+@${asOf.replace(/[.]/g, "\\.")}</code>: data version \\d+, computed `))
@@ -161,13 +166,7 @@ describe("a server answering from snapshots", () => {
   }, 120_000)
 
   it("answers a page past the queue with a 503 page that says why", async () => {
-    const login = await fetch(`${queued}/login`, {
-      method: "POST",
-      redirect: "manual",
-      headers: { "content-type": "application/x-www-form-urlencoded" },
-      body: `token=${encodeURIComponent(token)}&next=%2F`
-    })
-    const cookie = (login.headers.get("set-cookie") ?? "").split(";")[0]!
+    const cookie = await sessionCookie(queued)
     const slow = [1, 2].map(() => fetch(`${queued}/api/pilots/${PILOT}/analysis?refresh=1`, { headers: auth }))
     await new Promise((resolve) => setTimeout(resolve, 100))
     const busy = await fetch(`${queued}/pilots/${PILOT}`, { headers: { cookie } })
