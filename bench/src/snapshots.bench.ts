@@ -63,14 +63,16 @@ const load = async (connections: number, seconds: number, once: () => Promise<{ 
   const until = performance.now() + seconds * 1000
   let done = 0
   let errors = 0
+  const ms: Array<number> = []
   await Promise.all(Array.from({ length: connections }, async () => {
     while (performance.now() < until) {
       const r = await once()
+      ms.push(r.ms)
       if (r.status === 200) done++
       else errors++
     }
   }))
-  return { perSecond: done / seconds, errors }
+  return { perSecond: done / seconds, errors, p50: quantile(ms, 0.5), p99: quantile(ms, 0.99) }
 }
 
 export const run = async (): Promise<void> => {
@@ -146,7 +148,7 @@ export const run = async (): Promise<void> => {
 
     const meLoad = await load(32, 20, me)
     const analysisLoad = await load(32, 20, () => analysis())
-    console.log(`  32 connections × 20 s: …/analysis ${analysisLoad.perSecond.toFixed(0)} req/s (${ratio(analysisLoad.perSecond, meLoad.perSecond)} of /api/me's ${meLoad.perSecond.toFixed(0)} req/s); errors ${analysisLoad.errors} (target 0)`)
+    console.log(`  32 connections × 20 s: …/analysis ${analysisLoad.perSecond.toFixed(0)} req/s (${ratio(analysisLoad.perSecond, meLoad.perSecond)} of /api/me's ${meLoad.perSecond.toFixed(0)} req/s), p50 ${analysisLoad.p50.toFixed(1)} ms, p99 ${analysisLoad.p99.toFixed(1)} ms (/api/me: p50 ${meLoad.p50.toFixed(1)} ms, p99 ${meLoad.p99.toFixed(1)} ms); errors ${analysisLoad.errors} (target 0)`)
     await Effect.runPromise(Scope.close(scope, Exit.void))
   } finally {
     rmSync(dir, { recursive: true, force: true })
