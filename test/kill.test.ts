@@ -170,6 +170,8 @@ describe("writers killed with SIGKILL", () => {
         const ends = await Promise.all(runs.map((r) => r.exited))
         const printed = ends.flatMap((e, k) => (e.code === 0 ? [`analyst-${k}`] : []))
         for (const [k, e] of ends.entries()) if (k % 2 === 1) expect(e.code, e.out).toBe(0)
+        // the kills landed while they ran (a run that finished first would have exited 0)
+        expect(ends.filter((e, k) => k % 2 === 0 && e.signal === "SIGKILL").length).toBeGreaterThan(0)
 
         const history = await runCli(db.url, ["decisions", PILOT, "--format", "json"])
         expect(history.code, history.stderr).toBe(0)
@@ -204,14 +206,16 @@ describe("writers killed with SIGKILL", () => {
         expect(await exposedUnits(db.url)).toBe(400)
 
         expect(await storedEventsOf(db.url, "lead-7")).toBe(3_001)
+        const killed: Array<NodeJS.Signals | null> = []
         for (const delay of [300, 600, 900, 1200]) {
           const run = spawnCli(db.url, ["erase", "lead-7"])
           await sleep(delay)
           run.child.kill("SIGKILL")
-          await run.exited
+          killed.push((await run.exited).signal)
           // one transaction: all of the person's events, or none, never a part
           expect([0, 3_001]).toContain(await storedEventsOf(db.url, "lead-7"))
         }
+        expect(killed.filter((s) => s === "SIGKILL").length, "every erase finished before its kill").toBeGreaterThan(0)
         const finished = await runCli(db.url, ["erase", "lead-7"])
         expect(finished.code, finished.stderr).toBe(0)
         expect(await storedEventsOf(db.url, "lead-7")).toBe(0)

@@ -33,7 +33,7 @@ const run = (cwd: string, args: ReadonlyArray<string>, untilBanner = false) =>
     const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: "1", PILOTPROOF_PORT: "0" }
     delete env["PILOTPROOF_DB"]
     // its own process group, so that stopping `serve` stops npx's child too
-    const child = spawn("npx", args, { cwd, env, detached: true })
+    const child = spawn(args[0]!, args.slice(1), { cwd, env, detached: true })
     let out = ""
     const take = (d: Buffer) => {
       out += d.toString("utf8")

@@ -165,6 +165,27 @@ describe("a server answering from snapshots", () => {
     expect(after.map((r) => r.status)).toEqual([200, 200])
   }, 120_000)
 
+  it("gives a slot back when its client goes away, and counts HEAD like GET", async () => {
+    // two requests that wait for a computation, abandoned at once: their slots come back
+    const gone = [1, 2].map(() => {
+      const abort = new AbortController()
+      const sent = fetch(`${queued}/api/pilots/${PILOT}/analysis?refresh=1`, { headers: auth, signal: abort.signal }).catch(() => undefined)
+      setTimeout(() => abort.abort(), 50)
+      return sent
+    })
+    await Promise.all(gone)
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    const both = await Promise.all([1, 2].map(() => fetch(`${queued}/api/pilots/${PILOT}/analysis`, { headers: auth })))
+    expect(both.map((r) => r.status)).toEqual([200, 200])
+    // HEAD runs the GET route: it takes a slot like GET
+    const slow = [1, 2].map(() => fetch(`${queued}/api/pilots/${PILOT}/analysis?refresh=1`, { headers: auth }))
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    const head = await fetch(`${queued}/api/pilots/${PILOT}/analysis?refresh=1`, { method: "HEAD", headers: auth })
+    await Promise.all(slow)
+    expect(head.status).toBe(503)
+    expect(head.headers.get("retry-after")).toBe("7")
+  }, 120_000)
+
   it("answers a page past the queue with a 503 page that says why", async () => {
     const cookie = await sessionCookie(queued)
     const slow = [1, 2].map(() => fetch(`${queued}/api/pilots/${PILOT}/analysis?refresh=1`, { headers: auth }))

@@ -88,7 +88,8 @@ export const planPilot = (d: PilotDefinition, traffic: PlanTraffic = {}): PlanFi
   const totalWeight = d.variants.reduce((a, v) => a + v.weight, 0)
   const smallestArmShare = Math.min(...d.variants.map((v) => v.weight)) / totalWeight
   const perArmPerDay = perDay * (1 - holdout) * smallestArmShare
-  const target = sequential ?? planned
+  // a given sampleSizePerArm is the plan's word, sequential or not
+  const target = d.plan.sampleSizePerArm ?? sequential ?? planned
   const needed = Math.ceil(target / perArmPerDay)
   const plannedDays = Math.min(d.plan.maxDays, Math.max(d.plan.minDays, needed))
 
@@ -123,6 +124,12 @@ export const planPilot = (d: PilotDefinition, traffic: PlanTraffic = {}): PlanFi
     )
   }
   if (needed < d.plan.minDays) notes.push(`the sample is reached in ${needed} days; minDays (${d.plan.minDays}) keeps the pilot running for full weekly cycles`)
+  if (d.plan.sampleSizePerArm !== undefined && sequential !== undefined && sequential > d.plan.sampleSizePerArm) {
+    notes.push(`plan.sampleSizePerArm (${d.plan.sampleSizePerArm}) is below the ${sequential} per arm the sequential test needs for power ${d.plan.power} at this MDE`)
+  }
+  if (smallestArmShare < 1 / d.variants.length) {
+    notes.push(`the arms are unequal: days and power are those of the smallest arm (${(100 * smallestArmShare).toFixed(1)}% of the units) at equal size, a conservative figure`)
+  }
   if (sequential !== undefined && fixed !== undefined) {
     notes.push(`looking daily (sequential plan) needs ${sequential} units per arm, ${(sequential / fixed).toFixed(2)}× the fixed-horizon ${fixed}`)
   }

@@ -75,6 +75,20 @@ export class TooManyRequests extends Schema.TaggedError<TooManyRequests>()("TooM
   retryAfter: Schema.Number
 }, HttpApiSchema.annotations({ status: 429 })) {}
 
+/**
+ * Too many results requests are waiting for a computation (`ResultsQueue` in the server): try
+ * again after `retryAfter` seconds, which the Retry-After header repeats.
+ */
+export class Overloaded extends Schema.TaggedError<Overloaded>()("Overloaded", {
+  message: Schema.String,
+  retryAfter: Schema.Number
+}, HttpApiSchema.annotations({ status: 503 })) {}
+
+/** A body of a media type no endpoint reads (multipart, a form, bytes). */
+export class UnsupportedMediaType extends Schema.TaggedError<UnsupportedMediaType>()("UnsupportedMediaType", {
+  message: Schema.String
+}, HttpApiSchema.annotations({ status: 415 })) {}
+
 /** A request that is well formed but names something that does not exist (a token id). */
 export class NotFound extends Schema.TaggedError<NotFound>()("NotFound", {
   message: Schema.String

@@ -9,7 +9,7 @@ import { HttpApi, HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "
 import { AnalysisReport, EconomicsReport, Pilot, PilotVersion, PlanReport, ReadinessReport, RoiReport } from "@pilotproof/domain"
 import { Schema } from "effect"
 import { Authentication } from "./Authentication.js"
-import { DomainErrors as E, NotFound, PayloadTooLarge, TooManyRequests } from "./HttpErrors.js"
+import { DomainErrors as E, NotFound, Overloaded, PayloadTooLarge, TooManyRequests, UnsupportedMediaType } from "./HttpErrors.js"
 import { allow, ANY_ROLE } from "./Roles.js"
 import * as S from "./Schemas.js"
 
@@ -182,8 +182,11 @@ export class PilotproofApi extends HttpApi.make("pilotproof")
   .add(TokensGroup)
   .addError(E.StorageError)
   .addError(PayloadTooLarge)
-  // answered by the server's throttle before any endpoint runs
+  // answered by the server's middlewares before any endpoint runs: the throttle, the results
+  // queue, the body check
   .addError(TooManyRequests)
+  .addError(Overloaded)
+  .addError(UnsupportedMediaType)
   .prefix("/api")
   .annotate(OpenApi.Title, "Pilotproof API")
   .annotate(OpenApi.Version, "0.1.0")

@@ -49,8 +49,12 @@ export const planCommand = Command.make("plan", {
     if (days !== undefined && !(days > 0 && Number.isFinite(days))) {
       return yield* new InputError({ source: "--per-day", detail: `${days} is not a positive number of units a day` })
     }
-    const [text] = yield* readPilotFiles([file])
+    const texts = yield* readPilotFiles([file])
+    const text = texts[0]
     if (text === undefined) return yield* new InputError({ source: file, detail: "no pilot file there" })
+    if (texts.length > 1) {
+      return yield* new InputError({ source: file, detail: `plan takes one pilot file; this holds ${texts.length} (${texts.map((t) => t.source).join(", ")})` })
+    }
     const planned = planPilotFile(text.text, text.source, { perDay: days })
     if (Either.isLeft(planned)) return yield* planned.left
     const plan = planned.right

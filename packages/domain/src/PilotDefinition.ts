@@ -336,6 +336,15 @@ const planIssues = (
   }
   if (primary?.type === "binomial" && plan.baseline !== undefined && !(plan.baseline > 0 && plan.baseline < 1)) {
     at(["plan", "baseline"], `the primary metric "${primary.key}" is binomial: plan.baseline is a rate in (0, 1)`)
+  } else if (primary?.type === "binomial" && plan.baseline !== undefined && plan.mde !== undefined) {
+    // the rate the plan wants to detect must be a rate too
+    const target = primary.direction === "increase" ? plan.baseline * (1 + plan.mde) : plan.baseline * (1 - plan.mde)
+    if (!(target > 0 && target < 1)) {
+      at(["plan", "mde"], `plan.mde (${plan.mde}) would move the rate ${plan.baseline} to ${Number(target.toPrecision(6))}, outside (0, 1): a ${primary.direction === "increase" ? "lift" : "fall"} of at most ${Number((primary.direction === "increase" ? 1 / plan.baseline - 1 : 1).toPrecision(4))} is a rate`)
+    }
+  }
+  if (primary !== undefined && primary.type !== "binomial" && plan.baseline === 0 && plan.sampleSizePerArm === undefined) {
+    at(["plan", "baseline"], `plan.mde is relative to plan.baseline, which is 0: give a non-zero baseline or plan.sampleSizePerArm`)
   }
 }
 

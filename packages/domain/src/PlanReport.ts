@@ -36,13 +36,13 @@ export class PlanReport extends Schema.Class<PlanReport>("PlanReport")({
   mde: Schema.Struct({ relative: Schema.Number, absolute: optional(Schema.Number) }),
   perArm: Schema.Struct({
     /** What readiness and the decision check: `plan.sampleSizePerArm`, or the fixed-horizon size. */
-    planned: Schema.Number,
+    planned: Stat,
     given: Schema.Boolean,
-    fixed: optional(Schema.Number),
+    fixed: optional(Stat),
     /** Units per arm the always-valid test needs for the same power (sequential plans). */
-    sequential: optional(Schema.Number),
+    sequential: optional(Stat),
     /** sequential / fixed: what looking daily costs in sample. */
-    sequentialInflation: optional(Schema.Number)
+    sequentialInflation: optional(Stat)
   }),
   traffic: Schema.Struct({
     /** Units entering the pilot a day (all arms, before the holdout). */

@@ -52,10 +52,12 @@ export class EventImport extends Effect.Service<EventImport>()("@pilotproof/engi
 
       const totals = { records: 0, accepted: 0, duplicates: 0, rejected: 0 }
       // A dry run writes nothing, so repeats across batches are found here (memory grows with
-      // the file in a dry run only).
+      // the file's event ids in a dry run only).
       const seenInDryRun = new Set<string>()
       // A broken line can come back from the parser as two problems (and rejects are keyed by
-      // source and line): it is one rejected row, the first reason kept.
+      // source and line): it is one rejected row, the first reason kept. Not always one after the
+      // other (a quoted CR LF moves the parser's line count), so the rejected lines are kept:
+      // one number per rejected row, a few MB at a million.
       const rejectedLines = new Set<number>()
       yield* Stream.runForEach(options.batches, (items) =>
         Effect.gen(function*() {

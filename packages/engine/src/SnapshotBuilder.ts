@@ -38,7 +38,9 @@ export class SnapshotBuilder extends Effect.Service<SnapshotBuilder>()("@pilotpr
     })
 
     /** The pilot's evaluation as of `asOfMs`, not stored (an explicit as-of is not a snapshot). */
-    const evaluate = (pilotId: string, asOfMs: number) => analysis.evaluate(pilotId, asOfMs)
+    const evaluate = Effect.fn("SnapshotBuilder.evaluate")(function*(pilotId: string, asOfMs: number) {
+      return yield* analysis.evaluate(pilotId, asOfMs)
+    })
 
     return { build, evaluate } as const
   }),

@@ -94,6 +94,24 @@ describe("parsePilotFile", () => {
     expect(issuesOf(JSON.stringify(broken, null, 1)).map((i) => i.path)).toEqual(["owner.email", "plan.minDays"])
   })
 
+  it("refuses an MDE that moves a rate out of (0, 1), and a relative MDE on a zero baseline", () => {
+    const lift = { ...minimalPilot("x"), plan: { mde: 0.5, baseline: 0.9, minDays: 14, maxDays: 60 } }
+    const [issue] = issuesOf(JSON.stringify(lift, null, 1))
+    expect(issue).toMatchObject({ path: "plan.mde", message: "plan.mde (0.5) would move the rate 0.9 to 1.35, outside (0, 1): a lift of at most 0.1111 is a rate" })
+    const fall = { ...minimalPilot("y"), metrics: [{ ...minimalPilot("y").metrics[0]!, direction: "decrease" }, minimalPilot("y").metrics[1]!], plan: { mde: 1.2, baseline: 0.3, minDays: 14, maxDays: 60 } }
+    expect(issuesOf(JSON.stringify(fall, null, 1)).map((i) => i.path)).toEqual(["plan.mde"])
+    const base = minimalPilot("z")
+    const zero = {
+      ...base,
+      metrics: [{ key: "minutes", role: "primary", type: "mean", event: "handled", aggregate: "sum", direction: "decrease" }, base.metrics[1]!],
+      economics: { ...base.economics, value: { minutes: 10 } },
+      plan: { mde: 0.1, baseline: 0, baselineSd: 3, minDays: 14, maxDays: 60 }
+    }
+    expect(issuesOf(JSON.stringify(zero, null, 1)).map((i) => i.message)).toEqual([
+      "plan.mde is relative to plan.baseline, which is 0: give a non-zero baseline or plan.sampleSizePerArm"
+    ])
+  })
+
   it("refuses, never throws, a file with an optional field (salt, holdout, policy) and a mistake elsewhere (found by the fuzzer)", () => {
     const broken = { ...minimalPilot("x"), salt: "s-1", holdout: 0.1, policy: {}, owner: { name: "A", email: "nope" } }
     expect(issuesOf(JSON.stringify(broken, null, 1)).map((i) => i.path)).toEqual(["owner.email"])

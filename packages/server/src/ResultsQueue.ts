@@ -30,8 +30,9 @@ export const RESULTS_QUEUE_DEFAULTS: ResultsQueueOptions = { limit: 64, retryAft
 const API_RESULTS = /^\/api\/pilots\/[^/?]+\/(?:analysis|readiness|economics|decisions)(?:\?|$)/
 const PAGE_RESULTS = /^\/pilots\/[^/?]+(?:\/finance)?(?:\?|$)/
 
+// HEAD is answered by the GET route, computation included
 const isResults = (method: string, url: string) =>
-  method === "GET" ? API_RESULTS.test(url) && !/\/decisions(?:\?|$)/.test(url) || PAGE_RESULTS.test(url)
+  method === "GET" || method === "HEAD" ? API_RESULTS.test(url) && !/\/decisions(?:\?|$)/.test(url) || PAGE_RESULTS.test(url)
     : method === "POST" && /^\/api\/pilots\/[^/?]+\/decisions(?:\?|$)/.test(url)
 
 const refusal = (url: string, options: ResultsQueueOptions) => {
@@ -54,8 +55,11 @@ export const resultsQueue = (options: ResultsQueueOptions = RESULTS_QUEUE_DEFAUL
       const request = yield* HttpServerRequest.HttpServerRequest
       if (!isResults(request.method, request.url)) return yield* app
       if (inFlight >= options.limit) return yield* refusal(request.url, options)
-      inFlight++
-      return yield* Effect.ensuring(app, Effect.sync(() => inFlight--))
+      // taken and given back with no interruption between: a slot never leaks
+      return yield* Effect.uninterruptibleMask((restore) => {
+        inFlight++
+        return Effect.ensuring(restore(app), Effect.sync(() => inFlight--))
+      })
     })
   )
 }

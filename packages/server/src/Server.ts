@@ -193,7 +193,8 @@ const ApiLive = HttpApiBuilder.api(PilotproofApi).pipe(
 /** The HTTP application over the engine (without a listening server). */
 export const AppLayer = (options: ServerOptions) =>
   HttpApiBuilder.serve((app) =>
-    app.pipe(jsonBodies, limitBody, throttleApi, resultsQueue({ ...RESULTS_QUEUE_DEFAULTS, ...options.resultsQueue }), securityHeaders)
+    // the queue innermost: a slot is taken only once the body was read whole and found sound
+    app.pipe(resultsQueue({ ...RESULTS_QUEUE_DEFAULTS, ...options.resultsQueue }), jsonBodies, limitBody, throttleApi, securityHeaders)
   ).pipe(
     Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/api/openapi.json" })),
     Layer.provide(PagesLive),
