@@ -12,8 +12,7 @@ import type { PilotDefinition, PlanAtDays, PlanReport } from "@pilotproof/domain
 import {
   mdeMeans,
   mdeProportions,
-  powerMeans,
-  powerProportions,
+  powerTwoSided,
   sampleSizeMeans,
   sampleSizeProportions,
   sequentialMde,
@@ -33,15 +32,19 @@ const absoluteMde = (d: PilotDefinition): number | undefined => {
   return primaryOf(d).direction === "increase" ? delta : -delta
 }
 
-/** Units per arm the plan calls for: given, or computed from baseline, MDE, alpha and power. */
-export const plannedSampleSizePerArm = (d: PilotDefinition): number => {
-  if (d.plan.sampleSizePerArm !== undefined) return d.plan.sampleSizePerArm
-  const primary = primaryOf(d)
-  const baseline = d.plan.baseline ?? 0
+/**
+ * Units per arm computed from baseline, MDE, alpha and power (a valid definition without
+ * `sampleSizePerArm` has the baseline, and the SD for a non-binomial primary).
+ */
+const computedSampleSizePerArm = (d: PilotDefinition): number => {
   const delta = absoluteMde(d) ?? 0
-  if (primary.type === "binomial") return sampleSizeProportions(baseline, delta, planOptions(d))
-  return sampleSizeMeans(d.plan.baselineSd ?? 1, Math.abs(delta), planOptions(d))
+  return primaryOf(d).type === "binomial"
+    ? sampleSizeProportions(d.plan.baseline ?? 0, delta, planOptions(d))
+    : sampleSizeMeans(d.plan.baselineSd ?? 1, Math.abs(delta), planOptions(d))
 }
+
+/** Units per arm the plan calls for: given, or computed from baseline, MDE, alpha and power. */
+export const plannedSampleSizePerArm = (d: PilotDefinition): number => d.plan.sampleSizePerArm ?? computedSampleSizePerArm(d)
 
 /** Per-unit variances of the two arms added (σ_T² + σ_C²) under the plan's MDE, if the plan says enough. */
 const varianceSum = (d: PilotDefinition): number | undefined => {
@@ -74,12 +77,10 @@ export const planPilot = (d: PilotDefinition, traffic: PlanTraffic = {}): PlanFi
   const delta = absoluteMde(d)
   const variances = varianceSum(d)
   const planned = plannedSampleSizePerArm(d)
-  const fixed = d.plan.sampleSizePerArm === undefined ? planned : variances !== undefined && delta !== undefined
-    ? primary.type === "binomial" ? sampleSizeProportions(baseline!, delta, options) : sampleSizeMeans(d.plan.baselineSd!, Math.abs(delta), options)
-    : undefined
-  // The mixing variance the analysis uses: τ = the absolute MDE (SequentialStep)
-  const tau2 = delta === undefined ? undefined : delta * delta
-  const sequential = d.plan.sequential && variances !== undefined && delta !== undefined && tau2 !== undefined && tau2 > 0
+  const fixed = d.plan.sampleSizePerArm === undefined ? planned : variances === undefined ? undefined : computedSampleSizePerArm(d)
+  // The mixing variance the analysis uses: τ = the absolute MDE (SequentialStep); sequential plans only
+  const tau2 = d.plan.sequential && delta !== undefined && delta !== 0 ? delta * delta : undefined
+  const sequential = variances !== undefined && delta !== undefined && tau2 !== undefined
     ? sequentialSampleSize(delta, variances, tau2, options)
     : undefined
 
@@ -99,13 +100,13 @@ export const planPilot = (d: PilotDefinition, traffic: PlanTraffic = {}): PlanFi
     const mdeAbs = n < 1 ? Infinity : primary.type === "binomial"
       ? mdeProportions(delta >= 0 ? baseline : 1 - baseline, n, options)
       : mdeMeans(d.plan.baselineSd!, n, options)
-    const power = n < 1 ? 0 : primary.type === "binomial" ? powerProportions(baseline, delta, n, options) : powerMeans(d.plan.baselineSd!, delta, n, options)
+    const power = n < 1 ? 0 : powerTwoSided(delta, variances, n, options)
     return {
       days,
       perArm: n,
       mdeRelative: baseline === 0 ? Infinity : mdeAbs / Math.abs(baseline),
       power,
-      ...(d.plan.sequential && tau2 !== undefined && tau2 > 0
+      ...(tau2 !== undefined
         ? {
           sequentialPower: n < 1 ? 0 : sequentialPower(delta, variances, n, tau2, options),
           sequentialMdeRelative: n < 1 || baseline === 0 ? Infinity : sequentialMde(variances, n, tau2, options) / Math.abs(baseline)
