@@ -3,7 +3,7 @@
  */
 import { studentComparison } from "./EstimateComparison.js"
 import { sampleCovariance, sampleVariance } from "./Moments.js"
-import { degenerateComparison, UNBOUNDED, type Comparison, type CupedStats } from "./Types.js"
+import { type Alternative, degenerateComparison, UNBOUNDED, type Comparison, type CupedStats } from "./Types.js"
 
 /** CUPED comparison: the Welch comparison of adjusted means plus the adjustment's details. */
 export interface CupedResult extends Comparison {
@@ -20,13 +20,13 @@ export interface CupedResult extends Comparison {
  * CUPED: θ = Ĉov(X, Y)/V̂ar(X) computed on both arms pooled (around the grand means, n − 1
  * denominators); Y*_i = Y_i − θ(X_i − X̄). Per arm, Var(Y*) = s_Y² + θ² s_X² − 2θ s_XY. The
  * difference of adjusted means is tested by Welch's t-test on the adjusted variances
- * (Welch–Satterthwaite df, two-sided) — identical to scipy.stats.ttest_ind(equal_var=False) on
+ * (Welch–Satterthwaite df; two-sided unless `alternative` says otherwise) — identical to scipy.stats.ttest_ind(equal_var=False) on
  * the adjusted values. Var(X) = 0 pooled, or so near 0 that θ² overflows → no adjustment (θ = 0).
  * Degenerate inputs as for Welch.
  * Reference: Deng, Xu, Kohavi & Walker (2013), "Improving the Sensitivity of Online Controlled
  * Experiments by Utilizing Pre-Experiment Data", WSDM.
  */
-export const cuped = (treatment: CupedStats, control: CupedStats, alpha = 0.05): CupedResult => {
+export const cuped = (treatment: CupedStats, control: CupedStats, alpha = 0.05, alternative: Alternative = "two-sided"): CupedResult => {
   const method = "cuped-welch-t"
   const n = treatment.n + control.n
   const sx = treatment.sumX + control.sumX
@@ -67,7 +67,7 @@ export const cuped = (treatment: CupedStats, control: CupedStats, alpha = 0.05):
   const fb = b / se2
   const df = 1 / ((fa * fa) / (treatment.n - 1) + (fb * fb) / (control.n - 1))
   return {
-    ...studentComparison(method, estimate, se, df, alpha),
+    ...studentComparison(method, estimate, se, df, alpha, alternative),
     ...extra,
     varianceReduction
   }

@@ -2,13 +2,13 @@
  * Fisher's exact test for a 2×2 table of conversions by arm.
  */
 import { hypergeometricCdf, hypergeometricPmf, hypergeometricSf } from "./Distributions.js"
-import type { DegenerateReason, ProportionStats } from "./Types.js"
+import type { Alternative, DegenerateReason, ProportionStats } from "./Types.js"
 
 /** Result of Fisher's exact test. */
 export interface FisherResult {
   /** Sample odds ratio (x_T·(n_C − x_C)) / ((n_T − x_T)·x_C); Infinity when the denominator is 0, NaN-free: 1 for empty margins. */
   readonly oddsRatio: number
-  /** Two-sided p-value. */
+  /** p-value of the alternative (two-sided by default). */
   readonly pValue: number
   /**
    * Present when a margin is empty and the table says nothing (scipy answers odds ratio NaN,
@@ -43,10 +43,12 @@ const binarySearch = (f: (x: number) => number, d: number, lo: number, hi: numbe
  * scipy.stats.fisher_exact defines it: the sum of hypergeometric probabilities of all tables
  * with the same margins whose pmf ≤ observed pmf × (1 + 1e−7); an empty row or column gives
  * p = 1. The tail on the far side of the mode is located by binary search (the pmf is unimodal),
- * so the cost is O(log n) pmf evaluations plus two CDFs.
+ * so the cost is O(log n) pmf evaluations plus two CDFs. One-sided, as scipy: "greater" (odds
+ * ratio > 1, the treatment converts more) p = P(X ≥ x_T), "less" p = P(X ≤ x_T), X the
+ * hypergeometric count of treatment conversions given the margins.
  * Reference: Fisher (1935), J R Stat Soc 98:39–82; scipy.stats.fisher_exact.
  */
-export const fisherExact = (treatment: ProportionStats, control: ProportionStats): FisherResult => {
+export const fisherExact = (treatment: ProportionStats, control: ProportionStats, alternative: Alternative = "two-sided"): FisherResult => {
   const a = treatment.conversions
   const b = treatment.n - a
   const c = control.conversions
@@ -59,6 +61,8 @@ export const fisherExact = (treatment: ProportionStats, control: ProportionStats
   if (n === 0) return { oddsRatio: 1, pValue: 1, reason: "no-conversions" }
   if (n === total) return { oddsRatio: 1, pValue: 1, reason: "all-converted" }
   const oddsRatio = c > 0 && b > 0 ? (a * d) / (b * c) : Infinity
+  if (alternative === "greater") return { oddsRatio, pValue: Math.min(1, hypergeometricSf(a - 1, total, n1, n)) }
+  if (alternative === "less") return { oddsRatio, pValue: Math.min(1, hypergeometricCdf(a, total, n1, n)) }
   const pmf = (x: number): number => hypergeometricPmf(x, total, n1, n)
   const mode = Math.floor(((n + 1) * (n1 + 1)) / (total + 2))
   const pexact = pmf(a)

@@ -5,7 +5,7 @@
  * per-element objects.
  */
 import { normalSf } from "./Distributions.js"
-import type { DegenerateReason } from "./Types.js"
+import type { Alternative, DegenerateReason } from "./Types.js"
 
 /** How the p-value is computed. */
 export type MannWhitneyMethod = "exact" | "asymptotic" | "auto"
@@ -16,7 +16,7 @@ export interface MannWhitneyResult {
   readonly method: "mann-whitney-exact" | "mann-whitney-asymptotic"
   /** U of the treatment sample: R_T − n_T(n_T + 1)/2 (scipy's returned statistic for x = treatment). */
   readonly statistic: number
-  /** Two-sided p-value. */
+  /** p-value of the alternative (two-sided by default). */
   readonly pValue: number
   /** Common-language effect size U/(n_T·n_C) = P(T > C) + ½P(T = C). */
   readonly commonLanguage: number
@@ -92,8 +92,10 @@ export const mannWhitneyExactSf = (u: number, m: number, n: number): number => {
 }
 
 /**
- * Mann–Whitney U test, treatment vs control, two-sided. Convention (scipy.stats.mannwhitneyu,
- * scipy ≥ 1.7): U_T = R_T − n_T(n_T + 1)/2 from average ranks; p uses U = max(U_T, U_C).
+ * Mann–Whitney U test, treatment vs control. Convention (scipy.stats.mannwhitneyu,
+ * scipy ≥ 1.7): U_T = R_T − n_T(n_T + 1)/2 from average ranks; a two-sided p uses
+ * U = max(U_T, U_C) and doubles the tail; `alternative` "greater" (the treatment's values tend
+ * to be larger) uses U = U_T, "less" U = U_C, one tail.
  * "exact": p = 2·P(U ≥ u) under the no-ties permutation distribution (capped at 1).
  * "asymptotic": z = (U − n_T n_C/2 − ½) / √(n_T n_C/12 · ((N + 1) − Σ(t³ − t)/(N(N − 1)))),
  * with tie correction and continuity correction (use_continuity=True), p = 2·(1 − Φ(z)).
@@ -105,7 +107,8 @@ export const mannWhitneyExactSf = (u: number, m: number, n: number): number => {
 export const mannWhitney = (
   treatment: ArrayLike<number>,
   control: ArrayLike<number>,
-  method: MannWhitneyMethod = "auto"
+  method: MannWhitneyMethod = "auto",
+  alternative: Alternative = "two-sided"
 ): MannWhitneyResult => {
   const n1 = treatment.length
   const n2 = control.length
@@ -121,11 +124,12 @@ export const mannWhitney = (
   const { r1, tieTerm } = rankSumSorted(x, y)
   const u1 = r1 - (n1 * (n1 + 1)) / 2
   const u2 = n1 * n2 - u1
-  const u = Math.max(u1, u2)
+  const u = alternative === "greater" ? u1 : alternative === "less" ? u2 : Math.max(u1, u2)
+  const tails = alternative === "two-sided" ? 2 : 1
   const commonLanguage = u1 / (n1 * n2)
   const chosen = method === "auto" ? ((n1 > 8 && n2 > 8) || tieTerm > 0 ? "asymptotic" : "exact") : method
   if (chosen === "exact") {
-    const p = Math.min(1, 2 * mannWhitneyExactSf(u, n1, n2))
+    const p = Math.min(1, tails * mannWhitneyExactSf(u, n1, n2))
     return { method: "mann-whitney-exact", statistic: u1, pValue: p, commonLanguage }
   }
   const N = n1 + n2
@@ -134,5 +138,5 @@ export const mannWhitney = (
     return { method: "mann-whitney-asymptotic", statistic: u1, pValue: 1, commonLanguage, reason: "zero-variance" }
   }
   const z = (u - (n1 * n2) / 2 - 0.5) / s
-  return { method: "mann-whitney-asymptotic", statistic: u1, pValue: Math.min(1, Math.max(0, 2 * normalSf(z))), commonLanguage, z }
+  return { method: "mann-whitney-asymptotic", statistic: u1, pValue: Math.min(1, Math.max(0, tails * normalSf(z))), commonLanguage, z }
 }

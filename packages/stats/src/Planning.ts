@@ -1,17 +1,23 @@
 /**
- * Sample size and minimum detectable effect for two equal arms, two-sided tests, normal
- * approximation (the closed forms of statsmodels' NormalIndPower / the textbook formulas).
+ * Sample size and minimum detectable effect for two equal arms, two-sided or one-sided tests,
+ * normal approximation (the closed forms of statsmodels' NormalIndPower / the textbook formulas).
  */
 import { normalCdf, normalQuantile } from "./Distributions.js"
+import { alwaysValidHalfWidth } from "./Sequential.js"
 
 /** Common planning inputs. */
 export interface PlanOptions {
-  /** Family-wise two-sided significance level before correction (default 0.05). */
+  /** Family-wise significance level before correction (default 0.05). */
   readonly alpha?: number
   /** Power 1 − β (default 0.8). */
   readonly power?: number
   /** Number of metrics in the family the alpha is shared by (Bonferroni; default 1). */
   readonly comparisons?: number
+  /**
+   * 2 (default): a two-sided test, z_{1−α'/2}; 1: a one-sided test on the side of the effect,
+   * z_{1−α'} (statsmodels' alternative="larger"), with power from that tail alone.
+   */
+  readonly sides?: 1 | 2
 }
 
 /**
@@ -21,10 +27,11 @@ export interface PlanOptions {
  */
 export const bonferroniAlpha = (alpha: number, comparisons: number): number => alpha / Math.max(1, comparisons)
 
-const zSum = (o: PlanOptions): number => {
-  const a = bonferroniAlpha(o.alpha ?? 0.05, o.comparisons ?? 1)
-  return normalQuantile(1 - a / 2) + normalQuantile(o.power ?? 0.8)
-}
+/** The critical z of the (corrected) test: z_{1−α'/2} two-sided, z_{1−α'} one-sided. */
+const zAlpha = (o: PlanOptions): number =>
+  normalQuantile(1 - bonferroniAlpha(o.alpha ?? 0.05, o.comparisons ?? 1) / (o.sides ?? 2))
+
+const zSum = (o: PlanOptions): number => zAlpha(o) + normalQuantile(o.power ?? 0.8)
 
 /**
  * Units per arm to detect an absolute change `mde` from `baseline` rate:
@@ -73,13 +80,14 @@ export const mdeProportions = (baseline: number, n: number, options: PlanOptions
  * variances add to `varianceSum` (σ_T² + σ_C²): with se = √(varianceSum/n) and z = z_{1−α'/2},
  * power = Φ(|δ|/se − z) + Φ(−|δ|/se − z), α' = α/m. This is statsmodels'
  * NormalIndPower().power(effect_size = δ/√(varianceSum/2), nobs1 = n, alpha = α', ratio = 1),
- * both tails counted. Reference: Chow, Shao & Wang (2008), §3.2.
+ * both tails counted. One-sided (`sides` 1, the test on δ's side): power = Φ(|δ|/se − z_{1−α'}),
+ * statsmodels' alternative="larger". Reference: Chow, Shao & Wang (2008), §3.2.
  */
 export const powerTwoSided = (delta: number, varianceSum: number, n: number, options: PlanOptions = {}): number => {
   if (!(n > 0) || !(varianceSum > 0)) return Number.NaN
-  const z = normalQuantile(1 - bonferroniAlpha(options.alpha ?? 0.05, options.comparisons ?? 1) / 2)
+  const z = zAlpha(options)
   const k = Math.abs(delta) / Math.sqrt(varianceSum / n)
-  return normalCdf(k - z) + normalCdf(-k - z)
+  return normalCdf(k - z) + ((options.sides ?? 2) === 2 ? normalCdf(-k - z) : 0)
 }
 
 /** Power for an absolute change `mde` from a `baseline` rate with n per arm (unpooled variances, as `sampleSizeProportions`). */
@@ -96,17 +104,19 @@ export const powerMeans = (sd: number, mde: number, n: number, options: PlanOpti
  * Power of the always-valid (mSPRT, normal mixture τ²) test at its last look, n per arm: the
  * sequential plan rejects once the interval Δ̂ ± h(v) excludes 0, with v = varianceSum/n and
  * h(v) = √(v(v + τ²)/τ² · (2 ln(1/α') + ln((v + τ²)/v))) (`msprt`); at the last look,
- * power = Φ((|δ| − h)/√v) + Φ((−|δ| − h)/√v). Earlier looks can only add rejections, so this is
- * the power the plan is sure of. Reference: Johari, Pekelis & Walsh (2017), "Always Valid
+ * power = Φ((|δ| − h)/√v) + Φ((−|δ| − h)/√v). One-sided (`sides` 1): h is the half-normal
+ * mixture's one-sided width and only the first term counts. Earlier looks can only add
+ * rejections, so this is the power the plan is sure of. Reference: Johari, Pekelis & Walsh (2017), "Always Valid
  * Inference", KDD; Johari et al. (2022), Operations Research 70(3).
  */
 export const sequentialPower = (delta: number, varianceSum: number, n: number, tau2: number, options: PlanOptions = {}): number => {
   if (!(n > 0) || !(varianceSum > 0) || !(tau2 > 0)) return Number.NaN
   const alpha = bonferroniAlpha(options.alpha ?? 0.05, options.comparisons ?? 1)
   const v = varianceSum / n
-  const h = Math.sqrt(((v * (v + tau2)) / tau2) * (2 * Math.log(1 / alpha) + Math.log((v + tau2) / v)))
+  const sides = options.sides ?? 2
+  const h = alwaysValidHalfWidth(v, tau2, alpha, sides)
   const s = Math.sqrt(v)
-  return normalCdf((Math.abs(delta) - h) / s) + normalCdf((-Math.abs(delta) - h) / s)
+  return normalCdf((Math.abs(delta) - h) / s) + (sides === 2 ? normalCdf((-Math.abs(delta) - h) / s) : 0)
 }
 
 /**

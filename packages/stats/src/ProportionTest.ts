@@ -5,7 +5,7 @@
 import { normalQuantile } from "./Distributions.js"
 import { fisherExact } from "./FisherExact.js"
 import { normalComparison } from "./EstimateComparison.js"
-import { degenerateComparison, type Comparison, type Interval, type ProportionStats } from "./Types.js"
+import { type Alternative, degenerateComparison, type Comparison, type Interval, type ProportionStats } from "./Types.js"
 
 const rate = (s: ProportionStats): number => (s.n > 0 ? s.conversions / s.n : 0)
 
@@ -13,11 +13,17 @@ const rate = (s: ProportionStats): number => (s.n > 0 ? s.conversions / s.n : 0)
  * Two-proportion z-test, treatment − control. Convention: the test statistic uses the pooled
  * SE √(p̂(1 − p̂)(1/n_T + 1/n_C)) with p̂ = (x_T + x_C)/(n_T + n_C) (the null has equal rates);
  * the CI uses the unpooled (Wald) SE √(p_T(1 − p_T)/n_T + p_C(1 − p_C)/n_C); p two-sided,
- * no continuity correction. Degenerate: an empty arm → "too-few-units"; no conversions at all
+ * no continuity correction; `alternative` "greater"/"less" gives the one-sided p (statsmodels'
+ * "larger"/"smaller") and the one-sided Wald bound. Degenerate: an empty arm → "too-few-units"; no conversions at all
  * → "no-conversions"; every unit converted → "all-converted".
  * Reference: Agresti (2013), Categorical Data Analysis, §3.1; statsmodels proportions_ztest.
  */
-export const twoProportionZTest = (treatment: ProportionStats, control: ProportionStats, alpha = 0.05): Comparison => {
+export const twoProportionZTest = (
+  treatment: ProportionStats,
+  control: ProportionStats,
+  alpha = 0.05,
+  alternative: Alternative = "two-sided"
+): Comparison => {
   const method = "z-test"
   const pt = rate(treatment)
   const pc = rate(control)
@@ -28,7 +34,7 @@ export const twoProportionZTest = (treatment: ProportionStats, control: Proporti
   if (pooled === 1) return degenerateComparison(method, estimate, "all-converted")
   const sePooled = Math.sqrt(pooled * (1 - pooled) * (1 / treatment.n + 1 / control.n))
   const se = Math.sqrt((pt * (1 - pt)) / treatment.n + (pc * (1 - pc)) / control.n)
-  return normalComparison(method, estimate, se, alpha, sePooled)
+  return normalComparison(method, estimate, se, alpha, sePooled, alternative)
 }
 
 /**
@@ -77,20 +83,31 @@ export const minExpectedCount = (treatment: ProportionStats, control: Proportion
  * Compares two proportions, choosing the method by Cochran's rule: if any expected cell count
  * of the 2×2 table is below 5, Fisher's exact test (two-sided, scipy convention) with the
  * Newcombe interval; otherwise the two-proportion z-test (pooled SE for the test, unpooled
- * Wald CI). `method` in the result names the choice.
+ * Wald CI). `method` in the result names the choice. One-sided (`alternative`): Fisher's
+ * one-sided p with the Newcombe bound at 2α (the one-sided 1 − α bound), or the one-sided z-test.
  * Reference: Cochran (1954), Biometrics 10:417–451.
  */
-export const compareProportions = (treatment: ProportionStats, control: ProportionStats, alpha = 0.05): Comparison => {
+export const compareProportions = (
+  treatment: ProportionStats,
+  control: ProportionStats,
+  alpha = 0.05,
+  alternative: Alternative = "two-sided"
+): Comparison => {
   if (minExpectedCount(treatment, control) < 5) {
     const estimate = rate(treatment) - rate(control)
     if (treatment.n < 1 || control.n < 1) return degenerateComparison("fisher-exact", estimate, "too-few-units")
-    const ci = newcombeInterval(treatment, control, alpha)
+    const newcombe = newcombeInterval(treatment, control, alternative === "two-sided" ? alpha : 2 * alpha)
+    const ci = alternative === "two-sided"
+      ? newcombe
+      : alternative === "greater"
+      ? { lower: newcombe.lower, upper: Infinity }
+      : { lower: -Infinity, upper: newcombe.upper }
     const conv = treatment.conversions + control.conversions
-    const fisher = fisherExact(treatment, control)
+    const fisher = fisherExact(treatment, control, alternative)
     const base = { method: "fisher-exact", estimate, ci, pValue: fisher.pValue }
     if (conv === 0) return { ...base, reason: "no-conversions" }
     if (conv === treatment.n + control.n) return { ...base, reason: "all-converted" }
     return base
   }
-  return twoProportionZTest(treatment, control, alpha)
+  return twoProportionZTest(treatment, control, alpha, alternative)
 }

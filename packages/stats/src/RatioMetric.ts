@@ -4,7 +4,7 @@
  */
 import { sampleCovariance, sampleVariance } from "./Moments.js"
 import { normalComparison } from "./EstimateComparison.js"
-import { degenerateComparison, UNBOUNDED, type Comparison, type RatioStats } from "./Types.js"
+import { type Alternative, degenerateComparison, UNBOUNDED, type Comparison, type RatioStats } from "./Types.js"
 
 /** An arm's ratio R = ΣX/ΣY and the delta-method variance of R. */
 export interface RatioEstimate {
@@ -30,12 +30,13 @@ export const ratioEstimate = (s: RatioStats): RatioEstimate | undefined => {
 
 /**
  * Difference of ratio metrics R_T − R_C with the delta-method variance per arm (covariance term
- * included), independent arms; z-test, two-sided p, normal CI Δ ± z_{1−α/2}·se.
+ * included), independent arms; z-test, two-sided p, normal CI Δ ± z_{1−α/2}·se (one-sided forms
+ * for `alternative`).
  * Degenerate: n < 2 → "too-few-units"; ΣY = 0 in an arm → "zero-denominator"; se = 0 →
  * "zero-variance". Reference: Deng, Knoblich & Lu (2018), "Applying the Delta Method in Metric
  * Analytics", KDD.
  */
-export const compareRatios = (treatment: RatioStats, control: RatioStats, alpha = 0.05): Comparison => {
+export const compareRatios = (treatment: RatioStats, control: RatioStats, alpha = 0.05, alternative: Alternative = "two-sided"): Comparison => {
   const method = "delta-ratio"
   if (treatment.n < 2 || control.n < 2) return degenerateComparison(method, 0, "too-few-units")
   const t = ratioEstimate(treatment)
@@ -44,5 +45,5 @@ export const compareRatios = (treatment: RatioStats, control: RatioStats, alpha 
   const estimate = t.ratio - c.ratio
   const se = Math.sqrt(t.variance + c.variance)
   if (!(se > 0)) return degenerateComparison(method, estimate, "zero-variance", UNBOUNDED, se)
-  return normalComparison(method, estimate, se, alpha)
+  return normalComparison(method, estimate, se, alpha, se, alternative)
 }

@@ -2,9 +2,9 @@
  * Always-valid inference for continuous monitoring: the mixture sequential probability ratio
  * test (mSPRT) with a normal mixing distribution, on the difference of two arms.
  */
-import { normalQuantile } from "./Distributions.js"
+import { normalCdf, normalQuantile } from "./Distributions.js"
 import { meanOf, varianceOf } from "./Moments.js"
-import { degenerateComparison, UNBOUNDED, type Comparison, type MeanStats, type ProportionStats } from "./Types.js"
+import { type Alternative, degenerateComparison, UNBOUNDED, type Comparison, type MeanStats, type ProportionStats } from "./Types.js"
 
 /** Options of the mSPRT. */
 export interface SequentialOptions {
@@ -20,6 +20,38 @@ export interface SequentialOptions {
   readonly nullValue?: number
   /** The always-valid p-value at the previous look; the reported p is the running minimum. */
   readonly previousPValue?: number
+  /**
+   * "two-sided" (default): normal mixing over all effects. "greater" / "less": the mixture
+   * restricted to effects on that side (a half-normal), for a pre-registered one-sided
+   * hypothesis; the interval is then one-sided, [L, ∞) or (−∞, U].
+   */
+  readonly alternative?: Alternative
+}
+
+/**
+ * ln Λ₊(x) for the half-normal mixture over θ > 0 at x = Δ̂ − θ₀: with the same v and τ² as the
+ * two-sided mixture, ∫₀^∞ 2φ(θ/τ)/τ · exp((2θx − θ²)/(2v)) dθ
+ *   = 2 · √(v/(v + τ²)) · exp(τ²x²/(2v(v + τ²))) · Φ(τx/√(v(v + τ²))),
+ * increasing in x (its derivative is the mixture mean of θ/v · e^{…} > 0).
+ */
+const logHalfNormalLr = (x: number, v: number, tau2: number): number =>
+  Math.log(2) + 0.5 * Math.log(v / (v + tau2)) + (tau2 * x * x) / (2 * v * (v + tau2)) +
+  Math.log(normalCdf((Math.sqrt(tau2) * x) / Math.sqrt(v * (v + tau2))))
+
+/**
+ * The x* > 0 with Λ₊(x*) = 1/α, by bisection: Λ₊(0) = √(v/(v + τ²)) < 1, and Λ₊(x) ≥ Λ(x) for
+ * x ≥ 0, so x* lies below the two-sided half-width `twoSidedHalf`.
+ */
+const oneSidedHalfWidth = (v: number, tau2: number, alpha: number, twoSidedHalf: number): number => {
+  const target = Math.log(1 / alpha)
+  let lo = 0
+  let hi = twoSidedHalf
+  for (let i = 0; i < 200 && hi - lo > 1e-15 * hi; i++) {
+    const mid = (lo + hi) / 2
+    if (logHalfNormalLr(mid, v, tau2) < target) lo = mid
+    else hi = mid
+  }
+  return hi
 }
 
 /** mSPRT comparison: a Comparison whose p and CI are always valid, plus the mixture likelihood ratio. */
@@ -32,7 +64,9 @@ export interface SequentialResult extends Comparison {
  * Λ = √(v/(v + τ²)) · exp(τ²(Δ̂ − θ₀)² / (2v(v + τ²))); always-valid p = min(1, 1/Λ) (and the
  * running minimum with `previousPValue`); the always-valid CI is {θ : Λ(θ) < 1/α}, i.e.
  * Δ̂ ± √( v(v + τ²)/τ² · (2 ln(1/α) + ln((v + τ²)/v)) ). With v = σ²/n this is Johari et al.'s
- * two-stream normal mSPRT. v = 0 → "zero-variance".
+ * two-stream normal mSPRT. v = 0 → "zero-variance". One-sided (`alternative` "greater"): the
+ * half-normal mixture Λ₊ (see `logHalfNormalLr`), p = min(1, 1/Λ₊(Δ̂ − θ₀)) and the always-valid
+ * lower bound Δ̂ − x*, Λ₊(x*) = 1/α; "less" mirrors it (Λ₋(x) = Λ₊(−x), upper bound Δ̂ + x*).
  * Reference: Johari, Koomen, Pekelis & Walsh (2022), "Always Valid Inference: Continuous
  * Monitoring of A/B Tests", Operations Research 70(3):1806–1821 (arXiv:1512.04922).
  */
@@ -52,20 +86,38 @@ export const msprt = (estimate: number, variance: number, options: SequentialOpt
     return { ...degenerateComparison(method, estimate, "zero-variance"), likelihoodRatio: 1 }
   }
   const d = estimate - theta0
-  const logLr = 0.5 * Math.log(v / (v + tau2)) + (tau2 * d * d) / (2 * v * (v + tau2))
+  const alternative = options.alternative ?? "two-sided"
+  const logLr = alternative === "two-sided"
+    ? 0.5 * Math.log(v / (v + tau2)) + (tau2 * d * d) / (2 * v * (v + tau2))
+    : logHalfNormalLr(alternative === "greater" ? d : -d, v, tau2)
   const likelihoodRatio = Math.exp(logLr)
   let p = Math.min(1, Math.exp(-logLr))
   if (options.previousPValue !== undefined) p = Math.min(p, options.previousPValue)
-  const half = Math.sqrt(((v * (v + tau2)) / tau2) * (2 * Math.log(1 / alpha) + Math.log((v + tau2) / v)))
+  const half = alwaysValidHalfWidth(v, tau2, alpha, 2)
+  const oneSided = alternative === "two-sided" ? half : oneSidedHalfWidth(v, tau2, alpha, half)
   return {
     method,
     estimate,
-    ci: { lower: estimate - half, upper: estimate + half },
+    ci: alternative === "two-sided"
+      ? { lower: estimate - half, upper: estimate + half }
+      : alternative === "greater"
+      ? { lower: estimate - oneSided, upper: Infinity }
+      : { lower: -Infinity, upper: estimate + oneSided },
     pValue: p,
     statistic: d / Math.sqrt(v),
     standardError: Math.sqrt(v),
     likelihoodRatio
   }
+}
+
+/**
+ * Half-width of mSPRT's always-valid interval at variance v (v, τ² > 0): two-sided
+ * h = √(v(v + τ²)/τ² · (2 ln(1/α) + ln((v + τ²)/v))), or, `sides` 1, the one-sided x* of the
+ * half-normal mixture (Λ₊(x*) = 1/α). The planner's sequential power reads the same widths.
+ */
+export const alwaysValidHalfWidth = (v: number, tau2: number, alpha: number, sides: 1 | 2): number => {
+  const half = Math.sqrt(((v * (v + tau2)) / tau2) * (2 * Math.log(1 / alpha) + Math.log((v + tau2) / v)))
+  return sides === 2 ? half : oneSidedHalfWidth(v, tau2, alpha, half)
 }
 
 /** mSPRT for a difference in means: Δ̂ = x̄_T − x̄_C, v = s_T²/n_T + s_C²/n_C. n < 2 → "too-few-units". */

@@ -41,6 +41,17 @@ export interface CupedStats {
   readonly sumXY: number
 }
 
+/**
+ * The alternative hypothesis of a two-arm test on Δ = treatment − control, scipy's convention
+ * (`alternative=` of ttest_ind, mannwhitneyu, fisher_exact): "two-sided" Δ ≠ 0, "greater" Δ > 0,
+ * "less" Δ < 0. A one-sided test reports a one-sided p-value and a one-sided (1 − α) interval,
+ * open on the far side: [L, ∞) for "greater", (−∞, U] for "less".
+ */
+export type Alternative = "two-sided" | "greater" | "less"
+
+/** The one-sided alternative on the good side of a metric: "greater" when higher is better. */
+export const alternativeOf = (direction: "increase" | "decrease"): Alternative => (direction === "increase" ? "greater" : "less")
+
 /** A closed interval; either end may be infinite. */
 export interface Interval {
   readonly lower: number
@@ -65,7 +76,7 @@ export interface Comparison {
   readonly estimate: number
   /** Confidence interval of `estimate` at confidence 1 − alpha. */
   readonly ci: Interval
-  /** Two-sided p-value unless the function states otherwise. */
+  /** p-value of the test's alternative (two-sided unless an `alternative` was given). */
   readonly pValue: number
   /** Test statistic (z or t) when the method has one. */
   readonly statistic?: number

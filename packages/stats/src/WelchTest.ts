@@ -3,7 +3,7 @@
  */
 import { studentComparison } from "./EstimateComparison.js"
 import { meanOf, varianceOf } from "./Moments.js"
-import { degenerateComparison, UNBOUNDED, type Comparison, type MeanStats } from "./Types.js"
+import { type Alternative, degenerateComparison, UNBOUNDED, type Comparison, type MeanStats } from "./Types.js"
 
 /** Standard error and Welch–Satterthwaite degrees of freedom of x̄_T − x̄_C. */
 export interface WelchParts {
@@ -31,15 +31,16 @@ export const welchParts = (treatment: MeanStats, control: MeanStats): WelchParts
 /**
  * Welch's two-sample t-test, treatment − control. Convention: unpooled variances (n − 1
  * denominators), Welch–Satterthwaite df, two-sided p = 2·P(T_df > |t|), CI = Δ ± t_{1−α/2,df}·se.
- * Equals scipy.stats.ttest_ind(equal_var=False). Degenerate: n < 2 in an arm → "too-few-units";
+ * Equals scipy.stats.ttest_ind(equal_var=False); `alternative` "greater"/"less" gives scipy's
+ * one-sided p and the one-sided interval Δ − t_{1−α,df}·se (or Δ + …). Degenerate: n < 2 in an arm → "too-few-units";
  * both variances zero → "zero-variance" (p = 1, CI unbounded).
  * Reference: Welch (1947), Biometrika 34:28–35; Satterthwaite (1946).
  */
-export const welchTest = (treatment: MeanStats, control: MeanStats, alpha = 0.05): Comparison => {
+export const welchTest = (treatment: MeanStats, control: MeanStats, alpha = 0.05, alternative: Alternative = "two-sided"): Comparison => {
   const method = "welch-t"
   const parts = welchParts(treatment, control)
   if (parts === undefined) return degenerateComparison(method, meanOf(treatment) - meanOf(control), "too-few-units")
   const { estimate, standardError: se, df } = parts
   if (!(se > 0)) return degenerateComparison(method, estimate, "zero-variance", UNBOUNDED, se)
-  return studentComparison(method, estimate, se, df, alpha)
+  return studentComparison(method, estimate, se, df, alpha, alternative)
 }
