@@ -63,6 +63,17 @@ describe("planning a pilot before it is registered", () => {
     expect(table.stdout).toContain("traffic:       40 units a day (--per-day); smallest arm 50.0%")
   })
 
+  it("a one-sided plan (plan.sides: 1) needs the one-sided units: statsmodels' NormalIndPower(alternative='larger')", async () => {
+    const oneSided = join(dir, "bot-one-sided.yaml")
+    writeFileSync(oneSided, readFileSync(BOT, "utf8").replace("  sequential: true\n", "  sequential: false\n  sides: 1\n"))
+    const r = await runCli(undefined, ["plan", oneSided, "--format", "json"])
+    expect(r.code, r.stderr).toBe(0)
+    // packages/stats/test/fixtures/one_sided.json: 0.08 → 0.096 at α 0.05, power 0.8: n = 3 873.37 → 3 874
+    expect((JSON.parse(r.stdout) as Plan & { sides: number })).toMatchObject({ sides: 1, perArm: { planned: 3874, fixed: 3874 } })
+    const table = await runCli(undefined, ["plan", oneSided])
+    expect(table.stdout).toMatch(/test: +fixed horizon, one-sided α 0\.05, power 0\.8/)
+  })
+
   it("refuses a wrong traffic and an invalid file with what and where, exit 1", async () => {
     const negative = await runCli(undefined, ["plan", ASSISTANT, "--per-day", "0"])
     expect(negative.code).toBe(1)

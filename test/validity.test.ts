@@ -10,6 +10,7 @@
  * - A/A log-normal, 4 000 pilots: SE = 0.34 points, [4 %, 6 %] is ± 2.9 SE.
  * - Peeking, 300 pilots × 10 daily looks of 60 units per arm: the always-valid rate must stay ≤ 5 % + 2 SE, the naive
  *   rate (≈ 19 % in theory for 10 looks) above 8 %, about 4 SE away (SE ≈ 2.2 points).
+ * - The same for a one-sided plan (one-sided p on the metric's good side, half-normal mSPRT).
  */
 import { describe, expect, it } from "vitest"
 import { aaBinomial, aaLognormal, nominalSe, pct, peeking, showRate, table } from "./validity/Simulation.js"
@@ -34,6 +35,20 @@ describe("validity (small): decisions hold their error rates", () => {
       [`sequential plan (${r.sequentialMethod})`, showRate(r.sequential)],
       ["naive: fixed-horizon test every day", showRate(r.naive)]
     ]))
+    expect(r.sequential.rate).toBeLessThanOrEqual(0.05 + 2 * nominalSe(0.05, r.sequential.runs))
+    expect(r.naive.rate).toBeGreaterThan(0.08)
+  })
+
+  it("a one-sided plan: A/A share of one-sided p < 0.05 in [4 %, 6 %]; the half-normal mSPRT holds α under daily looks", () => {
+    const fixed = aaBinomial({ pilots: 2000, seed: 14, p: 0.08, n: 500, sides: 1 })
+    const r = peeking({ pilots: 300, seed: 15, metric: { p: 0.08 }, perDay: 60, looks: 10, mde: 0.2, sides: 1 })
+    console.log(table("One-sided plan (small run)", [
+      [`A/A binomial p = 0.08, n = 500 per arm (${fixed.method}, one-sided p)`, showRate(fixed)],
+      [`peeking, 10 daily looks, sequential (${r.sequentialMethod}, half-normal mixture)`, showRate(r.sequential)],
+      ["peeking, naive one-sided fixed-horizon test every day", showRate(r.naive)]
+    ]))
+    expect(fixed.rate).toBeGreaterThanOrEqual(0.04)
+    expect(fixed.rate).toBeLessThanOrEqual(0.06)
     expect(r.sequential.rate).toBeLessThanOrEqual(0.05 + 2 * nominalSe(0.05, r.sequential.runs))
     expect(r.naive.rate).toBeGreaterThan(0.08)
   })

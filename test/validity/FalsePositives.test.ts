@@ -1,7 +1,8 @@
 /**
  * A/A false-positive rate at a fixed horizon: 4 000 simulated A/A pilots per metric, analysed by
  * `compareMetric` on a non-sequential plan. The share with p < 0.05 must lie in [4 %, 6 %]
- * (± 2.05 Monte Carlo SE at the nominal 5 %: SE = √(0.05·0.95/4000) = 0.34 points).
+ * (± 2.05 Monte Carlo SE at the nominal 5 %: SE = √(0.05·0.95/4000) = 0.34 points). The same
+ * holds for a one-sided plan (`sides: 1`): its p is one-sided, on the metric's good side.
  */
 import { describe, expect, it } from "vitest"
 import { aaBinomial, aaLognormal, nominalSe, pct, showRate, table } from "./Simulation.js"
@@ -30,4 +31,20 @@ describe("A/A false-positive rate at a fixed horizon", () => {
     expect(r.rate).toBeGreaterThanOrEqual(0.04)
     expect(r.rate).toBeLessThanOrEqual(0.06)
   })
+
+  for (const [label, run] of [
+    ["binomial metric, p = 0.08, n = 2 000 per arm", () => aaBinomial({ pilots: PILOTS, seed: 111, p: 0.08, n: 2000, sides: 1 })],
+    ["skewed duration, log-normal median 12 min, σ = 0.9, n = 500 per arm (decrease-good)", () => aaLognormal({ pilots: PILOTS, seed: 212, median: 12, sigma: 0.9, n: 500, sides: 1 })]
+  ] as const) {
+    it(`one-sided plan, ${label}: 4 % ≤ share of one-sided p < 0.05 ≤ 6 %`, () => {
+      const r = run()
+      console.log(table(`A/A, one-sided plan: ${label}`, [
+        ["method", r.method],
+        ["false-positive rate", showRate(r)],
+        ["nominal", `5.00% (MC SE at nominal ${pct(nominalSe(0.05, PILOTS))})`]
+      ]))
+      expect(r.rate).toBeGreaterThanOrEqual(0.04)
+      expect(r.rate).toBeLessThanOrEqual(0.06)
+    })
+  }
 })

@@ -3,7 +3,8 @@
  * (the plan's `sequential: true`, mSPRT) may stop falsely at most α of the time; stopping at the
  * first daily fixed-horizon p < 0.05 does not hold α.
  * - binomial: 2 000 pilots, p = 0.08, +100 units per arm a day (2 000 per arm at day 20);
- * - log-normal duration: 2 000 pilots, median 12 min, σ = 0.9, +25 units per arm a day (500).
+ * - log-normal duration: 2 000 pilots, median 12 min, σ = 0.9, +25 units per arm a day (500);
+ * - a one-sided plan (`sides: 1`, the half-normal mixture) on the binomial pilots.
  */
 import { describe, expect, it } from "vitest"
 import { peeking, showRate, table } from "./Simulation.js"
@@ -30,6 +31,13 @@ describe("peeking: 20 daily looks at A/A pilots", () => {
     check(
       "Peeking, log-normal duration (A/A, median 12 min, σ = 0.9, +25 units per arm a day, 20 looks)",
       peeking({ pilots: 2000, seed: 304, metric: { median: 12, sigma: 0.9 }, perDay: 25, looks: 20, mde: 0.1 })
+    )
+  })
+
+  it("one-sided plan, binomial: the half-normal mSPRT stops falsely ≤ α + 2 SE; naive one-sided daily testing > 8 %", () => {
+    check(
+      "Peeking, binomial, one-sided plan (A/A, p = 0.08, +100 units per arm a day, 20 looks; false stop = first look with one-sided p < 0.05)",
+      peeking({ pilots: 2000, seed: 305, metric: { p: 0.08 }, perDay: 100, looks: 20, mde: 0.2, sides: 1 })
     )
   })
 })

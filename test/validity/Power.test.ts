@@ -20,4 +20,18 @@ describe("power at the planned sample size", () => {
     ]))
     expect(Math.abs(r.rate - 0.8)).toBeLessThanOrEqual(0.03)
   })
+
+  it("one-sided plan, binomial 0.08 → +20 %: simulated power within 3 points of 0.8 at the one-sided planned size", () => {
+    const baseline = 0.08
+    const delta = baseline * 0.2
+    const n = sampleSizeProportions(baseline, delta, { alpha: 0.05, power: 0.8, sides: 1 })
+    const r = power({ pilots: 4000, seed: 405, baseline, delta, n, sides: 1 })
+    console.log(table("Power, one-sided plan (baseline 0.08, true lift +20 % = +0.016, fixed horizon, one-sided α = 0.05)", [
+      ["planned n per arm (sampleSizeProportions, sides 1)", String(n)],
+      ["two-sided planned n, for comparison", String(sampleSizeProportions(baseline, delta, { alpha: 0.05, power: 0.8 }))],
+      ["nominal power", "80.00%"],
+      ["simulated power", showRate(r)]
+    ]))
+    expect(Math.abs(r.rate - 0.8)).toBeLessThanOrEqual(0.03)
+  })
 })

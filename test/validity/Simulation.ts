@@ -75,7 +75,7 @@ const lognormalArm = (rng: Random, n: number, mu: number, sigma: number, acc = n
   return acc
 }
 
-const FIXED_PLAN: AnalysisPlan = { alpha: 0.05, sequential: false, mde: 0.2, baseline: 0.08 }
+const FIXED_PLAN: AnalysisPlan = { alpha: 0.05, sides: 2, sequential: false, mde: 0.2, baseline: 0.08 }
 
 const comparison = (metric: Metric, control: VariantStats, treatment: VariantStats, plan: AnalysisPlan) =>
   compareMetric(metric, { [CONTROL]: control, [TREATMENT]: treatment }, CONTROL, [TREATMENT], plan).comparisons[0]!
@@ -117,6 +117,8 @@ export const table = (title: string, rows: ReadonlyArray<readonly [string, strin
 export interface AaOptions {
   readonly pilots: number
   readonly seed: number
+  /** 1: a one-sided plan (p on the metric's good side); default 2. */
+  readonly sides?: 1 | 2
 }
 
 /** A/A pilots of a binomial metric (rate p, n per arm), fixed-horizon plan: share of p < α. */
@@ -127,7 +129,7 @@ export const aaBinomial = (o: AaOptions & { readonly p: number; readonly n: numb
   for (let i = 0; i < o.pilots; i++) {
     const c = bernoulliArm(rng, o.n, o.p).moments()
     const t = bernoulliArm(rng, o.n, o.p).moments()
-    const r = comparison(binomialMetric, c, t, FIXED_PLAN)
+    const r = comparison(binomialMetric, c, t, { ...FIXED_PLAN, sides: o.sides ?? 2 })
     method = r.method
     if (r.pValue < FIXED_PLAN.alpha) hits++
   }
@@ -143,7 +145,7 @@ export const aaLognormal = (o: AaOptions & { readonly median: number; readonly s
   for (let i = 0; i < o.pilots; i++) {
     const c = lognormalArm(rng, o.n, mu, o.sigma).duration()
     const t = lognormalArm(rng, o.n, mu, o.sigma).duration()
-    const r = comparison(durationMetric, c, t, { ...FIXED_PLAN, baseline: o.median, mde: 0.1 })
+    const r = comparison(durationMetric, c, t, { ...FIXED_PLAN, sides: o.sides ?? 2, baseline: o.median, mde: 0.1 })
     method = r.method
     if (r.pValue < FIXED_PLAN.alpha) hits++
   }
@@ -183,7 +185,7 @@ export const peeking = (o: AaOptions & {
   const addDay = (acc: Accumulator) =>
     "p" in m ? bernoulliArm(rng, o.perDay, m.p, acc) : lognormalArm(rng, o.perDay, Math.log(m.median), m.sigma, acc)
   const stats = (acc: Accumulator) => ("p" in m ? acc.moments() : acc.duration())
-  const sequentialPlan: AnalysisPlan = { alpha: 0.05, sequential: true, mde: o.mde, baseline }
+  const sequentialPlan: AnalysisPlan = { alpha: 0.05, sides: o.sides ?? 2, sequential: true, mde: o.mde, baseline }
   const fixedPlan: AnalysisPlan = { ...sequentialPlan, sequential: false }
   let seqHits = 0
   let naiveHits = 0
@@ -235,7 +237,7 @@ export const power = (o: AaOptions & { readonly baseline: number; readonly delta
   for (let i = 0; i < o.pilots; i++) {
     const c = bernoulliArm(rng, o.n, o.baseline).moments()
     const t = bernoulliArm(rng, o.n, o.baseline + o.delta).moments()
-    const r = comparison(binomialMetric, c, t, { ...FIXED_PLAN, baseline: o.baseline })
+    const r = comparison(binomialMetric, c, t, { ...FIXED_PLAN, sides: o.sides ?? 2, baseline: o.baseline })
     if (r.pValue < FIXED_PLAN.alpha && r.absolute.estimate > 0) hits++
   }
   return rateOf(hits, o.pilots)
@@ -351,10 +353,16 @@ const armStats = (d: PilotDefinition, arm: Arm, key: string): VariantStats => {
 const policyDecision = (d: PilotDefinition, control: Arm, treatment: Arm, days: number, seed: number): Decision => {
   const controlKey = d.variants[0]!.key
   const treatmentKey = d.variants[1]!.key
-  const plan: AnalysisPlan = { alpha: d.plan.alpha, sequential: d.plan.sequential, mde: d.plan.mde, ...(d.plan.baseline === undefined ? {} : { baseline: d.plan.baseline }) }
+  const plan: AnalysisPlan = {
+    alpha: d.plan.alpha,
+    sides: d.plan.sides ?? 2,
+    sequential: d.plan.sequential,
+    mde: d.plan.mde,
+    ...(d.plan.baseline === undefined ? {} : { baseline: d.plan.baseline })
+  }
   const metrics: Array<MetricAnalysis> = d.metrics.map((m) => {
     // As `Analysis.analyze`: the primary plans on its baseline; other metrics on their control mean.
-    const metricPlan = m.role === "primary" ? plan : { alpha: plan.alpha, sequential: plan.sequential, mde: plan.mde }
+    const metricPlan = m.role === "primary" ? plan : { alpha: plan.alpha, sides: plan.sides, sequential: plan.sequential, mde: plan.mde }
     const stats = { [controlKey]: armStats(d, control, m.key), [treatmentKey]: armStats(d, treatment, m.key) }
     return compareMetric(m, stats, controlKey, [treatmentKey], metricPlan)
   })
@@ -370,6 +378,7 @@ const policyDecision = (d: PilotDefinition, control: Arm, treatment: Arm, days: 
     status: "running",
     asOf: "2026-01-01T00:00:00.000Z",
     alpha: d.plan.alpha,
+    sides: d.plan.sides ?? 2,
     sequential: d.plan.sequential,
     control: controlKey,
     treatments: [treatmentKey],
@@ -406,7 +415,7 @@ export const simulatePilot = (d: PilotDefinition, e: TrueEffects, rng: Random, s
   const treatmentKey = d.variants[1]!.key
 
   const primary = d.metrics.find((m) => m.role === "primary")!
-  const fixedPlan: AnalysisPlan = { alpha: d.plan.alpha, sequential: false, mde: d.plan.mde, baseline }
+  const fixedPlan: AnalysisPlan = { alpha: d.plan.alpha, sides: d.plan.sides ?? 2, sequential: false, mde: d.plan.mde, baseline }
   const naive = compareMetric(
     primary,
     { [controlKey]: armStats(d, control, primary.key), [treatmentKey]: armStats(d, treatment, primary.key) },

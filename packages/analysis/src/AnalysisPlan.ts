@@ -1,6 +1,8 @@
 /** What the method choice needs from the pilot's plan. */
 export interface AnalysisPlan {
   readonly alpha: number
+  /** 1: one-sided tests on each metric's good side (`plan.sides`); 2: two-sided. */
+  readonly sides: 1 | 2
   readonly sequential: boolean
   /** Relative MDE of the primary, for the mSPRT mixing scale. */
   readonly mde: number

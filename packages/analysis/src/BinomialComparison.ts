@@ -2,7 +2,8 @@
  * Binomial metrics (a rate per unit): Fisher's exact test with the Newcombe interval when an
  * expected cell count is below 5, else the two-proportion z-test (pooled SE for p, unpooled for
  * the CI). P(better) from flat Beta(1, 1) posteriors (Evan Miller's exact sum); guardrails get
- * a non-inferiority test at α/2 against their margin.
+ * a non-inferiority test against their margin at the one-sided level of the interval's ends
+ * (α/2 two-sided, α one-sided). A one-sided plan's p-value is the test's one-sided one.
  */
 import type { Metric } from "@pilotproof/domain"
 import {
@@ -15,15 +16,28 @@ import {
   relativeLiftDelta,
   relativeLiftFieller
 } from "@pilotproof/stats"
-import { deltaWithFieller, type FixedComparison, standardErrorOf } from "./FixedComparison.js"
+import {
+  alternativeFor,
+  deltaWithFieller,
+  type FixedComparison,
+  intervalAlpha,
+  standardErrorOf,
+  type TestLevel,
+  withAlternative
+} from "./FixedComparison.js"
 
 export const compareBinomial = (
   metric: Extract<Metric, { readonly type: "binomial" }>,
   treatment: ProportionStats,
   control: ProportionStats,
-  alpha: number
+  level: TestLevel
 ): FixedComparison => {
-  const comparison = compareProportions(treatment, control, alpha)
+  const alpha = intervalAlpha(level)
+  const comparison = withAlternative(
+    compareProportions(treatment, control, alpha),
+    level,
+    () => compareProportions(treatment, control, level.alpha, alternativeFor(level, metric.direction)).pValue
+  )
   const exact = comparison.method === "fisher-exact"
   const better = probabilityBBeatsA(betaPosterior(control), betaPosterior(treatment))
   const nonInferiority = metric.role === "guardrail" && metric.margin !== undefined

@@ -1,14 +1,16 @@
 /**
  * One metric's analysis from per-variant sufficient statistics: each treatment against the
  * control by the method for the metric type (binomial, mean with or without CUPED, duration,
- * ratio), then the sequential step when the plan is sequential. Pure: the engine loads the
+ * ratio), then the sequential step when the plan is sequential. A one-sided plan (`sides` 1)
+ * reports one-sided p-values on each metric's good side and the interval whose ends are one-sided
+ * (1 − α) bounds (FixedComparison's `intervalAlpha`). Pure: the engine loads the
  * statistics from the database, the validity suite from simulations in memory.
  */
 import type { Metric, MetricAnalysis, MetricComparison, VariantSummary } from "@pilotproof/domain"
 import type { MeanStats, RatioStats, VariantStats } from "@pilotproof/stats"
 import type { AnalysisPlan } from "./AnalysisPlan.js"
 import { compareBinomial } from "./BinomialComparison.js"
-import type { FixedComparison } from "./FixedComparison.js"
+import type { FixedComparison, TestLevel } from "./FixedComparison.js"
 import { compareMean, type MeanArm } from "./MeanComparison.js"
 import { compareRatio } from "./RatioComparison.js"
 import { applySequential } from "./SequentialStep.js"
@@ -36,18 +38,18 @@ const compareFixed = (
   metric: Metric,
   treatment: VariantStats | undefined,
   control: VariantStats | undefined,
-  alpha: number,
+  level: TestLevel,
   unitValues?: { readonly treatment: ArrayLike<number>; readonly control: ArrayLike<number> }
 ): FixedComparison => {
   switch (metric.type) {
     case "binomial":
-      return compareBinomial(metric, proportionArm(treatment), proportionArm(control), alpha)
+      return compareBinomial(metric, proportionArm(treatment), proportionArm(control), level)
     case "ratio":
-      return compareRatio(metric, ratioArm(treatment), ratioArm(control), alpha)
+      return compareRatio(metric, ratioArm(treatment), ratioArm(control), level)
     case "mean":
-      return compareMean(metric, meanArm(treatment), meanArm(control), alpha)
+      return compareMean(metric, meanArm(treatment), meanArm(control), level)
     case "duration":
-      return compareMean(metric, meanArm(treatment), meanArm(control), alpha, unitValues)
+      return compareMean(metric, meanArm(treatment), meanArm(control), level, unitValues)
   }
 }
 
@@ -69,8 +71,8 @@ export const compareMetric = (
     const values = unitValues?.[variant] !== undefined && unitValues[control] !== undefined
       ? { treatment: unitValues[variant]!, control: unitValues[control]! }
       : undefined
-    const fixed = compareFixed(metric, stats[variant], stats[control], plan.alpha, values)
-    const inference = applySequential(fixed, plan, controlMean)
+    const fixed = compareFixed(metric, stats[variant], stats[control], plan, values)
+    const inference = applySequential(fixed, plan, controlMean, metric.direction)
     return {
       variant,
       baseline: { variant: control, value: controlMean },
@@ -78,7 +80,9 @@ export const compareMetric = (
       relative: inference.relative,
       pValue: inference.pValue,
       method: inference.method,
-      why: inference.why,
+      why: plan.sides === 1
+        ? `${inference.why}; one-sided plan: p for a${metric.direction === "increase" ? "n increase" : " decrease"}, each interval end a one-sided ${+(100 * (1 - plan.alpha)).toPrecision(6)} % bound`
+        : inference.why,
       standardError: fixed.standardError,
       probabilityToBeat: fixed.probabilityToBeat,
       ...(fixed.varianceReduction === undefined ? {} : { varianceReduction: fixed.varianceReduction }),

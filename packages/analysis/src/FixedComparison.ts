@@ -3,7 +3,32 @@
  * comparison with its method and the reason it was chosen, and the figures read beside it.
  */
 import type { FixedMethod, NonInferiorityResult, RelativeEffect } from "@pilotproof/domain"
-import { type Comparison, type Interval, normalPosterior, normalQuantile, type RelativeLift } from "@pilotproof/stats"
+import { type Alternative, alternativeOf, type Comparison, type Interval, normalPosterior, normalQuantile, type RelativeLift } from "@pilotproof/stats"
+
+/** The level a metric is tested at: the plan's α and sides, and the metric's good direction. */
+export interface TestLevel {
+  readonly alpha: number
+  readonly sides: 1 | 2
+}
+
+/**
+ * The α of the interval reported: α for a two-sided plan; 2α for a one-sided one, so each end
+ * of the two-sided (1 − 2α) interval is a one-sided (1 − α) bound — the good-side end decides a
+ * win at one-sided α, the bad-side end harm, each by its own one-sided test.
+ */
+export const intervalAlpha = (level: TestLevel): number => (level.sides === 1 ? 2 * level.alpha : level.alpha)
+
+/** The alternative of the metric's p-value: its good side in a one-sided plan, else two-sided. */
+export const alternativeFor = (level: TestLevel, direction: "increase" | "decrease"): Alternative =>
+  level.sides === 1 ? alternativeOf(direction) : "two-sided"
+
+/**
+ * A comparison whose interval was computed at `intervalAlpha` with the p-value of the metric's
+ * alternative: in a one-sided plan, `oneSided()` is the test run again for that alternative
+ * (a degenerate comparison keeps its p = 1).
+ */
+export const withAlternative = <C extends Comparison>(comparison: C, level: TestLevel, oneSided: () => number): C =>
+  level.sides === 1 && comparison.reason === undefined ? { ...comparison, pValue: oneSided() } : comparison
 
 export interface FixedComparison {
   readonly method: FixedMethod

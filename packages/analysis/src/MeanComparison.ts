@@ -4,7 +4,8 @@
  * pre-exposure covariate (the relative lift then divides the adjusted effect by the control
  * mean); otherwise the delta-method relative lift with Fieller's interval beside it. Durations
  * add a Mann–Whitney test on the unit values, robust to skew. Guardrails get a non-inferiority
- * test at α/2 against their margin.
+ * test against their margin at the one-sided level of the interval's ends (α/2 two-sided, α
+ * one-sided). A one-sided plan's p-values (Welch, CUPED, Mann–Whitney) are one-sided.
  */
 import type { Metric } from "@pilotproof/domain"
 import {
@@ -19,11 +20,15 @@ import {
   welchTest
 } from "@pilotproof/stats"
 import {
+  alternativeFor,
   deltaWithFieller,
   type FixedComparison,
+  intervalAlpha,
   posteriorBeat,
   relativeFromAbsolute,
-  standardErrorOf
+  standardErrorOf,
+  type TestLevel,
+  withAlternative
 } from "./FixedComparison.js"
 
 /** One arm of a mean or duration metric; `covariate` when the metric has one and it was aggregated. */
@@ -36,9 +41,11 @@ export const compareMean = (
   metric: Extract<Metric, { readonly type: "mean" | "duration" }>,
   treatment: MeanArm,
   control: MeanArm,
-  alpha: number,
+  level: TestLevel,
   unitValues?: { readonly treatment: ArrayLike<number>; readonly control: ArrayLike<number> }
 ): FixedComparison => {
+  const alpha = intervalAlpha(level)
+  const alternative = alternativeFor(level, metric.direction)
   const tm = treatment.moments
   const cm = control.moments
   const controlMean = cm.n === 0 ? 0 : cm.sum / cm.n
@@ -50,16 +57,14 @@ export const compareMean = (
       ? {}
       : { nonInferiority: { margin: metric.margin!, bound: nonInferiority.bound, pValue: nonInferiority.pValue, nonInferior: nonInferiority.nonInferior } }),
     ...(metric.type === "duration" && unitValues !== undefined
-      ? (({ method, pValue }) => ({ robustness: { method, pValue } }))(mannWhitney(unitValues.treatment, unitValues.control, "auto"))
+      ? (({ method, pValue }) => ({ robustness: { method, pValue } }))(mannWhitney(unitValues.treatment, unitValues.control, "auto", alternative))
       : {})
   }
 
   if (metric.type === "mean" && metric.covariate !== undefined && treatment.covariate !== undefined && control.covariate !== undefined) {
-    const adjusted = cuped(
-      { ...treatment.covariate, n: tm.n, sumY: tm.sum, sumY2: tm.sumSquares },
-      { ...control.covariate, n: cm.n, sumY: cm.sum, sumY2: cm.sumSquares },
-      alpha
-    )
+    const t = { ...treatment.covariate, n: tm.n, sumY: tm.sum, sumY2: tm.sumSquares }
+    const c = { ...control.covariate, n: cm.n, sumY: cm.sum, sumY2: cm.sumSquares }
+    const adjusted = withAlternative(cuped(t, c, alpha), level, () => cuped(t, c, level.alpha, alternative).pValue)
     const se = standardErrorOf(adjusted, alpha)
     return {
       method: "cuped-welch-t",
@@ -73,7 +78,7 @@ export const compareMean = (
     }
   }
 
-  const comparison = welchTest(tm, cm, alpha)
+  const comparison = withAlternative(welchTest(tm, cm, alpha), level, () => welchTest(tm, cm, level.alpha, alternative).pValue)
   const se = standardErrorOf(comparison, alpha)
   return {
     method: "welch-t",

@@ -6,7 +6,8 @@
  *
  * A rate plans with its binomial variance; mean, ratio and duration primaries plan as means with
  * `plan.baselineSd`, the per-unit SD of the metric (for a ratio, of its linearized per-unit value).
- * Each treatment is compared with the control at α/m (Bonferroni over the m treatments).
+ * Each treatment is compared with the control at α/m (Bonferroni over the m treatments), two-sided
+ * or, with `plan.sides: 1`, one-sided on the primary's direction (z_{1−α/m} in place of z_{1−α/2m}).
  */
 import type { PilotDefinition, PlanAtDays, PlanReport } from "@pilotproof/domain"
 import {
@@ -23,7 +24,12 @@ import {
 /** The plan's primary metric (a valid definition has exactly one). */
 const primaryOf = (d: PilotDefinition) => d.metrics.find((m) => m.role === "primary")!
 
-const planOptions = (d: PilotDefinition) => ({ alpha: d.plan.alpha, power: d.plan.power, comparisons: d.variants.length - 1 })
+const planOptions = (d: PilotDefinition) => ({
+  alpha: d.plan.alpha,
+  power: d.plan.power,
+  comparisons: d.variants.length - 1,
+  sides: d.plan.sides ?? (2 as const)
+})
 
 /** The absolute MDE, signed by the primary's direction: `plan.mde` is relative to the baseline. */
 const absoluteMde = (d: PilotDefinition): number | undefined => {
@@ -144,6 +150,7 @@ export const planPilot = (d: PilotDefinition, traffic: PlanTraffic = {}): PlanFi
     alpha: d.plan.alpha,
     power: d.plan.power,
     comparisons: options.comparisons,
+    sides: options.sides,
     sequential: d.plan.sequential,
     ...(baseline === undefined ? {} : { baseline }),
     ...(primary.type === "binomial"

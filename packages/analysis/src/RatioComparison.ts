@@ -6,15 +6,29 @@
  */
 import type { Metric } from "@pilotproof/domain"
 import { compareRatios, type RatioStats } from "@pilotproof/stats"
-import { type FixedComparison, posteriorBeat, relativeFromAbsolute, standardErrorOf } from "./FixedComparison.js"
+import {
+  alternativeFor,
+  type FixedComparison,
+  intervalAlpha,
+  posteriorBeat,
+  relativeFromAbsolute,
+  standardErrorOf,
+  type TestLevel,
+  withAlternative
+} from "./FixedComparison.js"
 
 export const compareRatio = (
   metric: Extract<Metric, { readonly type: "ratio" }>,
   treatment: RatioStats,
   control: RatioStats,
-  alpha: number
+  level: TestLevel
 ): FixedComparison => {
-  const comparison = compareRatios(treatment, control, alpha)
+  const alpha = intervalAlpha(level)
+  const comparison = withAlternative(
+    compareRatios(treatment, control, alpha),
+    level,
+    () => compareRatios(treatment, control, level.alpha, alternativeFor(level, metric.direction)).pValue
+  )
   const se = standardErrorOf(comparison, alpha)
   const controlRatio = control.sumY === 0 ? 0 : control.sumX / control.sumY
   return {

@@ -3,10 +3,13 @@
  * estimate and replaces the interval and p-value with mSPRT's always-valid ones (normal mixture
  * with τ = the plan's absolute MDE: the baseline, or the control mean, times the relative MDE;
  * Johari et al. 2017). The relative interval is scaled to the widened absolute one. A
- * degenerate comparison, or one without a positive standard error, is left fixed.
+ * one-sided plan mixes over the good side only (a half-normal mixture): its p-value is the
+ * one-sided always-valid one, and each end of the interval the always-valid one-sided bound of
+ * its side (the lower from the mixture over θ > 0, the upper from θ < 0). A degenerate
+ * comparison, or one without a positive standard error, is left fixed.
  */
 import type { ComparisonMethod, EffectEstimate, RelativeEffect } from "@pilotproof/domain"
-import { msprt } from "@pilotproof/stats"
+import { alternativeOf, msprt } from "@pilotproof/stats"
 import type { AnalysisPlan } from "./AnalysisPlan.js"
 import type { FixedComparison } from "./FixedComparison.js"
 
@@ -18,7 +21,12 @@ export interface InferenceResult {
   readonly why: string
 }
 
-export const applySequential = (fixed: FixedComparison, plan: AnalysisPlan, controlMean: number): InferenceResult => {
+export const applySequential = (
+  fixed: FixedComparison,
+  plan: AnalysisPlan,
+  controlMean: number,
+  direction: "increase" | "decrease"
+): InferenceResult => {
   const { comparison, standardError } = fixed
   const asFixed: InferenceResult = {
     absolute: { estimate: comparison.estimate, ci: comparison.ci },
@@ -29,14 +37,18 @@ export const applySequential = (fixed: FixedComparison, plan: AnalysisPlan, cont
   }
   if (!plan.sequential || comparison.reason !== undefined || !(standardError > 0)) return asFixed
   const tau = Math.abs((plan.baseline ?? controlMean) * plan.mde) || standardError
-  const seq = msprt(comparison.estimate, standardError * standardError, { alpha: plan.alpha, mixingVariance: tau * tau })
-  const absolute = { estimate: seq.estimate, ci: seq.ci }
+  const run = (alternative: "two-sided" | "greater" | "less") =>
+    msprt(comparison.estimate, standardError * standardError, { alpha: plan.alpha, mixingVariance: tau * tau, alternative })
+  const twoSided = plan.sides === 2
+  const seq = twoSided ? run("two-sided") : run(alternativeOf(direction))
+  const ci = twoSided ? seq.ci : { lower: run("greater").ci.lower, upper: run("less").ci.upper }
+  const absolute = { estimate: seq.estimate, ci }
   return {
     absolute,
     relative: scaleRelative(fixed.relative, absolute, controlMean),
     pValue: seq.pValue,
     method: `${fixed.method}+msprt`,
-    why: `${fixed.why}; sequential plan: mSPRT always-valid interval and p-value (τ = ${tau.toPrecision(3)})`
+    why: `${fixed.why}; sequential plan: mSPRT always-valid interval and p-value (τ = ${tau.toPrecision(3)}${twoSided ? "" : ", one-sided half-normal mixture"})`
   }
 }
 

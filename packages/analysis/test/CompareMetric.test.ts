@@ -13,7 +13,7 @@ const reply = metric({ key: "reply", role: "secondary", type: "duration", from: 
 const perSession = metric({ key: "per_session", role: "secondary", type: "ratio", numerator: { event: "paid" }, denominator: { event: "session" }, direction: "increase" })
 const complaint = metric({ key: "complaint", role: "guardrail", type: "binomial", event: "complaint", direction: "decrease", margin: 0.01 })
 
-const FIXED = { alpha: 0.05, sequential: false, mde: 0.1 }
+const FIXED = { alpha: 0.05, sides: 2, sequential: false, mde: 0.1 } as const
 const moments = (n: number, sum: number, sumSquares: number): VariantStats => ({ _tag: "Moments", moments: { n, sum, sumSquares } })
 const binomial = (n: number, conversions: number) => moments(n, conversions, conversions)
 
@@ -81,7 +81,7 @@ describe("the sequential step", () => {
   it("keeps the estimate and replaces interval and p-value with mSPRT's (τ = baseline × MDE)", () => {
     const stats = { control: binomial(5000, 500), bot: binomial(5000, 600) }
     const fixed = compareMetric(converted, stats, "control", ["bot"], FIXED).comparisons[0]!
-    const plan = { alpha: 0.05, sequential: true, mde: 0.1, baseline: 0.1 }
+    const plan = { alpha: 0.05, sides: 2 as const, sequential: true, mde: 0.1, baseline: 0.1 }
     const seq = compareMetric(converted, stats, "control", ["bot"], plan).comparisons[0]!
     const reference = msprt(fixed.absolute.estimate, fixed.standardError ** 2, { alpha: 0.05, mixingVariance: 0.01 ** 2 })
     expect(seq.method).toBe("z-test+msprt")
@@ -111,9 +111,9 @@ describe("the sequential step", () => {
 describe("properties", () => {
   const arm = fc.record({ n: fc.integer({ min: 0, max: 5000 }), rate: fc.double({ min: 0, max: 1, noNaN: true }) })
   it("p in [0, 1], the interval contains the estimate, the method is one the contract names, the result encodes", () => {
-    fc.assert(fc.property(arm, arm, fc.boolean(), (a, b, sequential) => {
+    fc.assert(fc.property(arm, arm, fc.boolean(), fc.constantFrom(1 as const, 2 as const), (a, b, sequential, sides) => {
       const stats = { control: binomial(a.n, Math.round(a.n * a.rate)), bot: binomial(b.n, Math.round(b.n * b.rate)) }
-      const analysis = compareMetric(converted, stats, "control", ["bot"], { alpha: 0.05, sequential, mde: 0.1, baseline: 0.1 })
+      const analysis = compareMetric(converted, stats, "control", ["bot"], { alpha: 0.05, sides, sequential, mde: 0.1, baseline: 0.1 })
       const c = analysis.comparisons[0]!
       expect(c.pValue).toBeGreaterThanOrEqual(0)
       expect(c.pValue).toBeLessThanOrEqual(1)
@@ -148,5 +148,72 @@ describe("adjustSuccessMetrics", () => {
     const holm = [Math.min(1, 2 * lo), Math.min(1, Math.max(2 * lo, hi))]
     expect(adjusted.slice(0, 2).map((m) => m.comparisons[0]!.adjustedPValue).sort()).toEqual([...holm].sort())
     expect(adjusted[2]!.comparisons[0]!.adjustedPValue).toBeUndefined()
+  })
+})
+
+describe("a one-sided plan (plan.sides: 1)", () => {
+  const ONE = { ...FIXED, sides: 1 } as const
+  it("z-test: the one-sided p on the metric's good side, and the interval whose ends are one-sided 95 % bounds (the two-sided 90 %)", () => {
+    const stats = { control: binomial(1000, 100), bot: binomial(1000, 130) }
+    const c = compareMetric(converted, stats, "control", ["bot"], ONE).comparisons[0]!
+    const greater = compareProportions({ n: 1000, conversions: 130 }, { n: 1000, conversions: 100 }, 0.05, "greater")
+    const ninety = compareProportions({ n: 1000, conversions: 130 }, { n: 1000, conversions: 100 }, 0.1)
+    expect(c.pValue).toBe(greater.pValue)
+    expect(c.absolute.ci).toEqual(ninety.ci)
+    expect(c.absolute.ci.lower).toBe(greater.ci.lower)
+    expect(c.why).toBe("all expected cell counts ≥ 5: two-proportion z-test; one-sided plan: p for an increase, each interval end a one-sided 95 % bound")
+    // the estimate is on the good side: the one-sided p is half the two-sided one
+    expect(c.pValue).toBeCloseTo(compareProportions({ n: 1000, conversions: 130 }, { n: 1000, conversions: 100 }, 0.05).pValue / 2, 12)
+  })
+
+  it("a decrease-good metric is tested for a decrease: an increase gives a one-sided p above ½", () => {
+    const worse = { control: moments(200, 2000, 24_000), ai: moments(220, 2420, 30_000) }
+    const c = compareMetric(handle, worse, "control", ["ai"], ONE).comparisons[0]!
+    const less = welchTest({ n: 220, sum: 2420, sumSquares: 30_000 }, { n: 200, sum: 2000, sumSquares: 24_000 }, 0.05, "less")
+    expect(c.absolute.estimate).toBeGreaterThan(0)
+    expect(c.pValue).toBe(less.pValue)
+    expect(c.pValue).toBeGreaterThan(0.5)
+  })
+
+  it("Fisher on a small table, and the duration's Mann–Whitney, turn one-sided too", () => {
+    const small = compareMetric(converted, { control: binomial(20, 1), bot: binomial(20, 6) }, "control", ["bot"], ONE).comparisons[0]!
+    expect(small.method).toBe("fisher-exact")
+    expect(small.pValue).toBe(compareProportions({ n: 20, conversions: 6 }, { n: 20, conversions: 1 }, 0.05, "greater").pValue)
+    const stats: Record<string, VariantStats> = {
+      control: { _tag: "Duration", moments: { n: 5, sum: 50, sumSquares: 540 }, open: 0 },
+      bot: { _tag: "Duration", moments: { n: 5, sum: 25, sumSquares: 135 }, open: 0 }
+    }
+    const values = { control: [8, 9, 10, 11, 12], bot: [3, 4, 5, 6, 7] }
+    const two = compareMetric(reply, stats, "control", ["bot"], FIXED, values).comparisons[0]!
+    const one = compareMetric(reply, stats, "control", ["bot"], ONE, values).comparisons[0]!
+    // every bot value is below every control value: exact p = 2/252 two-sided, 1/252 one-sided ("less")
+    expect(two.robustness!.pValue).toBeCloseTo(2 / 252, 14)
+    expect(one.robustness!.pValue).toBeCloseTo(1 / 252, 14)
+  })
+
+  it("sequential: the half-normal mixture's always-valid p, and each end the one-sided always-valid bound", () => {
+    const plan = { alpha: 0.05, sides: 1 as const, sequential: true, mde: 0.1, baseline: 0.1 }
+    const stats = { control: binomial(4000, 400), bot: binomial(4000, 470) }
+    const c = compareMetric(converted, stats, "control", ["bot"], plan).comparisons[0]!
+    const fixed = compareProportions({ n: 4000, conversions: 470 }, { n: 4000, conversions: 400 }, 0.1)
+    const v = fixed.standardError! ** 2
+    const options = { alpha: 0.05, mixingVariance: 0.01 ** 2 }
+    const greater = msprt(fixed.estimate, v, { ...options, alternative: "greater" })
+    const less = msprt(fixed.estimate, v, { ...options, alternative: "less" })
+    expect(c.method).toBe("z-test+msprt")
+    expect(c.pValue).toBe(greater.pValue)
+    expect(c.absolute.ci).toEqual({ lower: greater.ci.lower, upper: less.ci.upper })
+    // one-sided always-valid bounds are tighter than the two-sided ones at the same α
+    const two = compareMetric(converted, stats, "control", ["bot"], { ...plan, sides: 2 }).comparisons[0]!
+    expect(c.absolute.ci.lower).toBeGreaterThan(two.absolute.ci.lower)
+    expect(c.pValue).toBeLessThan(two.pValue)
+  })
+
+  it("a guardrail's non-inferiority test runs at one-sided α (α/2 in a two-sided plan)", () => {
+    const stats = { control: binomial(2000, 40), bot: binomial(2000, 46) }
+    const one = compareMetric(complaint, stats, "control", ["bot"], ONE).comparisons[0]!
+    const two = compareMetric(complaint, stats, "control", ["bot"], FIXED).comparisons[0]!
+    expect(one.nonInferiority!.bound).toBeLessThan(two.nonInferiority!.bound)
+    expect(one.nonInferiority!.bound).toBeCloseTo(one.absolute.ci.upper, 12)
   })
 })

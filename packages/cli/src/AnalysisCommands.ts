@@ -38,7 +38,7 @@ export const describeAnalysis = (a: AnalysisReport): string => {
   const header = [
     `${a.name} (${a.pilotId}) — as of ${a.asOf}`,
     `data: ${a.runtime.days} days (plan: ${a.runtime.minDays}–${a.runtime.maxDays}); units ${Object.entries(a.readiness.exposure.units).map(([v, n]) => `${v} ${n}`).join(", ")} (plan ${a.plannedPerArm} per arm); ` +
-    `readiness ${a.readiness.status.toUpperCase()}; SRM p = ${a.readiness.srm.pValue.toPrecision(3)}; ${a.sequential ? "sequential (always-valid) intervals" : "fixed-horizon intervals"}, α = ${a.alpha}`
+    `readiness ${a.readiness.status.toUpperCase()}; SRM p = ${a.readiness.srm.pValue.toPrecision(3)}; ${a.sequential ? "sequential (always-valid) intervals" : "fixed-horizon intervals"}, ${a.sides === 1 ? `one-sided α = ${a.alpha} (each interval end a one-sided ${+(100 * (1 - a.alpha)).toPrecision(6)} % bound)` : `α = ${a.alpha}`}`
   ]
   const rows = a.metrics.flatMap((m) =>
     m.comparisons.map((c) => {

@@ -172,7 +172,8 @@ const describePilot = (pilot: Pilot, versions: ReadonlyArray<PilotVersion>): str
       ["minimum detectable effect", `${d.plan.mde * 100}% relative${d.plan.baseline === undefined ? "" : ` on a baseline of ${d.plan.baseline}`}`],
       ["sample per arm", d.plan.sampleSizePerArm === undefined ? "computed from the plan" : String(d.plan.sampleSizePerArm)],
       ["days", `at least ${d.plan.minDays}, at most ${d.plan.maxDays}`],
-      ["sequential monitoring", d.plan.sequential ? "yes (always-valid intervals)" : "no (fixed horizon)"]
+      ["sequential monitoring", d.plan.sequential ? "yes (always-valid intervals)" : "no (fixed horizon)"],
+      ["tests", d.plan.sides === 1 ? "one-sided, on each metric's direction" : "two-sided"]
     ]),
     "",
     `Economics (${e.currency}, ${e.horizonMonths} months, discount ${e.discountRate * 100}%/year, contingency ${e.contingency * 100}%, payback target ${e.targetPaybackMonths} months)`,

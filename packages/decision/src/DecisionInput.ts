@@ -22,9 +22,12 @@ export interface MetricEvidence {
   readonly variant: string
   /** Absolute effect, treatment − control, in metric units. */
   readonly estimate: number
-  /** At 1 − alpha (always-valid when the plan is sequential). */
+  /**
+   * At 1 − alpha (always-valid when the plan is sequential); in a one-sided plan at 1 − 2·alpha,
+   * each end a one-sided 1 − alpha bound.
+   */
   readonly ci: Interval
-  /** Raw two-sided p-value. */
+  /** Raw p-value: two-sided, or one-sided on the metric's good side in a one-sided plan. */
   readonly pValue: number
   /** Holm-adjusted across the success metrics (primary + secondary); computed by the engine. */
   readonly adjustedPValue?: number
@@ -60,6 +63,8 @@ export interface DecisionInput {
     readonly maxDays: number
     readonly sequential: boolean
     readonly sampleSizePerArm: number
+    /** 1: a pre-registered one-sided hypothesis (the intervals are 1 − 2·alpha); default 2. */
+    readonly sides?: 1 | 2
   }
   /** Days since start; analysed units per variant (control included). */
   readonly runtime: { readonly days: number; readonly unitsPerArm: Readonly<Record<string, number>> }

@@ -61,9 +61,9 @@ export const dataValidity = (input: DecisionInput): DataValidity => {
 
 const describe = (m: MetricEvidence): string => `${m.metric} ${F.signed(m.estimate)} ${F.interval(m.ci)}`
 
-const pText = (m: MetricEvidence, alpha: number): string => {
+const pText = (m: MetricEvidence, alpha: number, oneSided: boolean): string => {
   const p = R.winPValue(m)
-  return `p = ${F.versus(p, alpha, p < alpha, ["<", "≥"])} (${m.adjustedPValue !== undefined ? "Holm" : "raw"})`
+  return `${oneSided ? "one-sided " : ""}p = ${F.versus(p, alpha, p < alpha, ["<", "≥"])} (${m.adjustedPValue !== undefined ? "Holm" : "raw"})`
 }
 
 const badSide = (m: MetricEvidence): string => (m.direction === "increase" ? "below" : "above")
@@ -110,6 +110,9 @@ export const decideVariant = (
     )
   })
   const pastMax = days >= plan.maxDays
+  const oneSided = plan.sides === 1
+  // the interval's level: a one-sided plan's ends are one-sided (1 − α) bounds of a (1 − 2α) interval
+  const ciLevel = F.level(oneSided ? 2 * alpha : alpha)
   const dayOfMax = `day ${F.num(days)} of at most ${F.num(plan.maxDays)}`
 
   // 1. Invalid data
@@ -173,8 +176,8 @@ export const decideVariant = (
     set("harm", "fail", parts.join("; "))
     const first = breached[0]
     const reason = primaryWorse
-      ? `The AI makes ${primary.metric} worse (${F.signed(primary.estimate)}, ${F.level(alpha)} CI ${F.interval(primary.ci)}): stop the pilot.`
-      : `The AI breaks the guardrail ${first!.metric} (${F.signed(first!.estimate)}, ${F.level(alpha)} CI ${F.interval(first!.ci)}, worse than the allowed margin ${F.num(R.marginOf(first!))}): stop the pilot.`
+      ? `The AI makes ${primary.metric} worse (${F.signed(primary.estimate)}, ${ciLevel} CI ${F.interval(primary.ci)}): stop the pilot.`
+      : `The AI breaks the guardrail ${first!.metric} (${F.signed(first!.estimate)}, ${ciLevel} CI ${F.interval(first!.ci)}, worse than the allowed margin ${F.num(R.marginOf(first!))}): stop the pilot.`
     return finish("NO_GO", "harm", reason)
   }
   const unusable = mine.flatMap((m) => {
@@ -195,7 +198,7 @@ export const decideVariant = (
   // 4. Win
   const econ = input.economics[variant]
   if (R.significantlyBetter(primary, alpha)) {
-    set("win", "pass", `primary ${describe(primary)} ${pText(primary, alpha)}`)
+    set("win", "pass", `primary ${describe(primary)} ${pText(primary, alpha, oneSided)}`)
     const open = guardrails.filter((g) => !R.guardrailNonInferior(g))
     const guardrailText = guardrails.map((g) => {
       const code = R.unusable(g)
@@ -240,7 +243,7 @@ export const decideVariant = (
       return finish(
         "GO",
         "economics",
-        `The AI improves ${primary.metric} (${F.signed(primary.estimate)}, ${F.level(alpha)} CI ${F.interval(primary.ci)}) without breaking a guardrail, and it pays back (P(NPV > 0) = ${F.prob(econ.probNpvPositive)}, P(payback ≤ ${target}) = ${F.prob(econ.probPaybackWithinTarget)}): scale it.`
+        `The AI improves ${primary.metric} (${F.signed(primary.estimate)}, ${ciLevel} CI ${F.interval(primary.ci)}) without breaking a guardrail, and it pays back (P(NPV > 0) = ${F.prob(econ.probNpvPositive)}, P(payback ≤ ${target}) = ${F.prob(econ.probPaybackWithinTarget)}): scale it.`
       )
     }
     const short = [...(npvOk ? [] : [npvText]), ...(paybackOk ? [] : [paybackText])].join(", ")
@@ -256,7 +259,7 @@ export const decideVariant = (
     "fail",
     primaryCode !== undefined
       ? `primary ${primary.metric} not computable (${primaryCode})`
-      : `primary ${describe(primary)} ${pText(primary, alpha)}: not a significant improvement`
+      : `primary ${describe(primary)} ${pText(primary, alpha, oneSided)}: not a significant improvement`
   )
   set("guardrails", "not-applicable", "checked only after a significant win on the primary")
   set("economics", "not-applicable", "checked only after a significant win on the primary")
@@ -283,7 +286,7 @@ export const decideVariant = (
   const bound = R.goodBound(primary)
   const criterion = breakEven !== undefined
     ? `optimistic bound ${F.signed(bound)} ${short ? "short of" : "reaches"} break-even ${F.signed(breakEven)}`
-    : `${F.level(alpha)} CI ${F.interval(primary.ci)} ${short ? "includes" : "excludes"} 0 (no break-even effect)`
+    : `${ciLevel} CI ${F.interval(primary.ci)} ${short ? "includes" : "excludes"} 0 (no break-even effect)`
   if (planned && short) {
     set("no-effect", "fail", `${sampleText} reached; ${criterion}`)
     return finish(
@@ -291,7 +294,7 @@ export const decideVariant = (
       "no-effect",
       breakEven !== undefined
         ? `At the planned sample the effect on ${primary.metric} is too small to pay back: even the optimistic ${F.signed(bound)} falls short of the break-even ${F.signed(breakEven)}; stop the pilot.`
-        : `At the planned sample there is no detectable effect on ${primary.metric} (${F.signed(primary.estimate)}, ${F.level(alpha)} CI ${F.interval(primary.ci)} includes 0): stop the pilot.`
+        : `At the planned sample there is no detectable effect on ${primary.metric} (${F.signed(primary.estimate)}, ${ciLevel} CI ${F.interval(primary.ci)} includes 0): stop the pilot.`
     )
   }
   set("no-effect", "warn", `${sampleText}${planned ? " reached" : " not reached"}; ${criterion}`)
@@ -299,11 +302,11 @@ export const decideVariant = (
     ? finish(
       "ITERATE",
       "no-effect",
-      `Still inconclusive on ${primary.metric} at the ${F.num(plan.maxDays)}-day maximum (${F.signed(primary.estimate)}, ${F.level(alpha)} CI ${F.interval(primary.ci)}): rethink the pilot (a stronger change, more traffic or a more sensitive metric).`
+      `Still inconclusive on ${primary.metric} at the ${F.num(plan.maxDays)}-day maximum (${F.signed(primary.estimate)}, ${ciLevel} CI ${F.interval(primary.ci)}): rethink the pilot (a stronger change, more traffic or a more sensitive metric).`
     )
     : finish(
       "EXTEND",
       "no-effect",
-      `Not enough evidence yet on ${primary.metric} (${F.signed(primary.estimate)}, ${F.level(alpha)} CI ${F.interval(primary.ci)}): keep the pilot running (${dayOfMax}).`
+      `Not enough evidence yet on ${primary.metric} (${F.signed(primary.estimate)}, ${ciLevel} CI ${F.interval(primary.ci)}): keep the pilot running (${dayOfMax}).`
     )
 }

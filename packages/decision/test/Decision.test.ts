@@ -294,3 +294,24 @@ describe.each(DIRECTIONS)("decide — one treatment, %s-good primary", (directio
     }
   })
 })
+
+describe.each(DIRECTIONS)("decide — a one-sided plan, %s-good primary", (direction) => {
+  const base = winning(direction)
+  const oneSided: DecisionInput = { ...base, plan: { ...base.plan, sides: 1 } }
+
+  it("names the one-sided p and the interval's level (1 − 2α) in the evidence and the reason", () => {
+    const d = decide(oneSided)
+    expect(d.verdict).toBe("GO")
+    expect(check(d, "win").evidence).toMatch(/one-sided p = 0\.0006 < 0\.05 \(Holm\)$/)
+    expect(d.reason).toContain("90 % CI")
+    expect(decide(base).reason).toContain("95 % CI")
+  })
+
+  it("reads the same bounds: harm from the bad-side end, no effect from the good-side end", () => {
+    const worse = withPrimary(oneSided, primary(direction, { estimate: -0.01, lower: -0.018, upper: -0.002 }, 0.99))
+    expect(decide(worse)).toMatchObject({ verdict: "NO_GO", decidedBy: "harm" })
+    expect(decide(worse).reason).toContain("90 % CI")
+    const flat = withPrimary(oneSided, primary(direction, { estimate: 0.001, lower: -0.004, upper: 0.006 }, 0.4))
+    expect(decide({ ...flat, economics: {} })).toMatchObject({ verdict: "NO_GO", decidedBy: "no-effect" })
+  })
+})

@@ -24,6 +24,12 @@ export class AnalysisReport extends Schema.Class<AnalysisReport>("AnalysisReport
   designHash: optional(Schema.String),
   asOf: Schema.String,
   alpha: Schema.Number,
+  /**
+   * 1: one-sided tests on each metric's good side (p-values one-sided; each end of an interval a
+   * one-sided 1 − alpha bound, the interval two-sided 1 − 2·alpha); 2: two-sided. Snapshots
+   * written before it existed read as 2.
+   */
+  sides: Schema.optionalWith(Schema.Literal(1, 2), { default: () => 2 as const }),
   sequential: Schema.Boolean,
   control: Schema.String,
   treatments: Schema.Array(Schema.String),

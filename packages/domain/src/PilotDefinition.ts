@@ -6,7 +6,7 @@
  * fall back to a default), and cross-field rules report each violation with the field path
  * it concerns, so the file reader can point at the line.
  */
-import { Schema } from "effect"
+import { Option, Schema } from "effect"
 import { EventName, MetricKey, PilotId, VariantKey } from "./Ids.js"
 
 const NonEmpty = (what: string) =>
@@ -152,9 +152,24 @@ export const Plan = Schema.Struct({
   minDays: PositiveInt,
   maxDays: PositiveInt,
   /** Analyse with always-valid (sequential) inference, so results may be read daily. */
-  sequential: Schema.optionalWith(Schema.Boolean, { default: () => false })
+  sequential: Schema.optionalWith(Schema.Boolean, { default: () => false }),
+  /**
+   * 1: a pre-registered one-sided hypothesis. Every primary and secondary metric is tested on
+   * the side its `direction` names (the one-sided p-value), and each end of its interval is a
+   * one-sided (1 − alpha) bound, so the reported interval is the two-sided 1 − 2·alpha one.
+   * 2 (the default): two-sided. `sides: 2` decodes to "left out", so spelling the default out
+   * leaves the design hash as it was.
+   */
+  sides: Schema.optionalToOptional(
+    Schema.Literal(1, 2).annotations({ message: () => ({ message: "plan.sides must be 1 (one-sided) or 2 (two-sided)", override: true }) }),
+    Schema.Literal(1),
+    { decode: Option.filter((s): s is 1 => s === 1), encode: (o) => o }
+  )
 })
 export type Plan = typeof Plan.Type
+
+/** The plan's number of sides: 1 for a pre-registered one-sided hypothesis, else 2. */
+export const sidesOf = (plan: { readonly sides?: 1 | undefined }): 1 | 2 => plan.sides ?? 2
 
 export const CostCategory = OneOf(
   "integration", "license", "usage", "training", "support", "infrastructure", "other"

@@ -29,6 +29,8 @@ export class PlanReport extends Schema.Class<PlanReport>("PlanReport")({
   power: Schema.Number,
   /** Treatments compared with the control: the α each comparison is planned at is α/m (Bonferroni). */
   comparisons: Schema.Number,
+  /** 1: the test is one-sided on the primary's direction (z_{1−α/m}); 2: two-sided (z_{1−α/2m}). */
+  sides: Schema.Literal(1, 2),
   sequential: Schema.Boolean,
   baseline: optional(Schema.Number),
   /** The per-unit SD the plan assumes (non-binomial primaries), or √(p(1 − p)) for a rate. */

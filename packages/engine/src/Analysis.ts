@@ -15,7 +15,8 @@ import {
   type MetricAnalysis,
   type Pilot,
   type PilotDefinition,
-  primaryMetric
+  primaryMetric,
+  sidesOf
 } from "@pilotproof/domain"
 import { decide, type DecisionInput, type EconomicsEvidence } from "@pilotproof/decision"
 import { Aggregation, PilotRepo } from "@pilotproof/store"
@@ -29,6 +30,7 @@ const MAX_UNIT_VALUES = 250_000
 /** The plan's figures the method choice reads; the primary's baseline scales mSPRT. */
 const analysisPlan = (d: PilotDefinition): AnalysisPlan => ({
   alpha: d.plan.alpha,
+  sides: sidesOf(d.plan),
   sequential: d.plan.sequential,
   mde: d.plan.mde,
   ...(d.plan.baseline === undefined ? {} : { baseline: d.plan.baseline })
@@ -41,7 +43,13 @@ const runtimeDays = (first: number | undefined, last: number | undefined, asOf: 
 export const decisionInput = (d: PilotDefinition, analysis: AnalysisReport, economics: ReadonlyArray<EconomicsOutcome>): DecisionInput => ({
   policy: d.policy,
   alpha: d.plan.alpha,
-  plan: { minDays: d.plan.minDays, maxDays: d.plan.maxDays, sequential: d.plan.sequential, sampleSizePerArm: analysis.plannedPerArm },
+  plan: {
+    minDays: d.plan.minDays,
+    maxDays: d.plan.maxDays,
+    sequential: d.plan.sequential,
+    sampleSizePerArm: analysis.plannedPerArm,
+    sides: sidesOf(d.plan)
+  },
   runtime: { days: analysis.runtime.days, unitsPerArm: analysis.readiness.exposure.units },
   dataQuality: {
     srmPValue: analysis.readiness.srm.pValue,
@@ -104,7 +112,7 @@ export class Analysis extends Effect.Service<Analysis>()("@pilotproof/engine/Ana
           values = Object.fromEntries([control, ...treatments].map((v) => [v, read[v] ?? new Float64Array(0)]))
         }
         // Planning scale for mSPRT: the primary's baseline; other metrics use their control mean.
-        const metricPlan = metric.role === "primary" ? plan : { alpha: plan.alpha, sequential: plan.sequential, mde: plan.mde }
+        const metricPlan = metric.role === "primary" ? plan : { alpha: plan.alpha, sides: plan.sides, sequential: plan.sequential, mde: plan.mde }
         metrics.push(compareMetric(metric, stats, control, treatments, metricPlan, values))
       }
       const ex = ready.exposure
@@ -115,6 +123,7 @@ export class Analysis extends Effect.Service<Analysis>()("@pilotproof/engine/Ana
         ...(pilot.designHash === undefined ? {} : { designHash: pilot.designHash }),
         asOf: new Date(asOf).toISOString(),
         alpha: d.plan.alpha,
+        sides: sidesOf(d.plan),
         sequential: d.plan.sequential,
         control,
         treatments,

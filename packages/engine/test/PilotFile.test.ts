@@ -133,6 +133,15 @@ describe("parsePilotFile", () => {
     expect(issuesOf(JSON.stringify(noBaseline, null, 1)).map((i) => i.path)).toEqual(["plan.baseline", "plan.minDays"])
   })
 
+  it("plan.sides: 1 is a one-sided plan, 2 (the default) is left out, anything else is refused at its path", () => {
+    const one = parse(JSON.stringify({ ...minimalPilot("one"), plan: { ...minimalPilot("one").plan, sides: 1 } }))
+    const two = parse(JSON.stringify({ ...minimalPilot("two"), plan: { ...minimalPilot("two").plan, sides: 2 } }))
+    expect(Either.isRight(one) && one.right.definition.plan.sides).toBe(1)
+    expect(Either.isRight(two) && "sides" in two.right.definition.plan).toBe(false)
+    const three = issuesOf(JSON.stringify({ ...minimalPilot("three"), plan: { ...minimalPilot("three").plan, sides: 3 } }))
+    expect(three).toMatchObject([{ path: "plan.sides", message: "plan.sides must be 1 (one-sided) or 2 (two-sided)" }])
+  })
+
   it("warns about a thin reserve, an unusual horizon and missing cost categories", () => {
     const thin = { ...minimalPilot("thin"), economics: { ...minimalPilot("thin").economics, contingency: 0.05, horizonMonths: 12 } }
     const result = parse(JSON.stringify(thin))
@@ -155,7 +164,7 @@ describe("fingerprint (the design hash)", () => {
   it("is the same for YAML and JSON, any key order, and defaults written out", () => {
     const json = JSON.stringify(pilot)
     const reordered = JSON.stringify(Object.fromEntries(Object.entries(pilot).reverse()))
-    const withDefaults = JSON.stringify({ ...pilot, plan: { ...pilot.plan, alpha: 0.05, power: 0.8, sequential: false } })
+    const withDefaults = JSON.stringify({ ...pilot, plan: { ...pilot.plan, alpha: 0.05, power: 0.8, sequential: false, sides: 2 } })
     const yaml = `# a comment\n${Object.entries(pilot).map(([k, v]) => `${k}: ${JSON.stringify(v)}`).join("\n")}\n`
     const hash = hashOf(json)
     expect(hash).toMatch(/^[0-9a-f]{64}$/)
@@ -167,6 +176,7 @@ describe("fingerprint (the design hash)", () => {
   it("changes with any change of meaning", () => {
     const hash = hashOf(JSON.stringify(pilot))
     expect(hashOf(JSON.stringify({ ...pilot, plan: { ...pilot.plan, alpha: 0.01 } }))).not.toBe(hash)
+    expect(hashOf(JSON.stringify({ ...pilot, plan: { ...pilot.plan, sides: 1 } }))).not.toBe(hash)
     expect(hashOf(JSON.stringify({ ...pilot, variants: [{ key: "control", weight: 40 }, { key: "bot", weight: 60 }] }))).not.toBe(hash)
   })
 })

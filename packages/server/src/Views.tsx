@@ -110,6 +110,8 @@ const age = (iso: string) => {
 }
 const pct = (x: number) => (Number.isFinite(x) ? `${x >= 0 ? "+" : ""}${(x * 100).toFixed(1)}%` : "n/a")
 const pValue = (x: number | undefined) => (x === undefined ? "" : x < 0.0001 ? "<0.0001" : x.toFixed(4))
+/** The confidence of an interval at `alpha`, "95%" (a one-sided plan's intervals are at 2α, each end a one-sided 1 − α bound). */
+const ciPercent = (alpha: number) => `${+(100 * (1 - alpha)).toPrecision(6)}%`
 
 // ---------------------------------------------------------------------------------------------
 
@@ -168,7 +170,7 @@ export const PilotContent = ({ data, financeLink }: { data: PilotPageData; finan
       </section>
       <section>
         <h2>Design</h2>
-        <p>Unit: <b>{d.unit}</b>. Variants: {d.variants.map((v) => `${v.key} (${v.weight})`).join(", ")}. Plan: α = {d.plan.alpha}, power {d.plan.power}, MDE {d.plan.mde}, {d.plan.minDays}–{d.plan.maxDays} days, {d.plan.sequential ? "sequential monitoring" : "fixed horizon"}; {a.plannedPerArm} units per arm.</p>
+        <p>Unit: <b>{d.unit}</b>. Variants: {d.variants.map((v) => `${v.key} (${v.weight})`).join(", ")}. Plan: α = {d.plan.alpha}, power {d.plan.power}, MDE {d.plan.mde}, {d.plan.minDays}–{d.plan.maxDays} days, {d.plan.sequential ? "sequential monitoring" : "fixed horizon"}, {d.plan.sides === 1 ? "one-sided" : "two-sided"}; {a.plannedPerArm} units per arm.</p>
         <table>
           <thead><tr><th>Metric</th><th>Role</th><th>Type</th><th>Direction</th><th>Margin</th></tr></thead>
           <tbody>{d.metrics.map((m) => <tr><td>{m.key}</td><td>{m.role}</td><td>{m.type}</td><td>{m.direction}</td><td>{m.margin ?? ""}</td></tr>)}</tbody>
@@ -186,9 +188,9 @@ export const PilotContent = ({ data, financeLink }: { data: PilotPageData; finan
         {data.snapshot !== undefined && (
           <p class="muted" id="snapshot">Snapshot <code>{data.snapshot.id}</code>: data version {data.snapshot.key.dataVersion}, computed {age(data.snapshot.computedAt)} in {(data.snapshot.computeMs / 1000).toFixed(1)} s; it is computed again when new data arrives. <a href={`/pilots/${encodeURIComponent(pilot.id)}?refresh=1`}>Compute now</a></p>
         )}
-        <p class="muted">{a.runtime.days} days of data (plan {a.runtime.minDays}–{a.runtime.maxDays}); units {Object.entries(a.readiness.exposure.units).map(([v, n]) => `${v} ${n}`).join(", ")}; SRM p = {a.readiness.srm.pValue.toPrecision(3)}; {a.sequential ? "always-valid (sequential) intervals" : "fixed-horizon intervals"}.</p>
+        <p class="muted">{a.runtime.days} days of data (plan {a.runtime.minDays}–{a.runtime.maxDays}); units {Object.entries(a.readiness.exposure.units).map(([v, n]) => `${v} ${n}`).join(", ")}; SRM p = {a.readiness.srm.pValue.toPrecision(3)}; {a.sequential ? "always-valid (sequential) intervals" : "fixed-horizon intervals"}{a.sides === 1 ? `; one-sided tests at α = ${a.alpha}: p is one-sided and each end of an interval a one-sided ${ciPercent(a.alpha)} bound` : ""}.</p>
         <table>
-          <thead><tr><th>Metric</th><th>Role</th><th>Comparison</th><th>Control → treatment</th><th>Effect [95% CI]</th><th>Relative [CI]</th><th>p</th><th>p (Holm)</th><th>Method</th></tr></thead>
+          <thead><tr><th>Metric</th><th>Role</th><th>Comparison</th><th>Control → treatment</th><th>Effect [{ciPercent(a.sides === 1 ? 2 * a.alpha : a.alpha)} CI]</th><th>Relative [CI]</th><th>p</th><th>p (Holm)</th><th>Method</th></tr></thead>
           <tbody>
             {a.metrics.flatMap((m) =>
               m.comparisons.map((c) => {
