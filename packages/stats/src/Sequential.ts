@@ -151,3 +151,74 @@ export const sequentialProportions = (
 
 /** Fixed-horizon two-sided normal critical value, for comparing widths with the always-valid CI. */
 export const fixedHorizonZ = (alpha: number): number => normalQuantile(1 - alpha / 2)
+
+// ---------------------------------------------------------------------------------------------
+// Asymptotic confidence sequences (Waudby-Smith et al.; GrowthBook's sequential method)
+
+/** Options of the asymptotic confidence sequence. */
+export interface ConfidenceSequenceOptions {
+  /** Overall type-I error over all looks (default 0.05). */
+  readonly alpha?: number
+  /**
+   * N*, the total sample size (both arms) at which the sequence is tightest: gbstats'
+   * `sequential_tuning_parameter` (its default 5 000). Any N* keeps validity; set it near the
+   * units the pilot expects to reach.
+   */
+  readonly tuning?: number
+  /** The null effect θ₀ (default 0). */
+  readonly nullValue?: number
+}
+
+/** ρ = √((−2 ln α + ln(−2 ln α + 1)) / N*): the mixing scale that makes the sequence tightest at N* (eq. 161). */
+export const confidenceSequenceRho = (alpha: number, tuning: number): number =>
+  Math.sqrt((-2 * Math.log(alpha) + Math.log(-2 * Math.log(alpha) + 1)) / tuning)
+
+/**
+ * Half-width of the two-sided asymptotic confidence sequence after n units (both arms) for an
+ * estimate of variance v (the per-unit variance s² = v·n): with ρ from N*,
+ * h = √(s²) · √(2(nρ² + 1) · ln(√(nρ² + 1)/α) / (nρ)²) (eq. 9).
+ */
+export const confidenceSequenceHalfWidth = (variance: number, n: number, alpha: number, tuning: number): number => {
+  const rho = confidenceSequenceRho(alpha, tuning)
+  const k = n * rho * rho + 1
+  return Math.sqrt(variance * n) * Math.sqrt((2 * k * Math.log(Math.sqrt(k) / alpha)) / (n * rho) ** 2)
+}
+
+/**
+ * The asymptotic confidence sequence of Waudby-Smith, Arbour, Sinha, Kennedy & Ramdas for a
+ * difference Δ̂ with variance v after n units in both arms: the interval Δ̂ ± h
+ * (`confidenceSequenceHalfWidth`) holds at every look simultaneously with probability ≥ 1 − α as
+ * n grows (an asymptotic guarantee, like the CLT behind a z-test). The always-valid p-value is
+ * the smallest α whose sequence excludes θ₀, from the e-value
+ * E = exp(ρ² n (Δ̂ − θ₀)² / (2v(nρ² + 1))) / √(nρ² + 1), p = min(1, 1/E) (eq. 155) — the same
+ * formulas as GrowthBook's gbstats `SequentialTwoSidedTTest`. Degenerate: v ≤ 0 →
+ * "zero-variance"; n < 2 → "too-few-units"; N* ≤ 0 or α outside (0, 1) → "invalid-input".
+ * Reference: Waudby-Smith, Arbour, Sinha, Kennedy & Ramdas, "Time-uniform central limit theory
+ * and asymptotic confidence sequences" (arXiv:2103.06476v7), eqs. 9, 155 and 161.
+ */
+export const asymptoticConfidenceSequence = (
+  estimate: number,
+  variance: number,
+  n: number,
+  options: ConfidenceSequenceOptions = {}
+): Comparison => {
+  const method = "asymptotic-cs"
+  const alpha = options.alpha ?? 0.05
+  const tuning = options.tuning ?? 5000
+  if (!(tuning > 0) || !(alpha > 0 && alpha < 1) || !Number.isFinite(estimate)) return degenerateComparison(method, estimate, "invalid-input")
+  if (!(n >= 2)) return degenerateComparison(method, estimate, "too-few-units")
+  if (!(variance > 0) || !Number.isFinite(variance * n)) return degenerateComparison(method, estimate, variance === 0 ? "zero-variance" : "invalid-input", UNBOUNDED, variance === 0 ? 0 : undefined)
+  const half = confidenceSequenceHalfWidth(variance, n, alpha, tuning)
+  const rho = confidenceSequenceRho(alpha, tuning)
+  const k = n * rho * rho + 1
+  const d = estimate - (options.nullValue ?? 0)
+  const logE = (rho * rho * n * d * d) / (2 * variance * k) - 0.5 * Math.log(k)
+  return {
+    method,
+    estimate,
+    ci: { lower: estimate - half, upper: estimate + half },
+    pValue: Math.min(1, Math.exp(-logE)),
+    statistic: d / Math.sqrt(variance),
+    standardError: Math.sqrt(variance)
+  }
+}
