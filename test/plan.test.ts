@@ -7,6 +7,7 @@
  * daily share. The plan's units per arm are the ones readiness checks.
  */
 import { Tokens } from "@pilotproof/engine"
+import { sequentialSampleSize } from "@pilotproof/stats"
 import { start } from "@pilotproof/server"
 import { Context, Effect, Exit, Scope } from "effect"
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
@@ -72,6 +73,21 @@ describe("planning a pilot before it is registered", () => {
     expect((JSON.parse(r.stdout) as Plan & { sides: number })).toMatchObject({ sides: 1, perArm: { planned: 3874, fixed: 3874 } })
     const table = await runCli(undefined, ["plan", oneSided])
     expect(table.stdout).toMatch(/test: +fixed horizon, one-sided α 0\.05, power 0\.8/)
+  })
+
+  it("a sequential plan with the asymptotic confidence sequence plans with its width, tuned at twice the planned units", async () => {
+    const cs = join(dir, "bot-cs.yaml")
+    writeFileSync(cs, readFileSync(BOT, "utf8").replace("  sequential: true\n", "  sequential: true\n  sequentialMethod: asymptotic-cs\n"))
+    const r = await runCli(undefined, ["plan", cs, "--format", "json"])
+    expect(r.code, r.stderr).toBe(0)
+    const plan = JSON.parse(r.stdout) as Plan & { sequentialMethod: string; sequentialTuning: number }
+    expect(plan).toMatchObject({ sequentialMethod: "asymptotic-cs", sequentialTuning: 2 * 4918, perArm: { fixed: 4918 } })
+    // the smallest n whose last-look power reaches 0.8, by the stats engine's own search
+    const vsum = 0.08 * 0.92 + 0.096 * 0.904
+    expect(plan.perArm.sequential).toBe(sequentialSampleSize(0.016, vsum, 0.016 ** 2, { alpha: 0.05, power: 0.8, confidenceSequenceTuning: 9836 }))
+    expect(plan.perArm.sequential).not.toBe(9530) // mSPRT's
+    const table = await runCli(undefined, ["plan", cs])
+    expect(table.stdout).toContain("sequential (asymptotic confidence sequence, N* 9836, always-valid, read daily)")
   })
 
   it("refuses a wrong traffic and an invalid file with what and where, exit 1", async () => {

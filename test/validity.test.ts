@@ -39,6 +39,17 @@ describe("validity (small): decisions hold their error rates", () => {
     expect(r.naive.rate).toBeGreaterThan(0.08)
   })
 
+  it("peeking daily with the asymptotic confidence sequence (N* = the 1 200 units of the last look) holds α too", () => {
+    const r = peeking({ pilots: 300, seed: 16, metric: { p: 0.08 }, perDay: 60, looks: 10, mde: 0.2, sequentialMethod: { _tag: "asymptotic-cs", tuning: 1200 } })
+    console.log(table("Peeking, 10 daily looks, asymptotic confidence sequence (small run)", [
+      [`sequential plan (${r.sequentialMethod})`, showRate(r.sequential)],
+      ["naive: fixed-horizon test every day", showRate(r.naive)]
+    ]))
+    expect(r.sequentialMethod).toBe("z-test+asymptotic-cs")
+    expect(r.sequential.rate).toBeLessThanOrEqual(0.05 + 2 * nominalSe(0.05, r.sequential.runs))
+    expect(r.naive.rate).toBeGreaterThan(0.08)
+  })
+
   it("a one-sided plan: A/A share of one-sided p < 0.05 in [4 %, 6 %]; the half-normal mSPRT holds α under daily looks", () => {
     const fixed = aaBinomial({ pilots: 2000, seed: 14, p: 0.08, n: 500, sides: 1 })
     const r = peeking({ pilots: 300, seed: 15, metric: { p: 0.08 }, perDay: 60, looks: 10, mde: 0.2, sides: 1 })

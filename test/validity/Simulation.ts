@@ -11,7 +11,7 @@ import { adjustSuccessMetrics, type AnalysisPlan, compareMetric } from "@pilotpr
 import { type AnalysisReport, Metric, type MetricAnalysis, PilotDefinition } from "@pilotproof/domain"
 import { type Decision, decide } from "@pilotproof/decision"
 import { evaluate } from "@pilotproof/economics"
-import { decisionInput, economicsModel, plannedSampleSizePerArm, treatmentEconomics } from "@pilotproof/engine"
+import { analysisPlan, decisionInput, economicsModel, metricPlanOf, plannedSampleSizePerArm, treatmentEconomics } from "@pilotproof/engine"
 import { makeRandom, type Random, sampleRatioMismatch, type VariantStats } from "@pilotproof/stats"
 import { Schema } from "effect"
 import { readFileSync } from "node:fs"
@@ -177,6 +177,8 @@ export const peeking = (o: AaOptions & {
   readonly mde: number
   /** A binomial metric with this rate, or a log-normal duration with this median and log-SD. */
   readonly metric: { readonly p: number } | { readonly median: number; readonly sigma: number }
+  /** The asymptotic confidence sequence tuned at N* in place of mSPRT. */
+  readonly sequentialMethod?: AnalysisPlan["sequentialMethod"]
 }): PeekingResult => {
   const rng = makeRandom(o.seed)
   const m = o.metric
@@ -185,7 +187,7 @@ export const peeking = (o: AaOptions & {
   const addDay = (acc: Accumulator) =>
     "p" in m ? bernoulliArm(rng, o.perDay, m.p, acc) : lognormalArm(rng, o.perDay, Math.log(m.median), m.sigma, acc)
   const stats = (acc: Accumulator) => ("p" in m ? acc.moments() : acc.duration())
-  const sequentialPlan: AnalysisPlan = { alpha: 0.05, sides: o.sides ?? 2, sequential: true, mde: o.mde, baseline }
+  const sequentialPlan: AnalysisPlan = { alpha: 0.05, sides: o.sides ?? 2, sequential: true, sequentialMethod: o.sequentialMethod, mde: o.mde, baseline }
   const fixedPlan: AnalysisPlan = { ...sequentialPlan, sequential: false }
   let seqHits = 0
   let naiveHits = 0
@@ -353,18 +355,11 @@ const armStats = (d: PilotDefinition, arm: Arm, key: string): VariantStats => {
 const policyDecision = (d: PilotDefinition, control: Arm, treatment: Arm, days: number, seed: number): Decision => {
   const controlKey = d.variants[0]!.key
   const treatmentKey = d.variants[1]!.key
-  const plan: AnalysisPlan = {
-    alpha: d.plan.alpha,
-    sides: d.plan.sides ?? 2,
-    sequential: d.plan.sequential,
-    mde: d.plan.mde,
-    ...(d.plan.baseline === undefined ? {} : { baseline: d.plan.baseline })
-  }
+  // the engine's own plan and per-metric plan, as `Analysis.analyze` reads them
+  const plan = analysisPlan(d)
   const metrics: Array<MetricAnalysis> = d.metrics.map((m) => {
-    // As `Analysis.analyze`: the primary plans on its baseline; other metrics on their control mean.
-    const metricPlan = m.role === "primary" ? plan : { alpha: plan.alpha, sides: plan.sides, sequential: plan.sequential, mde: plan.mde }
     const stats = { [controlKey]: armStats(d, control, m.key), [treatmentKey]: armStats(d, treatment, m.key) }
-    return compareMetric(m, stats, controlKey, [treatmentKey], metricPlan)
+    return compareMetric(m, stats, controlKey, [treatmentKey], metricPlanOf(plan, m))
   })
   const adjusted = adjustSuccessMetrics(metrics)
   const nC = control["converted"]!.n
@@ -378,7 +373,7 @@ const policyDecision = (d: PilotDefinition, control: Arm, treatment: Arm, days: 
     status: "running",
     asOf: "2026-01-01T00:00:00.000Z",
     alpha: d.plan.alpha,
-    sides: d.plan.sides ?? 2,
+    ...(d.plan.sides === 1 ? { sides: 1 as const } : {}),
     sequential: d.plan.sequential,
     control: controlKey,
     treatments: [treatmentKey],

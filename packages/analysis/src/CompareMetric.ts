@@ -72,7 +72,8 @@ export const compareMetric = (
       ? { treatment: unitValues[variant]!, control: unitValues[control]! }
       : undefined
     const fixed = compareFixed(metric, stats[variant], stats[control], plan, values)
-    const inference = applySequential(fixed, plan, controlMean, metric.direction)
+    const units = variants[0]!.n + summarize(variant, stats[variant]).n
+    const inference = applySequential(fixed, plan, controlMean, metric.direction, units)
     return {
       variant,
       baseline: { variant: control, value: controlMean },

@@ -77,14 +77,19 @@ const DAYS_PER_MONTH = 30
 /** The plan of a pilot at a traffic: see the module comment. */
 export const planPilot = (d: PilotDefinition, traffic: PlanTraffic = {}): PlanFields => {
   const primary = primaryOf(d)
-  const options = planOptions(d)
+  const fixedOptions = planOptions(d)
+  // the sequential figures of an asymptotic-cs plan use its width, tuned as the analysis tunes it
+  const options = d.plan.sequential && d.plan.sequentialMethod === "asymptotic-cs"
+    ? { ...fixedOptions, confidenceSequenceTuning: d.plan.sequentialTuning ?? 2 * plannedSampleSizePerArm(d) }
+    : fixedOptions
   const notes: Array<string> = []
   const baseline = d.plan.baseline
   const delta = absoluteMde(d)
   const variances = varianceSum(d)
   const planned = plannedSampleSizePerArm(d)
   const fixed = d.plan.sampleSizePerArm === undefined ? planned : variances === undefined ? undefined : computedSampleSizePerArm(d)
-  // The mixing variance the analysis uses: τ = the absolute MDE (SequentialStep); sequential plans only
+  // The mixing variance the analysis uses: τ = the absolute MDE (SequentialStep); sequential plans
+  // only (an asymptotic-cs plan ignores it: its width is set by N*)
   const tau2 = d.plan.sequential && delta !== undefined && delta !== 0 ? delta * delta : undefined
   const sequential = variances !== undefined && delta !== undefined && tau2 !== undefined
     ? sequentialSampleSize(delta, variances, tau2, options)
@@ -152,6 +157,8 @@ export const planPilot = (d: PilotDefinition, traffic: PlanTraffic = {}): PlanFi
     comparisons: options.comparisons,
     sides: options.sides,
     sequential: d.plan.sequential,
+    ...(d.plan.sequential ? { sequentialMethod: d.plan.sequentialMethod ?? "msprt" } : {}),
+    ...("confidenceSequenceTuning" in options ? { sequentialTuning: options.confidenceSequenceTuning } : {}),
     ...(baseline === undefined ? {} : { baseline }),
     ...(primary.type === "binomial"
       ? baseline === undefined ? {} : { baselineSd: Math.sqrt(baseline * (1 - baseline)) }

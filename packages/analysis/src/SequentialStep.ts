@@ -7,9 +7,13 @@
  * one-sided always-valid one, and each end of the interval the always-valid one-sided bound of
  * its side (the lower from the mixture over θ > 0, the upper from θ < 0). A degenerate
  * comparison, or one without a positive standard error, is left fixed.
+ *
+ * With `sequentialMethod` asymptotic-cs the interval and p are the asymptotic confidence
+ * sequence's (Waudby-Smith et al.; GrowthBook's method) on the same estimate and SE, after the
+ * `units` of both arms, tightest at the plan's N*.
  */
 import type { ComparisonMethod, EffectEstimate, RelativeEffect } from "@pilotproof/domain"
-import { alternativeOf, msprt } from "@pilotproof/stats"
+import { alternativeOf, asymptoticConfidenceSequence, msprt } from "@pilotproof/stats"
 import type { AnalysisPlan } from "./AnalysisPlan.js"
 import type { FixedComparison } from "./FixedComparison.js"
 
@@ -25,7 +29,8 @@ export const applySequential = (
   fixed: FixedComparison,
   plan: AnalysisPlan,
   controlMean: number,
-  direction: "increase" | "decrease"
+  direction: "increase" | "decrease",
+  units: number
 ): InferenceResult => {
   const { comparison, standardError } = fixed
   const asFixed: InferenceResult = {
@@ -36,6 +41,19 @@ export const applySequential = (
     why: fixed.why
   }
   if (!plan.sequential || comparison.reason !== undefined || !(standardError > 0)) return asFixed
+  if (plan.sequentialMethod?._tag === "asymptotic-cs") {
+    const tuning = plan.sequentialMethod.tuning
+    const cs = asymptoticConfidenceSequence(comparison.estimate, standardError * standardError, units, { alpha: plan.alpha, tuning })
+    if (cs.reason !== undefined) return asFixed
+    const absolute = { estimate: cs.estimate, ci: cs.ci }
+    return {
+      absolute,
+      relative: scaleRelative(fixed.relative, absolute, controlMean),
+      pValue: cs.pValue,
+      method: `${fixed.method}+asymptotic-cs`,
+      why: `${fixed.why}; sequential plan: asymptotic confidence sequence (Waudby-Smith et al.), always-valid interval and p, tightest at N* = ${tuning} units`
+    }
+  }
   const tau = Math.abs((plan.baseline ?? controlMean) * plan.mde) || standardError
   const run = (alternative: "two-sided" | "greater" | "less") =>
     msprt(comparison.estimate, standardError * standardError, { alpha: plan.alpha, mixingVariance: tau * tau, alternative })

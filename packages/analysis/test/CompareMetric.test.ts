@@ -1,6 +1,6 @@
 import { adjustSuccessMetrics, compareMetric } from "@pilotproof/analysis"
 import { ComparisonMethod, Metric, MetricAnalysis } from "@pilotproof/domain"
-import { compareProportions, compareRatios, cuped, msprt, welchTest, type VariantStats } from "@pilotproof/stats"
+import { asymptoticConfidenceSequence, compareProportions, compareRatios, cuped, msprt, welchTest, type VariantStats } from "@pilotproof/stats"
 import { Schema } from "effect"
 import fc from "fast-check"
 import { describe, expect, it } from "vitest"
@@ -217,3 +217,20 @@ describe("a one-sided plan (plan.sides: 1)", () => {
     expect(one.nonInferiority!.bound).toBeCloseTo(one.absolute.ci.upper, 12)
   })
 })
+
+describe("a sequential plan with the asymptotic confidence sequence", () => {
+  it("replaces the fixed interval and p with the sequence's after the units of both arms, tightest at N*", () => {
+    const plan = { alpha: 0.05, sides: 2 as const, sequential: true, mde: 0.1, baseline: 0.1, sequentialMethod: { _tag: "asymptotic-cs" as const, tuning: 8000 } }
+    const stats = { control: binomial(4000, 400), bot: binomial(4000, 470) }
+    const c = compareMetric(converted, stats, "control", ["bot"], plan).comparisons[0]!
+    const fixed = compareProportions({ n: 4000, conversions: 470 }, { n: 4000, conversions: 400 }, 0.05)
+    const cs = asymptoticConfidenceSequence(fixed.estimate, fixed.standardError! ** 2, 8000, { alpha: 0.05, tuning: 8000 })
+    expect(c.method).toBe("z-test+asymptotic-cs")
+    expect(c.pValue).toBe(cs.pValue)
+    expect(c.absolute.ci).toEqual(cs.ci)
+    expect(c.why).toContain("asymptotic confidence sequence (Waudby-Smith et al.), always-valid interval and p, tightest at N* = 8000 units")
+    // wider than the fixed-horizon interval at the same α
+    expect(c.absolute.ci.upper - c.absolute.ci.lower).toBeGreaterThan(fixed.ci.upper - fixed.ci.lower)
+  })
+})
+

@@ -172,7 +172,9 @@ const describePilot = (pilot: Pilot, versions: ReadonlyArray<PilotVersion>): str
       ["minimum detectable effect", `${d.plan.mde * 100}% relative${d.plan.baseline === undefined ? "" : ` on a baseline of ${d.plan.baseline}`}`],
       ["sample per arm", d.plan.sampleSizePerArm === undefined ? "computed from the plan" : String(d.plan.sampleSizePerArm)],
       ["days", `at least ${d.plan.minDays}, at most ${d.plan.maxDays}`],
-      ["sequential monitoring", d.plan.sequential ? "yes (always-valid intervals)" : "no (fixed horizon)"],
+      ["sequential monitoring", d.plan.sequential
+        ? `yes (always-valid intervals: ${d.plan.sequentialMethod === "asymptotic-cs" ? `asymptotic confidence sequence${d.plan.sequentialTuning === undefined ? "" : `, N* ${d.plan.sequentialTuning}`}` : "mSPRT"})`
+        : "no (fixed horizon)"],
       ["tests", d.plan.sides === 1 ? "one-sided, on each metric's direction" : "two-sided"]
     ]),
     "",

@@ -23,7 +23,7 @@ export const describePlan = (plan: PlanReport): string =>
   fields([
     ["pilot", plan.pilotId],
     ["primary", `${plan.primary.key} (${plan.primary.type}, ${plan.primary.direction})`],
-    ["test", `${plan.sequential ? "sequential (always-valid, read daily)" : "fixed horizon"}, ${plan.sides === 1 ? "one-sided " : ""}α ${plan.alpha}${plan.comparisons > 1 ? ` / ${plan.comparisons} treatments` : ""}, power ${plan.power}`],
+    ["test", `${plan.sequential ? `sequential (${plan.sequentialMethod === "asymptotic-cs" ? `asymptotic confidence sequence, N* ${plan.sequentialTuning}` : "mSPRT"}, always-valid, read daily)` : "fixed horizon"}, ${plan.sides === 1 ? "one-sided " : ""}α ${plan.alpha}${plan.comparisons > 1 ? ` / ${plan.comparisons} treatments` : ""}, power ${plan.power}`],
     ["baseline", plan.baseline === undefined ? "-" : `${plan.baseline}${plan.baselineSd === undefined ? "" : ` (SD ${plan.baselineSd.toPrecision(3)})`}`],
     ["MDE", `${pct(plan.mde.relative)} relative${plan.mde.absolute === undefined ? "" : ` (${plan.mde.absolute.toPrecision(3)} absolute)`}`],
     ["units per arm", `${count(plan.perArm.planned)}${plan.perArm.given ? " (given: plan.sampleSizePerArm)" : " (fixed horizon)"}` +

@@ -25,11 +25,11 @@ export class AnalysisReport extends Schema.Class<AnalysisReport>("AnalysisReport
   asOf: Schema.String,
   alpha: Schema.Number,
   /**
-   * 1: one-sided tests on each metric's good side (p-values one-sided; each end of an interval a
-   * one-sided 1 − alpha bound, the interval two-sided 1 − 2·alpha); 2: two-sided. Snapshots
-   * written before it existed read as 2.
+   * 1 for a one-sided plan: p-values one-sided on each metric's good side, each end of an interval
+   * a one-sided 1 − alpha bound (the interval two-sided 1 − 2·alpha). Left out for a two-sided
+   * plan, as in reports written before it existed.
    */
-  sides: Schema.optionalWith(Schema.Literal(1, 2), { default: () => 2 as const }),
+  sides: optional(Schema.Literal(1)),
   sequential: Schema.Boolean,
   control: Schema.String,
   treatments: Schema.Array(Schema.String),

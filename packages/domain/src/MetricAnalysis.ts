@@ -12,8 +12,11 @@ import { EffectEstimate, Interval, optional, Stat } from "./Statistic.js"
 export const FIXED_METHODS = ["z-test", "fisher-exact", "welch-t", "cuped-welch-t", "delta-ratio"] as const
 export type FixedMethod = typeof FIXED_METHODS[number]
 
-/** A sequential plan replaces the fixed interval and p-value with mSPRT's on the same estimate. */
-export type SequentialMethod = `${FixedMethod}+msprt`
+/**
+ * A sequential plan replaces the fixed interval and p-value with mSPRT's (or, with
+ * `plan.sequentialMethod: asymptotic-cs`, the asymptotic confidence sequence's) on the same estimate.
+ */
+export type SequentialMethod = `${FixedMethod}+msprt` | `${FixedMethod}+asymptotic-cs`
 
 export const ComparisonMethod = Schema.Literal(
   ...FIXED_METHODS,
@@ -21,7 +24,12 @@ export const ComparisonMethod = Schema.Literal(
   "fisher-exact+msprt",
   "welch-t+msprt",
   "cuped-welch-t+msprt",
-  "delta-ratio+msprt"
+  "delta-ratio+msprt",
+  "z-test+asymptotic-cs",
+  "fisher-exact+asymptotic-cs",
+  "welch-t+asymptotic-cs",
+  "cuped-welch-t+asymptotic-cs",
+  "delta-ratio+asymptotic-cs"
 ) satisfies Schema.Schema<FixedMethod | SequentialMethod>
 export type ComparisonMethod = typeof ComparisonMethod.Type
 

@@ -154,6 +154,27 @@ export const Plan = Schema.Struct({
   /** Analyse with always-valid (sequential) inference, so results may be read daily. */
   sequential: Schema.optionalWith(Schema.Boolean, { default: () => false }),
   /**
+   * The always-valid method of a sequential plan: "msprt" (the default; the normal-mixture SPRT,
+   * τ = the absolute MDE) or "asymptotic-cs" (the asymptotic confidence sequences of
+   * Waudby-Smith et al., GrowthBook's sequential method, tightest at `sequentialTuning` units).
+   * "msprt" decodes to left out, so spelling the default out leaves the design hash as it was.
+   */
+  sequentialMethod: Schema.optionalToOptional(
+    Schema.Literal("msprt", "asymptotic-cs").annotations({
+      message: (issue) => ({
+        message: `plan.sequentialMethod must be "msprt" or "asymptotic-cs"; got ${"actual" in issue ? JSON.stringify(issue.actual) : "a different value"}`,
+        override: true
+      })
+    }),
+    Schema.Literal("asymptotic-cs"),
+    { decode: Option.filter((m): m is "asymptotic-cs" => m === "asymptotic-cs"), encode: (o) => o }
+  ),
+  /**
+   * N* of "asymptotic-cs": the units of the two arms compared (together) at which its interval
+   * is tightest; default twice the planned units per arm.
+   */
+  sequentialTuning: Schema.optional(PositiveInt),
+  /**
    * 1: a pre-registered one-sided hypothesis. Every primary and secondary metric is tested on
    * the side its `direction` names (the one-sided p-value), and each end of its interval is a
    * one-sided (1 − alpha) bound, so the reported interval is the two-sided 1 − 2·alpha one.
@@ -356,6 +377,21 @@ const planIssues = (
     const target = primary.direction === "increase" ? plan.baseline * (1 + plan.mde) : plan.baseline * (1 - plan.mde)
     if (!(target > 0 && target < 1)) {
       at(["plan", "mde"], `plan.mde (${plan.mde}) would move the rate ${plan.baseline} to ${Number(target.toPrecision(6))}, outside (0, 1): a ${primary.direction === "increase" ? "lift" : "fall"} of at most ${Number((primary.direction === "increase" ? 1 / plan.baseline - 1 : 1).toPrecision(4))} is a rate`)
+    }
+  }
+  if (plan.sequential !== true && readable("plan.sequential")) {
+    if (plan.sequentialMethod !== undefined) {
+      at(["plan", "sequentialMethod"], "plan.sequentialMethod applies to a sequential plan: set plan.sequential: true, or leave it out")
+    }
+    if (plan.sequentialTuning !== undefined) {
+      at(["plan", "sequentialTuning"], "plan.sequentialTuning applies to a sequential plan with sequentialMethod: asymptotic-cs")
+    }
+  } else if (plan.sequential === true) {
+    if (plan.sequentialTuning !== undefined && plan.sequentialMethod === undefined && readable("plan.sequentialMethod")) {
+      at(["plan", "sequentialTuning"], "plan.sequentialTuning tunes sequentialMethod: asymptotic-cs; mSPRT (the default) is tuned by plan.mde")
+    }
+    if (plan.sequentialMethod === "asymptotic-cs" && plan.sides === 1) {
+      at(["plan", "sides"], "a one-sided sequential plan uses mSPRT's half-normal mixture: the asymptotic confidence sequence is two-sided; leave plan.sequentialMethod out or make the plan two-sided")
     }
   }
   if (primary !== undefined && primary.type !== "binomial" && plan.baseline === 0 && plan.sampleSizePerArm === undefined) {

@@ -32,6 +32,9 @@ export class PlanReport extends Schema.Class<PlanReport>("PlanReport")({
   /** 1: the test is one-sided on the primary's direction (z_{1−α/m}); 2: two-sided (z_{1−α/2m}). */
   sides: Schema.Literal(1, 2),
   sequential: Schema.Boolean,
+  /** A sequential plan's always-valid method, and N* for the asymptotic confidence sequence. */
+  sequentialMethod: optional(Schema.Literal("msprt", "asymptotic-cs")),
+  sequentialTuning: optional(Schema.Number),
   baseline: optional(Schema.Number),
   /** The per-unit SD the plan assumes (non-binomial primaries), or √(p(1 − p)) for a rate. */
   baselineSd: optional(Schema.Number),

@@ -12,6 +12,7 @@ import {
   type EconomicsOutcome,
   type EffectAtTime,
   Evaluation,
+  type Metric,
   type MetricAnalysis,
   type Pilot,
   type PilotDefinition,
@@ -28,13 +29,23 @@ import { plannedSampleSizePerArm, Readiness } from "./Readiness.js"
 const MAX_UNIT_VALUES = 250_000
 
 /** The plan's figures the method choice reads; the primary's baseline scales mSPRT. */
-const analysisPlan = (d: PilotDefinition): AnalysisPlan => ({
+export const analysisPlan = (d: PilotDefinition): AnalysisPlan => ({
   alpha: d.plan.alpha,
   sides: sidesOf(d.plan),
   sequential: d.plan.sequential,
+  sequentialMethod: d.plan.sequentialMethod === "asymptotic-cs"
+    ? { _tag: "asymptotic-cs", tuning: d.plan.sequentialTuning ?? 2 * plannedSampleSizePerArm(d) }
+    : undefined,
   mde: d.plan.mde,
   ...(d.plan.baseline === undefined ? {} : { baseline: d.plan.baseline })
 })
+
+/** The plan a metric is analysed with: the primary's plan, or without the baseline (mSPRT then scales on the metric's control mean). */
+export const metricPlanOf = (plan: AnalysisPlan, metric: Metric): AnalysisPlan => {
+  if (metric.role === "primary") return plan
+  const { baseline: _, ...rest } = plan
+  return rest
+}
 
 /** Whole days of data: from the first exposure to the as-of moment or the last exposure. */
 const runtimeDays = (first: number | undefined, last: number | undefined, asOf: number) =>
@@ -111,9 +122,7 @@ export class Analysis extends Effect.Service<Analysis>()("@pilotproof/engine/Ana
           const read = yield* aggregation.unitValues(scope, metric)
           values = Object.fromEntries([control, ...treatments].map((v) => [v, read[v] ?? new Float64Array(0)]))
         }
-        // Planning scale for mSPRT: the primary's baseline; other metrics use their control mean.
-        const metricPlan = metric.role === "primary" ? plan : { alpha: plan.alpha, sides: plan.sides, sequential: plan.sequential, mde: plan.mde }
-        metrics.push(compareMetric(metric, stats, control, treatments, metricPlan, values))
+        metrics.push(compareMetric(metric, stats, control, treatments, metricPlanOf(plan, metric), values))
       }
       const ex = ready.exposure
       return new AnalysisReport({
@@ -123,7 +132,7 @@ export class Analysis extends Effect.Service<Analysis>()("@pilotproof/engine/Ana
         ...(pilot.designHash === undefined ? {} : { designHash: pilot.designHash }),
         asOf: new Date(asOf).toISOString(),
         alpha: d.plan.alpha,
-        sides: sidesOf(d.plan),
+        ...(d.plan.sides === 1 ? { sides: 1 as const } : {}),
         sequential: d.plan.sequential,
         control,
         treatments,

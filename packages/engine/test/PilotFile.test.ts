@@ -142,6 +142,25 @@ describe("parsePilotFile", () => {
     expect(three).toMatchObject([{ path: "plan.sides", message: "plan.sides must be 1 (one-sided) or 2 (two-sided)" }])
   })
 
+  it("plan.sequentialMethod: asymptotic-cs with its tuning on a sequential plan; refused where it does not apply", () => {
+    const plan = minimalPilot("cs").plan
+    const with_ = (p: object) => JSON.stringify({ ...minimalPilot("cs"), plan: { ...plan, ...p } })
+    const ok = parse(with_({ sequential: true, sequentialMethod: "asymptotic-cs", sequentialTuning: 8000 }))
+    expect(Either.isRight(ok) && ok.right.definition.plan).toMatchObject({ sequentialMethod: "asymptotic-cs", sequentialTuning: 8000 })
+    const spelled = parse(with_({ sequential: true, sequentialMethod: "msprt" }))
+    expect(Either.isRight(spelled) && "sequentialMethod" in spelled.right.definition.plan).toBe(false)
+    expect(issuesOf(with_({ sequentialMethod: "asymptotic-cs" }))).toMatchObject([
+      { path: "plan.sequentialMethod", message: "plan.sequentialMethod applies to a sequential plan: set plan.sequential: true, or leave it out" }
+    ])
+    expect(issuesOf(with_({ sequential: true, sequentialTuning: 8000 }))).toMatchObject([
+      { path: "plan.sequentialTuning", message: "plan.sequentialTuning tunes sequentialMethod: asymptotic-cs; mSPRT (the default) is tuned by plan.mde" }
+    ])
+    expect(issuesOf(with_({ sequential: true, sequentialMethod: "asymptotic-cs", sides: 1 })).map((i) => i.path)).toEqual(["plan.sides"])
+    expect(issuesOf(with_({ sequential: true, sequentialMethod: "gst" }))).toMatchObject([
+      { path: "plan.sequentialMethod", message: `plan.sequentialMethod must be "msprt" or "asymptotic-cs"; got "gst"` }
+    ])
+  })
+
   it("warns about a thin reserve, an unusual horizon and missing cost categories", () => {
     const thin = { ...minimalPilot("thin"), economics: { ...minimalPilot("thin").economics, contingency: 0.05, horizonMonths: 12 } }
     const result = parse(JSON.stringify(thin))
@@ -165,6 +184,9 @@ describe("fingerprint (the design hash)", () => {
     const json = JSON.stringify(pilot)
     const reordered = JSON.stringify(Object.fromEntries(Object.entries(pilot).reverse()))
     const withDefaults = JSON.stringify({ ...pilot, plan: { ...pilot.plan, alpha: 0.05, power: 0.8, sequential: false, sides: 2 } })
+    const sequential = hashOf(JSON.stringify({ ...pilot, plan: { ...pilot.plan, sequential: true } }))
+    expect(hashOf(JSON.stringify({ ...pilot, plan: { ...pilot.plan, sequential: true, sequentialMethod: "msprt" } }))).toBe(sequential)
+    expect(hashOf(JSON.stringify({ ...pilot, plan: { ...pilot.plan, sequential: true, sequentialMethod: "asymptotic-cs" } }))).not.toBe(sequential)
     const yaml = `# a comment\n${Object.entries(pilot).map(([k, v]) => `${k}: ${JSON.stringify(v)}`).join("\n")}\n`
     const hash = hashOf(json)
     expect(hash).toMatch(/^[0-9a-f]{64}$/)

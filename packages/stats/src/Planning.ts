@@ -3,7 +3,7 @@
  * normal approximation (the closed forms of statsmodels' NormalIndPower / the textbook formulas).
  */
 import { normalCdf, normalQuantile } from "./Distributions.js"
-import { alwaysValidHalfWidth } from "./Sequential.js"
+import { alwaysValidHalfWidth, confidenceSequenceHalfWidth } from "./Sequential.js"
 
 /** Common planning inputs. */
 export interface PlanOptions {
@@ -18,6 +18,11 @@ export interface PlanOptions {
    * z_{1−α'} (statsmodels' alternative="larger"), with power from that tail alone.
    */
   readonly sides?: 1 | 2
+  /**
+   * The sequential figures of a plan analysed with the asymptotic confidence sequence tuned at
+   * N* = this many units of both arms, instead of mSPRT (two-sided only).
+   */
+  readonly confidenceSequenceTuning?: number
 }
 
 /**
@@ -105,8 +110,9 @@ export const powerMeans = (sd: number, mde: number, n: number, options: PlanOpti
  * sequential plan rejects once the interval Δ̂ ± h(v) excludes 0, with v = varianceSum/n and
  * h(v) = √(v(v + τ²)/τ² · (2 ln(1/α') + ln((v + τ²)/v))) (`msprt`); at the last look,
  * power = Φ((|δ| − h)/√v) + Φ((−|δ| − h)/√v). One-sided (`sides` 1): h is the half-normal
- * mixture's one-sided width and only the first term counts. Earlier looks can only add
- * rejections, so this is the power the plan is sure of. Reference: Johari, Pekelis & Walsh (2017), "Always Valid
+ * mixture's one-sided width and only the first term counts. With `confidenceSequenceTuning`, h is
+ * the asymptotic confidence sequence's half-width after 2n units (`confidenceSequenceHalfWidth`).
+ * Earlier looks can only add rejections, so this is the power the plan is sure of. Reference: Johari, Pekelis & Walsh (2017), "Always Valid
  * Inference", KDD; Johari et al. (2022), Operations Research 70(3).
  */
 export const sequentialPower = (delta: number, varianceSum: number, n: number, tau2: number, options: PlanOptions = {}): number => {
@@ -114,7 +120,9 @@ export const sequentialPower = (delta: number, varianceSum: number, n: number, t
   const alpha = bonferroniAlpha(options.alpha ?? 0.05, options.comparisons ?? 1)
   const v = varianceSum / n
   const sides = options.sides ?? 2
-  const h = alwaysValidHalfWidth(v, tau2, alpha, sides)
+  const h = options.confidenceSequenceTuning !== undefined
+    ? confidenceSequenceHalfWidth(v, 2 * n, alpha, options.confidenceSequenceTuning)
+    : alwaysValidHalfWidth(v, tau2, alpha, sides)
   const s = Math.sqrt(v)
   return normalCdf((Math.abs(delta) - h) / s) + (sides === 2 ? normalCdf((-Math.abs(delta) - h) / s) : 0)
 }

@@ -8,7 +8,7 @@
 import fc from "fast-check"
 import { readFileSync } from "node:fs"
 import { describe, expect, it } from "vitest"
-import { asymptoticConfidenceSequence, confidenceSequenceRho } from "../src/index.js"
+import { asymptoticConfidenceSequence, confidenceSequenceRho, sequentialPower } from "../src/index.js"
 
 interface Fixture {
   gbstats: Array<{
@@ -20,6 +20,7 @@ interface Fixture {
     tuning: number
     expected: { estimate: number; lower: number; upper: number; stddev: number; pValue: number }
   }>
+  plans: Array<{ delta: number; varianceSum: number; n: number; alpha: number; tuning: number; power: number }>
   formula: Array<{ estimate: number; variance: number; n: number; alpha: number; tuning: number; rho: number; lower: number; upper: number; pValue: number }>
 }
 const ref = JSON.parse(readFileSync(new URL("./fixtures/confidence_sequence.json", import.meta.url), "utf8")) as Fixture
@@ -81,5 +82,12 @@ describe("asymptotic confidence sequences (Waudby-Smith et al.; gbstats' sequent
     expect(asymptoticConfidenceSequence(0.01, 0.1, 100, { tuning: 0 }).reason).toBe("invalid-input")
     expect(asymptoticConfidenceSequence(Number.NaN, 0.1, 100).reason).toBe("invalid-input")
     expect(asymptoticConfidenceSequence(0.01, Infinity, 100).reason).toBe("invalid-input")
+  })
+
+  it("plans: the last-look power of the sequence after 2n units (sequentialPower with confidenceSequenceTuning)", () => {
+    for (const c of ref.plans) {
+      const power = sequentialPower(c.delta, c.varianceSum, c.n, c.delta ** 2, { alpha: c.alpha, confidenceSequenceTuning: c.tuning })
+      close(power, c.power, 1e-10)
+    }
   })
 })
