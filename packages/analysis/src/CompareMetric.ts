@@ -67,12 +67,12 @@ export const compareMetric = (
 ): MetricAnalysis => {
   const variants = [control, ...treatments].map((v) => summarize(v, stats[v]))
   const controlMean = variants[0]!.mean
-  const comparisons = treatments.map((variant): MetricComparison => {
+  const comparisons = treatments.map((variant, i): MetricComparison => {
     const values = unitValues?.[variant] !== undefined && unitValues[control] !== undefined
       ? { treatment: unitValues[variant]!, control: unitValues[control]! }
       : undefined
     const fixed = compareFixed(metric, stats[variant], stats[control], plan, values)
-    const units = variants[0]!.n + summarize(variant, stats[variant]).n
+    const units = variants[0]!.n + variants[i + 1]!.n
     const inference = applySequential(fixed, plan, controlMean, metric.direction, units)
     return {
       variant,

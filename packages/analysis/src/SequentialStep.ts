@@ -58,8 +58,10 @@ export const applySequential = (
   const run = (alternative: "two-sided" | "greater" | "less") =>
     msprt(comparison.estimate, standardError * standardError, { alpha: plan.alpha, mixingVariance: tau * tau, alternative })
   const twoSided = plan.sides === 2
-  const seq = twoSided ? run("two-sided") : run(alternativeOf(direction))
-  const ci = twoSided ? seq.ci : { lower: run("greater").ci.lower, upper: run("less").ci.upper }
+  // one-sided: each side's mixture gives its bound; the metric's good side gives the p-value
+  const sides = twoSided ? undefined : { greater: run("greater"), less: run("less") }
+  const seq = sides === undefined ? run("two-sided") : sides[alternativeOf(direction) === "greater" ? "greater" : "less"]
+  const ci = sides === undefined ? seq.ci : { lower: sides.greater.ci.lower, upper: sides.less.ci.upper }
   const absolute = { estimate: seq.estimate, ci }
   return {
     absolute,
