@@ -1,7 +1,8 @@
 /**
  * One metric's analysis from per-variant sufficient statistics: each treatment against the
  * control by the method for the metric type (binomial, mean with or without CUPED, duration,
- * ratio), then the sequential step when the plan is sequential. A one-sided plan (`sides` 1)
+ * ratio; per-cluster totals of any type in a cluster-randomized pilot), then the sequential step
+ * when the plan is sequential. A one-sided plan (`sides` 1)
  * reports one-sided p-values on each metric's good side and the interval whose ends are one-sided
  * (1 − α) bounds (FixedComparison's `intervalAlpha`). Pure: the engine loads the
  * statistics from the database, the validity suite from simulations in memory.
@@ -10,6 +11,7 @@ import type { Metric, MetricAnalysis, MetricComparison, VariantSummary } from "@
 import type { MeanStats, RatioStats, VariantStats } from "@pilotproof/stats"
 import type { AnalysisPlan } from "./AnalysisPlan.js"
 import { compareBinomial } from "./BinomialComparison.js"
+import { compareClusters } from "./ClusterComparison.js"
 import type { FixedComparison, TestLevel } from "./FixedComparison.js"
 import { compareMean, type MeanArm } from "./MeanComparison.js"
 import { compareRatio } from "./RatioComparison.js"
@@ -22,14 +24,20 @@ const NO_RATIO: RatioStats = { n: 0, sumX: 0, sumY: 0, sumX2: 0, sumY2: 0, sumXY
 export const summarize = (variant: string, s: VariantStats | undefined): VariantSummary => {
   if (s === undefined) return { variant, n: 0, mean: 0 }
   if (s._tag === "Ratio") return { variant, n: s.moments.n, mean: s.moments.sumY === 0 ? 0 : s.moments.sumX / s.moments.sumY }
+  if (s._tag === "Clusters") {
+    const m = s.moments
+    return { variant, n: s.units, mean: m.sumY === 0 ? 0 : m.sumX / m.sumY, ...(s.open > 0 ? { open: s.open } : {}), clusters: m.n }
+  }
   const m = s.moments
   return { variant, n: m.n, mean: m.n === 0 ? 0 : m.sum / m.n, ...(s._tag === "Duration" ? { open: s.open } : {}) }
 }
 
 const meanArm = (s: VariantStats | undefined): MeanArm =>
-  s === undefined || s._tag === "Ratio" ? { moments: NO_MOMENTS } : s._tag === "Moments" && s.covariate !== undefined ? { moments: s.moments, covariate: s.covariate } : { moments: s.moments }
+  s === undefined || s._tag === "Ratio" || s._tag === "Clusters" ? { moments: NO_MOMENTS } : s._tag === "Moments" && s.covariate !== undefined ? { moments: s.moments, covariate: s.covariate } : { moments: s.moments }
 
 const ratioArm = (s: VariantStats | undefined): RatioStats => (s?._tag === "Ratio" ? s.moments : NO_RATIO)
+
+const clusterArm = (s: VariantStats | undefined): RatioStats => (s?._tag === "Clusters" ? s.moments : NO_RATIO)
 
 const proportionArm = (s: VariantStats | undefined) => ({ n: s?.moments.n ?? 0, conversions: s?._tag === "Moments" ? s.moments.sum : 0 })
 
@@ -41,6 +49,8 @@ const compareFixed = (
   level: TestLevel,
   unitValues?: { readonly treatment: ArrayLike<number>; readonly control: ArrayLike<number> }
 ): FixedComparison => {
+  // a cluster-randomized pilot's statistics are per cluster, whatever the metric type
+  if (treatment?._tag === "Clusters" || control?._tag === "Clusters") return compareClusters(metric, clusterArm(treatment), clusterArm(control), level)
   switch (metric.type) {
     case "binomial":
       return compareBinomial(metric, proportionArm(treatment), proportionArm(control), level)

@@ -8,8 +8,14 @@
  * `plan.baselineSd`, the per-unit SD of the metric (for a ratio, of its linearized per-unit value).
  * Each treatment is compared with the control at α/m (Bonferroni over the m treatments), two-sided
  * or, with `plan.sides: 1`, one-sided on the primary's direction (z_{1−α/m} in place of z_{1−α/2m}).
+ *
+ * A cluster-randomized plan (`analysisUnit`, with `plan.icc` and `plan.clusterSize` = m) counts
+ * analysis units (deals) per arm: the individually randomized size times the design effect
+ * DE = 1 + (m − 1)·ICC, since n deals in clusters of m carry the information of n/DE independent
+ * ones (Donner & Klar 2000, ch. 5); MDE and power at a duration are read at n/DE, and clusters per
+ * arm are ⌈n/m⌉. Reference for the inflation: Hayes & Moulton (2017), §7.3.
  */
-import type { PilotDefinition, PlanAtDays, PlanReport } from "@pilotproof/domain"
+import { clusterDesignOf, type PilotDefinition, type PlanAtDays, type PlanReport } from "@pilotproof/domain"
 import {
   mdeMeans,
   mdeProportions,
@@ -39,14 +45,26 @@ const absoluteMde = (d: PilotDefinition): number | undefined => {
 }
 
 /**
+ * The design effect 1 + (m − 1)·ICC of a cluster-randomized plan with `plan.icc` and
+ * `plan.clusterSize`; 1 for an individually randomized one.
+ */
+export const designEffect = (d: PilotDefinition): number =>
+  clusterDesignOf(d) === undefined || d.plan.icc === undefined || d.plan.clusterSize === undefined
+    ? 1
+    : 1 + (d.plan.clusterSize - 1) * d.plan.icc
+
+/**
  * Units per arm computed from baseline, MDE, alpha and power (a valid definition without
- * `sampleSizePerArm` has the baseline, and the SD for a non-binomial primary).
+ * `sampleSizePerArm` has the baseline, and the SD for a non-binomial primary), times the design
+ * effect of a cluster-randomized plan.
  */
 const computedSampleSizePerArm = (d: PilotDefinition): number => {
   const delta = absoluteMde(d) ?? 0
-  return primaryOf(d).type === "binomial"
+  const independent = primaryOf(d).type === "binomial"
     ? sampleSizeProportions(d.plan.baseline ?? 0, delta, planOptions(d))
     : sampleSizeMeans(d.plan.baselineSd ?? 1, Math.abs(delta), planOptions(d))
+  const de = designEffect(d)
+  return de === 1 ? independent : Math.ceil(independent * de)
 }
 
 /** Units per arm the plan calls for: given, or computed from baseline, MDE, alpha and power. */
@@ -105,13 +123,17 @@ export const planPilot = (d: PilotDefinition, traffic: PlanTraffic = {}): PlanFi
   const needed = Math.ceil(target / perArmPerDay)
   const plannedDays = Math.min(d.plan.maxDays, Math.max(d.plan.minDays, needed))
 
+  const de = designEffect(d)
+  const cluster = clusterDesignOf(d)
   const at = (days: number): PlanAtDays | undefined => {
     if (variances === undefined || delta === undefined || baseline === undefined) return undefined
     const n = Math.floor(perArmPerDay * days)
+    // clustered units carry the information of n/DE independent ones
+    const effective = n / de
     const mdeAbs = n < 1 ? Infinity : primary.type === "binomial"
-      ? mdeProportions(delta >= 0 ? baseline : 1 - baseline, n, options)
-      : mdeMeans(d.plan.baselineSd!, n, options)
-    const power = n < 1 ? 0 : powerTwoSided(delta, variances, n, options)
+      ? mdeProportions(delta >= 0 ? baseline : 1 - baseline, effective, options)
+      : mdeMeans(d.plan.baselineSd!, effective, options)
+    const power = n < 1 ? 0 : powerTwoSided(delta, variances, effective, options)
     return {
       days,
       perArm: n,
@@ -145,6 +167,14 @@ export const planPilot = (d: PilotDefinition, traffic: PlanTraffic = {}): PlanFi
   if (sequential !== undefined && fixed !== undefined) {
     notes.push(`looking daily (sequential plan) needs ${sequential} units per arm, ${(sequential / fixed).toFixed(2)}× the fixed-horizon ${fixed}`)
   }
+  const clustersPerArm = cluster !== undefined && d.plan.clusterSize !== undefined ? Math.ceil(planned / d.plan.clusterSize) : undefined
+  if (cluster !== undefined && clustersPerArm !== undefined) {
+    notes.push(
+      `cluster-randomized: ${planned} ${cluster.analysisUnit}s per arm in about ${clustersPerArm} ${cluster.unit}s of ${d.plan.clusterSize}` +
+        (de === 1 ? "" : `, ${de.toFixed(2)}× an individually randomized pilot (design effect 1 + (m − 1)·ICC at ICC ${d.plan.icc})`) +
+        (clustersPerArm < 20 ? `; under 20 ${cluster.unit}s per arm the t-test on per-${cluster.unit} totals has few degrees of freedom: plan one or two more ${cluster.unit}s per arm` : "")
+    )
+  }
   if (variances === undefined) notes.push("without plan.baseline (and plan.baselineSd for a non-binomial primary) no MDE or power can be computed; the plan uses sampleSizePerArm as given")
   if (traffic.perDay === undefined) notes.push(`traffic from economics.volume: ${d.economics.volume.unitsPerMonth} units a month ÷ ${DAYS_PER_MONTH}; give --per-day for the pilot's own traffic`)
 
@@ -164,6 +194,9 @@ export const planPilot = (d: PilotDefinition, traffic: PlanTraffic = {}): PlanFi
       ? baseline === undefined ? {} : { baselineSd: Math.sqrt(baseline * (1 - baseline)) }
       : d.plan.baselineSd === undefined ? {} : { baselineSd: d.plan.baselineSd }),
     mde: { relative: d.plan.mde, ...(delta === undefined ? {} : { absolute: delta }) },
+    ...(cluster === undefined || clustersPerArm === undefined
+      ? {}
+      : { cluster: { unit: cluster.unit, analysisUnit: cluster.analysisUnit, icc: d.plan.icc ?? 0, clusterSize: d.plan.clusterSize!, designEffect: de, clustersPerArm } }),
     perArm: {
       planned,
       given: d.plan.sampleSizePerArm !== undefined,

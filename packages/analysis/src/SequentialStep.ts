@@ -40,7 +40,9 @@ export const applySequential = (
     method: fixed.method,
     why: fixed.why
   }
-  if (!plan.sequential || comparison.reason !== undefined || !(standardError > 0)) return asFixed
+  const method = fixed.method
+  // cluster-randomized pilots are fixed-horizon (the definition refuses a sequential plan)
+  if (!plan.sequential || method === "cluster-t" || comparison.reason !== undefined || !(standardError > 0)) return asFixed
   if (plan.sequentialMethod?._tag === "asymptotic-cs") {
     const tuning = plan.sequentialMethod.tuning
     const cs = asymptoticConfidenceSequence(comparison.estimate, standardError * standardError, units, { alpha: plan.alpha, tuning })
@@ -50,7 +52,7 @@ export const applySequential = (
       absolute,
       relative: scaleRelative(fixed.relative, absolute, controlMean),
       pValue: cs.pValue,
-      method: `${fixed.method}+asymptotic-cs`,
+      method: `${method}+asymptotic-cs`,
       why: `${fixed.why}; sequential plan: asymptotic confidence sequence (Waudby-Smith et al.), always-valid interval and p, tightest at N* = ${tuning} units`
     }
   }
@@ -67,7 +69,7 @@ export const applySequential = (
     absolute,
     relative: scaleRelative(fixed.relative, absolute, controlMean),
     pValue: seq.pValue,
-    method: `${fixed.method}+msprt`,
+    method: `${method}+msprt`,
     why: `${fixed.why}; sequential plan: mSPRT always-valid interval and p-value (τ = ${tau.toPrecision(3)}${twoSided ? "" : ", one-sided half-normal mixture"})`
   }
 }

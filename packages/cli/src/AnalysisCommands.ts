@@ -37,7 +37,10 @@ const p = (x: number | undefined) => (x === undefined ? "" : x < 0.0001 ? "<0.00
 export const describeAnalysis = (a: AnalysisReport): string => {
   const header = [
     `${a.name} (${a.pilotId}) — as of ${a.asOf}`,
-    `data: ${a.runtime.days} days (plan: ${a.runtime.minDays}–${a.runtime.maxDays}); units ${Object.entries(a.readiness.exposure.units).map(([v, n]) => `${v} ${n}`).join(", ")} (plan ${a.plannedPerArm} per arm); ` +
+    `data: ${a.runtime.days} days (plan: ${a.runtime.minDays}–${a.runtime.maxDays}); ${a.cluster === undefined ? "units" : `${a.cluster.analysisUnit}s`} ${Object.entries(a.readiness.exposure.units).map(([v, n]) => `${v} ${n}`).join(", ")} (plan ${a.plannedPerArm} per arm); ` +
+    (a.cluster === undefined || a.readiness.exposure.clusters === undefined
+      ? ""
+      : `cluster-randomized by ${a.cluster.unit}: ${Object.entries(a.readiness.exposure.clusters).map(([v, n]) => `${v} ${n}`).join(", ")} ${a.cluster.unit}s; `) +
     `readiness ${a.readiness.status.toUpperCase()}; SRM p = ${a.readiness.srm.pValue.toPrecision(3)}; ${a.sequential ? "sequential (always-valid) intervals" : "fixed-horizon intervals"}, ${a.sides === 1 ? `one-sided α = ${a.alpha} (each interval end a one-sided ${+(100 * (1 - a.alpha)).toPrecision(6)} % bound)` : `α = ${a.alpha}`}`
   ]
   const rows = a.metrics.flatMap((m) =>

@@ -175,7 +175,11 @@ const describePilot = (pilot: Pilot, versions: ReadonlyArray<PilotVersion>): str
       ["sequential monitoring", d.plan.sequential
         ? `yes (always-valid intervals: ${d.plan.sequentialMethod === "asymptotic-cs" ? `asymptotic confidence sequence${d.plan.sequentialTuning === undefined ? "" : `, N* ${d.plan.sequentialTuning}`}` : "mSPRT"})`
         : "no (fixed horizon)"],
-      ["tests", d.plan.sides === 1 ? "one-sided, on each metric's direction" : "two-sided"]
+      ["tests", d.plan.sides === 1 ? "one-sided, on each metric's direction" : "two-sided"],
+      ...(d.analysisUnit === undefined
+        ? []
+        : [["randomization", `cluster-randomized: ${d.unit}s are assigned, ${d.analysisUnit}s analysed on per-${d.unit} totals (field ${d.clusterField ?? d.unit}` +
+          `${d.plan.icc === undefined ? "" : `, ICC ${d.plan.icc}`}${d.plan.clusterSize === undefined ? "" : `, ${d.plan.clusterSize} ${d.analysisUnit}s per ${d.unit}`})`] as const])
     ]),
     "",
     `Economics (${e.currency}, ${e.horizonMonths} months, discount ${e.discountRate * 100}%/year, contingency ${e.contingency * 100}%, payback target ${e.targetPaybackMonths} months)`,

@@ -28,6 +28,10 @@ export const describePlan = (plan: PlanReport): string =>
     ["MDE", `${pct(plan.mde.relative)} relative${plan.mde.absolute === undefined ? "" : ` (${plan.mde.absolute.toPrecision(3)} absolute)`}`],
     ["units per arm", `${count(plan.perArm.planned)}${plan.perArm.given ? " (given: plan.sampleSizePerArm)" : " (fixed horizon)"}` +
       (plan.perArm.sequential === undefined ? "" : `; sequential ${count(plan.perArm.sequential)} (${plan.perArm.sequentialInflation!.toFixed(2)}×)`)],
+    ...(plan.cluster === undefined ? [] : [[
+      "clusters per arm",
+      `${count(plan.cluster.clustersPerArm)} ${plan.cluster.unit}s of ${plan.cluster.clusterSize} ${plan.cluster.analysisUnit}s; design effect ${plan.cluster.designEffect.toFixed(2)} (ICC ${plan.cluster.icc})`
+    ] as const]),
     ["traffic", `${plan.traffic.perDay.toFixed(plan.traffic.perDay < 10 ? 1 : 0)} units a day (${plan.traffic.source === "per-day" ? "--per-day" : "economics.volume ÷ 30"})` +
       `${plan.traffic.holdout > 0 ? `, ${pct(plan.traffic.holdout)} held out` : ""}; smallest arm ${pct(plan.traffic.smallestArmShare)}`],
     ["days needed", `${count(plan.days.needed)} (minDays ${plan.days.minDays}, maxDays ${plan.days.maxDays}): ${plan.days.fits ? "fits" : "does not fit"}`],

@@ -30,6 +30,11 @@ export class AnalysisReport extends Schema.Class<AnalysisReport>("AnalysisReport
    * plan, as in reports written before it existed.
    */
   sides: optional(Schema.Literal(1)),
+  /**
+   * A cluster-randomized pilot: the randomized unit (clusters, `manager`) and the analysis unit
+   * (`deal`); every metric is then compared on per-cluster totals (method cluster-t).
+   */
+  cluster: optional(Schema.Struct({ unit: Schema.String, analysisUnit: Schema.String })),
   sequential: Schema.Boolean,
   control: Schema.String,
   treatments: Schema.Array(Schema.String),

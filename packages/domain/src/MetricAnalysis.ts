@@ -9,14 +9,16 @@ import { Direction, MetricRole, type MetricType } from "./PilotDefinition.js"
 import { EffectEstimate, Interval, optional, Stat } from "./Statistic.js"
 
 /** The fixed-horizon test of a comparison, by metric type and sample size. */
-export const FIXED_METHODS = ["z-test", "fisher-exact", "welch-t", "cuped-welch-t", "delta-ratio"] as const
+export const FIXED_METHODS = ["z-test", "fisher-exact", "welch-t", "cuped-welch-t", "delta-ratio", "cluster-t"] as const
 export type FixedMethod = typeof FIXED_METHODS[number]
 
 /**
  * A sequential plan replaces the fixed interval and p-value with mSPRT's (or, with
  * `plan.sequentialMethod: asymptotic-cs`, the asymptotic confidence sequence's) on the same estimate.
  */
-export type SequentialMethod = `${FixedMethod}+msprt` | `${FixedMethod}+asymptotic-cs`
+export type SequentialMethod = `${SequentialBase}+msprt` | `${SequentialBase}+asymptotic-cs`
+/** Cluster-randomized pilots are fixed-horizon (the definition refuses a sequential one). */
+type SequentialBase = Exclude<FixedMethod, "cluster-t">
 
 export const ComparisonMethod = Schema.Literal(
   ...FIXED_METHODS,
@@ -64,7 +66,9 @@ export const VariantSummary = Schema.Struct({
   /** Rate (binomial), mean (mean, duration) or Σx/Σy (ratio). */
   mean: Stat,
   /** Durations: units started and not finished. */
-  open: optional(Schema.Number)
+  open: optional(Schema.Number),
+  /** Cluster-randomized pilots: the clusters (managers) the variant's units belong to. */
+  clusters: optional(Schema.Number)
 }).annotations({ identifier: "VariantSummary" })
 export type VariantSummary = typeof VariantSummary.Type
 

@@ -41,8 +41,15 @@ export const OneOf = <const L extends ReadonlyArray<string>>(...values: L) =>
 export const PilotKind = OneOf("bot", "scoring", "personalization", "assistant")
 export type PilotKind = typeof PilotKind.Type
 
-/** The randomization unit: what is assigned to a variant and what every metric is measured on. */
-export const RandomizationUnit = OneOf("lead", "customer", "conversation", "deal", "ticket", "account", "user")
+/**
+ * The randomization unit: what is assigned to a variant and, unless the pilot names an
+ * `analysisUnit`, what every metric is measured on. People and teams (manager, operator, agent,
+ * team, branch) are randomized as clusters of the deals, conversations or tickets they handle.
+ */
+export const RandomizationUnit = OneOf(
+  "lead", "customer", "conversation", "deal", "ticket", "account", "user",
+  "manager", "operator", "agent", "team", "branch"
+)
 export type RandomizationUnit = typeof RandomizationUnit.Type
 
 export const Owner = Schema.Struct({
@@ -175,6 +182,13 @@ export const Plan = Schema.Struct({
    */
   sequentialTuning: Schema.optional(PositiveInt),
   /**
+   * Cluster-randomized pilots: the expected intra-cluster correlation of the primary metric
+   * (the share of its variance between clusters), for the design effect 1 + (m − 1)·ICC.
+   */
+  icc: Schema.optional(Share("plan.icc", 0, 1, false, true)),
+  /** Cluster-randomized pilots: the expected analysis units per cluster (m, deals per manager). */
+  clusterSize: Schema.optional(Positive),
+  /**
    * 1: a pre-registered one-sided hypothesis. Every primary and secondary metric is tested on
    * the side its `direction` names (the one-sided p-value), and each end of its interval is a
    * one-sided (1 − alpha) bound, so the reported interval is the two-sided 1 − 2·alpha one.
@@ -275,6 +289,18 @@ export const PilotDefinitionFields = Schema.Struct({
   owner: Owner,
   hypothesis: NonEmpty("hypothesis"),
   unit: RandomizationUnit,
+  /**
+   * A cluster-randomized pilot: what the metrics are measured on (`deal`) when the randomization
+   * unit is a cluster of them (`unit: manager`). Events are then the analysis units' (`unit_id` is
+   * the deal), and each exposure names its cluster in the attribute `clusterField`.
+   */
+  analysisUnit: Schema.optional(RandomizationUnit),
+  /** The event attribute that carries the cluster's id (default: the unit's name, `manager`). */
+  clusterField: Schema.optional(
+    Schema.String.pipe(Schema.pattern(/^[A-Za-z][A-Za-z0-9_]{0,63}$/, {
+      message: () => "clusterField must be an attribute name (letters, digits and _), such as manager_id"
+    }))
+  ),
   /** Salt of the assignment hash; defaults to the pilot id. Never change it on a running pilot. */
   salt: Schema.optional(NonEmpty("salt")),
   /** Share of units kept out of the pilot entirely (neither arm). */
@@ -296,6 +322,9 @@ type Fields = typeof PilotDefinitionFields.Type
  * decoded or were left out, so a file with a wrong alpha still hears that minDays exceeds maxDays.
  */
 export interface RuleSections {
+  readonly unit?: Fields["unit"] | undefined
+  readonly analysisUnit?: Fields["analysisUnit"] | undefined
+  readonly clusterField?: Fields["clusterField"] | undefined
   readonly variants?: Fields["variants"] | undefined
   readonly metrics?: Fields["metrics"] | undefined
   readonly plan?: Partial<Fields["plan"]> | undefined
@@ -315,6 +344,7 @@ export const crossFieldIssues = (d: RuleSections): Array<Schema.FilterIssue> => 
   if (d.variants !== undefined) variantIssues(d.variants, at)
   if (d.metrics !== undefined) metricIssues(d.metrics, at)
   if (d.plan !== undefined) planIssues(d.plan, d.metrics, at, readable)
+  clusterIssues(d, at, readable)
   if (d.economics !== undefined) economicsIssues(d.economics, d.metrics, at)
   return issues
 }
@@ -399,6 +429,43 @@ const planIssues = (
   }
 }
 
+/** Fields an event's wire form already uses, and identities: none can carry the cluster. */
+const RESERVED_FIELDS = new Set(["event_id", "unit_id", "type", "variant", "value", "ts", "attributes", "phone", "email"])
+
+const clusterIssues = (d: RuleSections, at: At, readable: (...fields: ReadonlyArray<string>) => boolean) => {
+  const clustered = d.analysisUnit !== undefined
+  if (!clustered) {
+    if (d.clusterField !== undefined) at(["clusterField"], "clusterField applies to a cluster-randomized pilot: name its analysisUnit too (unit: manager, analysisUnit: deal)")
+    for (const field of ["icc", "clusterSize"] as const) {
+      if (d.plan?.[field] !== undefined) at(["plan", field], `plan.${field} applies to a cluster-randomized pilot (one with an analysisUnit)`)
+    }
+    return
+  }
+  if (d.unit !== undefined && d.analysisUnit === d.unit) {
+    at(["analysisUnit"], `analysisUnit is the unit the metrics are measured on when "${d.unit}" is a cluster of them; it cannot be "${d.unit}" itself`)
+  }
+  const field = d.clusterField ?? d.unit
+  if (field !== undefined && RESERVED_FIELDS.has(field.toLowerCase())) {
+    at([d.clusterField === undefined ? "unit" : "clusterField"], `the cluster cannot travel in the event field "${field}" (it is an event's own field or an identity); set clusterField, e.g. ${d.unit ?? "manager"}_id`)
+  }
+  const plan = d.plan
+  if (plan === undefined) return
+  if (plan.sequential === true) {
+    at(["plan", "sequential"], "a cluster-randomized pilot is analysed at a fixed horizon: sequential monitoring needs many independent units, and a pilot has tens of clusters; leave plan.sequential out")
+  }
+  if (plan.sampleSizePerArm === undefined && readable("plan.sampleSizePerArm", "plan.icc", "plan.clusterSize")) {
+    const missing = (["icc", "clusterSize"] as const).filter((f) => plan[f] === undefined)
+    if (missing.length > 0) {
+      at(["plan"], `a cluster-randomized plan needs ${missing.map((f) => `plan.${f}`).join(" and ")} to compute its sample (the design effect 1 + (m − 1)·ICC), or plan.sampleSizePerArm in ${d.analysisUnit}s`)
+    }
+  }
+  d.metrics?.forEach((m, i) => {
+    if (m.type === "mean" && m.covariate !== undefined) {
+      at(["metrics", i, "covariate"], `CUPED is not available for a cluster-randomized pilot: "${m.key}" is analysed on per-cluster totals; leave its covariate out`)
+    }
+  })
+}
+
 const economicsIssues = (economics: Partial<Fields["economics"]>, metrics: Fields["metrics"] | undefined, at: At) => {
   if (metrics !== undefined && economics.value !== undefined) {
     for (const key of Object.keys(economics.value)) {
@@ -422,6 +489,19 @@ export type PilotDefinitionEncoded = typeof PilotDefinition.Encoded
 /** The control variant: the one marked `control: true`, else the one keyed `control`. */
 export const controlVariant = (d: PilotDefinition): Variant =>
   d.variants.find((v) => v.control === true) ?? d.variants.find((v) => v.key === "control")!
+
+/** A cluster-randomized pilot's design: the cluster unit, the analysis unit and the cluster's event field. */
+export interface ClusterDesign {
+  readonly unit: RandomizationUnit
+  readonly analysisUnit: RandomizationUnit
+  readonly field: string
+}
+
+/** The cluster design of a pilot, or `undefined` when units are randomized one by one. */
+export const clusterDesignOf = (
+  d: { readonly unit: RandomizationUnit; readonly analysisUnit?: RandomizationUnit | undefined; readonly clusterField?: string | undefined }
+): ClusterDesign | undefined =>
+  d.analysisUnit === undefined ? undefined : { unit: d.unit, analysisUnit: d.analysisUnit, field: d.clusterField ?? d.unit }
 
 export const primaryMetric = (d: PilotDefinition): Metric => d.metrics.find((m) => m.role === "primary")!
 

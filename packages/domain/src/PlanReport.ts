@@ -39,6 +39,19 @@ export class PlanReport extends Schema.Class<PlanReport>("PlanReport")({
   /** The per-unit SD the plan assumes (non-binomial primaries), or √(p(1 − p)) for a rate. */
   baselineSd: optional(Schema.Number),
   mde: Schema.Struct({ relative: Schema.Number, absolute: optional(Schema.Number) }),
+  /**
+   * A cluster-randomized plan: units per arm are analysis units (deals) inflated by the design
+   * effect 1 + (m − 1)·ICC over an individually randomized plan; clusters per arm = ⌈units / m⌉.
+   */
+  cluster: optional(Schema.Struct({
+    unit: Schema.String,
+    analysisUnit: Schema.String,
+    icc: Schema.Number,
+    clusterSize: Schema.Number,
+    designEffect: Schema.Number,
+    /** Clusters per arm for the planned units (the sequential ones never apply: clusters are fixed-horizon). */
+    clustersPerArm: Stat
+  })),
   perArm: Schema.Struct({
     /** What readiness and the decision check: `plan.sampleSizePerArm`, or the fixed-horizon size. */
     planned: Stat,

@@ -20,7 +20,8 @@ export const READINESS_CHECKS = [
   "consent",
   "exposure-integrity",
   "sample-ratio",
-  "sample-size"
+  "sample-size",
+  "clusters"
 ] as const
 
 export const ReadinessCheckName = Schema.Literal(...READINESS_CHECKS)
@@ -41,6 +42,8 @@ const Counts = Schema.Record({ key: Schema.String, value: Schema.Number })
 export const ExposureSummary = Schema.Struct({
   /** Analysed units per variant. */
   units: Counts,
+  /** Cluster-randomized pilots: the clusters (managers) of the analysed units, per variant. */
+  clusters: optional(Counts),
   /** Exposed units seen in more than one variant (excluded from analysis). */
   multiVariantUnits: Schema.Number,
   /** Exposed single-variant units excluded because consent is required and missing. */

@@ -7,6 +7,7 @@
 import { type AnalysisPlan, adjustSuccessMetrics, compareMetric } from "@pilotproof/analysis"
 import {
   AnalysisReport,
+  clusterDesignOf,
   controlVariant,
   DAY_MS,
   type EconomicsOutcome,
@@ -23,7 +24,7 @@ import { decide, type DecisionInput, type EconomicsEvidence } from "@pilotproof/
 import { Aggregation, PilotRepo } from "@pilotproof/store"
 import { Clock, Effect } from "effect"
 import { seedOf, treatmentEconomics } from "./PilotEconomics.js"
-import { plannedSampleSizePerArm, Readiness } from "./Readiness.js"
+import { aggregationScope, plannedSampleSizePerArm, Readiness } from "./Readiness.js"
 
 /** Per-unit values are read for rank tests up to this many units per arm (memory stays bounded). */
 const MAX_UNIT_VALUES = 250_000
@@ -110,15 +111,16 @@ export class Analysis extends Effect.Service<Analysis>()("@pilotproof/engine/Ana
       const ready = yield* readiness.report(pilotId, asOf)
       const control = controlVariant(d).key
       const treatments = d.variants.map((v) => v.key).filter((v) => v !== control)
-      const scope = { pilotId, asOfMs: asOf, consentRequired: d.readiness.consent === "required" }
+      const scope = aggregationScope(d, asOf)
       const plan = analysisPlan(d)
+      const cluster = clusterDesignOf(d)
 
       const metrics: Array<MetricAnalysis> = []
       for (const metric of d.metrics) {
         const stats = yield* aggregation.metricStats(scope, metric)
         let values: Record<string, Float64Array> | undefined
         const largest = Math.max(0, ...Object.values(stats).map((s) => s.moments.n))
-        if (metric.type === "duration" && largest <= MAX_UNIT_VALUES) {
+        if (metric.type === "duration" && cluster === undefined && largest <= MAX_UNIT_VALUES) {
           const read = yield* aggregation.unitValues(scope, metric)
           values = Object.fromEntries([control, ...treatments].map((v) => [v, read[v] ?? new Float64Array(0)]))
         }
@@ -133,6 +135,7 @@ export class Analysis extends Effect.Service<Analysis>()("@pilotproof/engine/Ana
         asOf: new Date(asOf).toISOString(),
         alpha: d.plan.alpha,
         ...(d.plan.sides === 1 ? { sides: 1 as const } : {}),
+        ...(cluster === undefined ? {} : { cluster: { unit: cluster.unit, analysisUnit: cluster.analysisUnit } }),
         sequential: d.plan.sequential,
         control,
         treatments,
@@ -178,7 +181,7 @@ export class Analysis extends Effect.Service<Analysis>()("@pilotproof/engine/Ana
       for (let t = first + step; t < last; t += step) times.push(t)
       times.push(last + 1)
       const plan = analysisPlan(d)
-      const scope = (t: number) => ({ pilotId: pilot.id, asOfMs: t, consentRequired: d.readiness.consent === "required" })
+      const scope = (t: number) => aggregationScope(d, t)
       for (const t of times) {
         const stats = yield* aggregation.metricStats(scope(t), metric)
         for (const c of compareMetric(metric, stats, report.control, report.treatments, plan).comparisons) {

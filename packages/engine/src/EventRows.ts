@@ -7,6 +7,7 @@
 import { assign } from "@pilotproof/assignment"
 import {
   canonicalJson,
+  clusterDesignOf,
   CONSENT,
   DECIMAL,
   EXPOSURE,
@@ -46,6 +47,11 @@ export interface EventRules {
   /** Event type → the metrics that use it and whether one of them needs a numeric value. */
   readonly types: ReadonlyMap<string, { readonly metrics: ReadonlyArray<string>; readonly needsValue: boolean }>
   readonly allocation: { readonly salt: string; readonly variants: ReadonlyArray<{ key: string; weight: number }>; readonly holdout?: number }
+  /**
+   * A cluster-randomized pilot: the attribute that carries the cluster (manager) id and the
+   * cluster unit's name. Exposures must name it; the assignment is the cluster's.
+   */
+  readonly cluster?: { readonly field: string; readonly unit: string }
 }
 
 export const eventRules = (definition: PilotDefinition): EventRules => {
@@ -75,8 +81,10 @@ export const eventRules = (definition: PilotDefinition): EventRules => {
     }
     if (m.covariate !== undefined) use(m.covariate.event, `${m.key} (covariate)`, m.covariate.aggregate !== "count")
   }
+  const cluster = clusterDesignOf(definition)
   return {
     pilotId: definition.id,
+    ...(cluster === undefined ? {} : { cluster: { field: cluster.field, unit: cluster.unit } }),
     variants: new Set(definition.variants.map((v) => v.key)),
     types,
     allocation: {
@@ -253,6 +261,14 @@ export const toEventRow = (
     if (pseudonymizer.enabled) delete attributes[name]
   }
 
+  // The cluster (a manager) travels in its own column, keyed when pseudonymizing, never in the attributes.
+  let clusterRaw: string | undefined
+  if (rules.cluster !== undefined && rules.cluster.field in attributes) {
+    const text = attributes[rules.cluster.field]!.trim()
+    delete attributes[rules.cluster.field]
+    if (text !== "") clusterRaw = text
+  }
+
   const unitId = typeof fields["unit_id"] === "string" ? fields["unit_id"].trim() : fields["unit_id"]
   const unitKey = typeof unitId === "string" && unitId !== "" ? pseudonymizer.unitKey(unitId) : null
   const reject = (reason: string): RowOutcome => {
@@ -262,6 +278,8 @@ export const toEventRow = (
       // ids that are not text (a JSON number) are keyed as their text: the copy keeps none raw
       if (unitKey === null && present(shown["unit_id"])) shown["unit_id"] = pseudonymizer.unitKey(textOf(shown["unit_id"]))
       if (present(shown["event_id"])) shown["event_id"] = pseudonymizer.eventKey(textOf(shown["event_id"]))
+      const field = rules.cluster?.field
+      if (field !== undefined && present(shown[field])) shown[field] = pseudonymizer.clusterKey(textOf(shown[field]).trim())
     }
     return {
       _tag: "Reject",
@@ -301,7 +319,11 @@ export const toEventRow = (
     if (!rules.variants.has(event.variant)) {
       return reject(`variant "${event.variant}" is not a variant of pilot "${rules.pilotId}" (${[...rules.variants].join(", ")})`)
     }
-    const assigned = assign(rules.allocation, event.unit_id)
+    if (rules.cluster !== undefined && clusterRaw === undefined) {
+      return reject(`an exposure of cluster-randomized pilot "${rules.pilotId}" names its ${rules.cluster.unit} in the field ${rules.cluster.field}, which is missing or empty`)
+    }
+    // a cluster-randomized pilot assigns the cluster: every unit of a manager sees the manager's variant
+    const assigned = assign(rules.allocation, clusterRaw ?? event.unit_id)
     if (assigned._tag === "Assignment") {
       const expected = assigned.variant ?? "holdout"
       if (expected !== event.variant) expectedVariant = expected
@@ -320,8 +342,11 @@ export const toEventRow = (
   const variant = event.type === EXPOSURE ? event.variant ?? null : null
   const value = event.value ?? null
   const attributesJson = canonicalJson(attributes)
+  const clusterId = clusterRaw === undefined ? null : pseudonymizer.clusterKey(clusterRaw)
+  // the cluster joins the row's hash only when there is one, so other pilots' ids stay as they were
+  const hashed = clusterId === null ? [unitKey, event.type, variant, value, tsMs, attributesJson] : [unitKey, event.type, variant, value, tsMs, attributesJson, clusterId]
   const eventId = event.event_id !== undefined ? pseudonymizer.eventKey(event.event_id) :
-    `h_${createHash("sha256").update(canonicalJson([unitKey, event.type, variant, value, tsMs, attributesJson])).digest("hex").slice(0, 32)}`
+    `h_${createHash("sha256").update(canonicalJson(hashed)).digest("hex").slice(0, 32)}`
   return {
     _tag: "Event",
     row: {
@@ -337,6 +362,7 @@ export const toEventRow = (
       email_key: emailKey,
       format_flags: flags.length === 0 ? null : flags.join(","),
       expected_variant: expectedVariant,
+      cluster_id: clusterId,
       source,
       line: record.line,
       batch_id: batchId

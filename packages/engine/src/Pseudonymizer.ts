@@ -1,6 +1,6 @@
 /**
  * Pseudonymization: with `PILOTPROOF_PSEUDONYM_KEY` set, every unit id and identity attribute is
- * replaced on ingest by a keyed HMAC-SHA-256 (first 128 bits, hex), so raw CRM ids never reach
+ * (and a cluster-randomized pilot's cluster id) replaced on ingest by a keyed HMAC-SHA-256 (first 128 bits, hex), so raw CRM ids never reach
  * the database, and the same person always maps to the same pseudonym. Without a key, ids are
  * stored as received. Erasure records keep only a keyed hash of the erased id.
  */
@@ -24,6 +24,8 @@ export class Pseudonymizer extends Effect.Service<Pseudonymizer>()("@pilotproof/
        * so re-delivery stays harmless.
        */
       eventKey: (eventId: string): string => (Option.isSome(key) ? `p_${hmac(key.value, "event", eventId)}` : eventId),
+      /** A cluster-randomized pilot's cluster id (a manager: a person too) as stored. */
+      clusterKey: (clusterId: string): string => (Option.isSome(key) ? `p_${hmac(key.value, "cluster", clusterId)}` : clusterId),
       /** A normalized phone or e-mail as stored (for matching, never for contacting). */
       identityKey: (kind: "phone" | "email", normalized: string): string =>
         Option.isSome(key) ? `p_${hmac(key.value, kind, normalized)}` : normalized,

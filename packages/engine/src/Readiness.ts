@@ -8,22 +8,38 @@
  * person under two unit ids warns above 0, fails above 1% of exposed units; malformed phones or
  * e-mails warn above 0, fail above 5% of events; outcomes before exposure warn above 0, fail
  * above 1% of events; future timestamps fail; units without consent (when required) warn above
- * 0, fail above 10% of exposed units; sample-ratio mismatch fails at p < policy.srmAlpha.
+ * 0, fail above 10% of exposed units; sample-ratio mismatch fails at p < policy.srmAlpha. A
+ * cluster-randomized pilot tests the sample ratio on clusters (they are what is assigned; its
+ * units per arm follow the clusters' sizes) and warns below 20 clusters in an arm, where the
+ * cluster-level t-test holds its level but has little power (docs/methods.md).
  */
 import {
   type CheckStatus,
+  clusterDesignOf,
   type Metric,
+  type PilotDefinition,
   type ReadinessCheck,
   type ReadinessCheckName,
   ReadinessReport
 } from "@pilotproof/domain"
 import { plannedSampleSizePerArm } from "@pilotproof/analysis"
 import { sampleRatioMismatch } from "@pilotproof/stats"
-import { Aggregation, DataQuality, PilotRepo } from "@pilotproof/store"
+import { Aggregation, type AggregationScope, DataQuality, PilotRepo } from "@pilotproof/store"
 import { Clock, Effect } from "effect"
 
 /** Units per arm the plan calls for: one function for the planner, readiness and the decision. */
 export { plannedSampleSizePerArm }
+
+/** What the store aggregates for a pilot as of a moment: consent and the cluster design from its definition. */
+export const aggregationScope = (d: PilotDefinition, asOfMs: number): AggregationScope => ({
+  pilotId: d.id,
+  asOfMs,
+  consentRequired: d.readiness.consent === "required",
+  ...(clusterDesignOf(d) === undefined ? {} : { clustered: true })
+})
+
+/** Fewer clusters in an arm than this is a warning: the cluster-level test has little power. */
+export const MIN_CLUSTERS_PER_ARM = 20
 
 /** Event types that must follow exposure: outcomes, not covariates or duration starts. */
 const outcomeTypes = (metrics: ReadonlyArray<Metric>): Array<string> => {
@@ -58,8 +74,9 @@ export class Readiness extends Effect.Service<Readiness>()("@pilotproof/engine/R
       const nowMs = yield* Clock.currentTimeMillis
       const asOf = asOfMs ?? nowMs
       const consentRequired = d.readiness.consent === "required"
+      const cluster = clusterDesignOf(d)
       yield* aggregation.currentStatistics
-      const exposure = yield* aggregation.exposures({ pilotId, asOfMs: asOf, consentRequired })
+      const exposure = yield* aggregation.exposures(aggregationScope(d, asOf))
       const volumes = yield* quality.volumes(pilotId)
       const identities = yield* quality.sharedIdentities(pilotId)
       const { emails, events, future, phones } = yield* quality.eventProblems(pilotId, nowMs + 5 * 60_000)
@@ -68,11 +85,14 @@ export class Readiness extends Effect.Service<Readiness>()("@pilotproof/engine/R
       const records = events + volumes.duplicatesSkipped + volumes.rejected
 
       const variants = d.variants.map((v) => v.key)
-      const observed = variants.map((v) => exposure.units[v] ?? 0)
+      const units = variants.map((v) => exposure.units[v] ?? 0)
+      const clusters = variants.map((v) => exposure.clusters?.[v] ?? 0)
+      // what is assigned is what must come out in the planned ratio: clusters, when there are clusters
+      const observed = cluster === undefined ? units : clusters
       const srm = sampleRatioMismatch(observed, d.variants.map((v) => v.weight))
       const totalWeight = d.variants.reduce((s, v) => s + v.weight, 0)
       const planned = plannedSampleSizePerArm(d)
-      const smallest = Math.min(...observed)
+      const smallest = Math.min(...units)
 
       const checks: Array<ReadinessCheck> = []
       const add = (check: ReadinessCheckName, status: CheckStatus, message: string, count: number, examples: ReadonlyArray<string> = []) =>
@@ -104,11 +124,17 @@ export class Readiness extends Effect.Service<Readiness>()("@pilotproof/engine/R
         `${exposure.multiVariantUnits} units seen in two variants (left out of the analysis); ${exposure.assignmentMismatches} exposures disagree with the assignment`,
         exposure.multiVariantUnits + exposure.assignmentMismatches)
       add("sample-ratio", srm.pValue < d.policy.srmAlpha ? "fail" : "pass",
-        `χ² = ${srm.statistic.toFixed(2)}, p = ${srm.pValue.toPrecision(3)} against planned ${d.variants.map((v) => `${v.key} ${v.weight}`).join(" / ")}; observed ${variants.map((v, i) => `${v} ${observed[i]}`).join(" / ")}`,
+        `χ² = ${srm.statistic.toFixed(2)}, p = ${srm.pValue.toPrecision(3)} against planned ${d.variants.map((v) => `${v.key} ${v.weight}`).join(" / ")}; observed ${variants.map((v, i) => `${v} ${observed[i]}`).join(" / ")}${cluster === undefined ? "" : ` ${cluster.unit}s`}`,
         srm.pValue < d.policy.srmAlpha ? 1 : 0)
       add("sample-size", smallest >= planned ? "pass" : "warn",
-        `smallest arm has ${smallest} of the ${planned} units per arm the plan needs (${pct(smallest, planned)})`,
+        `smallest arm has ${smallest} of the ${planned} ${cluster === undefined ? "units" : `${cluster.analysisUnit}s`} per arm the plan needs (${pct(smallest, planned)})`,
         smallest)
+      if (cluster !== undefined) {
+        const fewest = Math.min(...clusters)
+        add("clusters", fewest >= MIN_CLUSTERS_PER_ARM ? "pass" : "warn",
+          `${variants.map((v, i) => `${v} ${clusters[i]}`).join(" / ")} ${cluster.unit}s; ${fewest >= MIN_CLUSTERS_PER_ARM ? "" : `fewer than ${MIN_CLUSTERS_PER_ARM} in an arm: the cluster-level test holds its level but detects only large effects; `}${cluster.analysisUnit}s are analysed on per-${cluster.unit} totals`,
+          fewest)
+      }
 
       const status: CheckStatus = checks.some((c) => c.status === "fail") ? "fail" : checks.some((c) => c.status === "warn") ? "warn" : "pass"
       return new ReadinessReport({

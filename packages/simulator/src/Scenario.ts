@@ -173,6 +173,17 @@ export const Scenario = Schema.Struct({
       channel: Schema.optional(Schema.Record({ key: Schema.String, value: Positive }))
     })
   ),
+  /**
+   * A cluster-randomized pilot's clusters (managers): `count` of them, each assigned a variant
+   * (every unit of a manager sees it), units spread over them at random. `icc` is the intra-cluster
+   * correlation: a manager's rate of each binomial metric is Beta-distributed around the arm's
+   * rate with that ICC, and log-normal durations and values shift by a per-manager normal on the
+   * log scale whose share of the log variance is `icc`.
+   */
+  clusters: Schema.optional(Schema.Struct({
+    count: PositiveInt,
+    icc: Finite.pipe(Schema.between(0, 0.9, { message: () => "clusters.icc must be in [0, 0.9]" }))
+  })),
   /** Ground truth per metric key of the pilot. */
   metrics: Schema.Record({ key: Schema.String, value: MetricTruth }),
   defects: Schema.optional(Defects),

@@ -13,8 +13,8 @@
  * Defects draw only when switched on, so a clean scenario is not shifted by their draws.
  */
 import { assign, type Allocation } from "@pilotproof/assignment"
-import { CONSENT, DAY_MS, EXPOSURE, type PilotDefinition } from "@pilotproof/domain"
-import { makeRandom, type Random } from "@pilotproof/stats"
+import { clusterDesignOf, CONSENT, DAY_MS, EXPOSURE, type PilotDefinition } from "@pilotproof/domain"
+import { betaQuantile, makeRandom, type Random } from "@pilotproof/stats"
 import { makeClock } from "./Clock.js"
 import { type Contact, makeContact, unnormalizedPhone } from "./Contacts.js"
 import { categorical, cumulate, poisson, truncatedExponential } from "./Sampling.js"
@@ -89,6 +89,7 @@ export function* simulate(definition: PilotDefinition, scenario: Scenario): Gene
   // A share s of people with two ids: s·P of P people repeat, so s/(1+s) of their units are repeats.
   const repeatProbability = twoIdsShare / (1 + twoIdsShare)
   const recent: Array<Contact> = []
+  const clusters = clusterSimulation(definition, scenario, allocation, random)
 
   const arrivals = dailyArrivals(scenario)
   let serial = FIRST_SERIAL
@@ -106,7 +107,8 @@ export function* simulate(definition: PilotDefinition, scenario: Scenario): Gene
 
     for (const t of times) {
       serial += 1 + random.integer(3)
-      const unitId = `${definition.unit}-${String(serial).padStart(8, "0")}`
+      const unitId = `${definition.analysisUnit ?? definition.unit}-${String(serial).padStart(8, "0")}`
+      const manager = clusters === undefined ? undefined : clusters.managers[random.integer(clusters.managers.length)]!
 
       // The person behind the unit, possibly one already seen under another id (defect).
       // Only people with an e-mail can be recognised again, so the repeat is drawn among them.
@@ -126,8 +128,9 @@ export function* simulate(definition: PilotDefinition, scenario: Scenario): Gene
       if (contact.email !== undefined) contactAttributes["email"] = contact.email
       const exposureAttributes: Record<string, string> = { ...contactAttributes }
       if (channels.length > 0) exposureAttributes["channel"] = channels[categorical(random, channelCumulative)]![0]
+      if (manager !== undefined) exposureAttributes[clusters!.field] = manager.id
 
-      const assignment = assign(allocation, unitId)
+      const assignment = manager === undefined ? assign(allocation, unitId) : manager.assignment
       if (assignment._tag === "InvalidAllocation") throw new Error(assignment.message)
       const variant = assignment.variant
       if (variant === null) continue // held out: not in the pilot, no events
@@ -147,9 +150,11 @@ export function* simulate(definition: PilotDefinition, scenario: Scenario): Gene
       }
       for (const process of plan.processes) {
         switch (process.kind) {
-          case "once":
-            if (random.uniform() < process.arms.get(variant)!) outcome(t + drawDelay(random, process.delay), process.event)
+          case "once": {
+            const rate = manager === undefined ? process.arms.get(variant)! : manager.rate(process.event, process.arms.get(variant)!)
+            if (random.uniform() < rate) outcome(t + drawDelay(random, process.delay), process.event)
             break
+          }
           case "stream": {
             const arm = process.arms.get(variant)!
             const cov = process.covariate
@@ -158,7 +163,7 @@ export function* simulate(definition: PilotDefinition, scenario: Scenario): Gene
             const n = arm.count.kind === "poisson" ? poisson(random, arm.count.mean * frailty) : random.uniform() < arm.count.p ? 1 : 0
             for (let i = 0; i < n; i++) {
               const ts = t + drawDelay(random, process.delay)
-              outcome(ts, process.event, arm.value === undefined ? undefined : drawValue(random, arm.value))
+              outcome(ts, process.event, arm.value === undefined ? undefined : drawValue(random, manager === undefined ? arm.value : manager.shifted(process.event, arm.value)))
             }
             if (cov !== undefined) {
               const pre = poisson(random, cov.preMean * frailty)
@@ -176,7 +181,8 @@ export function* simulate(definition: PilotDefinition, scenario: Scenario): Gene
           }
           case "duration":
             if (random.uniform() < process.completion) {
-              const duration = random.lognormal(process.arms.get(variant)!, process.sigma)
+              const mu = process.arms.get(variant)! + (manager === undefined ? 0 : manager.logShift(process.to, process.sigma))
+              const duration = random.lognormal(mu, process.sigma)
               outcome(t + 1000 + duration, process.to)
             }
             break
@@ -201,4 +207,52 @@ export function* simulate(definition: PilotDefinition, scenario: Scenario): Gene
       }
     }
   }
+}
+
+/** One simulated cluster (a manager): its assignment and its draws around the arm's truth. */
+interface Manager {
+  readonly id: string
+  readonly assignment: ReturnType<typeof assign>
+  /** The manager's rate of a binomial event: Beta around the arm's rate with the scenario's ICC. */
+  readonly rate: (event: string, armRate: number) => number
+  /** The manager's shift of a log-normal's μ for an event: normal, a share ICC of the log variance. */
+  readonly logShift: (event: string, sigma: number) => number
+  /** A log-normal value model moved by the manager's shift (other models are left as they are). */
+  readonly shifted: (event: string, value: ValueModel) => ValueModel
+}
+
+/**
+ * The managers of a cluster-randomized scenario, or `undefined` for a pilot randomized unit by
+ * unit. Each manager's effects are drawn on first use, from the one random stream (deterministic:
+ * the units' order fixes the order of first uses).
+ */
+const clusterSimulation = (definition: PilotDefinition, scenario: Scenario, allocation: Allocation, random: Random) => {
+  const design = clusterDesignOf(definition)
+  if (design === undefined || scenario.clusters === undefined) return undefined
+  const icc = scenario.clusters.icc
+  const width = String(scenario.clusters.count).length
+  const managers: Array<Manager> = Array.from({ length: scenario.clusters.count }, (_, i) => {
+    const id = `${design.unit}-${String(i + 1).padStart(Math.max(3, width), "0")}`
+    const rates = new Map<string, number>()
+    const shifts = new Map<string, number>()
+    const logShift = (event: string, sigma: number) => {
+      let z = shifts.get(event)
+      if (z === undefined) shifts.set(event, z = icc > 0 ? random.normal(0, sigma * Math.sqrt(icc / (1 - icc))) : 0)
+      return z
+    }
+    return {
+      id,
+      assignment: assign(allocation, id),
+      rate: (event, armRate) => {
+        // the manager's propensity is drawn once per event, as a quantile, so the arm's rate sets its scale
+        let u = rates.get(event)
+        if (u === undefined) rates.set(event, u = random.uniform())
+        if (icc === 0 || armRate <= 0 || armRate >= 1) return armRate
+        return betaQuantile(u, armRate * (1 - icc) / icc, (1 - armRate) * (1 - icc) / icc)
+      },
+      logShift,
+      shifted: (event, value) => (value.kind === "lognormal" ? { ...value, mu: value.mu + logShift(event, value.sigma) } : value)
+    }
+  })
+  return { field: design.field, managers }
 }

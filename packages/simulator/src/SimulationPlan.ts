@@ -178,6 +178,12 @@ export const planSimulation = (
   const treatments = variants.filter((v) => v !== control)
 
   if (scenario.pilot !== definition.id) at("pilot", `the scenario is for pilot "${scenario.pilot}", not "${definition.id}"`)
+  if (definition.analysisUnit !== undefined && scenario.clusters === undefined) {
+    at("clusters", `pilot "${definition.id}" is cluster-randomized (${definition.unit}s): the scenario needs clusters: { count, icc }`)
+  }
+  if (definition.analysisUnit === undefined && scenario.clusters !== undefined) {
+    at("clusters", `pilot "${definition.id}" randomizes ${definition.unit}s one by one: clusters applies to a pilot with an analysisUnit`)
+  }
 
   const metricsByKey = new Map<string, Metric>(definition.metrics.map((m) => [m.key as string, m]))
   for (const key of Object.keys(scenario.metrics)) {

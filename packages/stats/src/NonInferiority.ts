@@ -3,7 +3,8 @@
  */
 import { normalQuantile, normalSf, studentTQuantile, studentTSf } from "./Distributions.js"
 import { meanOf } from "./Moments.js"
-import type { DegenerateReason, MeanStats, ProportionStats } from "./Types.js"
+import { clusterParts } from "./ClusterRatio.js"
+import type { DegenerateReason, MeanStats, ProportionStats, RatioStats } from "./Types.js"
 import { welchParts } from "./WelchTest.js"
 
 /** Which direction of the metric is good. */
@@ -96,4 +97,18 @@ export const nonInferiorityProportions = (
     return sentinel(method, pt - pc, options, conv === 0 ? "no-conversions" : conv === treatment.n + control.n ? "all-converted" : "zero-variance")
   }
   return decide(method, pt - pc, se, options, normalSf, normalQuantile(1 - (options.alpha ?? 0.05)))
+}
+
+/**
+ * Non-inferiority for a cluster-randomized arm pair (see `compareClusterRatios`): the difference
+ * of per-analysis-unit means with the cluster-robust SE, Student t with C_T + C_C − 2 df:
+ * p = P(T_df > t), bound = Δ ∓ t_{1−α,df}·se. Reference: Donner & Klar (2000), ch. 6.
+ */
+export const nonInferiorityClusters = (treatment: RatioStats, control: RatioStats, options: NonInferiorityOptions): NonInferiorityResult => {
+  const method = "non-inferiority-cluster-t"
+  const parts = clusterParts(treatment, control)
+  if (typeof parts === "string") return sentinel(method, 0, options, parts)
+  if (!(parts.standardError > 0)) return sentinel(method, parts.estimate, options, "zero-variance")
+  const q = studentTQuantile(1 - (options.alpha ?? 0.05), parts.df)
+  return decide(method, parts.estimate, parts.standardError, options, (x) => studentTSf(x, parts.df), q, parts.df)
 }

@@ -6,7 +6,10 @@
  * - `Moments`: n units with Σy and Σy² of the unit values (binomial metrics: Σy = conversions),
  *   with a pre-exposure covariate's Σx, Σx², Σxy when the metric has one (CUPED);
  * - `Duration`: the same over completed units, and the number of units started and not finished;
- * - `Ratio`: per unit a numerator and a denominator with their cross moments.
+ * - `Ratio`: per unit a numerator and a denominator with their cross moments;
+ * - `Clusters`: a cluster-randomized pilot's arm, per cluster the outcome total (X) and the
+ *   analysis units with a value (Y), n = clusters; `units` counts the analysis units, `open`
+ *   the durations started and not finished.
  */
 import type { MeanStats, RatioStats } from "./Types.js"
 
@@ -21,3 +24,4 @@ export type VariantStats =
   | { readonly _tag: "Moments"; readonly moments: MeanStats; readonly covariate?: CovariateStats }
   | { readonly _tag: "Duration"; readonly moments: MeanStats; readonly open: number }
   | { readonly _tag: "Ratio"; readonly moments: RatioStats }
+  | { readonly _tag: "Clusters"; readonly moments: RatioStats; readonly units: number; readonly open: number }

@@ -1,5 +1,6 @@
 export * from "./Bayesian.js"
 export * from "./Bootstrap.js"
+export * from "./ClusterRatio.js"
 export * from "./Cuped.js"
 export * from "./Distributions.js"
 export * from "./EstimateComparison.js"

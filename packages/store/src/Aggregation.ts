@@ -20,6 +20,11 @@ export interface AggregationScope {
   /** Events after this moment are ignored (analysis as the data stood then). */
   readonly asOfMs: number
   readonly consentRequired: boolean
+  /**
+   * A cluster-randomized pilot: statistics are per cluster (the `cluster_id` of a unit's
+   * exposures), as `Clusters` stats, and the exposure summary counts clusters per variant.
+   */
+  readonly clustered?: boolean
 }
 
 type Db = Kysely<DatabaseSchema>
@@ -61,6 +66,19 @@ const consentedUnits = (db: Db, scope: AggregationScope) =>
       ">",
       sql<number>`coalesce(max(case when value = 0 then ts_ms end), -1)`
     )
+
+/**
+ * The cluster of each exposed unit: the `cluster_id` its exposures name (the smallest, should a
+ * unit's exposures name two; every exposure of a cluster-randomized pilot names one).
+ */
+const unitClusters = (db: Db, scope: AggregationScope) =>
+  db.selectFrom("events")
+    .select((eb) => ["unit_id", eb.fn.min("cluster_id").as("cluster_id")])
+    .where("pilot_id", "=", scope.pilotId)
+    .where("type", "=", EXPOSURE)
+    .where("ts_ms", "<=", scope.asOfMs)
+    .where("cluster_id", "is not", null)
+    .groupBy("unit_id")
 
 /** A typed NULL (PostgreSQL would otherwise type a bare NULL column as text). */
 const noCovariate = sql<number | null>`cast(null as double precision)`.as("x")
@@ -203,12 +221,49 @@ export const metricStatsQuery = (db: Db, scope: AggregationScope, metric: Metric
     .groupBy("p.variant")
     .orderBy("p.variant")
 
+/**
+ * The query behind `Aggregation.metricStats` for a cluster-randomized pilot: the per-unit values
+ * summed per (variant, cluster) — the outcome total (a ratio's numerator) and the units with a
+ * value (a ratio's denominator total) — then per variant the clusters n with the totals' moments,
+ * the units and the open ones. Exported for the PostgreSQL plan checks.
+ */
+export const clusterStatsQuery = (db: Db, scope: AggregationScope, metric: Metric) => {
+  const ratio = metric.type === "ratio"
+  const perCluster = db.selectFrom(perUnit(db, scope, metric).as("p"))
+    .innerJoin(unitClusters(db, scope).as("k"), "k.unit_id", "p.unit_id")
+    .select([
+      "p.variant",
+      "k.cluster_id",
+      (ratio ? sql<number>`coalesce(sum(p.x), 0)` : sql<number>`coalesce(sum(p.y), 0)`).as("total"),
+      (ratio ? sql<number>`coalesce(sum(p.y), 0)` : sql<number>`count(p.y)`).as("size"),
+      sql<number>`count(p.y)`.as("units"),
+      // open: durations started and not finished (a mean unit without events has no value, and is not open)
+      (metric.type === "duration" ? sql<number>`count(*) - count(p.y)` : sql<number>`0`).as("open")
+    ])
+    .groupBy(["p.variant", "k.cluster_id"])
+  return db.selectFrom(perCluster.as("c"))
+    .select([
+      "c.variant",
+      sql<number>`count(*)`.as("n"),
+      sql<number>`sum(c.total)`.as("sx"),
+      sql<number>`sum(c.total * c.total)`.as("sxx"),
+      sql<number>`sum(c.size)`.as("sy"),
+      sql<number>`sum(c.size * c.size)`.as("syy"),
+      sql<number>`sum(c.total * c.size)`.as("sxy"),
+      sql<number>`sum(c.units)`.as("units"),
+      sql<number>`sum(c.open)`.as("open")
+    ])
+    .groupBy("c.variant")
+    .orderBy("c.variant")
+}
+
 export class Aggregation extends Effect.Service<Aggregation>()("@pilotproof/store/Aggregation", {
   effect: Effect.gen(function*() {
     const database = yield* Database
 
     /** Per-variant sufficient statistics of one metric. */
     const metricStats = Effect.fn("Aggregation.metricStats")(function*(scope: AggregationScope, metric: Metric) {
+      if (scope.clustered === true) return yield* clusterStats(scope, metric)
       const rows = yield* database.use(`aggregating metric "${metric.key}" of "${scope.pilotId}"`, (db) =>
         metricStatsQuery(db, scope, metric).execute()
       )
@@ -228,6 +283,23 @@ export class Aggregation extends Effect.Service<Aggregation>()("@pilotproof/stor
           out[r.variant] = metric.type === "mean" && metric.covariate !== undefined
             ? { _tag: "Moments", moments, covariate: { sumX: num(r.sx), sumX2: num(r.sxx), sumXY: num(r.sxy) } }
             : { _tag: "Moments", moments }
+        }
+      }
+      return out
+    })
+
+    const clusterStats = Effect.fn("Aggregation.clusterStats")(function*(scope: AggregationScope, metric: Metric) {
+      const rows = yield* database.use(`aggregating metric "${metric.key}" of "${scope.pilotId}" per cluster`, (db) =>
+        clusterStatsQuery(db, scope, metric).execute()
+      )
+      const out: Record<string, VariantStats> = {}
+      for (const r of rows) {
+        if (r.variant === null) continue
+        out[r.variant] = {
+          _tag: "Clusters",
+          moments: { n: num(r.n), sumX: num(r.sx), sumY: num(r.sy), sumX2: num(r.sxx), sumY2: num(r.syy), sumXY: num(r.sxy) },
+          units: num(r.units),
+          open: num(r.open)
         }
       }
       return out
@@ -276,6 +348,13 @@ export class Aggregation extends Effect.Service<Aggregation>()("@pilotproof/stor
           .where("type", "=", EXPOSURE)
           .where("ts_ms", "<=", scope.asOfMs)
           .executeTakeFirstOrThrow()
+        const clusters = scope.clustered === true
+          ? await db.selectFrom(analysedUnits(db, scope).as("u"))
+            .innerJoin(unitClusters(db, scope).as("k"), "k.unit_id", "u.unit_id")
+            .select(["u.variant", sql<number>`count(distinct k.cluster_id)`.as("clusters")])
+            .groupBy("u.variant")
+            .execute()
+          : undefined
         const units: Record<string, number> = {}
         let analysedTotal = 0
         let singleVariant = 0
@@ -289,6 +368,9 @@ export class Aggregation extends Effect.Service<Aggregation>()("@pilotproof/stor
           multiVariantUnits: num(exposed.units) - singleVariant,
           withoutConsent: singleVariant - analysedTotal,
           assignmentMismatches: num(exposed.mismatches),
+          ...(clusters === undefined
+            ? {}
+            : { clusters: Object.fromEntries(clusters.flatMap((r) => (r.variant === null ? [] : [[r.variant, num(r.clusters)]]))) }),
           ...(exposed.first === null ? {} : { firstExposureMs: num(exposed.first) }),
           ...(exposed.last === null ? {} : { lastExposureMs: num(exposed.last) })
         }

@@ -67,6 +67,11 @@ export interface EventsTable {
   format_flags: string | null
   /** For an exposure whose variant disagrees with the pilot's assignment: the assigned variant. */
   expected_variant: string | null
+  /**
+   * Cluster-randomized pilots: the cluster (manager) the event's unit was handled by, from the
+   * pilot's `clusterField` attribute (its keyed HMAC when pseudonymizing); null otherwise.
+   */
+  cluster_id: string | null
   source: string
   line: number | null
   batch_id: string

@@ -34,7 +34,8 @@ const chunks = <A>(rows: ReadonlyArray<A>, size: number): Array<ReadonlyArray<A>
 /** Every column of `events` (the type refuses a missing or unknown one), in the order `insertEvents` binds them. */
 const EVENT_COLUMNS = Object.keys({
   pilot_id: true, event_id: true, unit_id: true, type: true, variant: true, value: true, ts_ms: true, attributes: true,
-  phone_key: true, email_key: true, format_flags: true, expected_variant: true, source: true, line: true, batch_id: true
+  phone_key: true, email_key: true, format_flags: true, expected_variant: true, source: true, line: true, batch_id: true,
+  cluster_id: true
 } satisfies Record<keyof EventsTable, true>) as ReadonlyArray<keyof EventsTable>
 
 /**
@@ -67,7 +68,8 @@ export class EventRepo extends Effect.Service<EventRepo>()("@pilotproof/store/Ev
         ? (fullChunkInsert ??= compileEventInsert(trx, ROWS_PER_STATEMENT))
         : compileEventInsert(trx, rows.length)
       const parameters: Array<unknown> = []
-      for (const row of rows) for (const column of EVENT_COLUMNS) parameters.push(row[column])
+      // a nullable column a writer leaves out is bound as NULL
+      for (const row of rows) for (const column of EVENT_COLUMNS) parameters.push(row[column] ?? null)
       const result = await trx.executeQuery(CompiledQuery.raw(text, parameters))
       return Number(result.numAffectedRows ?? 0)
     }

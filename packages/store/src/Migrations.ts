@@ -208,6 +208,15 @@ const migrations: Record<string, Migration> = {
       await db.schema.dropTable("analysis_snapshots").execute()
       await db.schema.alterTable("pilots").dropColumn("data_version").execute()
     }
+  },
+  // cluster-randomized pilots: the cluster an exposure names, moved out of the attributes
+  "2026-12-03T0000_event_clusters": {
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable("events").addColumn("cluster_id", "text").execute()
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.alterTable("events").dropColumn("cluster_id").execute()
+    }
   }
 }
 

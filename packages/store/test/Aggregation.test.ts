@@ -11,12 +11,20 @@ import { DIALECTS } from "../../../test/fixtures/Databases.js"
 import { registerInput } from "../../../test/fixtures/Definitions.js"
 import { type Ev, generate, MIN, pilot, T0, toRows } from "./fixtures/GeneratedEvents.js"
 
-/** The reference: each metric's per-variant sums by straightforward loops. */
-const reference = (events: ReadonlyArray<Ev>, metric: Metric, asOf: number, consentRequired: boolean) => {
+interface UnitValue {
+  readonly unit: string
+  readonly variant: string
+  readonly y: number | undefined
+  readonly x: number
+  readonly open: number
+}
+
+/** The reference: each analysed unit's value of a metric by straightforward loops. */
+const unitReference = (events: ReadonlyArray<Ev>, metric: Metric, asOf: number, consentRequired: boolean): Array<UnitValue> => {
   const byUnit = new Map<string, Array<Ev>>()
   for (const e of events) if (e.ts <= asOf) byUnit.set(e.unit, [...(byUnit.get(e.unit) ?? []), e])
-  const out: Record<string, { n: number; sy: number; syy: number; sx: number; sxx: number; sxy: number; open: number }> = {}
-  for (const [, evs] of byUnit) {
+  const out: Array<UnitValue> = []
+  for (const [unit, evs] of byUnit) {
     const exposures = evs.filter((e) => e.type === "exposure")
     if (exposures.length === 0 || new Set(exposures.map((e) => e.variant)).size !== 1) continue
     if (consentRequired) {
@@ -60,6 +68,15 @@ const reference = (events: ReadonlyArray<Ev>, metric: Metric, asOf: number, cons
         break
       }
     }
+    out.push({ unit, variant, y, x, open })
+  }
+  return out
+}
+
+/** Each metric's per-variant sums of the reference unit values. */
+const reference = (events: ReadonlyArray<Ev>, metric: Metric, asOf: number, consentRequired: boolean) => {
+  const out: Record<string, { n: number; sy: number; syy: number; sx: number; sxx: number; sxy: number; open: number }> = {}
+  for (const { open, variant, x, y } of unitReference(events, metric, asOf, consentRequired)) {
     const acc = (out[variant] ??= { n: 0, sy: 0, syy: 0, sx: 0, sxx: 0, sxy: 0, open: 0 })
     acc.open += open
     if (y === undefined) continue
@@ -73,20 +90,58 @@ const reference = (events: ReadonlyArray<Ev>, metric: Metric, asOf: number, cons
   return out
 }
 
+/** A unit's cluster in the cluster tests: one of 23 managers, by its number. */
+const clusterOf = (unit: string) => `m${Number(unit.slice(1)) % 23}`
+
+/**
+ * A cluster-randomized pilot's reference: the unit values summed per (variant, cluster) — the
+ * outcome total (a ratio's numerator) and the units with a value (a ratio's denominator) — then
+ * per variant the clusters and the totals' moments.
+ */
+const clusterReference = (events: ReadonlyArray<Ev>, metric: Metric, asOf: number) => {
+  const clusters = new Map<string, { variant: string; total: number; size: number; units: number; open: number }>()
+  for (const u of unitReference(events, metric, asOf, false)) {
+    const key = `${u.variant}/${clusterOf(u.unit)}`
+    const c = clusters.get(key) ?? { variant: u.variant, total: 0, size: 0, units: 0, open: 0 }
+    c.open += u.open
+    if (u.y !== undefined) {
+      c.units++
+      c.total += metric.type === "ratio" ? u.x : u.y
+      c.size += metric.type === "ratio" ? u.y : 1
+    }
+    clusters.set(key, c)
+  }
+  const out: Record<string, { n: number; sx: number; sxx: number; sy: number; syy: number; sxy: number; units: number; open: number }> = {}
+  for (const c of clusters.values()) {
+    const acc = (out[c.variant] ??= { n: 0, sx: 0, sxx: 0, sy: 0, syy: 0, sxy: 0, units: 0, open: 0 })
+    acc.n++
+    acc.sx += c.total
+    acc.sxx += c.total * c.total
+    acc.sy += c.size
+    acc.syy += c.size * c.size
+    acc.sxy += c.total * c.size
+    acc.units += c.units
+    acc.open += c.open
+  }
+  return out
+}
+
 const close = (actual: number, expected: number) => expect(actual).toBeCloseTo(expected, 6)
 
 for (const dialect of DIALECTS) {
   describe(`Aggregation on ${dialect.name}`, () => {
     const services = Layer.mergeAll(PilotRepo.Default, EventRepo.Default, Aggregation.Default)
     /** Every test on a database of its own with the pilot and its generated events written. */
-    const seeded = <A, E>(effect: Effect.Effect<A, E, Layer.Layer.Success<typeof services>>) =>
+    const seeded = <A, E>(effect: Effect.Effect<A, E, Layer.Layer.Success<typeof services>>, options: { readonly clusters?: boolean } = {}) =>
       Effect.gen(function*() {
         const pilots = yield* PilotRepo
         const repo = yield* EventRepo
         const [registration] = yield* pilots.register([registerInput(pilot)])
         expect(registration!.outcome).toBe("created")
         yield* repo.startImport("b1", "aggregation", "generated", "2026-03-01T00:00:00Z")
-        const written = yield* repo.writeBatch("b1", toRows(events), [])
+        // the cluster test's exposures name their manager, as ingest stores it
+        const rows = toRows(events).map((r, i) => (options.clusters === true && r.type === "exposure" ? { ...r, cluster_id: clusterOf(events[i]!.unit) } : r))
+        const written = yield* repo.writeBatch("b1", rows, [])
         expect(written).toEqual({ inserted: events.length, duplicates: 0, rejected: 0 })
         return yield* effect
       }).pipe(Effect.provide(services.pipe(Layer.provideMerge(dialect.layer()))))
@@ -108,7 +163,7 @@ for (const dialect of DIALECTS) {
                 expect(Object.keys(actual).sort()).toEqual(Object.keys(expected).sort())
                 for (const [variant, want] of Object.entries(expected)) {
                   const got = actual[variant]!
-                  if (got._tag === "Ratio") {
+                  if (got._tag === "Ratio" || got._tag === "Clusters") {
                     expect(got.moments.n).toBe(want.n)
                     close(got.moments.sumX, want.sx)
                     close(got.moments.sumY, want.sy)
@@ -154,6 +209,35 @@ for (const dialect of DIALECTS) {
           expect(summary.withoutConsent).toBeGreaterThan(0)
         })), 60_000)
 
+      it.effect("a cluster-randomized pilot: per-cluster totals for every metric type, and clusters per variant", () =>
+        seeded(Effect.gen(function*() {
+          const aggregation = yield* Aggregation
+          const asOf = T0 + 40 * DAY_MS
+          const scope = { pilotId: "aggregation", asOfMs: asOf, consentRequired: false, clustered: true }
+          for (const metric of pilot.metrics as unknown as ReadonlyArray<Metric>) {
+            if (metric.type === "mean" && metric.covariate !== undefined) continue // refused for cluster pilots
+            const want = clusterReference(events, metric, asOf)
+            const got = yield* aggregation.metricStats(scope, metric)
+            expect(Object.keys(got).sort(), metric.key).toEqual(Object.keys(want).sort())
+            for (const [variant, w] of Object.entries(want)) {
+              const g = got[variant]!
+              expect(g._tag, metric.key).toBe("Clusters")
+              if (g._tag !== "Clusters") continue
+              expect(g.moments.n, `${metric.key} ${variant} clusters`).toBe(w.n)
+              close(g.moments.sumX, w.sx)
+              close(g.moments.sumX2, w.sxx)
+              close(g.moments.sumY, w.sy)
+              close(g.moments.sumY2, w.syy)
+              close(g.moments.sumXY, w.sxy)
+              expect(g.units, `${metric.key} ${variant} units`).toBe(w.units)
+              expect(g.open, `${metric.key} ${variant} open`).toBe(w.open)
+            }
+          }
+          const summary = yield* aggregation.exposures(scope)
+          const clusters = clusterReference(events, pilot.metrics[0] as unknown as Metric, asOf)
+          expect(summary.clusters).toEqual(Object.fromEntries(Object.entries(clusters).map(([v, c]) => [v, c.n])))
+        }), { clusters: true }), 60_000)
+
       it.effect("returns per-unit values for rank tests, matching the moments", () =>
         seeded(Effect.gen(function*() {
           const aggregation = yield* Aggregation
@@ -164,7 +248,7 @@ for (const dialect of DIALECTS) {
           expect(Object.keys(values).sort()).toEqual(Object.keys(stats).sort())
           for (const [variant, arm] of Object.entries(stats)) {
             expect(values[variant]!.length, variant).toBe(arm.moments.n)
-            close(values[variant]!.reduce((a, b) => a + b, 0), arm._tag === "Ratio" ? NaN : arm.moments.sum)
+            close(values[variant]!.reduce((a, b) => a + b, 0), arm._tag === "Ratio" || arm._tag === "Clusters" ? NaN : arm.moments.sum)
           }
         })), 60_000)
   })

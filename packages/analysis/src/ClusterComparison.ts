@@ -1,0 +1,55 @@
+/**
+ * Cluster-randomized pilots (`unit: manager`, `analysisUnit: deal`): every metric type is
+ * compared on per-cluster totals — the outcome total and the analysis units of each cluster —
+ * as the difference of per-analysis-unit means (a rate per deal, minutes per conversation, a
+ * ratio's ΣX/ΣY) with the cluster-robust delta-method SE and Student t on C_T + C_C − 2 df
+ * (stats' `compareClusterRatios`). The relative lift divides by the control's mean per unit, its
+ * interval by the same t quantile; guardrails get the cluster-level non-inferiority test.
+ */
+import type { Metric, RelativeEffect } from "@pilotproof/domain"
+import { compareClusterRatios, nonInferiorityClusters, type RatioStats, studentTQuantile } from "@pilotproof/stats"
+import {
+  alternativeFor,
+  type FixedComparison,
+  intervalAlpha,
+  posteriorBeat,
+  standardErrorOf,
+  type TestLevel,
+  withAlternative
+} from "./FixedComparison.js"
+
+export const compareClusters = (metric: Metric, treatment: RatioStats, control: RatioStats, level: TestLevel): FixedComparison => {
+  const alpha = intervalAlpha(level)
+  const comparison = withAlternative(
+    compareClusterRatios(treatment, control, alpha),
+    level,
+    () => compareClusterRatios(treatment, control, level.alpha, alternativeFor(level, metric.direction)).pValue
+  )
+  const se = standardErrorOf(comparison, alpha)
+  const controlMean = control.sumY === 0 ? 0 : control.sumX / control.sumY
+  const clusters = treatment.n + control.n
+  const nonInferiority = metric.role === "guardrail" && metric.margin !== undefined
+    ? nonInferiorityClusters(treatment, control, { margin: metric.margin, direction: metric.direction, alpha: alpha / 2 })
+    : undefined
+  return {
+    method: "cluster-t",
+    why: `cluster-randomized (${clusters} clusters): per-cluster totals, the difference of means per unit with the cluster-robust delta-method SE, Student t on ${Math.max(0, clusters - 2)} df`,
+    comparison,
+    standardError: se,
+    probabilityToBeat: posteriorBeat(comparison.estimate, se, metric.direction),
+    relative: relativeByT(comparison.estimate, controlMean, se, alpha, comparison.df),
+    ...(nonInferiority === undefined
+      ? {}
+      : { nonInferiority: { margin: metric.margin!, bound: nonInferiority.bound, pValue: nonInferiority.pValue, nonInferior: nonInferiority.nonInferior } })
+  }
+}
+
+/** Δ/μ_C with the interval (Δ ± t·se)/|μ_C| (the control mean per unit treated as known). */
+const relativeByT = (estimate: number, controlMean: number, se: number, alpha: number, df: number | undefined): RelativeEffect => {
+  if (controlMean === 0 || df === undefined || !(se > 0)) {
+    return { estimate: controlMean === 0 ? 0 : estimate / controlMean, ci: { lower: -Infinity, upper: Infinity }, method: controlMean === 0 ? "absolute/control (zero control mean)" : "absolute/control" }
+  }
+  const q = studentTQuantile(1 - alpha / 2, df)
+  const k = 1 / Math.abs(controlMean)
+  return { estimate: estimate / controlMean, ci: { lower: (estimate - q * se) * k, upper: (estimate + q * se) * k }, method: "absolute/control" }
+}
