@@ -11,9 +11,12 @@
  * - Peeking, 300 pilots × 10 daily looks of 60 units per arm: the always-valid rate must stay ≤ 5 % + 2 SE, the naive
  *   rate (≈ 19 % in theory for 10 looks) above 8 %, about 4 SE away (SE ≈ 2.2 points).
  * - The same for a one-sided plan (one-sided p on the metric's good side, half-normal mSPRT).
+ * - Cluster-randomized A/A pilots, 2 000 each at 12 managers per arm (ICC 0.2) and 20 (ICC 0.05):
+ *   the cluster-level t in [4 %, 6 %] (± 2.05 SE), the naive per-deal z-test above 15 % (it is
+ *   ≈ 23 % and ≈ 46 %: ten SE and more away).
  */
 import { describe, expect, it } from "vitest"
-import { aaBinomial, aaLognormal, nominalSe, pct, peeking, showRate, table } from "./validity/Simulation.js"
+import { aaBinomial, aaClusters, aaLognormal, nominalSe, pct, peeking, showRate, table } from "./validity/Simulation.js"
 
 describe("validity (small): decisions hold their error rates", () => {
   it("A/A at a fixed horizon: the share of p < 0.05 stays in [4 %, 6 %]", () => {
@@ -62,5 +65,22 @@ describe("validity (small): decisions hold their error rates", () => {
     expect(fixed.rate).toBeLessThanOrEqual(0.06)
     expect(r.sequential.rate).toBeLessThanOrEqual(0.05 + 2 * nominalSe(0.05, r.sequential.runs))
     expect(r.naive.rate).toBeGreaterThan(0.08)
+  })
+
+  it("cluster-randomized A/A pilots: the cluster-level t holds 5 %, the naive per-deal test does not", () => {
+    const few = aaClusters({ pilots: 2000, seed: 17, clustersPerArm: 12, icc: 0.2 })
+    const more = aaClusters({ pilots: 2000, seed: 18, clustersPerArm: 20, icc: 0.05 })
+    console.log(table("A/A, cluster-randomized: 30 deals per manager on average, won rate 0.2 (small run)", [
+      [`12 managers per arm, ICC 0.2: ${few.cluster.method}`, showRate(few.cluster)],
+      [`12 managers per arm, ICC 0.2: naive per-deal ${few.naive.method}`, showRate(few.naive)],
+      [`20 managers per arm, ICC 0.05: ${more.cluster.method}`, showRate(more.cluster)],
+      [`20 managers per arm, ICC 0.05: naive per-deal ${more.naive.method}`, showRate(more.naive)]
+    ]))
+    for (const r of [few, more]) {
+      expect(r.cluster.method).toBe("cluster-t")
+      expect(r.cluster.rate).toBeGreaterThanOrEqual(0.04)
+      expect(r.cluster.rate).toBeLessThanOrEqual(0.06)
+      expect(r.naive.rate).toBeGreaterThan(0.15)
+    }
   })
 })

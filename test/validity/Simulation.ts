@@ -152,6 +152,68 @@ export const aaLognormal = (o: AaOptions & { readonly median: number; readonly s
   return { ...rateOf(hits, o.pilots), method }
 }
 
+/** The outcome of a cluster-randomized A/A run: the cluster-level test's rate and the naive per-unit one. */
+export interface ClusterAaResult {
+  readonly cluster: Rate & { readonly method: string }
+  readonly naive: Rate & { readonly method: string }
+}
+
+/**
+ * A/A pilots randomized by cluster (managers): `clustersPerArm` clusters per arm, each with
+ * round(m·U(0.5, 1.5)) units (deals; m = `meanSize`), the cluster's rate Beta-distributed around
+ * `p` with intra-cluster correlation `icc` (a = p(1 − ICC)/ICC, b = (1 − p)(1 − ICC)/ICC), the
+ * units Bernoulli at their cluster's rate. Each pilot is analysed twice by `compareMetric`: on
+ * per-cluster totals (`Clusters` stats, as the store aggregates a cluster-randomized pilot: the
+ * cluster-level t) and naively as if every deal were randomized on its own (`Moments`: the z-test).
+ */
+export const aaClusters = (o: AaOptions & {
+  readonly clustersPerArm: number
+  readonly icc: number
+  readonly meanSize?: number
+  readonly p?: number
+}): ClusterAaResult => {
+  const rng = makeRandom(o.seed)
+  const p = o.p ?? 0.2
+  const m = o.meanSize ?? 30
+  const a = (p * (1 - o.icc)) / o.icc
+  const b = ((1 - p) * (1 - o.icc)) / o.icc
+  const arm = () => {
+    let n = 0, sumX = 0, sumY = 0, sumX2 = 0, sumY2 = 0, sumXY = 0, units = 0, conversions = 0
+    for (let c = 0; c < o.clustersPerArm; c++) {
+      const size = Math.max(1, Math.round(m * (0.5 + rng.uniform())))
+      const rate = rng.beta(a, b)
+      let y = 0
+      for (let i = 0; i < size; i++) if (rng.uniform() < rate) y++
+      n++
+      sumX += y
+      sumX2 += y * y
+      sumY += size
+      sumY2 += size * size
+      sumXY += y * size
+      units += size
+      conversions += y
+    }
+    const clustered: VariantStats = { _tag: "Clusters", moments: { n, sumX, sumY, sumX2, sumY2, sumXY }, units, open: 0 }
+    const naive: VariantStats = { _tag: "Moments", moments: { n: units, sum: conversions, sumSquares: conversions } }
+    return { clustered, naive }
+  }
+  let clusterHits = 0
+  let naiveHits = 0
+  let clusterMethod = ""
+  let naiveMethod = ""
+  for (let i = 0; i < o.pilots; i++) {
+    const c = arm()
+    const t = arm()
+    const clustered = comparison(binomialMetric, c.clustered, t.clustered, FIXED_PLAN)
+    const naive = comparison(binomialMetric, c.naive, t.naive, FIXED_PLAN)
+    clusterMethod = clustered.method
+    naiveMethod = naive.method
+    if (clustered.pValue < FIXED_PLAN.alpha) clusterHits++
+    if (naive.pValue < FIXED_PLAN.alpha) naiveHits++
+  }
+  return { cluster: { ...rateOf(clusterHits, o.pilots), method: clusterMethod }, naive: { ...rateOf(naiveHits, o.pilots), method: naiveMethod } }
+}
+
 // ---------------------------------------------------------------------------------------------
 // 2. Peeking: daily looks at an A/A pilot
 // ---------------------------------------------------------------------------------------------
