@@ -13,10 +13,12 @@
  * analysis units (deals) per arm: the individually randomized size times the design effect
  * DE = 1 + (m − 1)·ICC, since n deals in clusters of m carry the information of n/DE independent
  * ones (Donner & Klar 2000, ch. 5); MDE and power at a duration are read at n/DE, and clusters per
- * arm are ⌈n/m⌉. Reference for the inflation: Hayes & Moulton (2017), §7.3.
+ * arm are ⌈n/m⌉, and the report adds the power of the cluster-level t at those clusters (2k − 2 df),
+ * which is what the analysis runs. Reference for the inflation: Hayes & Moulton (2017), §7.3.
  */
 import { clusterDesignOf, type PilotDefinition, type PlanAtDays, type PlanReport } from "@pilotproof/domain"
 import {
+  clusterPower,
   mdeMeans,
   mdeProportions,
   powerTwoSided,
@@ -196,7 +198,19 @@ export const planPilot = (d: PilotDefinition, traffic: PlanTraffic = {}): PlanFi
     mde: { relative: d.plan.mde, ...(delta === undefined ? {} : { absolute: delta }) },
     ...(cluster === undefined || clustersPerArm === undefined
       ? {}
-      : { cluster: { unit: cluster.unit, analysisUnit: cluster.analysisUnit, icc: d.plan.icc ?? 0, clusterSize: d.plan.clusterSize!, designEffect: de, clustersPerArm } }),
+      : {
+        cluster: {
+          unit: cluster.unit,
+          analysisUnit: cluster.analysisUnit,
+          icc: d.plan.icc ?? 0,
+          clusterSize: d.plan.clusterSize!,
+          designEffect: de,
+          clustersPerArm,
+          ...(variances === undefined || delta === undefined || clustersPerArm < 2
+            ? {}
+            : { power: clusterPower(delta, variances, d.plan.clusterSize!, d.plan.icc ?? 0, clustersPerArm, options) })
+        }
+      }),
     perArm: {
       planned,
       given: d.plan.sampleSizePerArm !== undefined,

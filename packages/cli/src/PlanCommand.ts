@@ -30,7 +30,8 @@ export const describePlan = (plan: PlanReport): string =>
       (plan.perArm.sequential === undefined ? "" : `; sequential ${count(plan.perArm.sequential)} (${plan.perArm.sequentialInflation!.toFixed(2)}×)`)],
     ...(plan.cluster === undefined ? [] : [[
       "clusters per arm",
-      `${count(plan.cluster.clustersPerArm)} ${plan.cluster.unit}s of ${plan.cluster.clusterSize} ${plan.cluster.analysisUnit}s; design effect ${plan.cluster.designEffect.toFixed(2)} (ICC ${plan.cluster.icc})`
+      `${count(plan.cluster.clustersPerArm)} ${plan.cluster.unit}s of ${plan.cluster.clusterSize} ${plan.cluster.analysisUnit}s; design effect ${plan.cluster.designEffect.toFixed(2)} (ICC ${plan.cluster.icc})` +
+        (plan.cluster.power === undefined ? "" : `; power of the cluster-level t there ${pct(plan.cluster.power)}`)
     ] as const]),
     ["traffic", `${plan.traffic.perDay.toFixed(plan.traffic.perDay < 10 ? 1 : 0)} units a day (${plan.traffic.source === "per-day" ? "--per-day" : "economics.volume ÷ 30"})` +
       `${plan.traffic.holdout > 0 ? `, ${pct(plan.traffic.holdout)} held out` : ""}; smallest arm ${pct(plan.traffic.smallestArmShare)}`],

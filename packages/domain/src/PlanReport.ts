@@ -50,7 +50,12 @@ export class PlanReport extends Schema.Class<PlanReport>("PlanReport")({
     clusterSize: Schema.Number,
     designEffect: Schema.Number,
     /** Clusters per arm for the planned units (the sequential ones never apply: clusters are fixed-horizon). */
-    clustersPerArm: Stat
+    clustersPerArm: Stat,
+    /**
+     * The cluster-level t-test's power with those clusters (2k − 2 df), for the plan's MDE: below
+     * the z figure when clusters are few (statsmodels' TTestIndPower on cluster means).
+     */
+    power: optional(Stat)
   })),
   perArm: Schema.Struct({
     /** What readiness and the decision check: `plan.sampleSizePerArm`, or the fixed-horizon size. */

@@ -142,6 +142,35 @@ describe("parsePilotFile", () => {
     expect(three).toMatchObject([{ path: "plan.sides", message: "plan.sides must be 1 (one-sided) or 2 (two-sided)" }])
   })
 
+  it("a cluster-randomized pilot: unit + analysisUnit (+ clusterField) with plan.icc and plan.clusterSize; its rules at their paths", () => {
+    const base = minimalPilot("cl")
+    const clustered = (extra: object, plan: object = {}) =>
+      JSON.stringify({ ...base, unit: "manager", analysisUnit: "deal", ...extra, plan: { ...base.plan, icc: 0.05, clusterSize: 40, ...plan } })
+    const ok = parse(clustered({ clusterField: "manager_id" }))
+    expect(Either.isRight(ok) && ok.right.definition).toMatchObject({ unit: "manager", analysisUnit: "deal", clusterField: "manager_id", plan: { icc: 0.05, clusterSize: 40 } })
+    expect(Either.isRight(parse(clustered({})))).toBe(true) // the cluster travels in the field "manager"
+    expect(issuesOf(clustered({ analysisUnit: "manager" }))).toMatchObject([
+      { path: "analysisUnit", message: `analysisUnit is the unit the metrics are measured on when "manager" is a cluster of them; it cannot be "manager" itself` }
+    ])
+    expect(issuesOf(clustered({ clusterField: "unit_id" }))).toMatchObject([{ path: "clusterField" }])
+    expect(issuesOf(clustered({ clusterField: "manager id" }))).toMatchObject([
+      { path: "clusterField", message: "clusterField must be an attribute name (letters, digits and _), such as manager_id" }
+    ])
+    expect(issuesOf(clustered({}, { sequential: true }))).toMatchObject([{ path: "plan.sequential", message: expect.stringContaining("fixed horizon") }])
+    expect(issuesOf(clustered({}, { icc: undefined }))).toMatchObject([
+      { path: "plan", message: "a cluster-randomized plan needs plan.icc to compute its sample (the design effect 1 + (m − 1)·ICC), or plan.sampleSizePerArm in deals" }
+    ])
+    expect(Either.isRight(parse(clustered({}, { icc: undefined, clusterSize: undefined, sampleSizePerArm: 2000 })))).toBe(true)
+    expect(issuesOf(clustered({}, { icc: 1 }))).toMatchObject([{ path: "plan.icc", message: "plan.icc must be in [0, 1)" }])
+    const cuped = JSON.stringify({
+      ...JSON.parse(clustered({})),
+      metrics: [...base.metrics, { key: "revenue", role: "secondary", type: "mean", event: "order", direction: "increase", covariate: { event: "order", days: 30 } }]
+    })
+    expect(issuesOf(cuped)).toMatchObject([{ path: "metrics[2].covariate", message: expect.stringContaining("CUPED is not available for a cluster-randomized pilot") }])
+    // and the cluster fields where units are randomized one by one
+    expect(issuesOf(JSON.stringify({ ...base, clusterField: "manager_id", plan: { ...base.plan, icc: 0.1 } })).map((i) => i.path).sort()).toEqual(["clusterField", "plan.icc"])
+  })
+
   it("plan.sequentialMethod: asymptotic-cs with its tuning on a sequential plan; refused where it does not apply", () => {
     const plan = minimalPilot("cs").plan
     const with_ = (p: object) => JSON.stringify({ ...minimalPilot("cs"), plan: { ...plan, ...p } })

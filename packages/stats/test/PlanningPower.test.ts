@@ -3,13 +3,16 @@
  * independent scipy evaluation of the always-valid test's last-look power, from the committed
  * generator fixtures/plan_power.py (its output: fixtures/plan_power.json).
  * Tolerances: power 1e-10 absolute (both sides evaluate Φ in double precision); sample sizes
- * exact (statsmodels' continuous n, rounded up); the sequential MDE 1e-9 relative (bisection vs brentq).
+ * exact (statsmodels' continuous n, rounded up); the sequential MDE 1e-9 relative (bisection vs brentq);
+ * the cluster-level t's power against TTestIndPower (scipy's noncentral t) 1e-9 absolute.
  */
 import { readFileSync } from "node:fs"
 import { describe, expect, it } from "vitest"
 import {
+  clusterPower,
   powerMeans,
   powerProportions,
+  powerTwoSided,
   sampleSizeMeans,
   sampleSizeProportions,
   sequentialMde,
@@ -61,5 +64,43 @@ describe("always-valid (mSPRT) last-look power, sample size and MDE vs scipy", (
     expect(sequentialSampleSize(c.delta, c.varianceSum, c.tau2, options)).toBe(c.nNeeded)
     const mde = sequentialMde(c.varianceSum, c.n, c.tau2, options)
     expect(Math.abs(mde - c.mdeAtN) / c.mdeAtN).toBeLessThan(1e-9)
+  })
+})
+
+interface ClusterCase {
+  baseline: number
+  delta: number
+  clusterSize: number
+  icc: number
+  alpha: number
+  target: number
+  varianceSum: number
+  designEffect: number
+  nIndependent: number
+  clustersPerArm: number
+  tPower: number
+  tPowerOneSided: number
+}
+
+describe("cluster-randomized plans (statsmodels NormalIndPower × design effect, TTestIndPower on cluster means)", () => {
+  const cases = (JSON.parse(readFileSync(new URL("./fixtures/plan_power.json", import.meta.url), "utf8")) as { clusters: Array<ClusterCase> }).clusters
+  for (const c of cases) {
+    it(`p ${c.baseline}, δ ${c.delta}, ${c.clustersPerArm} clusters of ${c.clusterSize}, ICC ${c.icc}`, () => {
+      // the individually randomized size, as statsmodels solves it (rounded up)
+      expect(sampleSizeProportions(c.baseline, c.delta, { alpha: c.alpha, power: c.target })).toBe(Math.ceil(c.nIndependent))
+      // the cluster-level t's power: scipy's noncentral t vs Simpson's rule over the normal, 1e-9 absolute
+      const two = clusterPower(c.delta, c.varianceSum, c.clusterSize, c.icc, c.clustersPerArm, { alpha: c.alpha })
+      const one = clusterPower(c.delta, c.varianceSum, c.clusterSize, c.icc, c.clustersPerArm, { alpha: c.alpha, sides: 1 })
+      expect(Math.abs(two - c.tPower)).toBeLessThan(1e-9)
+      expect(Math.abs(one - c.tPowerOneSided)).toBeLessThan(1e-9)
+    })
+  }
+
+  it("with many clusters the t power tends to the z power at n/DE units", () => {
+    const c = cases[0]!
+    const k = 2000
+    const t = clusterPower(c.delta / 10, c.varianceSum, c.clusterSize, c.icc, k)
+    const z = powerTwoSided(c.delta / 10, c.varianceSum, (k * c.clusterSize) / c.designEffect)
+    expect(Math.abs(t - z)).toBeLessThan(2e-3)
   })
 })
