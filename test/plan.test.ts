@@ -13,6 +13,7 @@ import { Context, Effect, Exit, Scope } from "effect"
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { fileURLToPath } from "node:url"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { requireBin, runCli } from "./fixtures/Cli.js"
 import { EXPERIMENTS_DIR } from "./fixtures/Definitions.js"
@@ -136,6 +137,16 @@ describe("planning a pilot before it is registered", () => {
       // the JSON form of a pilot file too
       const json = await plan(JSON.stringify({ source: "assistant.yaml", text: readFileSync(ASSISTANT, "utf8") }), "?perDay=40", "application/json")
       expect(((await json.json()) as Plan).days.needed).toBe(33)
+    })
+
+    it("plans a cluster-randomized file: deals and managers per arm, the design effect, the cluster-level t's power", async () => {
+      const file = fileURLToPath(new URL("./fixtures/cluster/manager-morning-assistant.yaml", import.meta.url))
+      const response = await plan(readFileSync(file, "utf8"))
+      expect(response.status).toBe(200)
+      const body = (await response.json()) as Plan & { cluster: { unit: string; clustersPerArm: number; designEffect: number } }
+      expect(body.perArm.planned).toBe(1763)
+      expect(body.cluster).toMatchObject({ unit: "manager", analysisUnit: "deal", clustersPerArm: 18 })
+      expect(body).toEqual(JSON.parse((await runCli(undefined, ["plan", file, "--format", "json"])).stdout))
     })
 
     it("refuses a wrong perDay and an invalid file with 400 and where", async () => {
