@@ -16,7 +16,7 @@
  * arm are ⌈n/m⌉, and the report adds the power of the cluster-level t at those clusters (2k − 2 df),
  * which is what the analysis runs. Reference for the inflation: Hayes & Moulton (2017), §7.3.
  */
-import { clusterDesignOf, type PilotDefinition, type PlanAtDays, type PlanReport } from "@pilotproof/domain"
+import type { PilotDefinition, PlanAtDays, PlanReport } from "@pilotproof/domain"
 import {
   clusterPower,
   mdeMeans,
@@ -51,7 +51,7 @@ const absoluteMde = (d: PilotDefinition): number | undefined => {
  * `plan.clusterSize`; 1 for an individually randomized one.
  */
 export const designEffect = (d: PilotDefinition): number =>
-  clusterDesignOf(d) === undefined || d.plan.icc === undefined || d.plan.clusterSize === undefined
+  d.analysisUnit === undefined || d.plan.icc === undefined || d.plan.clusterSize === undefined
     ? 1
     : 1 + (d.plan.clusterSize - 1) * d.plan.icc
 
@@ -126,7 +126,8 @@ export const planPilot = (d: PilotDefinition, traffic: PlanTraffic = {}): PlanFi
   const plannedDays = Math.min(d.plan.maxDays, Math.max(d.plan.minDays, needed))
 
   const de = designEffect(d)
-  const cluster = clusterDesignOf(d)
+  // the cluster design as the domain's clusterDesignOf reads it (this package imports domain types only)
+  const cluster = d.analysisUnit === undefined ? undefined : { unit: d.unit, analysisUnit: d.analysisUnit }
   const at = (days: number): PlanAtDays | undefined => {
     if (variances === undefined || delta === undefined || baseline === undefined) return undefined
     const n = Math.floor(perArmPerDay * days)
