@@ -84,6 +84,39 @@ export const NonInferiorityResult = Schema.Struct({ margin: Stat, bound: Stat, p
   .annotations({ identifier: "NonInferiorityResult" })
 export type NonInferiorityResult = typeof NonInferiorityResult.Type
 
+/** The primary's effect among the units first exposed in one week of the pilot. */
+export const NoveltyWeek = Schema.Struct({
+  /** 0 for the week of the pilot's first exposure, 1 for the next, … */
+  week: Schema.Number,
+  /** The week's first day (UTC date). */
+  from: Schema.String,
+  /** Units of the week's cohort per arm. */
+  control: Schema.Number,
+  treatment: Schema.Number,
+  ...EffectEstimate.fields,
+  standardError: Stat
+}).annotations({ identifier: "NoveltyWeek" })
+export type NoveltyWeek = typeof NoveltyWeek.Type
+
+/**
+ * The novelty check of the primary metric: its effect per exposure-week cohort and the weighted
+ * trend over the weeks (`weighted-trend`: WLS with the weeks' known variances). `decaying` when the
+ * overall effect is on the good side and the trend runs against it at one-sided α: a new tool's
+ * pull wearing off. Weeks whose metric window has not closed by the as-of moment are left out.
+ */
+export const Novelty = Schema.Struct({
+  method: Schema.Literal("weighted-trend"),
+  weeks: Schema.Array(NoveltyWeek),
+  /** Change of the weekly effect per week, in the metric's units. */
+  slope: Stat,
+  standardError: Stat,
+  /** One-sided towards decay when the effect is on the good side; else two-sided. */
+  pValue: Stat,
+  decaying: Schema.Boolean,
+  degenerate: optional(DegenerateReason)
+}).annotations({ identifier: "Novelty" })
+export type Novelty = typeof Novelty.Type
+
 export const MetricComparison = Schema.Struct({
   variant: Schema.String,
   baseline: Schema.Struct({ variant: Schema.String, value: Stat }),
@@ -100,7 +133,9 @@ export const MetricComparison = Schema.Struct({
   varianceReduction: optional(Stat),
   robustness: optional(Schema.Struct({ method: RobustnessMethod, pValue: Stat })),
   nonInferiority: optional(NonInferiorityResult),
-  degenerate: optional(DegenerateReason)
+  degenerate: optional(DegenerateReason),
+  /** The primary metric: its effect by exposure week and the trend over them. */
+  novelty: optional(Novelty)
 }).annotations({ identifier: "MetricComparison", description: "One treatment against the control on one metric." })
 export type MetricComparison = typeof MetricComparison.Type
 

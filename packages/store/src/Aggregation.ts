@@ -221,6 +221,58 @@ export const metricStatsQuery = (db: Db, scope: AggregationScope, metric: Metric
     .groupBy("p.variant")
     .orderBy("p.variant")
 
+/** One row of the moments a metric's statistics are read from (`metricStatsQuery`'s columns). */
+interface MomentsRow {
+  readonly n: unknown
+  readonly sy: unknown
+  readonly syy: unknown
+  readonly sx: unknown
+  readonly sxx: unknown
+  readonly sxy: unknown
+  readonly missing: unknown
+}
+
+/** A variant's `VariantStats` from its row of moments, by the metric's type. */
+const statsOf = (metric: Metric, r: MomentsRow): VariantStats => {
+  const moments = { n: num(r.n), sum: num(r.sy), sumSquares: num(r.syy) }
+  if (metric.type === "ratio") {
+    // y is the denominator and x the numerator in the per-unit query.
+    return { _tag: "Ratio", moments: { n: num(r.n), sumX: num(r.sx), sumY: num(r.sy), sumX2: num(r.sxx), sumY2: num(r.syy), sumXY: num(r.sxy) } }
+  }
+  if (metric.type === "duration") return { _tag: "Duration", moments, open: num(r.missing) }
+  return metric.type === "mean" && metric.covariate !== undefined
+    ? { _tag: "Moments", moments, covariate: { sumX: num(r.sx), sumX2: num(r.sxx), sumXY: num(r.sxy) } }
+    : { _tag: "Moments", moments }
+}
+
+const WEEK_MS = 7 * DAY_MS
+
+/**
+ * The query behind `Aggregation.metricStatsByWeek`: `metricStatsQuery`'s moments grouped by
+ * variant and the week of each unit's first exposure (integer division of epoch milliseconds, the
+ * same on both dialects). Exported for the PostgreSQL plan checks.
+ */
+export const weeklyStatsQuery = (db: Db, scope: AggregationScope, metric: Metric, originMs: number) => {
+  const week = sql<number>`(w.first_ts - ${sql.lit(Math.floor(originMs))}) / ${sql.lit(WEEK_MS)}`
+  return db.selectFrom(perUnit(db, scope, metric).as("p"))
+    .innerJoin(analysedUnits(db, scope).as("w"), "w.unit_id", "p.unit_id")
+    .$if(metric.window !== undefined, (q) => q.where(sql<number>`w.first_ts + ${sql.lit((metric.window?.days ?? 0) * DAY_MS)}`, "<=", scope.asOfMs))
+    .select([
+      "p.variant",
+      week.as("week"),
+      sql<number>`count(p.y)`.as("n"),
+      sql<number>`coalesce(sum(p.y), 0)`.as("sy"),
+      sql<number>`coalesce(sum(p.y * p.y), 0)`.as("syy"),
+      sql<number>`coalesce(sum(p.x), 0)`.as("sx"),
+      sql<number>`coalesce(sum(p.x * p.x), 0)`.as("sxx"),
+      sql<number>`coalesce(sum(p.x * p.y), 0)`.as("sxy"),
+      sql<number>`count(*) - count(p.y)`.as("missing")
+    ])
+    .groupBy(["p.variant", week])
+    .orderBy(week)
+    .orderBy("p.variant")
+}
+
 /**
  * The query behind `Aggregation.metricStats` for a cluster-randomized pilot: the per-unit values
  * summed per (variant, cluster) — the outcome total (a ratio's numerator) and the units with a
@@ -268,24 +320,29 @@ export class Aggregation extends Effect.Service<Aggregation>()("@pilotproof/stor
         metricStatsQuery(db, scope, metric).execute()
       )
       const out: Record<string, VariantStats> = {}
-      for (const r of rows) {
-        const moments = { n: num(r.n), sum: num(r.sy), sumSquares: num(r.syy) }
-        if (r.variant === null) continue
-        if (metric.type === "ratio") {
-          // y is the denominator and x the numerator in the per-unit query.
-          out[r.variant] = {
-            _tag: "Ratio",
-            moments: { n: num(r.n), sumX: num(r.sx), sumY: num(r.sy), sumX2: num(r.sxx), sumY2: num(r.syy), sumXY: num(r.sxy) }
-          }
-        } else if (metric.type === "duration") {
-          out[r.variant] = { _tag: "Duration", moments, open: num(r.missing) }
-        } else {
-          out[r.variant] = metric.type === "mean" && metric.covariate !== undefined
-            ? { _tag: "Moments", moments, covariate: { sumX: num(r.sx), sumX2: num(r.sxx), sumXY: num(r.sxy) } }
-            : { _tag: "Moments", moments }
-        }
-      }
+      for (const r of rows) if (r.variant !== null) out[r.variant] = statsOf(metric, r)
       return out
+    })
+
+    /**
+     * Per-variant sufficient statistics of one metric for each week's cohort: the units first
+     * exposed in week k = ⌊(first exposure − `originMs`)/7 days⌋, for the novelty check. A metric
+     * with a window counts only the units whose window has closed by the as-of moment, so every
+     * cohort is measured over the same time. One query.
+     */
+    const metricStatsByWeek = Effect.fn("Aggregation.metricStatsByWeek")(function*(scope: AggregationScope, metric: Metric, originMs: number) {
+      const rows = yield* database.use(`aggregating metric "${metric.key}" of "${scope.pilotId}" by exposure week`, (db) =>
+        weeklyStatsQuery(db, scope, metric, originMs).execute()
+      )
+      const weeks = new Map<number, Record<string, VariantStats>>()
+      for (const r of rows) {
+        if (r.variant === null) continue
+        const week = num(r.week)
+        const byVariant = weeks.get(week) ?? {}
+        byVariant[r.variant] = statsOf(metric, r)
+        weeks.set(week, byVariant)
+      }
+      return [...weeks.entries()].sort(([a], [b]) => a - b).map(([week, stats]) => ({ week, stats }))
     })
 
     const clusterStats = Effect.fn("Aggregation.clusterStats")(function*(scope: AggregationScope, metric: Metric) {
@@ -399,6 +456,6 @@ export class Aggregation extends Effect.Service<Aggregation>()("@pilotproof/stor
       })
       : Effect.void
 
-    return { metricStats, unitValues, exposures, currentStatistics } as const
+    return { metricStats, metricStatsByWeek, unitValues, exposures, currentStatistics } as const
   })
 }) {}
