@@ -41,8 +41,8 @@ const clusterArm = (s: VariantStats | undefined): RatioStats => (s?._tag === "Cl
 
 const proportionArm = (s: VariantStats | undefined) => ({ n: s?.moments.n ?? 0, conversions: s?._tag === "Moments" ? s.moments.sum : 0 })
 
-/** The fixed-horizon comparison of one treatment, by the metric's type. */
-const compareFixed = (
+/** The fixed-horizon comparison of one treatment, by the metric's type (the novelty check runs it per week). */
+export const compareFixed = (
   metric: Metric,
   treatment: VariantStats | undefined,
   control: VariantStats | undefined,

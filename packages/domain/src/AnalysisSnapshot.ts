@@ -46,8 +46,12 @@ export class AnalysisSnapshot extends Schema.Class<AnalysisSnapshot>("AnalysisSn
   overTime: Schema.Record({ key: Schema.String, value: Schema.Array(EffectAtTime) })
 }, { description: "A pilot's evaluation and effect-over-time series, computed once for a design and data version." }) {}
 
-/** The snapshot as stored: JSON text with a schema version. */
-export const SNAPSHOT_SCHEMA_VERSION = 1 as const
+/**
+ * The snapshot as stored: JSON text with a schema version. The version is also the snapshot's
+ * key: a snapshot stored by an engine of another version is stale and computed again (2: the
+ * novelty check and cluster-randomized analyses joined the evaluation).
+ */
+export const SNAPSHOT_SCHEMA_VERSION = 2 as const
 
 export const StoredSnapshot = Schema.transform(
   Schema.parseJson(Schema.Struct({ schemaVersion: Schema.Literal(SNAPSHOT_SCHEMA_VERSION), snapshot: AnalysisSnapshot })),

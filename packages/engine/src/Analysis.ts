@@ -4,7 +4,7 @@
  * Holm across success metrics, the economics of each treatment, and the pre-registered
  * decision policy's verdict with every check.
  */
-import { type AnalysisPlan, adjustSuccessMetrics, compareMetric } from "@pilotproof/analysis"
+import { type AnalysisPlan, adjustSuccessMetrics, compareMetric, noveltyOf } from "@pilotproof/analysis"
 import {
   AnalysisReport,
   clusterDesignOf,
@@ -25,6 +25,8 @@ import { Aggregation, PilotRepo } from "@pilotproof/store"
 import { Clock, Effect } from "effect"
 import { seedOf, treatmentEconomics } from "./PilotEconomics.js"
 import { aggregationScope, plannedSampleSizePerArm, Readiness } from "./Readiness.js"
+
+const WEEK_MS = 7 * DAY_MS
 
 /** Per-unit values are read for rank tests up to this many units per arm (memory stays bounded). */
 const MAX_UNIT_VALUES = 250_000
@@ -127,6 +129,28 @@ export class Analysis extends Effect.Service<Analysis>()("@pilotproof/engine/Ana
         metrics.push(compareMetric(metric, stats, control, treatments, metricPlanOf(plan, metric), values))
       }
       const ex = ready.exposure
+      // The novelty check of the primary: individually randomized pilots (a cluster's deals span
+      // weeks), and a metric with a window — without one, later cohorts have had less time and
+      // every effect would seem to fade. Windows must have closed by the data's horizon: the last
+      // exposure (exports stop with the pilot), or the as-of moment if earlier.
+      const primary = primaryMetric(d)
+      if (cluster === undefined && primary.window !== undefined && ex.firstExposureMs !== undefined) {
+        const origin = ex.firstExposureMs
+        const horizon = Math.min(asOf, ex.lastExposureMs ?? asOf)
+        const weeks = (yield* aggregation.metricStatsByWeek({ ...scope, windowsClosedBy: horizon }, primary, origin)).map((w) => ({
+          ...w,
+          from: new Date(origin + w.week * WEEK_MS).toISOString().slice(0, 10)
+        }))
+        const at = metrics.findIndex((m) => m.key === primary.key)
+        const m = metrics[at]!
+        metrics[at] = {
+          ...m,
+          comparisons: m.comparisons.map((c) => {
+            const novelty = noveltyOf(primary, weeks, control, c.variant, plan, c.absolute.estimate)
+            return novelty === undefined ? c : { ...c, novelty }
+          })
+        }
+      }
       return new AnalysisReport({
         pilotId,
         name: d.name,

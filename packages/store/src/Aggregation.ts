@@ -25,6 +25,11 @@ export interface AggregationScope {
    * exposures), as `Clusters` stats, and the exposure summary counts clusters per variant.
    */
   readonly clustered?: boolean
+  /**
+   * `metricStatsByWeek` only: count the units whose metric window has closed by this moment
+   * (default the as-of moment), e.g. the data's horizon when the export stops before it.
+   */
+  readonly windowsClosedBy?: number
 }
 
 type Db = Kysely<DatabaseSchema>
@@ -256,7 +261,8 @@ export const weeklyStatsQuery = (db: Db, scope: AggregationScope, metric: Metric
   const week = sql<number>`(w.first_ts - ${sql.lit(Math.floor(originMs))}) / ${sql.lit(WEEK_MS)}`
   return db.selectFrom(perUnit(db, scope, metric).as("p"))
     .innerJoin(analysedUnits(db, scope).as("w"), "w.unit_id", "p.unit_id")
-    .$if(metric.window !== undefined, (q) => q.where(sql<number>`w.first_ts + ${sql.lit((metric.window?.days ?? 0) * DAY_MS)}`, "<=", scope.asOfMs))
+    .$if(metric.window !== undefined, (q) =>
+      q.where(sql<number>`w.first_ts + ${sql.lit((metric.window?.days ?? 0) * DAY_MS)}`, "<=", Math.min(scope.asOfMs, scope.windowsClosedBy ?? scope.asOfMs)))
     .select([
       "p.variant",
       week.as("week"),
@@ -327,8 +333,8 @@ export class Aggregation extends Effect.Service<Aggregation>()("@pilotproof/stor
     /**
      * Per-variant sufficient statistics of one metric for each week's cohort: the units first
      * exposed in week k = ⌊(first exposure − `originMs`)/7 days⌋, for the novelty check. A metric
-     * with a window counts only the units whose window has closed by the as-of moment, so every
-     * cohort is measured over the same time. One query.
+     * with a window counts only the units whose window has closed by the as-of moment (or
+     * `windowsClosedBy`), so every cohort is measured over the same time. One query.
      */
     const metricStatsByWeek = Effect.fn("Aggregation.metricStatsByWeek")(function*(scope: AggregationScope, metric: Metric, originMs: number) {
       const rows = yield* database.use(`aggregating metric "${metric.key}" of "${scope.pilotId}" by exposure week`, (db) =>

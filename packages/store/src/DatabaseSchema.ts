@@ -127,6 +127,8 @@ export interface AnalysisSnapshotsTable {
   data_version: number
   computed_at: string
   snapshot: string
+  /** `SNAPSHOT_SCHEMA_VERSION` of the code that computed it (1 before the column existed). */
+  schema_version: number
 }
 
 /** What finance reports after scale-up, per calendar month. */

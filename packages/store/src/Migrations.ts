@@ -217,6 +217,15 @@ const migrations: Record<string, Migration> = {
     async down(db: Kysely<any>) {
       await db.schema.alterTable("events").dropColumn("cluster_id").execute()
     }
+  },
+  // the schema version a snapshot was computed with: a snapshot of an older engine is stale
+  "2026-12-03T0100_snapshot_schema": {
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable("analysis_snapshots").addColumn("schema_version", "integer", (c) => c.notNull().defaultTo(1)).execute()
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.alterTable("analysis_snapshots").dropColumn("schema_version").execute()
+    }
   }
 }
 

@@ -6,7 +6,7 @@
  * rolled-back one never is. A snapshot is current while its pilot still has the definition
  * hash, status and data version it was computed on; one query answers that for every pilot.
  */
-import { type AnalysisSnapshot, type SnapshotKey, StorageError, StoredSnapshot } from "@pilotproof/domain"
+import { type AnalysisSnapshot, SNAPSHOT_SCHEMA_VERSION, type SnapshotKey, StorageError, StoredSnapshot } from "@pilotproof/domain"
 import { Effect, Schema } from "effect"
 import type { Kysely } from "kysely"
 import { Database } from "./Database.js"
@@ -31,11 +31,12 @@ export const bumpDataVersion = (db: Kysely<DatabaseSchema>, target: { readonly p
 export interface SnapshotState {
   readonly pilotId: string
   readonly current: SnapshotKey
-  readonly stored?: { readonly key: SnapshotKey; readonly snapshotId: string; readonly computedAt: string }
+  readonly stored?: { readonly key: SnapshotKey; readonly snapshotId: string; readonly computedAt: string; readonly schemaVersion: number }
 }
 
 export const isCurrent = (state: SnapshotState) =>
   state.stored !== undefined &&
+  state.stored.schemaVersion === SNAPSHOT_SCHEMA_VERSION &&
   state.stored.key.definitionHash === state.current.definitionHash &&
   state.stored.key.status === state.current.status &&
   state.stored.key.dataVersion === state.current.dataVersion
@@ -59,7 +60,8 @@ export class SnapshotRepo extends Effect.Service<SnapshotRepo>()("@pilotproof/st
           "s.definition_hash as s_definition_hash",
           "s.status as s_status",
           "s.data_version as s_data_version",
-          "s.computed_at"
+          "s.computed_at",
+          "s.schema_version"
         ])
         .orderBy("p.id")
 
@@ -73,7 +75,8 @@ export class SnapshotRepo extends Effect.Service<SnapshotRepo>()("@pilotproof/st
           stored: {
             key: { definitionHash: r.s_definition_hash, status: r.s_status, dataVersion: Number(r.s_data_version) },
             snapshotId: r.snapshot_id,
-            computedAt: r.computed_at
+            computedAt: r.computed_at,
+            schemaVersion: Number(r.schema_version ?? 1)
           }
         })
     })
@@ -118,6 +121,7 @@ export class SnapshotRepo extends Effect.Service<SnapshotRepo>()("@pilotproof/st
         status: snapshot.key.status,
         data_version: snapshot.key.dataVersion,
         computed_at: snapshot.computedAt,
+        schema_version: SNAPSHOT_SCHEMA_VERSION,
         snapshot: text
       }
       yield* database.use(operation, (db) =>
@@ -130,6 +134,7 @@ export class SnapshotRepo extends Effect.Service<SnapshotRepo>()("@pilotproof/st
                 status: row.status,
                 data_version: row.data_version,
                 computed_at: row.computed_at,
+                schema_version: row.schema_version,
                 snapshot: row.snapshot
               })
               .where("analysis_snapshots.data_version", "<=", row.data_version))
