@@ -63,10 +63,21 @@ export const describeAnalysis = (a: AnalysisReport): string => {
       ]
     })
   )
+  // the primary's novelty check: the effect per exposure-week cohort and its trend
+  const novelty = a.metrics.flatMap((m) =>
+    m.comparisons.flatMap((c) =>
+      c.novelty === undefined ? [] : [
+        `novelty (${m.key}, ${c.variant} vs ${c.baseline.variant}, by the week of first exposure): ` +
+        c.novelty.weeks.map((w) => `${w.from} ${pp(m, w.estimate)} (n ${w.control}/${w.treatment})`).join(", ") +
+        `; trend ${pp(m, c.novelty.slope)} a week, p = ${p(c.novelty.pValue)}${c.novelty.decaying ? ": the effect FADES" : ""}`
+      ]
+    )
+  )
   return [
     ...header,
     "",
-    table(["METRIC", "ROLE", "COMPARISON", "CONTROL → TREATMENT", "ABSOLUTE EFFECT [CI]", "RELATIVE [CI]", "P", "P (HOLM)", "P(BETTER)", "METHOD"], rows)
+    table(["METRIC", "ROLE", "COMPARISON", "CONTROL → TREATMENT", "ABSOLUTE EFFECT [CI]", "RELATIVE [CI]", "P", "P (HOLM)", "P(BETTER)", "METHOD"], rows),
+    ...(novelty.length === 0 ? [] : ["", ...novelty])
   ].join("\n")
 }
 

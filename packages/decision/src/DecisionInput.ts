@@ -37,6 +37,18 @@ export interface MetricEvidence {
   readonly method: string
   /** A coded reason when the statistic could not be computed (e.g. "ZERO_VARIANCE"). */
   readonly degenerate?: string
+  /** The primary: its effect by exposure week and whether it fades significantly (the novelty check). */
+  readonly novelty?: NoveltyEvidence
+}
+
+/** The novelty check of a primary: the weekly effects and the trend over them. */
+export interface NoveltyEvidence {
+  readonly weeks: ReadonlyArray<{ readonly week: number; readonly from: string; readonly estimate: number }>
+  /** Change of the weekly effect per week. */
+  readonly slope: number
+  readonly pValue: number
+  /** The effect is on the good side and the trend runs against it at one-sided α. */
+  readonly decaying: boolean
 }
 
 /** Economics of scaling one treatment, from `@pilotproof/economics`. */

@@ -61,6 +61,13 @@ export const dataValidity = (input: DecisionInput): DataValidity => {
 
 const describe = (m: MetricEvidence): string => `${m.metric} ${F.signed(m.estimate)} ${F.interval(m.ci)}`
 
+/** The weekly effects of a decaying primary and the trend's test, in words. */
+const noveltyText = (m: MetricEvidence): string => {
+  const n = m.novelty!
+  const weeks = n.weeks.map((w) => `${w.from} ${F.signed(w.estimate)}`).join(", ")
+  return `novelty: the effect of the units first exposed each week (${weeks}) falls ${F.num(Math.abs(n.slope))} a week, one-sided p = ${F.num(n.pValue)}`
+}
+
 const pText = (m: MetricEvidence, alpha: number, oneSided: boolean): string => {
   const p = R.winPValue(m)
   return `${oneSided ? "one-sided " : ""}p = ${F.versus(p, alpha, p < alpha, ["<", "≥"])} (${m.adjustedPValue !== undefined ? "Holm" : "raw"})`
@@ -198,7 +205,9 @@ export const decideVariant = (
   // 4. Win
   const econ = input.economics[variant]
   if (R.significantlyBetter(primary, alpha)) {
-    set("win", "pass", `primary ${describe(primary)} ${pText(primary, alpha, oneSided)}`)
+    // a fading effect is a warning on the win, never a verdict of its own
+    const fading = primary.novelty?.decaying === true ? noveltyText(primary) : undefined
+    set("win", fading === undefined ? "pass" : "warn", `primary ${describe(primary)} ${pText(primary, alpha, oneSided)}${fading === undefined ? "" : `; ${fading}`}`)
     const open = guardrails.filter((g) => !R.guardrailNonInferior(g))
     const guardrailText = guardrails.map((g) => {
       const code = R.unusable(g)
@@ -243,7 +252,8 @@ export const decideVariant = (
       return finish(
         "GO",
         "economics",
-        `The AI improves ${primary.metric} (${F.signed(primary.estimate)}, ${ciLevel} CI ${F.interval(primary.ci)}) without breaking a guardrail, and it pays back (P(NPV > 0) = ${F.prob(econ.probNpvPositive)}, P(payback ≤ ${target}) = ${F.prob(econ.probPaybackWithinTarget)}): scale it.`
+        `The AI improves ${primary.metric} (${F.signed(primary.estimate)}, ${ciLevel} CI ${F.interval(primary.ci)}) without breaking a guardrail, and it pays back (P(NPV > 0) = ${F.prob(econ.probNpvPositive)}, P(payback ≤ ${target}) = ${F.prob(econ.probPaybackWithinTarget)}): scale it.` +
+          (fading === undefined ? "" : ` But the effect fades week by week (${fading}): watch it after the scale-up before counting on the full effect.`)
       )
     }
     const short = [...(npvOk ? [] : [npvText]), ...(paybackOk ? [] : [paybackText])].join(", ")

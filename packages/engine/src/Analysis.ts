@@ -81,7 +81,17 @@ export const decisionInput = (d: PilotDefinition, analysis: AnalysisReport, econ
       ...(c.adjustedPValue === undefined ? {} : { adjustedPValue: c.adjustedPValue }),
       ...(m.margin === undefined ? {} : { margin: m.margin }),
       method: c.method,
-      ...(c.degenerate === undefined ? {} : { degenerate: c.degenerate })
+      ...(c.degenerate === undefined ? {} : { degenerate: c.degenerate }),
+      ...(c.novelty === undefined
+        ? {}
+        : {
+          novelty: {
+            weeks: c.novelty.weeks.map((w) => ({ week: w.week, from: w.from, estimate: w.estimate })),
+            slope: c.novelty.slope,
+            pValue: c.novelty.pValue,
+            decaying: c.novelty.decaying
+          }
+        })
     }))
   ),
   economics: Object.fromEntries(

@@ -219,6 +219,26 @@ export const PilotContent = ({ data, financeLink }: { data: PilotPageData; finan
         <h2>Primary effect over time</h2>
         <p class="muted">{data.timeTitle}, analysed as the data stood at each date (band: its interval).</p>
         <Chart svg={data.timeSvg} label="primary effect over time" />
+        {a.metrics.flatMap((m) =>
+          m.comparisons.flatMap((c) =>
+            c.novelty === undefined ? [] : [
+              <div id={`novelty-${c.variant}`}>
+                <h3>Novelty check: {m.key}, {c.variant} vs {c.baseline.variant}</h3>
+                <p class={c.novelty.decaying ? "warn" : "muted"}>
+                  The effect among the units first exposed each week{c.novelty.decaying ? " fades" : ""}: a trend of {diff(m, c.novelty.slope)} a week (p = {pValue(c.novelty.pValue)}{c.novelty.decaying ? ", a warning on the decision" : ""}).
+                </p>
+                <table>
+                  <thead><tr><th>Week of</th><th>Units (control / treatment)</th><th>Effect [{ciPercent(a.alpha)} CI]</th></tr></thead>
+                  <tbody>
+                    {c.novelty.weeks.map((w) => (
+                      <tr><td>{w.from}</td><td class="num">{w.control} / {w.treatment}</td><td class="num">{diff(m, w.estimate)} [{diff(m, w.ci.lower)}, {diff(m, w.ci.upper)}]</td></tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+            ]
+          )
+        )}
       </section>
       <section>
         <h2>Decision</h2>

@@ -67,12 +67,17 @@ export const EventProcess = Schema.Struct({
 })
 export type EventProcess = typeof EventProcess.Type
 
-/** Binomial metric: the probability `rate` that the event happens inside the metric's window. */
+/**
+ * Binomial metric: the probability `rate` that the event happens inside the metric's window.
+ * `fade` (in (0, 1]) is a novelty effect: a unit first exposed w whole weeks after the start gets
+ * the lift times fade^w (0.7: the lift loses 30 % of itself each week).
+ */
 export const BinomialTruth = Schema.Struct({
   type: Schema.Literal("binomial"),
   rate: Share,
   lift: Schema.optional(Lifts),
-  delay: Schema.optional(Delay)
+  delay: Schema.optional(Delay),
+  fade: Schema.optional(Finite.pipe(Schema.between(0, 1, { message: () => "fade must be in [0, 1]: the share of the lift a unit exposed a week later keeps" })))
 })
 
 /**

@@ -92,6 +92,8 @@ export function* simulate(definition: PilotDefinition, scenario: Scenario): Gene
   const clusters = clusterSimulation(definition, scenario, allocation, random)
 
   const arrivals = dailyArrivals(scenario)
+  /** Whole weeks from the start to `t` (a novelty effect's age). */
+  const weeksSinceStart = (t: number) => Math.floor((t - clock.startMs) / (7 * DAY_MS))
   let serial = FIRST_SERIAL
   for (let day = 0; day < scenario.days; day++) {
     const dayStart = clock.startMs + day * DAY_MS
@@ -151,7 +153,10 @@ export function* simulate(definition: PilotDefinition, scenario: Scenario): Gene
       for (const process of plan.processes) {
         switch (process.kind) {
           case "once": {
-            const rate = manager === undefined ? process.arms.get(variant)! : manager.rate(process.event, process.arms.get(variant)!)
+            const arm = process.fade === undefined
+              ? process.arms.get(variant)!
+              : process.fade.control + (process.arms.get(variant)! - process.fade.control) * process.fade.factor ** weeksSinceStart(t)
+            const rate = manager === undefined ? arm : manager.rate(process.event, arm)
             if (random.uniform() < rate) outcome(t + drawDelay(random, process.delay), process.event)
             break
           }

@@ -39,6 +39,8 @@ export interface OnceProcess {
   readonly event: string
   readonly arms: ReadonlyMap<string, number>
   readonly delay: DelayModel
+  /** A novelty effect: the lift of a unit first exposed w weeks after the start is lift·fade^w. */
+  readonly fade?: { readonly factor: number; readonly control: number }
 }
 
 /** Pre-exposure events for CUPED: Poisson(preMean · F) over [exposure − days, exposure). */
@@ -267,7 +269,14 @@ export const planSimulation = (
         if (p > 1) at(`${path}.lift.${variant}`, `rate ${truth.rate} × (1 + ${lift(variant)}) = ${p} exceeds 1`)
         arms.set(variant, Math.min(1, p))
       }
-      const process: OnceProcess = { kind: "once", metric: key, event: metric.event, arms, delay: delayModel(truth.delay, windowDays) }
+      const process: OnceProcess = {
+        kind: "once",
+        metric: key,
+        event: metric.event,
+        arms,
+        delay: delayModel(truth.delay, windowDays),
+        ...(truth.fade === undefined ? {} : { fade: { factor: truth.fade, control: arms.get(control)! } })
+      }
       processes.push(process)
       produce(path, metric.event, { role: "once", process })
     } else if (truth.type === "mean" && metric.type === "mean") {
