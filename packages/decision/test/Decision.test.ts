@@ -315,3 +315,27 @@ describe.each(DIRECTIONS)("decide — a one-sided plan, %s-good primary", (direc
     expect(decide({ ...flat, economics: {} })).toMatchObject({ verdict: "NO_GO", decidedBy: "no-effect" })
   })
 })
+
+describe.each(DIRECTIONS)("decide — the novelty check, %s-good primary", (direction) => {
+  const base = winning(direction)
+  const p = base.metrics.find((m) => m.role === "primary")!
+  const sign = direction === "increase" ? 1 : -1
+  const weeks = [0.03, 0.02, 0.012, 0.004].map((e, week) => ({ week, from: `2026-03-0${2 + week}`, estimate: sign * e }))
+  const withNovelty = (decaying: boolean): DecisionInput =>
+    withPrimary(base, { ...p, novelty: { weeks, slope: sign * -0.0087, pValue: decaying ? 0.0012 : 0.2, decaying } })
+
+  it("a fading effect is a warning on the win, with the weeks shown; the verdict stays GO", () => {
+    const d = decide(withNovelty(true))
+    expect(d.verdict).toBe("GO")
+    expect(check(d, "win").status).toBe("warn")
+    const shown = direction === "increase" ? "2026-03-02 +0.03, 2026-03-03 +0.02, 2026-03-04 +0.012, 2026-03-05 +0.004" : "2026-03-02 -0.03, 2026-03-03 -0.02, 2026-03-04 -0.012, 2026-03-05 -0.004"
+    expect(check(d, "win").evidence).toContain(`novelty: the effect of the units first exposed each week (${shown}) falls 0.0087 a week, one-sided p = 0.0012`)
+    expect(d.reason).toMatch(/: scale it\. But the effect fades week by week \(novelty: .*\): watch it after the scale-up before counting on the full effect\.$/)
+  })
+
+  it("a trend that is not significant changes nothing", () => {
+    const d = decide(withNovelty(false))
+    expect(check(d, "win").status).toBe("pass")
+    expect(d.reason).toBe(decide(base).reason)
+  })
+})

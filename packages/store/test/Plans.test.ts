@@ -1,7 +1,7 @@
 /**
  * PostgreSQL plans of the aggregation queries. On 20 000 generated units (about 250 000 events
  * of every kind) with statistics as an import leaves them (`finishImport` runs ANALYZE), each
- * metric type's query is EXPLAINed and its plan walked: a nested loop or a per-row subplan may
+ * metric type's queries (per variant, per exposure week, per cluster) are EXPLAINed and their plans walked: a nested loop or a per-row subplan may
  * probe `events` through an index (one lookup per unit), but must never scan it, or re-run a
  * subquery over it, once per row of the other side — the events × units plan behind an analysis
  * that ran for minutes. An import that was interrupted before its end (where statistics are
@@ -9,9 +9,9 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import type { Metric } from "@pilotproof/domain"
-import { Aggregation, Database, EventRepo, metricStatsQuery, PilotRepo } from "@pilotproof/store"
+import { Aggregation, clusterStatsQuery, Database, type DatabaseSchema, EventRepo, metricStatsQuery, PilotRepo, weeklyStatsQuery } from "@pilotproof/store"
 import { Effect, Layer } from "effect"
-import { CompiledQuery, sql } from "kysely"
+import { CompiledQuery, type Kysely, sql } from "kysely"
 import { freshSchema, PG_URL, postgresLayer } from "../../../test/fixtures/Databases.js"
 import { registerInput } from "../../../test/fixtures/Definitions.js"
 import { DAY_MS } from "@pilotproof/domain"
@@ -55,14 +55,22 @@ const badPlans = Effect.gen(function*() {
   for (const consentRequired of [false, true]) {
     const scope = { pilotId: "aggregation", asOfMs: T0 + 40 * DAY_MS, consentRequired }
     for (const metric of pilot.metrics as unknown as ReadonlyArray<Metric>) {
-      const explained = yield* database.use("explaining an aggregation", (db) => {
-        const compiled = metricStatsQuery(db, scope, metric).compile()
-        return db.executeQuery<{ "QUERY PLAN": ReadonlyArray<{ Plan: PlanNode }> }>(
-          CompiledQuery.raw(`explain (format json) ${compiled.sql}`, [...compiled.parameters])
-        )
-      })
-      const where = `${metric.type} metric "${metric.key}" (consent ${consentRequired ? "required" : "not required"})`
-      found.push(...perRowScans(explained.rows[0]!["QUERY PLAN"][0]!.Plan).map((p) => `${where}: ${p}`))
+      // the per-variant query, the novelty check's per-week one and a cluster-randomized pilot's per-cluster one
+      const queries = [
+        ["per variant", (db: Kysely<DatabaseSchema>) => metricStatsQuery(db, scope, metric).compile()],
+        ["per exposure week", (db: Kysely<DatabaseSchema>) => weeklyStatsQuery(db, scope, metric, T0).compile()],
+        ["per cluster", (db: Kysely<DatabaseSchema>) => clusterStatsQuery(db, { ...scope, clustered: true }, metric).compile()]
+      ] as const
+      for (const [shape, compile] of queries) {
+        const explained = yield* database.use("explaining an aggregation", (db) => {
+          const compiled = compile(db)
+          return db.executeQuery<{ "QUERY PLAN": ReadonlyArray<{ Plan: PlanNode }> }>(
+            CompiledQuery.raw(`explain (format json) ${compiled.sql}`, [...compiled.parameters])
+          )
+        })
+        const where = `${metric.type} metric "${metric.key}" ${shape} (consent ${consentRequired ? "required" : "not required"})`
+        found.push(...perRowScans(explained.rows[0]!["QUERY PLAN"][0]!.Plan).map((p) => `${where}: ${p}`))
+      }
     }
   }
   return found
