@@ -7,7 +7,7 @@
  * picks and runs the test exactly as `Analysis.analyze` does, and `decide(decisionInput(...))`
  * is the policy `Analysis.evaluate` applies. Nothing here re-implements a test or a rule.
  */
-import { adjustSuccessMetrics, type AnalysisPlan, compareMetric } from "@pilotproof/analysis"
+import { adjustSuccessMetrics, type AnalysisPlan, compareMetric, noveltyOf, type WeekStats } from "@pilotproof/analysis"
 import { type AnalysisReport, Metric, type MetricAnalysis, PilotDefinition } from "@pilotproof/domain"
 import { type Decision, decide } from "@pilotproof/decision"
 import { evaluate } from "@pilotproof/economics"
@@ -212,6 +212,36 @@ export const aaClusters = (o: AaOptions & {
     if (naive.pValue < FIXED_PLAN.alpha) naiveHits++
   }
   return { cluster: { ...rateOf(clusterHits, o.pilots), method: clusterMethod }, naive: { ...rateOf(naiveHits, o.pilots), method: naiveMethod } }
+}
+
+/**
+ * The novelty check's error rates: pilots of `weeks` weekly cohorts of `perWeek` units per arm, a
+ * binomial primary at rate `p` in control whose relative lift is `lift`·`fade`^w in week w (fade 1:
+ * a steady effect). Each pilot's cohorts are compared and trended by `noveltyOf`, exactly as the
+ * engine does with the store's per-week statistics; the share flagged `decaying` is returned.
+ */
+export const noveltyFlags = (o: AaOptions & {
+  readonly weeks: number
+  readonly perWeek: number
+  readonly p: number
+  readonly lift: number
+  readonly fade: number
+}): Rate => {
+  const rng = makeRandom(o.seed)
+  let hits = 0
+  for (let i = 0; i < o.pilots; i++) {
+    const weeks: Array<WeekStats> = []
+    let pooled = 0
+    for (let w = 0; w < o.weeks; w++) {
+      const c = bernoulliArm(rng, o.perWeek, o.p).moments()
+      const t = bernoulliArm(rng, o.perWeek, o.p * (1 + o.lift * o.fade ** w)).moments()
+      pooled += (t.moments as { sum: number }).sum - (c.moments as { sum: number }).sum
+      weeks.push({ week: w, from: `week ${w}`, stats: { [CONTROL]: c, [TREATMENT]: t } })
+    }
+    const novelty = noveltyOf(binomialMetric, weeks, CONTROL, TREATMENT, FIXED_PLAN, pooled / (o.weeks * o.perWeek))
+    if (novelty?.decaying === true) hits++
+  }
+  return rateOf(hits, o.pilots)
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -2,8 +2,8 @@
  * The novelty check of a primary metric: does the effect fade as the pilot goes on? The units
  * first exposed in each week form a cohort; each cohort's treatment is compared with its control
  * by the metric's own fixed-horizon method (`compareFixed`), and the weekly estimates are
- * regressed on the week by weighted least squares with their known variances (stats'
- * `weightedTrend`). When the whole pilot's effect is on the metric's good side, the trend is
+ * regressed on the week by weighted least squares, weights 1/variance, tested by Knapp–Hartung's
+ * t on k − 2 df (stats' `weightedTrend`). When the whole pilot's effect is on the metric's good side, the trend is
  * tested one-sided towards zero (a falling lift for an "increase" metric, a rising one for a
  * "decrease" metric) at the plan's α: a significant slope there is `decaying`, a warning on the
  * decision, never a verdict by itself. Cohorts, not calendar days: a unit's outcome is counted

@@ -100,7 +100,7 @@ export type NoveltyWeek = typeof NoveltyWeek.Type
 
 /**
  * The novelty check of the primary metric: its effect per exposure-week cohort and the weighted
- * trend over the weeks (`weighted-trend`: WLS with the weeks' known variances). `decaying` when the
+ * trend over the weeks (`weighted-trend`: WLS with weights 1/variance, Knapp–Hartung t on k − 2 df). `decaying` when the
  * overall effect is on the good side and the trend runs against it at one-sided α: a new tool's
  * pull wearing off. Weeks whose metric window has not closed by the as-of moment are left out.
  */
