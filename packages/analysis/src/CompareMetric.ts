@@ -8,12 +8,13 @@
  * statistics from the database, the validity suite from simulations in memory.
  */
 import type { Metric, MetricAnalysis, MetricComparison, VariantSummary } from "@pilotproof/domain"
-import type { MeanStats, RatioStats, VariantStats } from "@pilotproof/stats"
+import { type MeanStats, type RatioStats, sampleQuantile, type VariantStats } from "@pilotproof/stats"
 import type { AnalysisPlan } from "./AnalysisPlan.js"
 import { compareBinomial } from "./BinomialComparison.js"
 import { compareClusters } from "./ClusterComparison.js"
 import type { FixedComparison, TestLevel } from "./FixedComparison.js"
 import { compareMean, type MeanArm } from "./MeanComparison.js"
+import { ascending, compareQuantileMetric } from "./QuantileComparison.js"
 import { compareRatio } from "./RatioComparison.js"
 import { applySequential } from "./SequentialStep.js"
 
@@ -52,6 +53,8 @@ export const compareFixed = (
   // a cluster-randomized pilot's statistics are per cluster, whatever the metric type
   if (treatment?._tag === "Clusters" || control?._tag === "Clusters") return compareClusters(metric, clusterArm(treatment), clusterArm(control), level)
   switch (metric.type) {
+    case "quantile":
+      return compareQuantileMetric(metric, ascending(unitValues?.treatment ?? []), ascending(unitValues?.control ?? []), level)
     case "binomial":
       return compareBinomial(metric, proportionArm(treatment), proportionArm(control), level)
     case "ratio":
@@ -65,7 +68,8 @@ export const compareFixed = (
 
 /**
  * Compares every treatment with the control for one metric. `unitValues` (per variant) enables
- * the Mann–Whitney check on durations; pass nothing to skip it.
+ * the Mann–Whitney check on durations (pass nothing to skip it) and is what a quantile metric is
+ * compared on (without them its comparison is degenerate, too few units).
  */
 export const compareMetric = (
   metric: Metric,
@@ -75,7 +79,13 @@ export const compareMetric = (
   plan: AnalysisPlan,
   unitValues?: Readonly<Record<string, ArrayLike<number>>>
 ): MetricAnalysis => {
-  const variants = [control, ...treatments].map((v) => summarize(v, stats[v]))
+  const variants = [control, ...treatments].map((v) => {
+    const summary = summarize(v, stats[v])
+    // a quantile metric's summary is its quantile, from the unit values
+    if (metric.type !== "quantile") return summary
+    const values = unitValues?.[v]
+    return { ...summary, mean: values === undefined || values.length === 0 ? 0 : sampleQuantile(ascending(values), metric.quantile) }
+  })
   const controlMean = variants[0]!.mean
   const comparisons = treatments.map((variant, i): MetricComparison => {
     const values = unitValues?.[variant] !== undefined && unitValues[control] !== undefined

@@ -155,7 +155,9 @@ const describePilot = (pilot: Pilot, versions: ReadonlyArray<PilotVersion>): str
       m.key,
       m.role,
       m.type,
-      m.type === "duration"
+      m.type === "quantile"
+        ? `p${+(100 * m.quantile).toPrecision(4)} of ${"from" in m.of ? `${m.of.from} → ${m.of.to} (${m.of.in})` : `${m.of.aggregate}(${m.of.event})`}${m.window === undefined ? "" : ` within ${m.window.days}d`}`
+        : m.type === "duration"
         ? `${m.from} → ${m.to} (${m.in})`
         : m.type === "ratio"
         ? `${m.numerator.aggregate}(${m.numerator.event}) / ${m.denominator.aggregate}(${m.denominator.event})`

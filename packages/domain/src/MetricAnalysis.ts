@@ -9,7 +9,7 @@ import { Direction, MetricRole, type MetricType } from "./PilotDefinition.js"
 import { EffectEstimate, Interval, optional, Stat } from "./Statistic.js"
 
 /** The fixed-horizon test of a comparison, by metric type and sample size. */
-export const FIXED_METHODS = ["z-test", "fisher-exact", "welch-t", "cuped-welch-t", "delta-ratio", "cluster-t"] as const
+export const FIXED_METHODS = ["z-test", "fisher-exact", "welch-t", "cuped-welch-t", "delta-ratio", "cluster-t", "quantile-difference"] as const
 export type FixedMethod = typeof FIXED_METHODS[number]
 
 /**
@@ -31,7 +31,9 @@ export const ComparisonMethod = Schema.Literal(
   "fisher-exact+asymptotic-cs",
   "welch-t+asymptotic-cs",
   "cuped-welch-t+asymptotic-cs",
-  "delta-ratio+asymptotic-cs"
+  "delta-ratio+asymptotic-cs",
+  "quantile-difference+msprt",
+  "quantile-difference+asymptotic-cs"
 ) satisfies Schema.Schema<FixedMethod | SequentialMethod>
 export type ComparisonMethod = typeof ComparisonMethod.Type
 
@@ -63,7 +65,7 @@ export const VariantSummary = Schema.Struct({
   variant: Schema.String,
   /** Units with a value (for durations: completed units). */
   n: Schema.Number,
-  /** Rate (binomial), mean (mean, duration) or Σx/Σy (ratio). */
+  /** Rate (binomial), mean (mean, duration), Σx/Σy (ratio) or the quantile (quantile). */
   mean: Stat,
   /** Durations: units started and not finished. */
   open: optional(Schema.Number),
@@ -139,7 +141,7 @@ export const MetricComparison = Schema.Struct({
 }).annotations({ identifier: "MetricComparison", description: "One treatment against the control on one metric." })
 export type MetricComparison = typeof MetricComparison.Type
 
-const MetricTypes = Schema.Literal("binomial", "mean", "ratio", "duration") satisfies Schema.Schema<MetricType>
+const MetricTypes = Schema.Literal("binomial", "mean", "ratio", "duration", "quantile") satisfies Schema.Schema<MetricType>
 
 export const MetricAnalysis = Schema.Struct({
   key: Schema.String,

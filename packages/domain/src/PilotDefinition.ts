@@ -141,8 +141,47 @@ export const DurationMetric = Schema.Struct({
   in: Schema.optionalWith(OneOf("minutes", "hours", "days"), { default: () => "minutes" as const })
 })
 
-export const Metric = Schema.Union(BinomialMetric, MeanMetric, RatioMetric, DurationMetric)
+/** A quantile metric's per-unit value: a duration (from → to), or a value (the unit's events aggregated). */
+export const QuantileOf = Schema.Union(
+  Schema.Struct({
+    from: EventName,
+    to: EventName,
+    in: Schema.optionalWith(OneOf("minutes", "hours", "days"), { default: () => "minutes" as const })
+  }),
+  Schema.Struct({
+    event: EventName,
+    aggregate: Schema.optionalWith(Aggregate, { default: () => "sum" as const })
+  })
+)
+export type QuantileOf = typeof QuantileOf.Type
+
+/**
+ * A quantile of a per-unit value across units — p50 time to first reply, p90 handle time — as
+ * `quantile: 0.9` of `of: { from, to }` (a duration; open units have no value) or of
+ * `of: { event, aggregate }`. Compared as the difference of the arms' quantiles.
+ */
+export const QuantileMetric = Schema.Struct({
+  ...metricCommon,
+  type: Schema.Literal("quantile"),
+  quantile: Share("quantile", 0, 1, true, true),
+  of: QuantileOf
+})
+
+export const Metric = Schema.Union(BinomialMetric, MeanMetric, RatioMetric, DurationMetric, QuantileMetric)
 export type Metric = typeof Metric.Type
+export type QuantileMetric = typeof QuantileMetric.Type
+
+/**
+ * The per-unit value a quantile metric is the quantile of, as the duration or mean metric that
+ * measures it (same key, role, direction and window): what aggregation, ingest rules and the
+ * simulator read for it.
+ */
+export const quantileValueMetric = (m: QuantileMetric): Extract<Metric, { readonly type: "duration" | "mean" }> => {
+  const { of, quantile: _, type: __, ...common } = m
+  return "from" in of
+    ? { ...common, type: "duration", from: of.from, to: of.to, in: of.in }
+    : { ...common, type: "mean", event: of.event, aggregate: of.aggregate }
+}
 export type MetricType = Metric["type"]
 
 export const Plan = Schema.Struct({
@@ -373,6 +412,10 @@ const metricIssues = (metrics: Fields["metrics"], at: At) => {
       at(["metrics", i, "margin"], `a margin applies to guardrails only; "${m.key}" is ${m.role}`)
     }
     if (m.type === "duration" && m.from === m.to) at(["metrics", i, "to"], `a duration needs two different events; both are "${m.from}"`)
+    if (m.type === "quantile") {
+      if ("from" in m.of && m.of.from === m.of.to) at(["metrics", i, "of", "to"], `a duration needs two different events; both are "${m.of.from}"`)
+      if (m.covariate !== undefined) at(["metrics", i, "covariate"], `CUPED adjusts means: the quantile metric "${m.key}" takes no covariate`)
+    }
   })
   const primaries = metrics.flatMap((m, i) => (m.role === "primary" ? [i] : []))
   if (primaries.length === 0) at(["metrics"], "exactly one metric must have role: primary; none has")
@@ -393,7 +436,9 @@ const planIssues = (
   const primaries = metrics?.filter((m) => m.role === "primary") ?? []
   const primary = primaries.length === 1 ? primaries[0] : undefined
   // left out and broken differ here: a broken baseline was given, so "needs a baseline" would be wrong
-  if (plan.sampleSizePerArm === undefined && readable("plan.sampleSizePerArm", "plan.baseline", "plan.baselineSd")) {
+  if (primary?.type === "quantile" && plan.sampleSizePerArm === undefined && readable("plan.sampleSizePerArm")) {
+    at(["plan"], `the primary metric "${primary.key}" is a quantile: give plan.sampleSizePerArm (a quantile's sample is not computed from a baseline and SD)`)
+  } else if (plan.sampleSizePerArm === undefined && readable("plan.sampleSizePerArm", "plan.baseline", "plan.baselineSd")) {
     if (plan.baseline === undefined) {
       at(["plan"], "the plan needs sampleSizePerArm, or a baseline (with mde) to compute it from")
     } else if (primary !== undefined && primary.type !== "binomial" && plan.baselineSd === undefined) {
@@ -460,6 +505,9 @@ const clusterIssues = (d: RuleSections, at: At, readable: (...fields: ReadonlyAr
     }
   }
   d.metrics?.forEach((m, i) => {
+    if (m.type === "quantile") {
+      at(["metrics", i, "type"], `a quantile is not a per-cluster total: the quantile metric "${m.key}" cannot be analysed in a cluster-randomized pilot`)
+    }
     if (m.type === "mean" && m.covariate !== undefined) {
       at(["metrics", i, "covariate"], `CUPED is not available for a cluster-randomized pilot: "${m.key}" is analysed on per-cluster totals; leave its covariate out`)
     }
@@ -469,7 +517,9 @@ const clusterIssues = (d: RuleSections, at: At, readable: (...fields: ReadonlyAr
 const economicsIssues = (economics: Partial<Fields["economics"]>, metrics: Fields["metrics"] | undefined, at: At) => {
   if (metrics !== undefined && economics.value !== undefined) {
     for (const key of Object.keys(economics.value)) {
-      if (!metrics.some((m) => m.key === key)) {
+      if (metrics.some((m) => m.key === key && m.type === "quantile")) {
+        at(["economics", "value", key], `economics.value names the quantile metric "${key}": a shift of a quantile is not an amount per unit; value the mean or duration beside it`)
+      } else if (!metrics.some((m) => m.key === key)) {
         at(["economics", "value", key], `economics.value names "${key}", which is not a metric of this pilot (${metrics.map((m) => m.key).join(", ")})`)
       }
     }

@@ -24,7 +24,7 @@ export type PlanAtDays = typeof PlanAtDays.Type
 
 export class PlanReport extends Schema.Class<PlanReport>("PlanReport")({
   pilotId: Schema.String,
-  primary: Schema.Struct({ key: Schema.String, type: Schema.Literal("binomial", "mean", "ratio", "duration"), direction: Schema.String }),
+  primary: Schema.Struct({ key: Schema.String, type: Schema.Literal("binomial", "mean", "ratio", "duration", "quantile"), direction: Schema.String }),
   alpha: Schema.Number,
   power: Schema.Number,
   /** Treatments compared with the control: the α each comparison is planned at is α/m (Bonferroni). */

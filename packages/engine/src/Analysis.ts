@@ -132,7 +132,8 @@ export class Analysis extends Effect.Service<Analysis>()("@pilotproof/engine/Ana
         const stats = yield* aggregation.metricStats(scope, metric)
         let values: Record<string, Float64Array> | undefined
         const largest = Math.max(0, ...Object.values(stats).map((s) => s.moments.n))
-        if (metric.type === "duration" && cluster === undefined && largest <= MAX_UNIT_VALUES) {
+        // durations for their Mann–Whitney check (up to a size), quantiles always: they are compared on the values
+        if ((metric.type === "duration" && cluster === undefined && largest <= MAX_UNIT_VALUES) || metric.type === "quantile") {
           const read = yield* aggregation.unitValues(scope, metric)
           values = Object.fromEntries([control, ...treatments].map((v) => [v, read[v] ?? new Float64Array(0)]))
         }

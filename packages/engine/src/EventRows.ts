@@ -8,6 +8,7 @@ import { assign } from "@pilotproof/assignment"
 import {
   canonicalJson,
   clusterDesignOf,
+  quantileValueMetric,
   CONSENT,
   DECIMAL,
   EXPOSURE,
@@ -62,7 +63,9 @@ export const eventRules = (definition: PilotDefinition): EventRules => {
     entry.needsValue ||= needsValue
     types.set(type, entry)
   }
-  for (const m of definition.metrics) {
+  for (const metric of definition.metrics) {
+    // a quantile metric reads the events of the duration or value it is the quantile of
+    const m = metric.type === "quantile" ? quantileValueMetric(metric) : metric
     switch (m.type) {
       case "binomial":
         use(m.event, m.key, false)

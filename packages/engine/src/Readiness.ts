@@ -18,6 +18,7 @@ import {
   clusterDesignOf,
   type Metric,
   type PilotDefinition,
+  quantileValueMetric,
   type ReadinessCheck,
   type ReadinessCheckName,
   ReadinessReport
@@ -45,7 +46,8 @@ export const MIN_CLUSTERS_PER_ARM = 20
 const outcomeTypes = (metrics: ReadonlyArray<Metric>): Array<string> => {
   const before = new Set<string>()
   const after = new Set<string>()
-  for (const m of metrics) {
+  for (const metric of metrics) {
+    const m = metric.type === "quantile" ? quantileValueMetric(metric) : metric
     if (m.covariate !== undefined) before.add(m.covariate.event)
     if (m.type === "binomial" || m.type === "mean") after.add(m.event)
     if (m.type === "ratio") after.add(m.numerator.event).add(m.denominator.event)

@@ -365,6 +365,15 @@ const derivationProblem = (metric: Metric, producers: ReadonlyMap<string, Produc
       return needs(metric.numerator.event, metric.numerator.aggregate) ?? needs(metric.denominator.event, metric.denominator.aggregate)
     case "duration":
       return "a duration's truth is never derived"
+    case "quantile": {
+      // the quantile of a duration another truth produces, or of a value as a mean would read it
+      const of = metric.of
+      if ("event" in of) return needs(of.event, of.aggregate)
+      const end = producers.get(of.to)
+      return end?.role === "end" && end.process.from === of.from
+        ? undefined
+        : `no duration truth produces "${of.from}" → "${of.to}"`
+    }
   }
 }
 

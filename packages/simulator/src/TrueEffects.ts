@@ -11,6 +11,7 @@
  * 1 − (1 + λv)^{−1/v} (1 − e^{−λ} without frailty).
  */
 import type { Metric, PilotDefinition } from "@pilotproof/domain"
+import { normalQuantile } from "@pilotproof/stats"
 import type { Scenario } from "./Scenario.js"
 import { countMean, planOrThrow, type Producer, type SimulationPlan } from "./SimulationPlan.js"
 
@@ -71,6 +72,15 @@ const metricValue = (plan: SimulationPlan, metric: Metric, variant: string): num
       const p = plan.processes.find((q) => q.kind === "duration" && q.metric === metric.key)
       if (p === undefined || p.kind !== "duration") return NaN
       return Math.exp(p.arms.get(variant)! + (p.sigma * p.sigma) / 2) / p.unitMs
+    }
+    case "quantile": {
+      // a log-normal duration's quantile among the units that finish: exp(μ + σ·Φ⁻¹(q)) in the metric's unit
+      const of = metric.of
+      if (!("from" in of)) return NaN
+      const p = plan.processes.find((q) => q.kind === "duration" && q.from === of.from && q.to === of.to)
+      if (p === undefined || p.kind !== "duration") return NaN
+      const scale = of.in === "minutes" ? 60_000 : of.in === "hours" ? 3_600_000 : 86_400_000
+      return Math.exp(p.arms.get(variant)! + p.sigma * normalQuantile(metric.quantile)) / scale
     }
   }
 }

@@ -8,7 +8,7 @@
  * requires consent, whose latest consent event grants it. A unit's first exposure starts its
  * metric windows. All times are epoch milliseconds, so windows are integer arithmetic.
  */
-import { CONSENT, DAY_MS, EXPOSURE, type ExposureSummary, type Metric } from "@pilotproof/domain"
+import { CONSENT, DAY_MS, EXPOSURE, type ExposureSummary, type Metric, quantileValueMetric } from "@pilotproof/domain"
 import type { VariantStats } from "@pilotproof/stats"
 import { Effect } from "effect"
 import { type ExpressionBuilder, type Kysely, type SelectQueryBuilder, sql } from "kysely"
@@ -105,10 +105,15 @@ interface PerUnitRow {
 }
 type PerUnitQuery = SelectQueryBuilder<DatabaseSchema, never, PerUnitRow>
 
-const perUnit = (db: Db, scope: AggregationScope, metric: Metric): PerUnitQuery =>
-  perUnitQuery(db, scope, metric) as unknown as PerUnitQuery
+const perUnit = (db: Db, scope: AggregationScope, metric: Metric): PerUnitQuery => perUnitQuery(db, scope, metric)
 
-const perUnitQuery = (db: Db, scope: AggregationScope, metric: Metric) => {
+const perUnitQuery = (db: Db, scope: AggregationScope, metric: Metric): PerUnitQuery => {
+  // a quantile metric's units are those of the duration or value it is the quantile of
+  if (metric.type === "quantile") return perUnitQuery(db, scope, quantileValueMetric(metric))
+  return perUnitOfType(db, scope, metric) as unknown as PerUnitQuery
+}
+
+const perUnitOfType = (db: Db, scope: AggregationScope, metric: Exclude<Metric, { readonly type: "quantile" }>) => {
   const windowEnd = (metric.window?.days ?? 0) * DAY_MS
   const units = analysedUnits(db, scope).as("u")
   const inWindow = (q: ExpressionBuilder<any, any>) =>
@@ -239,6 +244,7 @@ interface MomentsRow {
 
 /** A variant's `VariantStats` from its row of moments, by the metric's type. */
 const statsOf = (metric: Metric, r: MomentsRow): VariantStats => {
+  if (metric.type === "quantile") return statsOf(quantileValueMetric(metric), r)
   const moments = { n: num(r.n), sum: num(r.sy), sumSquares: num(r.syy) }
   if (metric.type === "ratio") {
     // y is the denominator and x the numerator in the per-unit query.

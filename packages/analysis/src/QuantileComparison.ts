@@ -1,0 +1,58 @@
+/**
+ * Quantile metrics (p50, p90 of a duration or a per-unit value): the difference of the arms'
+ * sample quantiles with the order-statistic standard error (stats' `compareQuantiles`, Bonett &
+ * Price generalized from the median), from the per-unit values the store streams; z-test and
+ * normal interval, one-sided on the metric's good side in a one-sided plan. The relative lift
+ * divides by the control's quantile (treated as known). Guardrails get the non-inferiority bound
+ * from the same estimate and SE (normal, at the interval's one-sided level).
+ */
+import type { Metric } from "@pilotproof/domain"
+import { compareQuantiles, normalQuantile, normalSf, sampleQuantile } from "@pilotproof/stats"
+import {
+  alternativeFor,
+  type FixedComparison,
+  intervalAlpha,
+  posteriorBeat,
+  relativeFromAbsolute,
+  standardErrorOf,
+  type TestLevel,
+  withAlternative
+} from "./FixedComparison.js"
+
+/** Ascending copies of per-unit values (the store streams them in unit order). */
+export const ascending = (values: ArrayLike<number>): Float64Array => Float64Array.from(values).sort()
+
+export const compareQuantileMetric = (
+  metric: Extract<Metric, { readonly type: "quantile" }>,
+  treatment: Float64Array,
+  control: Float64Array,
+  level: TestLevel
+): FixedComparison => {
+  const alpha = intervalAlpha(level)
+  const q = metric.quantile
+  const comparison = withAlternative(
+    compareQuantiles(treatment, control, q, alpha),
+    level,
+    () => compareQuantiles(treatment, control, q, level.alpha, alternativeFor(level, metric.direction)).pValue
+  )
+  const se = standardErrorOf(comparison, alpha)
+  const controlQuantile = control.length === 0 ? 0 : sampleQuantile(control, q)
+  const nonInferiority = metric.role === "guardrail" && metric.margin !== undefined && comparison.reason === undefined && se > 0
+    ? (() => {
+      // "increase": H₀ Δ ≤ −margin; "decrease": H₀ Δ ≥ margin, at the one-sided level α/2 of the interval's ends
+      const z = normalQuantile(1 - alpha / 2)
+      const stat = metric.direction === "increase" ? (comparison.estimate + metric.margin) / se : (metric.margin - comparison.estimate) / se
+      const bound = metric.direction === "increase" ? comparison.estimate - z * se : comparison.estimate + z * se
+      return { margin: metric.margin, bound, pValue: normalSf(stat), nonInferior: metric.direction === "increase" ? bound > -metric.margin : bound < metric.margin }
+    })()
+    : undefined
+  return {
+    method: "quantile-difference",
+    why: `the p${+(100 * q).toPrecision(4)} per arm: difference of sample quantiles with the order-statistic (Bonett–Price) standard error, z-test`,
+    comparison,
+    standardError: se,
+    probabilityToBeat: posteriorBeat(comparison.estimate, se, metric.direction),
+    relative: relativeFromAbsolute(comparison, controlQuantile, se, alpha),
+    ...(nonInferiority === undefined ? {} : { nonInferiority })
+  }
+}
