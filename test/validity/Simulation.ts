@@ -152,6 +152,41 @@ export const aaLognormal = (o: AaOptions & { readonly median: number; readonly s
   return { ...rateOf(hits, o.pilots), method }
 }
 
+/** A quantile of the log-normal handle time: p`quantile` of assigned → resolved, in minutes. */
+const quantileMetric = (quantile: number): Metric => decodeMetric({
+  key: `handle_p${Math.round(quantile * 100)}`,
+  role: "secondary",
+  type: "quantile",
+  quantile,
+  of: { from: "assigned", to: "resolved", in: "minutes" },
+  direction: "decrease"
+})
+
+/**
+ * A/A pilots of a quantile metric: n log-normal units per arm (median `median`, log-SD σ), each
+ * arm's duration statistics and per-unit values passed to `compareMetric` as the engine passes the
+ * store's (the quantile is compared on the values): share of p < α.
+ */
+export const aaQuantile = (o: AaOptions & { readonly quantile: number; readonly median: number; readonly sigma: number; readonly n: number }): Rate & { readonly method: string } => {
+  const rng = makeRandom(o.seed)
+  const metric = quantileMetric(o.quantile)
+  const mu = Math.log(o.median)
+  let hits = 0
+  let method = ""
+  for (let i = 0; i < o.pilots; i++) {
+    const values = [CONTROL, TREATMENT].map(() => Float64Array.from({ length: o.n }, () => rng.lognormal(mu, o.sigma)))
+    const stats = Object.fromEntries([CONTROL, TREATMENT].map((v, k) => {
+      const acc = new Accumulator()
+      for (const y of values[k]!) acc.add(y)
+      return [v, acc.duration()]
+    }))
+    const r = compareMetric(metric, stats, CONTROL, [TREATMENT], { ...FIXED_PLAN, sides: o.sides ?? 2 }, { [CONTROL]: values[0]!, [TREATMENT]: values[1]! }).comparisons[0]!
+    method = r.method
+    if (r.pValue < FIXED_PLAN.alpha) hits++
+  }
+  return { ...rateOf(hits, o.pilots), method }
+}
+
 /** The outcome of a cluster-randomized A/A run: the cluster-level test's rate and the naive per-unit one. */
 export interface ClusterAaResult {
   readonly cluster: Rate & { readonly method: string }

@@ -171,6 +171,26 @@ describe("parsePilotFile", () => {
     expect(issuesOf(JSON.stringify({ ...base, clusterField: "manager_id", plan: { ...base.plan, icc: 0.1 } })).map((i) => i.path).sort()).toEqual(["clusterField", "plan.icc"])
   })
 
+  it("a quantile metric: quantile in (0, 1) of a duration or a value; its rules at their paths", () => {
+    const base = minimalPilot("q")
+    const withMetric = (metric: object, extra: object = {}) =>
+      JSON.stringify({ ...base, metrics: [...base.metrics, { key: "reply_p90", role: "secondary", type: "quantile", direction: "decrease", ...metric }], ...extra })
+    const ok = parse(withMetric({ quantile: 0.9, of: { from: "created", to: "replied" } }))
+    expect(Either.isRight(ok) && ok.right.definition.metrics[2]).toMatchObject({ type: "quantile", quantile: 0.9, of: { from: "created", to: "replied", in: "minutes" } })
+    const value = parse(withMetric({ quantile: 0.5, of: { event: "order" } }))
+    expect(Either.isRight(value) && value.right.definition.metrics[2]).toMatchObject({ of: { event: "order", aggregate: "sum" } })
+    expect(issuesOf(withMetric({ quantile: 1, of: { event: "order" } }))).toMatchObject([{ path: "metrics[2].quantile", message: "quantile must be in (0, 1)" }])
+    expect(issuesOf(withMetric({ quantile: 0.9, of: { from: "created", to: "created" } }))).toMatchObject([{ path: "metrics[2].of.to" }])
+    expect(issuesOf(withMetric({ quantile: 0.9, of: { event: "order" }, covariate: { event: "order" } }))).toMatchObject([{ path: "metrics[2].covariate" }])
+    expect(issuesOf(withMetric({ quantile: 0.9, of: { event: "order" } }, { economics: { ...base.economics, value: { converted: 1, reply_p90: 5 } } }))).toMatchObject([
+      { path: "economics.value.reply_p90", message: expect.stringContaining("a shift of a quantile is not an amount per unit") }
+    ])
+    // a quantile primary is planned by a given sample only
+    const primary = { ...base, metrics: [{ key: "reply_p90", role: "primary", type: "quantile", quantile: 0.9, of: { from: "created", to: "replied" }, direction: "decrease" }], economics: { ...base.economics, value: {} } }
+    expect(issuesOf(JSON.stringify(primary))).toMatchObject([{ path: "plan", message: expect.stringContaining("is a quantile: give plan.sampleSizePerArm") }])
+    expect(Either.isRight(parse(JSON.stringify({ ...primary, plan: { ...base.plan, sampleSizePerArm: 3000 } })))).toBe(true)
+  })
+
   it("plan.sequentialMethod: asymptotic-cs with its tuning on a sequential plan; refused where it does not apply", () => {
     const plan = minimalPilot("cs").plan
     const with_ = (p: object) => JSON.stringify({ ...minimalPilot("cs"), plan: { ...plan, ...p } })
