@@ -73,11 +73,27 @@ export const describeAnalysis = (a: AnalysisReport): string => {
       ]
     )
   )
+  // pre-registered segments: the primary's effect by each value, and whether it differs
+  const segments = (a.segments ?? []).flatMap((g) => {
+    const m = a.metrics.find((x) => x.key === g.metric)!
+    return [
+      "",
+      `segments by ${g.attribute} (${g.metric}, ${g.variant} vs ${a.control}; informative, not part of the decision): heterogeneity Q = ${g.heterogeneity.q.toFixed(2)}, df ${g.heterogeneity.df}, p = ${p(g.heterogeneity.pValue)}, I² = ${(100 * g.heterogeneity.i2).toFixed(0)}%`,
+      table(["VALUE", "UNITS (CONTROL / TREATMENT)", "EFFECT [CI]", "P", "P (HOLM)"], g.values.map((v) => [
+        v.value,
+        `${v.control} / ${v.treatment}`,
+        `${pp(m, v.estimate)} [${pp(m, v.ci.lower)}, ${pp(m, v.ci.upper)}]`,
+        p(v.pValue),
+        p(v.adjustedPValue)
+      ]))
+    ]
+  })
   return [
     ...header,
     "",
     table(["METRIC", "ROLE", "COMPARISON", "CONTROL → TREATMENT", "ABSOLUTE EFFECT [CI]", "RELATIVE [CI]", "P", "P (HOLM)", "P(BETTER)", "METHOD"], rows),
-    ...(novelty.length === 0 ? [] : ["", ...novelty])
+    ...(novelty.length === 0 ? [] : ["", ...novelty]),
+    ...segments
   ].join("\n")
 }
 

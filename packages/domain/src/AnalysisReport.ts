@@ -3,10 +3,10 @@
  * metrics), the runtime, the planned sample and the readiness report it was read with.
  */
 import { Schema } from "effect"
-import { MetricAnalysis } from "./MetricAnalysis.js"
+import { DegenerateReason, MetricAnalysis } from "./MetricAnalysis.js"
 import { PilotStatus } from "./Pilot.js"
 import { ReadinessReport } from "./ReadinessReport.js"
-import { optional, Stat } from "./Statistic.js"
+import { EffectEstimate, optional, Stat } from "./Statistic.js"
 
 export const Runtime = Schema.Struct({
   firstExposure: optional(Schema.String),
@@ -16,6 +16,32 @@ export const Runtime = Schema.Struct({
   minDays: Schema.Number,
   maxDays: Schema.Number
 }).annotations({ identifier: "Runtime" })
+
+/** One segment value's effect on the primary. */
+export const SegmentValue = Schema.Struct({
+  /** The attribute's value; "(none)" for units whose exposure did not carry it, "(other)" for the rest past the largest. */
+  value: Schema.String,
+  control: Schema.Number,
+  treatment: Schema.Number,
+  ...EffectEstimate.fields,
+  pValue: Stat,
+  /** Holm-adjusted across the segment's values. */
+  adjustedPValue: Stat,
+  degenerate: optional(DegenerateReason)
+}).annotations({ identifier: "SegmentValue" })
+
+/**
+ * The primary's effect by a pre-registered segment for one treatment, with Cochran's Q test of
+ * whether it differs between the values. Informative only: the decision never reads it.
+ */
+export const SegmentAnalysis = Schema.Struct({
+  attribute: Schema.String,
+  metric: Schema.String,
+  variant: Schema.String,
+  values: Schema.Array(SegmentValue),
+  heterogeneity: Schema.Struct({ q: Stat, df: Schema.Number, pValue: Stat, i2: Stat })
+}).annotations({ identifier: "SegmentAnalysis" })
+export type SegmentAnalysis = typeof SegmentAnalysis.Type
 
 export class AnalysisReport extends Schema.Class<AnalysisReport>("AnalysisReport")({
   pilotId: Schema.String,
@@ -41,5 +67,7 @@ export class AnalysisReport extends Schema.Class<AnalysisReport>("AnalysisReport
   runtime: Runtime,
   plannedPerArm: Stat,
   readiness: ReadinessReport,
-  metrics: Schema.Array(MetricAnalysis)
+  metrics: Schema.Array(MetricAnalysis),
+  /** Pre-registered segments (`segments:`): the primary's effect by each, for every treatment. */
+  segments: optional(Schema.Array(SegmentAnalysis))
 }, { description: "Every metric's effects with intervals, tests and the method chosen, readiness and SRM." }) {}

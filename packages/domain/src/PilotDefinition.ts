@@ -340,6 +340,16 @@ export const PilotDefinitionFields = Schema.Struct({
       message: () => "clusterField must be an attribute name (letters, digits and _), such as manager_id"
     }))
   ),
+  /**
+   * Pre-registered segments: exposure attributes (operator tenure, region, lead source) by which
+   * the primary's effect is also reported, with a heterogeneity test. They inform; the decision
+   * never reads them.
+   */
+  segments: Schema.optional(
+    Schema.Array(Schema.String.pipe(Schema.pattern(/^[A-Za-z][A-Za-z0-9_]{0,63}$/, {
+      message: () => "a segment is an exposure attribute's name (letters, digits and _), such as tenure or lead_source"
+    }))).pipe(Schema.maxItems(5, { message: () => "at most 5 pre-registered segments: every one more is another look at the data" }))
+  ),
   /** Salt of the assignment hash; defaults to the pilot id. Never change it on a running pilot. */
   salt: Schema.optional(NonEmpty("salt")),
   /** Share of units kept out of the pilot entirely (neither arm). */
@@ -361,6 +371,7 @@ type Fields = typeof PilotDefinitionFields.Type
  * decoded or were left out, so a file with a wrong alpha still hears that minDays exceeds maxDays.
  */
 export interface RuleSections {
+  readonly segments?: Fields["segments"] | undefined
   readonly unit?: Fields["unit"] | undefined
   readonly analysisUnit?: Fields["analysisUnit"] | undefined
   readonly clusterField?: Fields["clusterField"] | undefined
@@ -384,6 +395,7 @@ export const crossFieldIssues = (d: RuleSections): Array<Schema.FilterIssue> => 
   if (d.metrics !== undefined) metricIssues(d.metrics, at)
   if (d.plan !== undefined) planIssues(d.plan, d.metrics, at, readable)
   clusterIssues(d, at, readable)
+  segmentIssues(d, at)
   if (d.economics !== undefined) economicsIssues(d.economics, d.metrics, at)
   return issues
 }
@@ -476,6 +488,15 @@ const planIssues = (
 
 /** Fields an event's wire form already uses, and identities: none can carry the cluster. */
 const RESERVED_FIELDS = new Set(["event_id", "unit_id", "type", "variant", "value", "ts", "attributes", "phone", "email"])
+
+const segmentIssues = (d: RuleSections, at: At) => {
+  const segments = d.segments ?? []
+  segments.forEach((name, i) => {
+    if (segments.indexOf(name) !== i) at(["segments", i], `segment "${name}" is listed twice`)
+    if (RESERVED_FIELDS.has(name.toLowerCase())) at(["segments", i], `"${name}" is an event's own field or an identity, not a segment attribute`)
+    if (d.analysisUnit !== undefined) at(["segments", i], "segments are not analysed in a cluster-randomized pilot yet: a manager's deals would land in several segments")
+  })
+}
 
 const clusterIssues = (d: RuleSections, at: At, readable: (...fields: ReadonlyArray<string>) => boolean) => {
   const clustered = d.analysisUnit !== undefined

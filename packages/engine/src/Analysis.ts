@@ -4,7 +4,7 @@
  * Holm across success metrics, the economics of each treatment, and the pre-registered
  * decision policy's verdict with every check.
  */
-import { type AnalysisPlan, adjustSuccessMetrics, compareMetric, noveltyOf } from "@pilotproof/analysis"
+import { type AnalysisPlan, adjustSuccessMetrics, compareMetric, noveltyOf, segmentAnalysesOf } from "@pilotproof/analysis"
 import {
   AnalysisReport,
   clusterDesignOf,
@@ -18,6 +18,7 @@ import {
   type Pilot,
   type PilotDefinition,
   primaryMetric,
+  type SegmentAnalysis,
   sidesOf
 } from "@pilotproof/domain"
 import { decide, type DecisionInput, type EconomicsEvidence } from "@pilotproof/decision"
@@ -162,6 +163,14 @@ export class Analysis extends Effect.Service<Analysis>()("@pilotproof/engine/Ana
           })
         }
       }
+      // pre-registered segments: the primary's effect by each (informative; the decision never reads them)
+      const segments: Array<SegmentAnalysis> = []
+      if (cluster === undefined && primary.type !== "quantile") {
+        for (const attribute of d.segments ?? []) {
+          const rows = yield* aggregation.metricStatsBySegment(scope, primary, attribute)
+          segments.push(...segmentAnalysesOf(primary, attribute, rows, control, treatments, plan))
+        }
+      }
       return new AnalysisReport({
         pilotId,
         name: d.name,
@@ -183,7 +192,8 @@ export class Analysis extends Effect.Service<Analysis>()("@pilotproof/engine/Ana
         },
         plannedPerArm: plannedSampleSizePerArm(d),
         readiness: ready,
-        metrics: adjustSuccessMetrics(metrics)
+        metrics: adjustSuccessMetrics(metrics),
+        ...(segments.length === 0 ? {} : { segments })
       })
     })
 

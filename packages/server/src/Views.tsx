@@ -211,6 +211,29 @@ export const PilotContent = ({ data, financeLink }: { data: PilotPageData; finan
           </tbody>
         </table>
       </section>
+      {(a.segments ?? []).length > 0 && (
+        <section id="segments">
+          <h2>Pre-registered segments</h2>
+          <p class="muted">The primary's effect by segment, at a fixed horizon, Holm-adjusted across each segment's values. Informative: the decision never reads them.</p>
+          {(a.segments ?? []).map((g) => {
+            const m = a.metrics.find((x) => x.key === g.metric)!
+            return (
+              <div>
+                <h3>By {g.attribute}: {g.metric}, {g.variant} vs {a.control}</h3>
+                <p class={g.heterogeneity.pValue < a.alpha ? "warn" : "muted"}>Does the effect differ between them? Cochran's Q = {g.heterogeneity.q.toFixed(2)}, df {g.heterogeneity.df}, p = {pValue(g.heterogeneity.pValue)}, I² = {(100 * g.heterogeneity.i2).toFixed(0)} %.</p>
+                <table>
+                  <thead><tr><th>{g.attribute}</th><th>Units (control / treatment)</th><th>Effect [{ciPercent(a.alpha)} CI]</th><th>p</th><th>p (Holm)</th></tr></thead>
+                  <tbody>
+                    {g.values.map((v) => (
+                      <tr><td>{v.value}</td><td class="num">{v.control} / {v.treatment}</td><td class="num">{diff(m, v.estimate)} [{diff(m, v.ci.lower)}, {diff(m, v.ci.upper)}]</td><td class="num">{pValue(v.pValue)}</td><td class="num">{pValue(v.adjustedPValue)}</td></tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+            )
+          })}
+        </section>
+      )}
       <section>
         <h2>Effects with their confidence intervals</h2>
         <Chart svg={data.forestSvg} label="forest plot of relative effects" />

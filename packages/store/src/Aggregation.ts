@@ -286,6 +286,47 @@ export const weeklyStatsQuery = (db: Db, scope: AggregationScope, metric: Metric
 }
 
 /**
+ * An exposure attribute's value as SQL: `json_extract` in SQLite, `->>` on the JSON in PostgreSQL
+ * (the one spot where the dialects' SQL differs; the name is bound, never spliced).
+ */
+const attributeOf = (dialect: "sqlite" | "postgres", name: string) =>
+  dialect === "postgres"
+    ? sql<string | null>`(attributes::jsonb ->> ${name})`
+    : sql<string | null>`json_extract(attributes, ${`$."${name}"`})`
+
+/** Each exposed unit's value of an exposure attribute (the smallest, should its exposures differ). */
+const unitSegments = (db: Db, dialect: "sqlite" | "postgres", scope: AggregationScope, attribute: string) =>
+  db.selectFrom("events")
+    .select((eb) => ["unit_id", eb.fn.min(attributeOf(dialect, attribute)).as("segment")])
+    .where("pilot_id", "=", scope.pilotId)
+    .where("type", "=", EXPOSURE)
+    .where("ts_ms", "<=", scope.asOfMs)
+    .groupBy("unit_id")
+
+/**
+ * The query behind `Aggregation.metricStatsBySegment`: `metricStatsQuery`'s moments grouped by
+ * variant and the value of an exposure attribute (null for units whose exposures lack it).
+ * Exported for the PostgreSQL plan checks.
+ */
+export const segmentStatsQuery = (db: Db, dialect: "sqlite" | "postgres", scope: AggregationScope, metric: Metric, attribute: string) =>
+  db.selectFrom(perUnit(db, scope, metric).as("p"))
+    .innerJoin(unitSegments(db, dialect, scope, attribute).as("g"), "g.unit_id", "p.unit_id")
+    .select([
+      "p.variant",
+      "g.segment",
+      sql<number>`count(p.y)`.as("n"),
+      sql<number>`coalesce(sum(p.y), 0)`.as("sy"),
+      sql<number>`coalesce(sum(p.y * p.y), 0)`.as("syy"),
+      sql<number>`coalesce(sum(p.x), 0)`.as("sx"),
+      sql<number>`coalesce(sum(p.x * p.x), 0)`.as("sxx"),
+      sql<number>`coalesce(sum(p.x * p.y), 0)`.as("sxy"),
+      sql<number>`count(*) - count(p.y)`.as("missing")
+    ])
+    .groupBy(["p.variant", "g.segment"])
+    .orderBy("g.segment")
+    .orderBy("p.variant")
+
+/**
  * The query behind `Aggregation.metricStats` for a cluster-randomized pilot: the per-unit values
  * summed per (variant, cluster) — the outcome total (a ratio's numerator) and the units with a
  * value (a ratio's denominator total) — then per variant the clusters n with the totals' moments,
@@ -372,6 +413,25 @@ export class Aggregation extends Effect.Service<Aggregation>()("@pilotproof/stor
         }
       }
       return out
+    })
+
+    /**
+     * Per-variant sufficient statistics of one metric for each value of an exposure attribute (a
+     * pre-registered segment); `value` null for the units whose exposures do not carry it. One query.
+     */
+    const metricStatsBySegment = Effect.fn("Aggregation.metricStatsBySegment")(function*(scope: AggregationScope, metric: Metric, attribute: string) {
+      const rows = yield* database.use(`aggregating metric "${metric.key}" of "${scope.pilotId}" by segment ${attribute}`, (db) =>
+        segmentStatsQuery(db, database.dialect, scope, metric, attribute).execute()
+      )
+      const values = new Map<string | null, Record<string, VariantStats>>()
+      for (const r of rows) {
+        if (r.variant === null) continue
+        const segment = r.segment === null ? null : String(r.segment)
+        const byVariant = values.get(segment) ?? {}
+        byVariant[r.variant] = statsOf(metric, r)
+        values.set(segment, byVariant)
+      }
+      return [...values.entries()].map(([value, stats]) => ({ value, stats }))
     })
 
     /**
@@ -468,6 +528,6 @@ export class Aggregation extends Effect.Service<Aggregation>()("@pilotproof/stor
       })
       : Effect.void
 
-    return { metricStats, metricStatsByWeek, unitValues, exposures, currentStatistics } as const
+    return { metricStats, metricStatsByWeek, metricStatsBySegment, unitValues, exposures, currentStatistics } as const
   })
 }) {}
