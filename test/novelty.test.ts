@@ -5,6 +5,8 @@
  * exposure week, equal to an independent computation from the same simulated events (each lead's
  * first exposure and conversion read from the raw events, cohorts and windows in plain loops, each
  * week compared by `compareProportions`), on SQLite and PostgreSQL; the report's page shows it.
+ * The fixture pre-registers the lead's channel as a segment: the primary's effect per channel
+ * equals the counts read from the raw events.
  */
 import { DAY_MS } from "@pilotproof/domain"
 import { parsePilotFile } from "@pilotproof/engine"
@@ -55,6 +57,26 @@ const independentWeeks = () => {
   return [...weeks.entries()].sort(([a], [b]) => a - b).map(([week, arms]) => ({ week, ...compareProportions(arms["bot"]!, arms["control"]!, 0.05), arms }))
 }
 
+/** Per channel (the exposure's attribute): leads and conversions within 14 days per arm, every lead. */
+const independentChannels = () => {
+  const parsed = parsePilotFile(readFileSync(join(DIR, `${ID}.yaml`), "utf8"), ID)
+  if (Either.isLeft(parsed)) throw new Error(parsed.left.message)
+  const scenario = Either.getOrThrow(decodeScenario(parse(readFileSync(join(DIR, "scenarios", `${ID}.yaml`), "utf8"))))
+  const leads = new Map<string, { first: number; variant: string; channel: string; won: Array<number> }>()
+  for (const e of simulate(parsed.right.definition, scenario)) {
+    const ts = Date.parse(e.ts)
+    if (e.type === "exposure") leads.set(e.unit_id, { first: ts, variant: e.variant!, channel: e.attributes["channel"]!, won: [] })
+    else if (e.type === "deal_won") leads.get(e.unit_id)?.won.push(ts)
+  }
+  const out: Record<string, Record<string, { n: number; conversions: number }>> = {}
+  for (const l of leads.values()) {
+    const arm = ((out[l.channel] ??= {})[l.variant] ??= { n: 0, conversions: 0 })
+    arm.n++
+    if (l.won.some((t) => t >= l.first && t <= l.first + WINDOW_MS)) arm.conversions++
+  }
+  return out as Record<string, { control: { n: number; conversions: number }; bot: { n: number; conversions: number } }>
+}
+
 interface Week {
   week: number
   control: number
@@ -102,11 +124,29 @@ describe("the novelty check", () => {
         // only the primary carries the check
         expect(report.metrics.filter((m) => m.comparisons.some((c) => c.novelty !== undefined)).map((m) => m.key)).toEqual(["converted"])
 
+        // the pre-registered segment: the primary by channel, each value's leads and effect as counted from the raw events
+        const segments = (JSON.parse((await runCli(db.url, ["analyze", ID, "--as-of", asOf, "--format", "json"])).stdout) as {
+          segments: Array<{ attribute: string; values: Array<{ value: string; control: number; treatment: number; estimate: number; pValue: number; adjustedPValue: number }>; heterogeneity: { df: number; pValue: number } }>
+        }).segments
+        expect(segments.map((g) => g.attribute)).toEqual(["channel"])
+        const byChannel = independentChannels()
+        expect(segments[0]!.values.map((v) => v.value).sort()).toEqual(Object.keys(byChannel).sort())
+        for (const v of segments[0]!.values) {
+          const want = byChannel[v.value]!
+          expect([v.control, v.treatment]).toEqual([want.control.n, want.bot.n])
+          expect(Math.abs(v.estimate - (want.bot.conversions / want.bot.n - want.control.conversions / want.control.n))).toBeLessThan(1e-12)
+          expect(v.adjustedPValue).toBeGreaterThanOrEqual(v.pValue)
+        }
+        expect(segments[0]!.heterogeneity.df).toBe(segments[0]!.values.length - 1)
+        // the truth has one lift for every channel
+        expect(segments[0]!.heterogeneity.pValue).toBeGreaterThan(0.01)
+
         const out = join(dir, `novelty-${dialect.name}.html`)
         expect((await runCli(db.url, ["report", ID, "--out", out])).code).toBe(0)
         const html = readFileSync(out, "utf8")
         expect(html).toContain("Novelty check: converted, bot vs control")
         expect(html).toContain("The effect among the units first exposed each week fades")
+        expect(html).toContain("By channel: converted, bot vs control")
       } finally {
         await db.cleanup()
       }

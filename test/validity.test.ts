@@ -19,9 +19,11 @@
  *   week are flagged more than 40 % of the time (≈ 54 %, SE 2.2 points).
  * - Quantile metrics, A/A on a log-normal handle time: the p50 at 500 units per arm and the p90 at
  *   2 000, 2 000 pilots each, p < 0.05 in [4 %, 6 %] (± 2.05 SE).
+ * - Segments: 2 000 pilots with one lift in four equal segments: Cochran's Q rejects in [4 %, 6 %];
+ *   500 pilots where the last segment's lift is the opposite one: rejects in most (≈ 80 %).
  */
 import { describe, expect, it } from "vitest"
-import { aaBinomial, aaClusters, aaLognormal, aaQuantile, noveltyFlags, nominalSe, pct, peeking, showRate, table } from "./validity/Simulation.js"
+import { aaBinomial, aaClusters, aaLognormal, aaQuantile, noveltyFlags, segmentFlags, nominalSe, pct, peeking, showRate, table } from "./validity/Simulation.js"
 
 describe("validity (small): decisions hold their error rates", () => {
   it("A/A at a fixed horizon: the share of p < 0.05 stays in [4 %, 6 %]", () => {
@@ -112,5 +114,17 @@ describe("validity (small): decisions hold their error rates", () => {
       expect(r.rate).toBeGreaterThanOrEqual(0.04)
       expect(r.rate).toBeLessThanOrEqual(0.06)
     }
+  })
+
+  it("segments: the heterogeneity test holds 5 % when the lift is the same in every segment, and finds one that is not", () => {
+    const same = segmentFlags({ pilots: 2000, seed: 23, segments: 4, n: 1000, p: 0.1, lift: 0.3 })
+    const opposite = segmentFlags({ pilots: 500, seed: 24, segments: 4, n: 1000, p: 0.1, lift: 0.3, lastLift: -0.2 })
+    console.log(table("Segments: four of 1 000 units per arm, rate 0.1, lift +30 % (small run)", [
+      ["the same lift everywhere: Cochran's Q p < 0.05", showRate(same.heterogeneity)],
+      ["the last segment at −20 %: Cochran's Q p < 0.05", showRate(opposite.heterogeneity)]
+    ]))
+    expect(same.heterogeneity.rate).toBeGreaterThanOrEqual(0.04)
+    expect(same.heterogeneity.rate).toBeLessThanOrEqual(0.06)
+    expect(opposite.heterogeneity.rate).toBeGreaterThan(0.6)
   })
 })

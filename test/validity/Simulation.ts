@@ -7,7 +7,7 @@
  * picks and runs the test exactly as `Analysis.analyze` does, and `decide(decisionInput(...))`
  * is the policy `Analysis.evaluate` applies. Nothing here re-implements a test or a rule.
  */
-import { adjustSuccessMetrics, type AnalysisPlan, compareMetric, noveltyOf, type WeekStats } from "@pilotproof/analysis"
+import { adjustSuccessMetrics, type AnalysisPlan, compareMetric, noveltyOf, segmentAnalysesOf, type WeekStats } from "@pilotproof/analysis"
 import { type AnalysisReport, Metric, type MetricAnalysis, PilotDefinition } from "@pilotproof/domain"
 import { type Decision, decide } from "@pilotproof/decision"
 import { evaluate } from "@pilotproof/economics"
@@ -185,6 +185,36 @@ export const aaQuantile = (o: AaOptions & { readonly quantile: number; readonly 
     if (r.pValue < FIXED_PLAN.alpha) hits++
   }
   return { ...rateOf(hits, o.pilots), method }
+}
+
+/**
+ * The segment analysis's error rates: pilots whose units fall into `segments` equal-sized values
+ * (n per arm and value), a binomial primary at rate `p` with the same relative lift `lift` in every
+ * value but the last, where it is `lastLift`. Each pilot's values are compared by
+ * `segmentAnalysesOf` as the engine compares the store's per-segment statistics; returned: the
+ * share where Cochran's Q rejects at α, and the share where some value's Holm-adjusted p < α
+ * shows the effect on the wrong side (an effect of the opposite sign "found" in a subgroup).
+ */
+export const segmentFlags = (o: AaOptions & {
+  readonly segments: number
+  readonly n: number
+  readonly p: number
+  readonly lift: number
+  readonly lastLift?: number
+}): { readonly heterogeneity: Rate; readonly wrongSide: Rate } => {
+  const rng = makeRandom(o.seed)
+  let q = 0
+  let wrong = 0
+  for (let i = 0; i < o.pilots; i++) {
+    const rows = Array.from({ length: o.segments }, (_, k) => {
+      const lift = k === o.segments - 1 ? o.lastLift ?? o.lift : o.lift
+      return { value: `s${k}`, stats: { [CONTROL]: bernoulliArm(rng, o.n, o.p).moments(), [TREATMENT]: bernoulliArm(rng, o.n, o.p * (1 + lift)).moments() } }
+    })
+    const [analysis] = segmentAnalysesOf(binomialMetric, "segment", rows, CONTROL, [TREATMENT], FIXED_PLAN)
+    if (analysis!.heterogeneity.pValue < FIXED_PLAN.alpha) q++
+    if (analysis!.values.some((v) => v.adjustedPValue < FIXED_PLAN.alpha && v.estimate < 0)) wrong++
+  }
+  return { heterogeneity: rateOf(q, o.pilots), wrongSide: rateOf(wrong, o.pilots) }
 }
 
 /** The outcome of a cluster-randomized A/A run: the cluster-level test's rate and the naive per-unit one. */

@@ -124,9 +124,10 @@ export const parsePilotFile = (text: string, source: string): Either.Either<Pars
     onLeft: (error) => {
       const raw = ParseResult.ArrayFormatter.formatErrorSync(error)
       // An optional field with a default decodes as `T | undefined`; its "Expected undefined"
-      // branch is noise beside the real message for the same field.
+      // branch is noise beside the real message for the same field (or for an item inside it).
+      const within = (inner: string, outer: string) => inner === outer || inner.startsWith(`${outer}[`) || inner.startsWith(`${outer}.`)
       const noise = (i: (typeof raw)[number]) =>
-        i.message.startsWith("Expected undefined,") && raw.some((j) => j !== i && formatPath(j.path) === formatPath(i.path))
+        i.message.startsWith("Expected undefined,") && raw.some((j) => j !== i && within(formatPath(j.path), formatPath(i.path)))
       const issues = raw.filter((i) => !noise(i)).map((i) => locate(i.path, i.message))
       // A structural error stops the whole-definition refinement from running; check the
       // cross-field rules between the sections that did decode, so one pass shows everything.

@@ -191,6 +191,18 @@ describe("parsePilotFile", () => {
     expect(Either.isRight(parse(JSON.stringify({ ...primary, plan: { ...base.plan, sampleSizePerArm: 3000 } })))).toBe(true)
   })
 
+  it("segments: up to five exposure attributes, each once, none an event field or an identity, none in a cluster pilot", () => {
+    const base = minimalPilot("seg")
+    const ok = parse(JSON.stringify({ ...base, segments: ["tenure", "lead_source"] }))
+    expect(Either.isRight(ok) && ok.right.definition.segments).toEqual(["tenure", "lead_source"])
+    expect(issuesOf(JSON.stringify({ ...base, segments: ["tenure", "tenure"] }))).toMatchObject([{ path: "segments[1]", message: `segment "tenure" is listed twice` }])
+    expect(issuesOf(JSON.stringify({ ...base, segments: ["phone"] }))).toMatchObject([{ path: "segments[0]" }])
+    expect(issuesOf(JSON.stringify({ ...base, segments: ["a", "b", "c", "d", "e", "f"] }))).toMatchObject([{ path: "segments", message: expect.stringContaining("at most 5") }])
+    expect(issuesOf(JSON.stringify({ ...base, segments: ["lead source"] }))[0]!.message).toContain("an exposure attribute's name")
+    const cluster = { ...base, unit: "manager", analysisUnit: "deal", plan: { ...base.plan, icc: 0.05, clusterSize: 30 }, segments: ["region"] }
+    expect(issuesOf(JSON.stringify(cluster))).toMatchObject([{ path: "segments[0]", message: expect.stringContaining("cluster-randomized") }])
+  })
+
   it("plan.sequentialMethod: asymptotic-cs with its tuning on a sequential plan; refused where it does not apply", () => {
     const plan = minimalPilot("cs").plan
     const with_ = (p: object) => JSON.stringify({ ...minimalPilot("cs"), plan: { ...plan, ...p } })

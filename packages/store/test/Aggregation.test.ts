@@ -111,6 +111,12 @@ const weeklyReference = (events: ReadonlyArray<Ev>, metric: Metric, asOf: number
   return out
 }
 
+/** A unit's tier attribute in the segment tests: one of three, none for every seventh unit. */
+const tierOf = (unit: string): string | null => {
+  const k = Number(unit.slice(1))
+  return k % 7 === 0 ? null : ["gold", "silver", "bronze"][k % 3]!
+}
+
 /** A unit's cluster in the cluster tests: one of 23 managers, by its number. */
 const clusterOf = (unit: string) => `m${Number(unit.slice(1)) % 23}`
 
@@ -160,8 +166,13 @@ for (const dialect of DIALECTS) {
         const [registration] = yield* pilots.register([registerInput(pilot)])
         expect(registration!.outcome).toBe("created")
         yield* repo.startImport("b1", "aggregation", "generated", "2026-03-01T00:00:00Z")
-        // the cluster test's exposures name their manager, as ingest stores it
-        const rows = toRows(events).map((r, i) => (options.clusters === true && r.type === "exposure" ? { ...r, cluster_id: clusterOf(events[i]!.unit) } : r))
+        // the cluster test's exposures name their manager, as ingest stores it; every exposure but
+        // every seventh unit's carries a tier attribute (the segment tests)
+        const rows = toRows(events).map((r, i) => {
+          if (r.type !== "exposure") return r
+          const tier = tierOf(events[i]!.unit)
+          return { ...r, ...(options.clusters === true ? { cluster_id: clusterOf(events[i]!.unit) } : {}), ...(tier === null ? {} : { attributes: JSON.stringify({ channel: "web", tier }) }) }
+        })
         const written = yield* repo.writeBatch("b1", rows, [])
         expect(written).toEqual({ inserted: events.length, duplicates: 0, rejected: 0 })
         return yield* effect
@@ -283,6 +294,42 @@ for (const dialect of DIALECTS) {
               }
             }
           }
+        })), 60_000)
+
+      it.effect("per segment: the moments of the units of each value of an exposure attribute, null where it is missing", () =>
+        seeded(Effect.gen(function*() {
+          const aggregation = yield* Aggregation
+          const asOf = T0 + 40 * DAY_MS
+          const scope = { pilotId: "aggregation", asOfMs: asOf, consentRequired: true }
+          for (const key of ["converted", "revenue", "first_reply"]) {
+            const metric = pilot.metrics.find((m) => m.key === key) as unknown as Metric
+            const want = new Map<string | null, Record<string, { n: number; sy: number; open: number }>>()
+            for (const u of unitReference(events, metric, asOf, true)) {
+              const tier = tierOf(u.unit)
+              const arms = want.get(tier) ?? {}
+              const acc = (arms[u.variant] ??= { n: 0, sy: 0, open: 0 })
+              acc.open += u.open
+              if (u.y !== undefined) {
+                acc.n++
+                acc.sy += u.y
+              }
+              want.set(tier, arms)
+            }
+            const got = yield* aggregation.metricStatsBySegment(scope, metric, "tier")
+            expect(got.map((g) => g.value).sort(), key).toEqual([...want.keys()].sort())
+            for (const { stats, value } of got) {
+              for (const [variant, w] of Object.entries(want.get(value)!)) {
+                const g = stats[variant]!
+                if (g._tag === "Ratio" || g._tag === "Clusters") throw new Error("unexpected shape")
+                expect(g.moments.n, `${key} ${value} ${variant}`).toBe(w.n)
+                close(g.moments.sum, w.sy)
+                if (g._tag === "Duration") expect(g.open).toBe(w.open)
+              }
+            }
+          }
+          // an attribute no exposure carries: every unit in the null segment
+          const none = yield* aggregation.metricStatsBySegment(scope, pilot.metrics[0] as unknown as Metric, "region")
+          expect(none.map((g) => g.value)).toEqual([null])
         })), 60_000)
 
       it.effect("returns per-unit values for rank tests, matching the moments", () =>

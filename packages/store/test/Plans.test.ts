@@ -1,7 +1,7 @@
 /**
  * PostgreSQL plans of the aggregation queries. On 20 000 generated units (about 250 000 events
  * of every kind) with statistics as an import leaves them (`finishImport` runs ANALYZE), each
- * metric type's queries (per variant, per exposure week, per cluster) are EXPLAINed and their plans walked: a nested loop or a per-row subplan may
+ * metric type's queries (per variant, per exposure week, per cluster, per segment) are EXPLAINed and their plans walked: a nested loop or a per-row subplan may
  * probe `events` through an index (one lookup per unit), but must never scan it, or re-run a
  * subquery over it, once per row of the other side — the events × units plan behind an analysis
  * that ran for minutes. An import that was interrupted before its end (where statistics are
@@ -9,7 +9,7 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import type { Metric } from "@pilotproof/domain"
-import { Aggregation, clusterStatsQuery, Database, type DatabaseSchema, EventRepo, metricStatsQuery, PilotRepo, weeklyStatsQuery } from "@pilotproof/store"
+import { Aggregation, clusterStatsQuery, Database, type DatabaseSchema, EventRepo, metricStatsQuery, PilotRepo, segmentStatsQuery, weeklyStatsQuery } from "@pilotproof/store"
 import { Effect, Layer } from "effect"
 import { CompiledQuery, type Kysely, sql } from "kysely"
 import { freshSchema, PG_URL, postgresLayer } from "../../../test/fixtures/Databases.js"
@@ -59,7 +59,8 @@ const badPlans = Effect.gen(function*() {
       const queries = [
         ["per variant", (db: Kysely<DatabaseSchema>) => metricStatsQuery(db, scope, metric).compile()],
         ["per exposure week", (db: Kysely<DatabaseSchema>) => weeklyStatsQuery(db, scope, metric, T0).compile()],
-        ["per cluster", (db: Kysely<DatabaseSchema>) => clusterStatsQuery(db, { ...scope, clustered: true }, metric).compile()]
+        ["per cluster", (db: Kysely<DatabaseSchema>) => clusterStatsQuery(db, { ...scope, clustered: true }, metric).compile()],
+        ["per segment", (db: Kysely<DatabaseSchema>) => segmentStatsQuery(db, "postgres", scope, metric, "channel").compile()]
       ] as const
       for (const [shape, compile] of queries) {
         const explained = yield* database.use("explaining an aggregation", (db) => {
