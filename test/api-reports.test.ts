@@ -1,7 +1,8 @@
 /**
  * The reports the API returns are exactly what the engine computes: for the four example pilots
  * on their simulated data (binomial, mean, ratio and duration metrics, CUPED, guardrails,
- * Monte Carlo economics, actuals), each endpoint's JSON equals the engine's value encoded with
+ * Monte Carlo economics, actuals) and the three test-fixture designs (a cluster-randomized pilot,
+ * a novelty check with a pre-registered segment, quantile metrics), each endpoint's JSON equals the engine's value encoded with
  * the domain's schema (non-finite numbers spelled out), and decodes back to it; and the OpenAPI
  * document describes them.
  */
@@ -11,13 +12,21 @@ import { Analysis, Decisions, PilotRegistry, Readiness, readScenario, Simulation
 import { start } from "@pilotproof/server"
 import { Database } from "@pilotproof/store"
 import { Context, Effect, Exit, Layer, Schema, Scope } from "effect"
-import { mkdtempSync, rmSync } from "node:fs"
+import { mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { fileURLToPath } from "node:url"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { EXPERIMENTS_DIR, experimentFiles, minimalPilot } from "./fixtures/Definitions.js"
 
 const PILOTS = ["support-bot-lead-qualification", "lead-scoring-queue-priority", "personalized-offers-returning", "reply-drafting-assistant"]
+/** The designs of #14 from the test fixtures: cluster-randomized, novelty with segments, quantiles. */
+const FIXTURES = [
+  ["cluster", "manager-morning-assistant"],
+  ["novelty", "bot-novelty-check"],
+  ["quantile", "reply-drafting-quantiles"]
+] as const
+const fixtureDir = (dir: string) => fileURLToPath(new URL(`./fixtures/${dir}`, import.meta.url))
 /** Started, with no data at all: every report is degenerate. */
 const EMPTY = "empty-pilot"
 
@@ -25,12 +34,14 @@ const EMPTY = "empty-pilot"
 const seed = (file: string) =>
   Effect.gen(function*() {
     const registry = yield* PilotRegistry
-    yield* registry.register([...experimentFiles(), { source: "empty.json", text: JSON.stringify(minimalPilot(EMPTY)) }])
+    const fixtures = FIXTURES.map(([dir, id]) => ({ source: join(fixtureDir(dir), `${id}.yaml`), text: readFileSync(join(fixtureDir(dir), `${id}.yaml`), "utf8") }))
+    yield* registry.register([...experimentFiles(), ...fixtures, { source: "empty.json", text: JSON.stringify(minimalPilot(EMPTY)) }])
     yield* registry.start(EMPTY)
     const asOf: Record<string, number> = {}
-    for (const pilot of PILOTS) {
+    const scenarios = [...PILOTS.map((p) => [EXPERIMENTS_DIR, p] as const), ...FIXTURES.map(([dir, id]) => [fixtureDir(dir), id] as const)]
+    for (const [dir, pilot] of scenarios) {
       yield* registry.start(pilot)
-      const scenarioPath = join(EXPERIMENTS_DIR, "scenarios", `${pilot}.yaml`)
+      const scenarioPath = join(dir, "scenarios", `${pilot}.yaml`)
       const scenario = yield* readScenario(scenarioPath)
       yield* (yield* Simulation).intoPilot(scenarioPath)
       asOf[pilot] = Date.parse(scenario.start) + scenario.days * DAY_MS
@@ -91,7 +102,7 @@ describe("API reports equal the engine's", () => {
   const economicsOf = (pilot: string, e: Evaluation) =>
     Schema.encodeSync(EconomicsReport)(new EconomicsReport({ pilotId: pilot, asOf: e.analysis.asOf, economics: e.economics }))
 
-  for (const pilot of PILOTS) {
+  for (const pilot of [...PILOTS, ...FIXTURES.map(([, id]) => id)]) {
     it(`${pilot}: readiness, analysis, economics and the decision`, async () => {
       const ms = asOf[pilot]!
       const at = encodeURIComponent(new Date(ms).toISOString())
@@ -149,10 +160,13 @@ describe("API reports equal the engine's", () => {
     expect(await get(`/api/pilots/${PILOTS[0]}/roi`)).toMatchObject({ comparison: { ok: true, rows: [{ month: 1 }, { month: 2 }] } })
   })
 
-  it("covers the optional fields: CUPED, rank test, non-inferiority, Fieller, open durations", async () => {
+  it("covers the optional fields: CUPED, rank test, non-inferiority, Fieller, open durations, clusters, novelty, segments, quantiles", async () => {
     const comparisons = await Promise.all(PILOTS.map((p) => get(`/api/pilots/${p}/analysis?asOf=${encodeURIComponent(new Date(asOf[p]!).toISOString())}`)))
     const text = JSON.stringify(comparisons)
     for (const field of ["varianceReduction", "robustness", "nonInferiority", "fieller", "\"open\"", "adjustedPValue"]) expect(text, field).toContain(field)
+    // and the fixtures' designs: clusters, novelty, segments, quantiles
+    const designs = JSON.stringify(await Promise.all(FIXTURES.map(([, p]) => get(`/api/pilots/${p}/analysis?asOf=${encodeURIComponent(new Date(asOf[p]!).toISOString())}`))))
+    for (const field of ["\"cluster\":{\"unit\":\"manager\"", "\"clusters\":", "cluster-t", "\"novelty\":", "\"segments\":", "\"heterogeneity\":", "quantile-difference"]) expect(designs, field).toContain(field)
   })
 
   it("describes every report in the OpenAPI document", async () => {
