@@ -236,16 +236,19 @@ export const aaClusters = (o: AaOptions & {
   readonly icc: number
   readonly meanSize?: number
   readonly p?: number
+  /** The treatment arm's rate (default p: an A/A pilot); with it, the rates are the power. */
+  readonly treatmentP?: number
+  /** Every cluster of exactly `meanSize` units (default: round(m·U(0.5, 1.5))). */
+  readonly equalSizes?: boolean
 }): ClusterAaResult => {
   const rng = makeRandom(o.seed)
-  const p = o.p ?? 0.2
   const m = o.meanSize ?? 30
-  const a = (p * (1 - o.icc)) / o.icc
-  const b = ((1 - p) * (1 - o.icc)) / o.icc
-  const arm = () => {
+  const arm = (p: number) => {
+    const a = (p * (1 - o.icc)) / o.icc
+    const b = ((1 - p) * (1 - o.icc)) / o.icc
     let n = 0, sumX = 0, sumY = 0, sumX2 = 0, sumY2 = 0, sumXY = 0, units = 0, conversions = 0
     for (let c = 0; c < o.clustersPerArm; c++) {
-      const size = Math.max(1, Math.round(m * (0.5 + rng.uniform())))
+      const size = o.equalSizes === true ? m : Math.max(1, Math.round(m * (0.5 + rng.uniform())))
       const rate = rng.beta(a, b)
       let y = 0
       for (let i = 0; i < size; i++) if (rng.uniform() < rate) y++
@@ -266,9 +269,10 @@ export const aaClusters = (o: AaOptions & {
   let naiveHits = 0
   let clusterMethod = ""
   let naiveMethod = ""
+  const p = o.p ?? 0.2
   for (let i = 0; i < o.pilots; i++) {
-    const c = arm()
-    const t = arm()
+    const c = arm(p)
+    const t = arm(o.treatmentP ?? p)
     const clustered = comparison(binomialMetric, c.clustered, t.clustered, FIXED_PLAN)
     const naive = comparison(binomialMetric, c.naive, t.naive, FIXED_PLAN)
     clusterMethod = clustered.method
@@ -390,13 +394,15 @@ export const peeking = (o: AaOptions & {
  * Binomial pilots with a true absolute lift `delta` over `baseline`, n per arm (the planned
  * size), fixed-horizon plan: the share that rejects with the estimate on the good side.
  */
-export const power = (o: AaOptions & { readonly baseline: number; readonly delta: number; readonly n: number }): Rate => {
+export const power = (o: AaOptions & { readonly baseline: number; readonly delta: number; readonly n: number; readonly sequential?: boolean }): Rate => {
   const rng = makeRandom(o.seed)
   let hits = 0
+  // a sequential plan is read here at its last look only: the power the planner promises
+  const plan: AnalysisPlan = { ...FIXED_PLAN, sides: o.sides ?? 2, baseline: o.baseline, sequential: o.sequential ?? false, mde: o.delta / o.baseline }
   for (let i = 0; i < o.pilots; i++) {
     const c = bernoulliArm(rng, o.n, o.baseline).moments()
     const t = bernoulliArm(rng, o.n, o.baseline + o.delta).moments()
-    const r = comparison(binomialMetric, c, t, { ...FIXED_PLAN, sides: o.sides ?? 2, baseline: o.baseline })
+    const r = comparison(binomialMetric, c, t, plan)
     if (r.pValue < FIXED_PLAN.alpha && r.absolute.estimate > 0) hits++
   }
   return rateOf(hits, o.pilots)
