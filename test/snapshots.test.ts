@@ -6,7 +6,7 @@
  * does not; concurrent reads of a stale snapshot share one computation; a decision made now
  * names the snapshot it was made on.
  */
-import { AnalysisSnapshot, DAY_MS, Evaluation, StorageError } from "@pilotproof/domain"
+import { AnalysisSnapshot, DAY_MS, Evaluation, SNAPSHOT_SCHEMA_VERSION, StorageError } from "@pilotproof/domain"
 import {
   Analysis,
   Decisions,
@@ -18,7 +18,7 @@ import {
   SnapshotBuilder,
   Snapshots
 } from "@pilotproof/engine"
-import { Database, EventRepo, SnapshotRepo } from "@pilotproof/store"
+import { Database, EventRepo, isCurrent, SnapshotRepo } from "@pilotproof/store"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Exit, Layer, Schema } from "effect"
 import { join } from "node:path"
@@ -135,6 +135,17 @@ for (const dialect of DIALECTS) {
         // and an actuals record
         yield* (yield* Decisions).recordActuals("snap-small", [{ month: "2026-06", cost: 1000, benefit: 2000 }], "test")
         expect((yield* snapshots.current("snap-small")).key.dataVersion).toBe(erased.key.dataVersion + 1)
+
+        // a snapshot an older engine stored (another schema version) is stale: computed again, and stored at this version
+        const current = yield* snapshots.current("snap-small")
+        yield* database.use("aging the snapshot's schema", (db) =>
+          db.updateTable("analysis_snapshots").set({ schema_version: SNAPSHOT_SCHEMA_VERSION - 1 }).where("pilot_id", "=", "snap-small").execute())
+        const state = (yield* (yield* SnapshotRepo).state("snap-small"))!
+        expect(state.stored?.schemaVersion).toBe(SNAPSHOT_SCHEMA_VERSION - 1)
+        expect(isCurrent(state)).toBe(false)
+        const recomputed = yield* snapshots.current("snap-small")
+        expect(recomputed.computedAt).not.toBe(current.computedAt)
+        expect((yield* (yield* SnapshotRepo).state("snap-small"))!.stored?.schemaVersion).toBe(SNAPSHOT_SCHEMA_VERSION)
 
         // `refresh` computes again although nothing changed
         const before = yield* snapshots.current("snap-small")
