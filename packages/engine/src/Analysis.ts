@@ -142,11 +142,11 @@ export class Analysis extends Effect.Service<Analysis>()("@pilotproof/engine/Ana
       }
       const ex = ready.exposure
       // The novelty check of the primary: individually randomized pilots (a cluster's deals span
-      // weeks), and a metric with a window — without one, later cohorts have had less time and
+      // weeks), a primary compared on sufficient statistics (not a quantile), and a metric with a window — without one, later cohorts have had less time and
       // every effect would seem to fade. Windows must have closed by the data's horizon: the last
       // exposure (exports stop with the pilot), or the as-of moment if earlier.
       const primary = primaryMetric(d)
-      if (cluster === undefined && primary.window !== undefined && ex.firstExposureMs !== undefined) {
+      if (cluster === undefined && primary.type !== "quantile" && primary.window !== undefined && ex.firstExposureMs !== undefined) {
         const origin = ex.firstExposureMs
         const horizon = Math.min(asOf, ex.lastExposureMs ?? asOf)
         const weeks = (yield* aggregation.metricStatsByWeek({ ...scope, windowsClosedBy: horizon }, primary, origin)).map((w) => ({

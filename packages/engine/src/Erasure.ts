@@ -1,7 +1,8 @@
 /**
  * The right to erasure: every event and rejected row of one person, in every pilot, deleted in
  * one transaction, and the erasure logged under a keyed hash of the id (never the id). Later
- * analyses simply do not see the person.
+ * analyses simply do not see the person. A manager of a cluster-randomized pilot is unlinked from
+ * the deals that name them (the deals are the customers' and stay).
  */
 import { EventRepo } from "@pilotproof/store"
 import { Effect } from "effect"
@@ -20,7 +21,9 @@ export class Erasure extends Effect.Service<Erasure>()("@pilotproof/engine/Erasu
         const key = pseudonymizer.unitKey(id)
         // Rejected rows are found by their unit key and by content: a row rejected before its
         // unit id could be read keeps the id only in its text (the key too, where it was shown).
-        return yield* events.erase(key, [...new Set([key, id])], pseudonymizer.subjectHash(id), randomUUID(), at)
+        // The id may also be a manager's in a cluster-randomized pilot: its cluster key goes too.
+        const cluster = pseudonymizer.clusterKey(id)
+        return yield* events.erase(key, [...new Set([key, id, cluster])], pseudonymizer.subjectHash(id), randomUUID(), at, cluster)
       }),
       log: events.erasures
     } as const

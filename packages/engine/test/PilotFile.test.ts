@@ -197,6 +197,15 @@ describe("parsePilotFile", () => {
     expect(Either.isRight(ok) && ok.right.definition.segments).toEqual(["tenure", "lead_source"])
     expect(issuesOf(JSON.stringify({ ...base, segments: ["tenure", "tenure"] }))).toMatchObject([{ path: "segments[1]", message: `segment "tenure" is listed twice` }])
     expect(issuesOf(JSON.stringify({ ...base, segments: ["phone"] }))).toMatchObject([{ path: "segments[0]" }])
+    expect(issuesOf(JSON.stringify({ ...base, segments: ["Mobile"] }))).toMatchObject([{ path: "segments[0]" }])
+    const quantilePrimary = {
+      ...base,
+      metrics: [{ key: "p90", role: "primary", type: "quantile", quantile: 0.9, of: { from: "a", to: "b" }, direction: "decrease" }],
+      plan: { ...base.plan, sampleSizePerArm: 1000 },
+      economics: { ...base.economics, value: {} },
+      segments: ["channel"]
+    }
+    expect(issuesOf(JSON.stringify(quantilePrimary))).toMatchObject([{ path: "segments", message: expect.stringContaining("is a quantile") }])
     expect(issuesOf(JSON.stringify({ ...base, segments: ["a", "b", "c", "d", "e", "f"] }))).toMatchObject([{ path: "segments", message: expect.stringContaining("at most 5") }])
     expect(issuesOf(JSON.stringify({ ...base, segments: ["lead source"] }))[0]!.message).toContain("an exposure attribute's name")
     const cluster = { ...base, unit: "manager", analysisUnit: "deal", plan: { ...base.plan, icc: 0.05, clusterSize: 30 }, segments: ["region"] }

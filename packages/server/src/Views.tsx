@@ -222,7 +222,7 @@ export const PilotContent = ({ data, financeLink }: { data: PilotPageData; finan
                 <h3>By {g.attribute}: {g.metric}, {g.variant} vs {a.control}</h3>
                 <p class={g.heterogeneity.pValue < a.alpha ? "warn" : "muted"}>Does the effect differ between them? Cochran's Q = {g.heterogeneity.q.toFixed(2)}, df {g.heterogeneity.df}, p = {pValue(g.heterogeneity.pValue)}, I² = {(100 * g.heterogeneity.i2).toFixed(0)} %.</p>
                 <table>
-                  <thead><tr><th>{g.attribute}</th><th>Units (control / treatment)</th><th>Effect [{ciPercent(a.alpha)} CI]</th><th>p</th><th>p (Holm)</th></tr></thead>
+                  <thead><tr><th>{g.attribute}</th><th>Units (control / treatment)</th><th>Effect [{ciPercent(a.sides === 1 ? 2 * a.alpha : a.alpha)} CI]</th><th>p</th><th>p (Holm)</th></tr></thead>
                   <tbody>
                     {g.values.map((v) => (
                       <tr><td>{v.value}</td><td class="num">{v.control} / {v.treatment}</td><td class="num">{diff(m, v.estimate)} [{diff(m, v.ci.lower)}, {diff(m, v.ci.upper)}]</td><td class="num">{pValue(v.pValue)}</td><td class="num">{pValue(v.adjustedPValue)}</td></tr>

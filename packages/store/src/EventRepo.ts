@@ -208,14 +208,33 @@ export class EventRepo extends Effect.Service<EventRepo>()("@pilotproof/store/Ev
      * erasure under `subjectHash` (never the clear id), in one transaction. A rejected row is the
      * subject's when its unit key is `unitKey`, or when it has no unit key and its text names one
      * of `mentions` as a whole token (`lead-42` matches `"lead-42"` and `,lead-42,`, not
-     * `lead-421`).
+     * `lead-421`). With `clusterKey`, the subject's id as a cluster-randomized pilot's cluster
+     * (a manager) is unlinked from every event that names it.
      */
-    const erase = Effect.fn("EventRepo.erase")(function*(unitKey: string, mentions: ReadonlyArray<string>, subjectHash: string, erasureId: string, now: string) {
+    const erase = Effect.fn("EventRepo.erase")(function*(
+      unitKey: string,
+      mentions: ReadonlyArray<string>,
+      subjectHash: string,
+      erasureId: string,
+      now: string,
+      clusterKey?: string
+    ) {
       const operation = "erasing a subject"
       const erased = yield* database.withTransaction(operation, Effect.gen(function*() {
+        const touchedByCluster = new Set<string>()
+        // A manager of a cluster-randomized pilot is a person too: the deals stay (they are the
+        // customers'), the link to the manager goes, so they leave the cluster analysis.
+        if (clusterKey !== undefined) {
+          const clustered = yield* database.use(operation, (db) =>
+            db.selectFrom("events").select("pilot_id").distinct().where("cluster_id", "=", clusterKey).execute())
+          if (clustered.length > 0) {
+            yield* database.use(operation, (db) => db.updateTable("events").set({ cluster_id: null }).where("cluster_id", "=", clusterKey).execute())
+          }
+          for (const p of clustered) touchedByCluster.add(p.pilot_id)
+        }
         const pilots = yield* database.use(operation, (db) =>
           db.selectFrom("events").select("pilot_id").distinct().where("unit_id", "=", unitKey).orderBy("pilot_id").execute())
-        const touched = new Set(pilots.map((p) => p.pilot_id))
+        const touched = new Set([...pilots.map((p) => p.pilot_id), ...touchedByCluster])
         const keyedPilots = yield* database.use(operation, (db) =>
           db.selectFrom("event_rejects").select("pilot_id").distinct().where("unit_id", "=", unitKey).execute())
         for (const p of keyedPilots) touched.add(p.pilot_id)
