@@ -6,13 +6,14 @@
  * (stats' `compareClusterRatios`). The relative lift divides by the control's mean per unit, its
  * interval by the same t quantile; guardrails get the cluster-level non-inferiority test.
  */
-import type { Metric, RelativeEffect } from "@pilotproof/domain"
-import { compareClusterRatios, nonInferiorityClusters, type RatioStats, studentTQuantile } from "@pilotproof/stats"
+import type { Metric } from "@pilotproof/domain"
+import { compareClusterRatios, nonInferiorityClusters, type RatioStats } from "@pilotproof/stats"
 import {
   alternativeFor,
   type FixedComparison,
   intervalAlpha,
   posteriorBeat,
+  relativeFromAbsolute,
   standardErrorOf,
   type TestLevel,
   withAlternative
@@ -37,19 +38,9 @@ export const compareClusters = (metric: Metric, treatment: RatioStats, control: 
     comparison,
     standardError: se,
     probabilityToBeat: posteriorBeat(comparison.estimate, se, metric.direction),
-    relative: relativeByT(comparison.estimate, controlMean, se, alpha, comparison.df),
+    relative: relativeFromAbsolute(comparison, controlMean, se, alpha, comparison.df),
     ...(nonInferiority === undefined
       ? {}
       : { nonInferiority: { margin: metric.margin!, bound: nonInferiority.bound, pValue: nonInferiority.pValue, nonInferior: nonInferiority.nonInferior } })
   }
-}
-
-/** Δ/μ_C with the interval (Δ ± t·se)/|μ_C| (the control mean per unit treated as known). */
-const relativeByT = (estimate: number, controlMean: number, se: number, alpha: number, df: number | undefined): RelativeEffect => {
-  if (controlMean === 0 || df === undefined || !(se > 0)) {
-    return { estimate: controlMean === 0 ? 0 : estimate / controlMean, ci: { lower: -Infinity, upper: Infinity }, method: controlMean === 0 ? "absolute/control (zero control mean)" : "absolute/control" }
-  }
-  const q = studentTQuantile(1 - alpha / 2, df)
-  const k = 1 / Math.abs(controlMean)
-  return { estimate: estimate / controlMean, ci: { lower: (estimate - q * se) * k, upper: (estimate + q * se) * k }, method: "absolute/control" }
 }

@@ -42,7 +42,10 @@ const clusterArm = (s: VariantStats | undefined): RatioStats => (s?._tag === "Cl
 
 const proportionArm = (s: VariantStats | undefined) => ({ n: s?.moments.n ?? 0, conversions: s?._tag === "Moments" ? s.moments.sum : 0 })
 
-/** The fixed-horizon comparison of one treatment, by the metric's type (the novelty check runs it per week). */
+/**
+ * The fixed-horizon comparison of one treatment, by the metric's type (the novelty check and the
+ * segments run it per week and per value). A quantile metric is compared on `unitValues`, ascending.
+ */
 export const compareFixed = (
   metric: Metric,
   treatment: VariantStats | undefined,
@@ -54,7 +57,8 @@ export const compareFixed = (
   if (treatment?._tag === "Clusters" || control?._tag === "Clusters") return compareClusters(metric, clusterArm(treatment), clusterArm(control), level)
   switch (metric.type) {
     case "quantile":
-      return compareQuantileMetric(metric, ascending(unitValues?.treatment ?? []), ascending(unitValues?.control ?? []), level)
+      // the values arrive ascending (compareMetric sorts each arm once)
+      return compareQuantileMetric(metric, unitValues?.treatment ?? [], unitValues?.control ?? [], level)
     case "binomial":
       return compareBinomial(metric, proportionArm(treatment), proportionArm(control), level)
     case "ratio":
@@ -79,19 +83,23 @@ export const compareMetric = (
   plan: AnalysisPlan,
   unitValues?: Readonly<Record<string, ArrayLike<number>>>
 ): MetricAnalysis => {
+  // a quantile metric is read from each arm's values in ascending order: sorted here, once
+  const values = metric.type === "quantile" && unitValues !== undefined
+    ? Object.fromEntries(Object.entries(unitValues).map(([v, xs]) => [v, ascending(xs)]))
+    : unitValues
   const variants = [control, ...treatments].map((v) => {
     const summary = summarize(v, stats[v])
-    // a quantile metric's summary is its quantile, from the unit values
+    // a quantile metric's summary is its quantile
     if (metric.type !== "quantile") return summary
-    const values = unitValues?.[v]
-    return { ...summary, mean: values === undefined || values.length === 0 ? 0 : sampleQuantile(ascending(values), metric.quantile) }
+    const xs = values?.[v]
+    return { ...summary, mean: xs === undefined || xs.length === 0 ? 0 : sampleQuantile(xs, metric.quantile) }
   })
   const controlMean = variants[0]!.mean
   const comparisons = treatments.map((variant, i): MetricComparison => {
-    const values = unitValues?.[variant] !== undefined && unitValues[control] !== undefined
-      ? { treatment: unitValues[variant]!, control: unitValues[control]! }
+    const pair = values?.[variant] !== undefined && values[control] !== undefined
+      ? { treatment: values[variant]!, control: values[control]! }
       : undefined
-    const fixed = compareFixed(metric, stats[variant], stats[control], plan, values)
+    const fixed = compareFixed(metric, stats[variant], stats[control], plan, pair)
     const units = variants[0]!.n + variants[i + 1]!.n
     const inference = applySequential(fixed, plan, controlMean, metric.direction, units)
     return {

@@ -3,7 +3,16 @@
  * comparison with its method and the reason it was chosen, and the figures read beside it.
  */
 import type { FixedMethod, NonInferiorityResult, RelativeEffect } from "@pilotproof/domain"
-import { type Alternative, alternativeOf, type Comparison, type Interval, normalPosterior, normalQuantile, type RelativeLift } from "@pilotproof/stats"
+import {
+  type Alternative,
+  alternativeOf,
+  type Comparison,
+  type Interval,
+  normalPosterior,
+  normalQuantile,
+  type RelativeLift,
+  studentTQuantile
+} from "@pilotproof/stats"
 
 /** The level a metric is tested at: the plan's α and sides, and the metric's good direction. */
 export interface TestLevel {
@@ -69,10 +78,13 @@ export const deltaWithFieller = (delta: RelativeLift, fieller: RelativeLift): Re
   fieller: { ...fieller.ci, bounded: fieller.reason !== "unbounded-ci" }
 })
 
-/** Relative lift Δ/μ_C with the interval of Δ divided by μ_C (control mean treated as known). */
-export const relativeFromAbsolute = (comparison: Comparison, controlMean: number, se: number, alpha: number): RelativeEffect => {
+/**
+ * Relative lift Δ/μ_C with the interval of Δ divided by μ_C (control mean treated as known), the
+ * interval's quantile normal, or Student t on `df` degrees of freedom when given (the cluster-level t).
+ */
+export const relativeFromAbsolute = (comparison: Comparison, controlMean: number, se: number, alpha: number, df?: number): RelativeEffect => {
   if (controlMean === 0) return { estimate: 0, ci: { lower: -Infinity, upper: Infinity }, method: "absolute/control (zero control mean)" }
-  const z = normalQuantile(1 - alpha / 2)
+  const z = df === undefined ? normalQuantile(1 - alpha / 2) : studentTQuantile(1 - alpha / 2, df)
   const k = 1 / Math.abs(controlMean)
   return {
     estimate: comparison.estimate / controlMean,

@@ -4,10 +4,11 @@
  * Price generalized from the median), from the per-unit values the store streams; z-test and
  * normal interval, one-sided on the metric's good side in a one-sided plan. The relative lift
  * divides by the control's quantile (treated as known). Guardrails get the non-inferiority bound
- * from the same estimate and SE (normal, at the interval's one-sided level).
+ * from the same estimate and SE (normal, at the interval's one-sided level). The values come in
+ * ascending.
  */
 import type { Metric } from "@pilotproof/domain"
-import { compareQuantiles, normalQuantile, normalSf, sampleQuantile } from "@pilotproof/stats"
+import { compareQuantiles, nonInferiorityNormal, sampleQuantile } from "@pilotproof/stats"
 import {
   alternativeFor,
   type FixedComparison,
@@ -19,13 +20,13 @@ import {
   withAlternative
 } from "./FixedComparison.js"
 
-/** Ascending copies of per-unit values (the store streams them in unit order). */
+/** Ascending copies of per-unit values (the store streams them in unit order); `compareMetric` sorts each arm once. */
 export const ascending = (values: ArrayLike<number>): Float64Array => Float64Array.from(values).sort()
 
 export const compareQuantileMetric = (
   metric: Extract<Metric, { readonly type: "quantile" }>,
-  treatment: Float64Array,
-  control: Float64Array,
+  treatment: ArrayLike<number>,
+  control: ArrayLike<number>,
   level: TestLevel
 ): FixedComparison => {
   const alpha = intervalAlpha(level)
@@ -37,14 +38,8 @@ export const compareQuantileMetric = (
   )
   const se = standardErrorOf(comparison, alpha)
   const controlQuantile = control.length === 0 ? 0 : sampleQuantile(control, q)
-  const nonInferiority = metric.role === "guardrail" && metric.margin !== undefined && comparison.reason === undefined && se > 0
-    ? (() => {
-      // "increase": H₀ Δ ≤ −margin; "decrease": H₀ Δ ≥ margin, at the one-sided level α/2 of the interval's ends
-      const z = normalQuantile(1 - alpha / 2)
-      const stat = metric.direction === "increase" ? (comparison.estimate + metric.margin) / se : (metric.margin - comparison.estimate) / se
-      const bound = metric.direction === "increase" ? comparison.estimate - z * se : comparison.estimate + z * se
-      return { margin: metric.margin, bound, pValue: normalSf(stat), nonInferior: metric.direction === "increase" ? bound > -metric.margin : bound < metric.margin }
-    })()
+  const nonInferiority = metric.role === "guardrail" && metric.margin !== undefined && comparison.reason === undefined
+    ? nonInferiorityNormal("non-inferiority-quantile", comparison.estimate, se, { margin: metric.margin, direction: metric.direction, alpha: alpha / 2 })
     : undefined
   return {
     method: "quantile-difference",
@@ -53,6 +48,8 @@ export const compareQuantileMetric = (
     standardError: se,
     probabilityToBeat: posteriorBeat(comparison.estimate, se, metric.direction),
     relative: relativeFromAbsolute(comparison, controlQuantile, se, alpha),
-    ...(nonInferiority === undefined ? {} : { nonInferiority })
+    ...(nonInferiority === undefined
+      ? {}
+      : { nonInferiority: { margin: metric.margin!, bound: nonInferiority.bound, pValue: nonInferiority.pValue, nonInferior: nonInferiority.nonInferior } })
   }
 }

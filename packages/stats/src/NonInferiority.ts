@@ -112,3 +112,13 @@ export const nonInferiorityClusters = (treatment: RatioStats, control: RatioStat
   const q = studentTQuantile(1 - (options.alpha ?? 0.05), parts.df)
   return decide(method, parts.estimate, parts.standardError, options, (x) => studentTSf(x, parts.df), q, parts.df)
 }
+
+/**
+ * Non-inferiority from any asymptotically normal estimate Δ with its SE (a quantile difference):
+ * p = 1 − Φ(t), bound = Δ ∓ z_{1−α}·se, as the other tests with the normal reference. Degenerate:
+ * se not positive → "zero-variance".
+ */
+export const nonInferiorityNormal = (method: string, estimate: number, se: number, options: NonInferiorityOptions): NonInferiorityResult =>
+  se > 0 && Number.isFinite(se)
+    ? decide(method, estimate, se, options, normalSf, normalQuantile(1 - (options.alpha ?? 0.05)))
+    : sentinel(method, estimate, options, "zero-variance")

@@ -11,7 +11,7 @@
 import { CONSENT, DAY_MS, EXPOSURE, type ExposureSummary, type Metric, quantileValueMetric } from "@pilotproof/domain"
 import type { VariantStats } from "@pilotproof/stats"
 import { Effect } from "effect"
-import { type ExpressionBuilder, type Kysely, type SelectQueryBuilder, sql } from "kysely"
+import { type ExpressionBuilder, type Kysely, type RawBuilder, type SelectQueryBuilder, sql } from "kysely"
 import { Database } from "./Database.js"
 import type { DatabaseSchema } from "./DatabaseSchema.js"
 
@@ -73,17 +73,20 @@ const consentedUnits = (db: Db, scope: AggregationScope) =>
     )
 
 /**
- * The cluster of each exposed unit: the `cluster_id` its exposures name (the smallest, should a
- * unit's exposures name two; every exposure of a cluster-randomized pilot names one).
+ * Each exposed unit's value of an expression over its exposures as of the scope's moment (the
+ * smallest, should its exposures differ): its cluster, a segment attribute.
  */
-const unitClusters = (db: Db, scope: AggregationScope) =>
+const unitExposureValue = <T>(db: Db, scope: AggregationScope, value: RawBuilder<T>) =>
   db.selectFrom("events")
-    .select((eb) => ["unit_id", eb.fn.min("cluster_id").as("cluster_id")])
+    .select((eb) => ["unit_id", eb.fn.min(value).as("value")])
     .where("pilot_id", "=", scope.pilotId)
     .where("type", "=", EXPOSURE)
     .where("ts_ms", "<=", scope.asOfMs)
-    .where("cluster_id", "is not", null)
     .groupBy("unit_id")
+
+/** The cluster of each exposed unit: the `cluster_id` its exposures name (every exposure of a cluster-randomized pilot names one). */
+const unitClusters = (db: Db, scope: AggregationScope) =>
+  unitExposureValue(db, scope, sql<string | null>`cluster_id`).where("cluster_id", "is not", null)
 
 /** A typed NULL (PostgreSQL would otherwise type a bare NULL column as text). */
 const noCovariate = sql<number | null>`cast(null as double precision)`.as("x")
@@ -212,22 +215,24 @@ const perUnitOfType = (db: Db, scope: AggregationScope, metric: Exclude<Metric, 
   }
 }
 
+/** The moments of the per-unit values `p` in a group: n, Σy, Σy², Σx, Σx², Σxy and the units without a value. */
+const momentColumns = () => [
+  sql<number>`count(p.y)`.as("n"),
+  sql<number>`coalesce(sum(p.y), 0)`.as("sy"),
+  sql<number>`coalesce(sum(p.y * p.y), 0)`.as("syy"),
+  sql<number>`coalesce(sum(p.x), 0)`.as("sx"),
+  sql<number>`coalesce(sum(p.x * p.x), 0)`.as("sxx"),
+  sql<number>`coalesce(sum(p.x * p.y), 0)`.as("sxy"),
+  sql<number>`count(*) - count(p.y)`.as("missing")
+] as const
+
 /**
  * The query behind `Aggregation.metricStats`: per variant n, Σy, Σy², Σx, Σx², Σxy and the units
  * without a value. Exported for the PostgreSQL plan checks (test/plans), which EXPLAIN it.
  */
 export const metricStatsQuery = (db: Db, scope: AggregationScope, metric: Metric) =>
   db.selectFrom(perUnit(db, scope, metric).as("p"))
-    .select([
-      "p.variant",
-      sql<number>`count(p.y)`.as("n"),
-      sql<number>`coalesce(sum(p.y), 0)`.as("sy"),
-      sql<number>`coalesce(sum(p.y * p.y), 0)`.as("syy"),
-      sql<number>`coalesce(sum(p.x), 0)`.as("sx"),
-      sql<number>`coalesce(sum(p.x * p.x), 0)`.as("sxx"),
-      sql<number>`coalesce(sum(p.x * p.y), 0)`.as("sxy"),
-      sql<number>`count(*) - count(p.y)`.as("missing")
-    ])
+    .select(["p.variant", ...momentColumns()])
     .groupBy("p.variant")
     .orderBy("p.variant")
 
@@ -269,17 +274,7 @@ export const weeklyStatsQuery = (db: Db, scope: AggregationScope, metric: Metric
     .innerJoin(analysedUnits(db, scope).as("w"), "w.unit_id", "p.unit_id")
     .$if(metric.window !== undefined, (q) =>
       q.where(sql<number>`w.first_ts + ${sql.lit((metric.window?.days ?? 0) * DAY_MS)}`, "<=", Math.min(scope.asOfMs, scope.windowsClosedBy ?? scope.asOfMs)))
-    .select([
-      "p.variant",
-      week.as("week"),
-      sql<number>`count(p.y)`.as("n"),
-      sql<number>`coalesce(sum(p.y), 0)`.as("sy"),
-      sql<number>`coalesce(sum(p.y * p.y), 0)`.as("syy"),
-      sql<number>`coalesce(sum(p.x), 0)`.as("sx"),
-      sql<number>`coalesce(sum(p.x * p.x), 0)`.as("sxx"),
-      sql<number>`coalesce(sum(p.x * p.y), 0)`.as("sxy"),
-      sql<number>`count(*) - count(p.y)`.as("missing")
-    ])
+    .select(["p.variant", week.as("week"), ...momentColumns()])
     .groupBy(["p.variant", week])
     .orderBy(week)
     .orderBy("p.variant")
@@ -294,15 +289,6 @@ const attributeOf = (dialect: "sqlite" | "postgres", name: string) =>
     ? sql<string | null>`(attributes::jsonb ->> ${name})`
     : sql<string | null>`json_extract(attributes, ${`$."${name}"`})`
 
-/** Each exposed unit's value of an exposure attribute (the smallest, should its exposures differ). */
-const unitSegments = (db: Db, dialect: "sqlite" | "postgres", scope: AggregationScope, attribute: string) =>
-  db.selectFrom("events")
-    .select((eb) => ["unit_id", eb.fn.min(attributeOf(dialect, attribute)).as("segment")])
-    .where("pilot_id", "=", scope.pilotId)
-    .where("type", "=", EXPOSURE)
-    .where("ts_ms", "<=", scope.asOfMs)
-    .groupBy("unit_id")
-
 /**
  * The query behind `Aggregation.metricStatsBySegment`: `metricStatsQuery`'s moments grouped by
  * variant and the value of an exposure attribute (null for units whose exposures lack it).
@@ -310,20 +296,10 @@ const unitSegments = (db: Db, dialect: "sqlite" | "postgres", scope: Aggregation
  */
 export const segmentStatsQuery = (db: Db, dialect: "sqlite" | "postgres", scope: AggregationScope, metric: Metric, attribute: string) =>
   db.selectFrom(perUnit(db, scope, metric).as("p"))
-    .innerJoin(unitSegments(db, dialect, scope, attribute).as("g"), "g.unit_id", "p.unit_id")
-    .select([
-      "p.variant",
-      "g.segment",
-      sql<number>`count(p.y)`.as("n"),
-      sql<number>`coalesce(sum(p.y), 0)`.as("sy"),
-      sql<number>`coalesce(sum(p.y * p.y), 0)`.as("syy"),
-      sql<number>`coalesce(sum(p.x), 0)`.as("sx"),
-      sql<number>`coalesce(sum(p.x * p.x), 0)`.as("sxx"),
-      sql<number>`coalesce(sum(p.x * p.y), 0)`.as("sxy"),
-      sql<number>`count(*) - count(p.y)`.as("missing")
-    ])
-    .groupBy(["p.variant", "g.segment"])
-    .orderBy("g.segment")
+    .innerJoin(unitExposureValue(db, scope, attributeOf(dialect, attribute)).as("g"), "g.unit_id", "p.unit_id")
+    .select(["p.variant", "g.value as segment", ...momentColumns()])
+    .groupBy(["p.variant", "g.value"])
+    .orderBy("g.value")
     .orderBy("p.variant")
 
 /**
@@ -338,14 +314,14 @@ export const clusterStatsQuery = (db: Db, scope: AggregationScope, metric: Metri
     .innerJoin(unitClusters(db, scope).as("k"), "k.unit_id", "p.unit_id")
     .select([
       "p.variant",
-      "k.cluster_id",
+      "k.value as cluster_id",
       (ratio ? sql<number>`coalesce(sum(p.x), 0)` : sql<number>`coalesce(sum(p.y), 0)`).as("total"),
       (ratio ? sql<number>`coalesce(sum(p.y), 0)` : sql<number>`count(p.y)`).as("size"),
       sql<number>`count(p.y)`.as("units"),
       // open: durations started and not finished (a mean unit without events has no value, and is not open)
       (metric.type === "duration" ? sql<number>`count(*) - count(p.y)` : sql<number>`0`).as("open")
     ])
-    .groupBy(["p.variant", "k.cluster_id"])
+    .groupBy(["p.variant", "k.value"])
   return db.selectFrom(perCluster.as("c"))
     .select([
       "c.variant",
@@ -480,7 +456,7 @@ export class Aggregation extends Effect.Service<Aggregation>()("@pilotproof/stor
         const clusters = scope.clustered === true
           ? await db.selectFrom(analysedUnits(db, scope).as("u"))
             .innerJoin(unitClusters(db, scope).as("k"), "k.unit_id", "u.unit_id")
-            .select(["u.variant", sql<number>`count(distinct k.cluster_id)`.as("clusters")])
+            .select(["u.variant", sql<number>`count(distinct k.value)`.as("clusters")])
             .groupBy("u.variant")
             .execute()
           : undefined
