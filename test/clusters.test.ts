@@ -11,19 +11,16 @@
  */
 import { assign } from "@pilotproof/assignment"
 import { DAY_MS } from "@pilotproof/domain"
-import { parsePilotFile } from "@pilotproof/engine"
-import { decodeScenario, simulate } from "@pilotproof/simulator"
 import { compareClusterRatios, type RatioStats } from "@pilotproof/stats"
 import Sqlite from "better-sqlite3"
-import { Either } from "effect"
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { parse } from "yaml"
 import { requireBin, runCli } from "./fixtures/Cli.js"
 import { DIALECTS } from "./fixtures/Databases.js"
+import { fixtureDefinition, simulatedEvents } from "./fixtures/Scenarios.js"
 
 const DIR = fileURLToPath(new URL("./fixtures/cluster", import.meta.url))
 const PILOT_FILE = join(DIR, "manager-morning-assistant.yaml")
@@ -32,17 +29,12 @@ const plans = JSON.parse(readFileSync(new URL("../packages/stats/test/fixtures/p
   clusters: Array<{ nIndependent: number; designEffect: number; tPower: number }>
 }
 
-const definition = (() => {
-  const parsed = parsePilotFile(readFileSync(PILOT_FILE, "utf8"), PILOT_FILE)
-  if (Either.isLeft(parsed)) throw new Error(parsed.left.message)
-  return parsed.right.definition
-})()
+const definition = fixtureDefinition(DIR, ID)
 
 /** Per-manager totals of "won within 30 days", per variant, from the raw simulated events. */
 const independentWon = () => {
-  const scenario = Either.getOrThrow(decodeScenario(parse(readFileSync(join(DIR, "scenarios", `${ID}.yaml`), "utf8"))))
   const deals = new Map<string, { first: number; manager: string; variant: string; won: Array<number> }>()
-  for (const e of simulate(definition, scenario)) {
+  for (const e of simulatedEvents(DIR, ID)) {
     const ts = Date.parse(e.ts)
     if (e.type === "exposure") {
       const d = deals.get(e.unit_id)

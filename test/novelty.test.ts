@@ -9,18 +9,16 @@
  * equals the counts read from the raw events.
  */
 import { DAY_MS } from "@pilotproof/domain"
-import { parsePilotFile } from "@pilotproof/engine"
-import { decodeScenario, simulate } from "@pilotproof/simulator"
+import type { WireEvent } from "@pilotproof/simulator"
 import { compareProportions } from "@pilotproof/stats"
-import { Either } from "effect"
 import { mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { parse } from "yaml"
 import { requireBin, runCli } from "./fixtures/Cli.js"
 import { DIALECTS } from "./fixtures/Databases.js"
+import { simulatedEvents } from "./fixtures/Scenarios.js"
 
 const DIR = fileURLToPath(new URL("./fixtures/novelty", import.meta.url))
 const ID = "bot-novelty-check"
@@ -28,12 +26,9 @@ const WEEK_MS = 7 * DAY_MS
 const WINDOW_MS = 14 * DAY_MS
 
 /** Per exposure week: leads and conversions within 14 days per arm, windows closed by the last exposure. */
-const independentWeeks = () => {
-  const parsed = parsePilotFile(readFileSync(join(DIR, `${ID}.yaml`), "utf8"), ID)
-  if (Either.isLeft(parsed)) throw new Error(parsed.left.message)
-  const scenario = Either.getOrThrow(decodeScenario(parse(readFileSync(join(DIR, "scenarios", `${ID}.yaml`), "utf8"))))
+const independentWeeks = (events: ReadonlyArray<WireEvent>) => {
   const leads = new Map<string, { first: number; variant: string; won: Array<number> }>()
-  for (const e of simulate(parsed.right.definition, scenario)) {
+  for (const e of events) {
     const ts = Date.parse(e.ts)
     if (e.type === "exposure") {
       const l = leads.get(e.unit_id)
@@ -58,12 +53,9 @@ const independentWeeks = () => {
 }
 
 /** Per channel (the exposure's attribute): leads and conversions within 14 days per arm, every lead. */
-const independentChannels = () => {
-  const parsed = parsePilotFile(readFileSync(join(DIR, `${ID}.yaml`), "utf8"), ID)
-  if (Either.isLeft(parsed)) throw new Error(parsed.left.message)
-  const scenario = Either.getOrThrow(decodeScenario(parse(readFileSync(join(DIR, "scenarios", `${ID}.yaml`), "utf8"))))
+const independentChannels = (events: ReadonlyArray<WireEvent>) => {
   const leads = new Map<string, { first: number; variant: string; channel: string; won: Array<number> }>()
-  for (const e of simulate(parsed.right.definition, scenario)) {
+  for (const e of events) {
     const ts = Date.parse(e.ts)
     if (e.type === "exposure") leads.set(e.unit_id, { first: ts, variant: e.variant!, channel: e.attributes["channel"]!, won: [] })
     else if (e.type === "deal_won") leads.get(e.unit_id)?.won.push(ts)
@@ -109,7 +101,8 @@ describe("the novelty check", () => {
           metrics: Array<{ key: string; comparisons: Array<{ novelty?: { weeks: Array<Week>; slope: number; decaying: boolean } }> }>
         }
         const novelty = report.metrics.find((m) => m.key === "converted")!.comparisons[0]!.novelty!
-        const want = independentWeeks()
+        const events = simulatedEvents(DIR, ID)
+        const want = independentWeeks(events)
         expect(novelty.weeks.map((w) => w.week)).toEqual(want.map((w) => w.week))
         novelty.weeks.forEach((w, i) => {
           const ref = want[i]!
@@ -129,7 +122,7 @@ describe("the novelty check", () => {
           segments: Array<{ attribute: string; values: Array<{ value: string; control: number; treatment: number; estimate: number; pValue: number; adjustedPValue: number }>; heterogeneity: { df: number; pValue: number } }>
         }).segments
         expect(segments.map((g) => g.attribute)).toEqual(["channel"])
-        const byChannel = independentChannels()
+        const byChannel = independentChannels(events)
         expect(segments[0]!.values.map((v) => v.value).sort()).toEqual(Object.keys(byChannel).sort())
         for (const v of segments[0]!.values) {
           const want = byChannel[v.value]!

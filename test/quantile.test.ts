@@ -7,18 +7,15 @@
  * `compareQuantiles`) within 1e-9, and the interval of the p90 lies within 2 minutes of the
  * scenario's true shift (−5.1 minutes).
  */
-import { parsePilotFile } from "@pilotproof/engine"
-import { decodeScenario, simulate } from "@pilotproof/simulator"
 import { compareQuantiles } from "@pilotproof/stats"
-import { Either } from "effect"
-import { mkdtempSync, readFileSync, rmSync } from "node:fs"
+import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { parse } from "yaml"
 import { requireBin, runCli } from "./fixtures/Cli.js"
 import { DIALECTS } from "./fixtures/Databases.js"
+import { simulatedEvents } from "./fixtures/Scenarios.js"
 
 const DIR = fileURLToPath(new URL("./fixtures/quantile", import.meta.url))
 const ID = "reply-drafting-quantiles"
@@ -26,12 +23,9 @@ const AS_OF = "2026-03-30T00:00:00+03:00" // the scenario's end: 9 March + 21 da
 
 /** Each finished conversation's handle minutes per arm, from the raw simulated events, ascending. */
 const handleMinutes = () => {
-  const parsed = parsePilotFile(readFileSync(join(DIR, `${ID}.yaml`), "utf8"), ID)
-  if (Either.isLeft(parsed)) throw new Error(parsed.left.message)
-  const scenario = Either.getOrThrow(decodeScenario(parse(readFileSync(join(DIR, "scenarios", `${ID}.yaml`), "utf8"))))
   const units = new Map<string, { variant?: string; start?: number; ends: Array<number> }>()
   const of = (id: string) => units.get(id) ?? (units.set(id, { ends: [] }), units.get(id)!)
-  for (const e of simulate(parsed.right.definition, scenario)) {
+  for (const e of simulatedEvents(DIR, ID)) {
     const ts = Date.parse(e.ts)
     const u = of(e.unit_id)
     if (e.type === "exposure") u.variant = e.variant!
