@@ -17,13 +17,11 @@ import {
   relativeLiftFieller
 } from "@pilotproof/stats"
 import {
-  alternativeFor,
   deltaWithFieller,
   type FixedComparison,
-  intervalAlpha,
-  standardErrorOf,
-  type TestLevel,
-  withAlternative
+  nonInferiorityReport,
+  testAtLevel,
+  type TestLevel
 } from "./FixedComparison.js"
 
 export const compareBinomial = (
@@ -32,12 +30,7 @@ export const compareBinomial = (
   control: ProportionStats,
   level: TestLevel
 ): FixedComparison => {
-  const alpha = intervalAlpha(level)
-  const comparison = withAlternative(
-    compareProportions(treatment, control, alpha),
-    level,
-    () => compareProportions(treatment, control, level.alpha, alternativeFor(level, metric.direction)).pValue
-  )
+  const { alpha, comparison, standardError } = testAtLevel(level, metric.direction, (a, alternative) => compareProportions(treatment, control, a, alternative))
   const exact = comparison.method === "fisher-exact"
   const better = probabilityBBeatsA(betaPosterior(control), betaPosterior(treatment))
   const nonInferiority = metric.role === "guardrail" && metric.margin !== undefined
@@ -49,14 +42,12 @@ export const compareBinomial = (
       ? "an expected cell count is below 5: Fisher's exact test, Newcombe interval"
       : "all expected cell counts ≥ 5: two-proportion z-test",
     comparison,
-    standardError: standardErrorOf(comparison, alpha),
+    standardError,
     probabilityToBeat: metric.direction === "increase" ? better : 1 - better,
     relative: deltaWithFieller(
       relativeLiftDelta(armFromProportion(treatment), armFromProportion(control), alpha),
       relativeLiftFieller(armFromProportion(treatment), armFromProportion(control), alpha)
     ),
-    ...(nonInferiority === undefined
-      ? {}
-      : { nonInferiority: { margin: metric.margin!, bound: nonInferiority.bound, pValue: nonInferiority.pValue, nonInferior: nonInferiority.nonInferior } })
+    ...(nonInferiority === undefined ? {} : { nonInferiority: nonInferiorityReport(metric.margin!, nonInferiority) })
   }
 }

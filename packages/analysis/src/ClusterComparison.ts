@@ -9,24 +9,16 @@
 import type { Metric } from "@pilotproof/domain"
 import { compareClusterRatios, nonInferiorityClusters, type RatioStats } from "@pilotproof/stats"
 import {
-  alternativeFor,
   type FixedComparison,
-  intervalAlpha,
+  nonInferiorityReport,
   posteriorBeat,
   relativeFromAbsolute,
-  standardErrorOf,
-  type TestLevel,
-  withAlternative
+  testAtLevel,
+  type TestLevel
 } from "./FixedComparison.js"
 
 export const compareClusters = (metric: Metric, treatment: RatioStats, control: RatioStats, level: TestLevel): FixedComparison => {
-  const alpha = intervalAlpha(level)
-  const comparison = withAlternative(
-    compareClusterRatios(treatment, control, alpha),
-    level,
-    () => compareClusterRatios(treatment, control, level.alpha, alternativeFor(level, metric.direction)).pValue
-  )
-  const se = standardErrorOf(comparison, alpha)
+  const { alpha, comparison, standardError: se } = testAtLevel(level, metric.direction, (a, alternative) => compareClusterRatios(treatment, control, a, alternative))
   const controlMean = control.sumY === 0 ? 0 : control.sumX / control.sumY
   const clusters = treatment.n + control.n
   const nonInferiority = metric.role === "guardrail" && metric.margin !== undefined
@@ -39,8 +31,6 @@ export const compareClusters = (metric: Metric, treatment: RatioStats, control: 
     standardError: se,
     probabilityToBeat: posteriorBeat(comparison.estimate, se, metric.direction),
     relative: relativeFromAbsolute(comparison, controlMean, se, alpha, comparison.df),
-    ...(nonInferiority === undefined
-      ? {}
-      : { nonInferiority: { margin: metric.margin!, bound: nonInferiority.bound, pValue: nonInferiority.pValue, nonInferior: nonInferiority.nonInferior } })
+    ...(nonInferiority === undefined ? {} : { nonInferiority: nonInferiorityReport(metric.margin!, nonInferiority) })
   }
 }

@@ -39,6 +39,27 @@ export const alternativeFor = (level: TestLevel, direction: "increase" | "decrea
 export const withAlternative = <C extends Comparison>(comparison: C, level: TestLevel, oneSided: () => number): C =>
   level.sides === 1 && comparison.reason === undefined ? { ...comparison, pValue: oneSided() } : comparison
 
+/**
+ * A metric's test at the plan's level: `run(α, alternative)` two-sided at `intervalAlpha` for the
+ * interval and, in a one-sided plan, again on the metric's good side for the p-value
+ * (`withAlternative`); with the interval's α and the comparison's standard error.
+ */
+export const testAtLevel = <C extends Comparison>(
+  level: TestLevel,
+  direction: "increase" | "decrease",
+  run: (alpha: number, alternative: Alternative) => C
+): { readonly alpha: number; readonly comparison: C; readonly standardError: number } => {
+  const alpha = intervalAlpha(level)
+  const comparison = withAlternative(run(alpha, "two-sided"), level, () => run(level.alpha, alternativeFor(level, direction)).pValue)
+  return { alpha, comparison, standardError: standardErrorOf(comparison, alpha) }
+}
+
+/** A guardrail's non-inferiority test as the report carries it. */
+export const nonInferiorityReport = (
+  margin: number,
+  r: { readonly bound: number; readonly pValue: number; readonly nonInferior: boolean }
+): NonInferiorityResult => ({ margin, bound: r.bound, pValue: r.pValue, nonInferior: r.nonInferior })
+
 export interface FixedComparison {
   readonly method: FixedMethod
   /** The rule that chose the method, in words. */

@@ -24,6 +24,7 @@ import {
   deltaWithFieller,
   type FixedComparison,
   intervalAlpha,
+  nonInferiorityReport,
   posteriorBeat,
   relativeFromAbsolute,
   standardErrorOf,
@@ -55,7 +56,7 @@ export const compareMean = (
   const shared = {
     ...(nonInferiority === undefined
       ? {}
-      : { nonInferiority: { margin: metric.margin!, bound: nonInferiority.bound, pValue: nonInferiority.pValue, nonInferior: nonInferiority.nonInferior } }),
+      : { nonInferiority: nonInferiorityReport(metric.margin!, nonInferiority) }),
     ...(metric.type === "duration" && unitValues !== undefined
       ? (({ method, pValue }) => ({ robustness: { method, pValue } }))(mannWhitney(unitValues.treatment, unitValues.control, "auto", alternative))
       : {})

@@ -10,14 +10,12 @@
 import type { Metric } from "@pilotproof/domain"
 import { compareQuantiles, nonInferiorityNormal, sampleQuantile } from "@pilotproof/stats"
 import {
-  alternativeFor,
   type FixedComparison,
-  intervalAlpha,
+  nonInferiorityReport,
   posteriorBeat,
   relativeFromAbsolute,
-  standardErrorOf,
-  type TestLevel,
-  withAlternative
+  testAtLevel,
+  type TestLevel
 } from "./FixedComparison.js"
 
 /** Ascending copies of per-unit values (the store streams them in unit order); `compareMetric` sorts each arm once. */
@@ -29,14 +27,8 @@ export const compareQuantileMetric = (
   control: ArrayLike<number>,
   level: TestLevel
 ): FixedComparison => {
-  const alpha = intervalAlpha(level)
   const q = metric.quantile
-  const comparison = withAlternative(
-    compareQuantiles(treatment, control, q, alpha),
-    level,
-    () => compareQuantiles(treatment, control, q, level.alpha, alternativeFor(level, metric.direction)).pValue
-  )
-  const se = standardErrorOf(comparison, alpha)
+  const { alpha, comparison, standardError: se } = testAtLevel(level, metric.direction, (a, alternative) => compareQuantiles(treatment, control, q, a, alternative))
   const controlQuantile = control.length === 0 ? 0 : sampleQuantile(control, q)
   const nonInferiority = metric.role === "guardrail" && metric.margin !== undefined && comparison.reason === undefined
     ? nonInferiorityNormal("non-inferiority-quantile", comparison.estimate, se, { margin: metric.margin, direction: metric.direction, alpha: alpha / 2 })
@@ -48,8 +40,6 @@ export const compareQuantileMetric = (
     standardError: se,
     probabilityToBeat: posteriorBeat(comparison.estimate, se, metric.direction),
     relative: relativeFromAbsolute(comparison, controlQuantile, se, alpha),
-    ...(nonInferiority === undefined
-      ? {}
-      : { nonInferiority: { margin: metric.margin!, bound: nonInferiority.bound, pValue: nonInferiority.pValue, nonInferior: nonInferiority.nonInferior } })
+    ...(nonInferiority === undefined ? {} : { nonInferiority: nonInferiorityReport(metric.margin!, nonInferiority) })
   }
 }

@@ -7,14 +7,11 @@
 import type { Metric } from "@pilotproof/domain"
 import { compareRatios, type RatioStats } from "@pilotproof/stats"
 import {
-  alternativeFor,
   type FixedComparison,
-  intervalAlpha,
   posteriorBeat,
   relativeFromAbsolute,
-  standardErrorOf,
-  type TestLevel,
-  withAlternative
+  testAtLevel,
+  type TestLevel
 } from "./FixedComparison.js"
 
 export const compareRatio = (
@@ -23,13 +20,7 @@ export const compareRatio = (
   control: RatioStats,
   level: TestLevel
 ): FixedComparison => {
-  const alpha = intervalAlpha(level)
-  const comparison = withAlternative(
-    compareRatios(treatment, control, alpha),
-    level,
-    () => compareRatios(treatment, control, level.alpha, alternativeFor(level, metric.direction)).pValue
-  )
-  const se = standardErrorOf(comparison, alpha)
+  const { alpha, comparison, standardError: se } = testAtLevel(level, metric.direction, (a, alternative) => compareRatios(treatment, control, a, alternative))
   const controlRatio = control.sumY === 0 ? 0 : control.sumX / control.sumY
   return {
     method: "delta-ratio",
