@@ -209,8 +209,8 @@ export class Analysis extends Effect.Service<Analysis>()("@pilotproof/engine/Ana
 
     /**
      * The effect on the primary metric as the data stood each day (short pilots) or week, at
-     * most 10 points, for every treatment: the primary's sufficient statistics as of each date
-     * (one aggregation per date, all variants at once), compared by the same method as the full
+     * most 10 points, for every treatment: the primary's sufficient statistics as of every date
+     * from one query (`metricStatsOverTime`), each compared by the same method as the full
      * analysis. Degenerate points are left out.
      */
     const overTime = Effect.fn("Analysis.overTime")(function*(pilot: Pilot, report: AnalysisReport) {
@@ -226,10 +226,9 @@ export class Analysis extends Effect.Service<Analysis>()("@pilotproof/engine/Ana
       for (let t = first + step; t < last; t += step) times.push(t)
       times.push(last + 1)
       const plan = analysisPlan(d)
-      const scope = (t: number) => aggregationScope(d, t)
-      for (const t of times) {
-        const stats = yield* aggregation.metricStats(scope(t), metric)
-        for (const c of compareMetric(metric, stats, report.control, report.treatments, plan).comparisons) {
+      const stats = yield* aggregation.metricStatsOverTime(aggregationScope(d, last + 1), metric, times)
+      for (const [k, t] of times.entries()) {
+        for (const c of compareMetric(metric, stats[k]!, report.control, report.treatments, plan).comparisons) {
           if (c.degenerate !== undefined) continue
           series[c.variant]?.push({ date: new Date(t).toISOString().slice(0, 10), estimate: c.absolute.estimate, lower: c.absolute.ci.lower, upper: c.absolute.ci.upper })
         }

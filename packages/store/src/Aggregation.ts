@@ -14,6 +14,7 @@ import { Effect } from "effect"
 import { type ExpressionBuilder, type Kysely, type RawBuilder, type SelectQueryBuilder, sql } from "kysely"
 import { Database } from "./Database.js"
 import type { DatabaseSchema } from "./DatabaseSchema.js"
+import { clusterOverTimeStatsQuery, overTimeStatsQuery } from "./OverTimeStats.js"
 
 export interface AggregationScope {
   readonly pilotId: string
@@ -261,6 +262,14 @@ const statsOf = (metric: Metric, r: MomentsRow): VariantStats => {
     : { _tag: "Moments", moments }
 }
 
+/** A variant's `Clusters` stats from its row of `clusterStatsQuery`'s columns. */
+const clustersOf = (r: Omit<MomentsRow, "missing"> & { readonly units: unknown; readonly open: unknown }): VariantStats => ({
+  _tag: "Clusters",
+  moments: { n: num(r.n), sumX: num(r.sx), sumY: num(r.sy), sumX2: num(r.sxx), sumY2: num(r.syy), sumXY: num(r.sxy) },
+  units: num(r.units),
+  open: num(r.open)
+})
+
 const WEEK_MS = 7 * DAY_MS
 
 /**
@@ -374,6 +383,33 @@ export class Aggregation extends Effect.Service<Aggregation>()("@pilotproof/stor
       return [...weeks.entries()].sort(([a], [b]) => a - b).map(([week, stats]) => ({ week, stats }))
     })
 
+    /**
+     * Per-variant sufficient statistics of one metric as the data stood at each of `moments`
+     * (ascending, at or before the scope's as-of moment), equal to `metricStats` with each as
+     * its as-of moment, in one query (see `OverTimeStats`). A variant without units by a moment
+     * is absent from that moment's record, as in `metricStats`.
+     */
+    const metricStatsOverTime = Effect.fn("Aggregation.metricStatsOverTime")(function*(scope: AggregationScope, metric: Metric, moments: ReadonlyArray<number>) {
+      if (moments.length === 0) return []
+      const rows: ReadonlyArray<Record<string, unknown>> = yield* database.use(`aggregating metric "${metric.key}" of "${scope.pilotId}" over time`, (db) =>
+        scope.clustered === true
+          ? clusterOverTimeStatsQuery(db, scope, metric, moments).execute()
+          : overTimeStatsQuery(db, scope, metric, moments).execute()
+      )
+      return moments.map((_, k) => {
+        const out: Record<string, VariantStats> = {}
+        for (const r of rows) {
+          const variant = r["variant"]
+          if (variant === null || variant === undefined || num(r[`m${k}`]) === 0) continue
+          const at = (name: string) => r[`${name}${k}`]
+          out[String(variant)] = scope.clustered === true
+            ? clustersOf({ n: at("n"), sx: at("sx"), sy: at("sy"), sxx: at("sxx"), syy: at("syy"), sxy: at("sxy"), units: at("units"), open: at("open") })
+            : statsOf(metric, { n: at("n"), sy: at("sy"), syy: at("syy"), sx: at("sx"), sxx: at("sxx"), sxy: at("sxy"), missing: at("missing") })
+        }
+        return out
+      })
+    })
+
     const clusterStats = Effect.fn("Aggregation.clusterStats")(function*(scope: AggregationScope, metric: Metric) {
       const rows = yield* database.use(`aggregating metric "${metric.key}" of "${scope.pilotId}" per cluster`, (db) =>
         clusterStatsQuery(db, scope, metric).execute()
@@ -381,12 +417,7 @@ export class Aggregation extends Effect.Service<Aggregation>()("@pilotproof/stor
       const out: Record<string, VariantStats> = {}
       for (const r of rows) {
         if (r.variant === null) continue
-        out[r.variant] = {
-          _tag: "Clusters",
-          moments: { n: num(r.n), sumX: num(r.sx), sumY: num(r.sy), sumX2: num(r.sxx), sumY2: num(r.syy), sumXY: num(r.sxy) },
-          units: num(r.units),
-          open: num(r.open)
-        }
+        out[r.variant] = clustersOf(r)
       }
       return out
     })
@@ -504,6 +535,6 @@ export class Aggregation extends Effect.Service<Aggregation>()("@pilotproof/stor
       })
       : Effect.void
 
-    return { metricStats, metricStatsByWeek, metricStatsBySegment, unitValues, exposures, currentStatistics } as const
+    return { metricStats, metricStatsOverTime, metricStatsByWeek, metricStatsBySegment, unitValues, exposures, currentStatistics } as const
   })
 }) {}

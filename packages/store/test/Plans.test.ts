@@ -9,7 +9,7 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import type { Metric } from "@pilotproof/domain"
-import { Aggregation, clusterStatsQuery, Database, type DatabaseSchema, EventRepo, metricStatsQuery, PilotRepo, segmentStatsQuery, weeklyStatsQuery } from "@pilotproof/store"
+import { Aggregation, clusterOverTimeStatsQuery, clusterStatsQuery, Database, type DatabaseSchema, EventRepo, metricStatsQuery, overTimeStatsQuery, PilotRepo, segmentStatsQuery, weeklyStatsQuery } from "@pilotproof/store"
 import { Effect, Layer } from "effect"
 import { CompiledQuery, type Kysely, sql } from "kysely"
 import { freshSchema, PG_URL, postgresLayer } from "../../../test/fixtures/Databases.js"
@@ -48,6 +48,9 @@ const perRowScans = (node: PlanNode, path: ReadonlyArray<string> = []): Array<st
 const UNITS = 20_000
 const BATCH = 20_000
 
+/** The effect-over-time chart's moments: ten, a day apart, up to the as-of moment. */
+const OVER_TIME = (asOf: number) => Array.from({ length: 10 }, (_, k) => asOf - (9 - k) * DAY_MS)
+
 /** Every per-row scan in the plans of every metric's query, with and without consent. */
 const badPlans = Effect.gen(function*() {
   const database = yield* Database
@@ -55,12 +58,14 @@ const badPlans = Effect.gen(function*() {
   for (const consentRequired of [false, true]) {
     const scope = { pilotId: "aggregation", asOfMs: T0 + 40 * DAY_MS, consentRequired }
     for (const metric of pilot.metrics as unknown as ReadonlyArray<Metric>) {
-      // the per-variant query, the novelty check's per-week one and a cluster-randomized pilot's per-cluster one
+      // the per-variant query, the novelty check's per-week one, a cluster-randomized pilot's per-cluster one, the over-time ones
       const queries = [
         ["per variant", (db: Kysely<DatabaseSchema>) => metricStatsQuery(db, scope, metric).compile()],
         ["per exposure week", (db: Kysely<DatabaseSchema>) => weeklyStatsQuery(db, scope, metric, T0).compile()],
         ["per cluster", (db: Kysely<DatabaseSchema>) => clusterStatsQuery(db, { ...scope, clustered: true }, metric).compile()],
-        ["per segment", (db: Kysely<DatabaseSchema>) => segmentStatsQuery(db, "postgres", scope, metric, "channel").compile()]
+        ["per segment", (db: Kysely<DatabaseSchema>) => segmentStatsQuery(db, "postgres", scope, metric, "channel").compile()],
+        ["over time", (db: Kysely<DatabaseSchema>) => overTimeStatsQuery(db, scope, metric, OVER_TIME(scope.asOfMs)).compile()],
+        ["over time per cluster", (db: Kysely<DatabaseSchema>) => clusterOverTimeStatsQuery(db, { ...scope, clustered: true }, metric, OVER_TIME(scope.asOfMs)).compile()]
       ] as const
       for (const [shape, compile] of queries) {
         const explained = yield* database.use("explaining an aggregation", (db) => {
