@@ -14,7 +14,7 @@ import { Effect } from "effect"
 import { type ExpressionBuilder, type Kysely, type RawBuilder, type SelectQueryBuilder, sql } from "kysely"
 import { Database } from "./Database.js"
 import type { DatabaseSchema } from "./DatabaseSchema.js"
-import { clusterOverTimeStatsQuery, overTimeStatsQuery } from "./OverTimeStats.js"
+import { aggregateOf, clusterOverTimeStatsQuery, overTimeStatsQuery } from "./OverTimeStats.js"
 
 export interface AggregationScope {
   readonly pilotId: string
@@ -92,8 +92,6 @@ const unitClusters = (db: Db, scope: AggregationScope) =>
 /** A typed NULL (PostgreSQL would otherwise type a bare NULL column as text). */
 const noCovariate = sql<number | null>`cast(null as double precision)`.as("x")
 
-const aggregateOf = (aggregate: "sum" | "count" | "mean") =>
-  aggregate === "sum" ? sql<number>`coalesce(sum(e.value), 0)` : aggregate === "count" ? sql<number>`count(e.event_id)` : sql<number>`avg(e.value)`
 
 /**
  * Per-unit values of a metric (`unit_id`, `variant`, `y`, and `x` for a covariate or a ratio's

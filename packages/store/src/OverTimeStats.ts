@@ -29,6 +29,10 @@ export interface OverTimeScope {
   readonly clustered?: boolean
 }
 
+/** A unit's events `e` aggregated: the sum of their values (0 without any), their count, or their mean (null without any). */
+export const aggregateOf = (aggregate: "sum" | "count" | "mean") =>
+  aggregate === "sum" ? sql<number>`coalesce(sum(e.value), 0)` : aggregate === "count" ? sql<number>`count(e.event_id)` : sql<number>`avg(e.value)`
+
 const lit = (t: number) => sql.lit(Math.floor(t))
 const col = (name: string) => sql.ref(name)
 
@@ -150,7 +154,7 @@ const perUnitAtMoments = (db: Db, scope: OverTimeScope, metric: Metric, moments:
             .on("e.type", "=", cov.event)
             .on("e.ts_ms", "<", sql<number>`u.first_ts`)
             .on("e.ts_ms", ">=", sql<number>`u.first_ts - ${cov.days * DAY_MS}`))
-        .select(["u.unit_id", (cov.aggregate === "sum" ? sql<number>`coalesce(sum(e.value), 0)` : cov.aggregate === "count" ? sql<number>`count(e.event_id)` : sql<number>`avg(e.value)`).as("x")])
+        .select(["u.unit_id", aggregateOf(cov.aggregate).as("x")])
         .groupBy("u.unit_id")
       return db.selectFrom(outcome.as("o"))
         .innerJoin(before.as("c"), "c.unit_id", "o.unit_id")
