@@ -14,7 +14,7 @@ import { Effect } from "effect"
 import { type ExpressionBuilder, type Kysely, type RawBuilder, type SelectQueryBuilder, sql } from "kysely"
 import { Database } from "./Database.js"
 import type { DatabaseSchema } from "./DatabaseSchema.js"
-import { aggregateOf, clusterOverTimeStatsQuery, overTimeStatsQuery } from "./OverTimeStats.js"
+import { aggregateOf, aggregateWhere, clusterOverTimeStatsQuery, covariateSpan, overTimeStatsQuery } from "./OverTimeStats.js"
 
 export interface AggregationScope {
   readonly pilotId: string
@@ -152,28 +152,33 @@ const perUnitOfType = (db: Db, scope: AggregationScope, metric: Exclude<Metric, 
       // With a window: a left join grouped per unit (not a correlated EXISTS per unit), one pass
       // over the metric's events; both planners use the (pilot, type, unit, ts) index.
       return unitsWithEvents(metric.event)
-        .select(["u.unit_id", "u.variant", sql<number>`case when count(e.event_id) > 0 then 1 else 0 end`.as("y"), noCovariate])
+        .select(["u.unit_id", "u.variant", sql<number>`case when count(e.ts_ms) > 0 then 1 else 0 end`.as("y"), noCovariate])
         .groupBy(["u.unit_id", "u.variant"])
     case "mean": {
-      const outcome = unitsWithEvents(metric.event)
-        .select(["u.unit_id", "u.variant", "u.first_ts", aggregateOf(metric.aggregate).as("y")])
-        .groupBy(["u.unit_id", "u.variant", "u.first_ts"])
-      if (metric.covariate === undefined) {
+      const cov = metric.covariate
+      if (cov === undefined) {
+        const outcome = unitsWithEvents(metric.event)
+          .select(["u.unit_id", "u.variant", aggregateOf(metric.aggregate).as("y")])
+          .groupBy(["u.unit_id", "u.variant"])
         return db.selectFrom(outcome.as("o")).select(["o.unit_id", "o.variant", "o.y", noCovariate])
       }
-      const cov = metric.covariate
-      const before = db.selectFrom(units)
+      // the outcome's window and the covariate's pre-exposure period in one pass over the unit's events
+      const span = covariateSpan(metric, cov)
+      return db.selectFrom(units)
         .leftJoin("events as e", (join) =>
           join.onRef("e.unit_id", "=", "u.unit_id")
             .on("e.pilot_id", "=", scope.pilotId)
-            .on("e.type", "=", cov.event)
-            .on("e.ts_ms", "<", sql<number>`u.first_ts`)
-            .on("e.ts_ms", ">=", sql<number>`u.first_ts - ${cov.days * DAY_MS}`))
-        .select(["u.unit_id", aggregateOf(cov.aggregate).as("x")])
-        .groupBy("u.unit_id")
-      return db.selectFrom(outcome.as("o"))
-        .innerJoin(before.as("c"), "c.unit_id", "o.unit_id")
-        .select(["o.unit_id", "o.variant", "o.y", sql<number>`coalesce(c.x, 0)`.as("x")])
+            .on("e.type", "in", span.types)
+            .on("e.ts_ms", "<=", scope.asOfMs)
+            .on("e.ts_ms", ">=", span.from)
+            .$call((on) => (span.to === undefined ? on : on.on("e.ts_ms", "<=", span.to))))
+        .select([
+          "u.unit_id",
+          "u.variant",
+          aggregateWhere(metric.aggregate, span.outcome).as("y"),
+          sql<number>`coalesce(${aggregateWhere(cov.aggregate, span.covariate)}, 0)`.as("x")
+        ])
+        .groupBy(["u.unit_id", "u.variant"])
     }
     case "ratio": {
       const part = (event: string, aggregate: "sum" | "count") =>
@@ -214,13 +219,17 @@ const perUnitOfType = (db: Db, scope: AggregationScope, metric: Exclude<Metric, 
   }
 }
 
-/** The moments of the per-unit values `p` in a group: n, Σy, Σy², Σx, Σx², Σxy and the units without a value. */
+/**
+ * The moments of the per-unit values `p` in a group: n, Σy, Σy², Σx, Σx², Σxy and the units
+ * without a value. x is summed over the units with a y only (the n units), so a covariate's
+ * moments match the outcome's when a mean has no value for some units.
+ */
 const momentColumns = () => [
   sql<number>`count(p.y)`.as("n"),
   sql<number>`coalesce(sum(p.y), 0)`.as("sy"),
   sql<number>`coalesce(sum(p.y * p.y), 0)`.as("syy"),
-  sql<number>`coalesce(sum(p.x), 0)`.as("sx"),
-  sql<number>`coalesce(sum(p.x * p.x), 0)`.as("sxx"),
+  sql<number>`coalesce(sum(case when p.y is not null then p.x end), 0)`.as("sx"),
+  sql<number>`coalesce(sum(case when p.y is not null then p.x * p.x end), 0)`.as("sxx"),
   sql<number>`coalesce(sum(p.x * p.y), 0)`.as("sxy"),
   sql<number>`count(*) - count(p.y)`.as("missing")
 ] as const

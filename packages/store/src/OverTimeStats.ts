@@ -31,7 +31,31 @@ export interface OverTimeScope {
 
 /** A unit's events `e` aggregated: the sum of their values (0 without any), their count, or their mean (null without any). */
 export const aggregateOf = (aggregate: "sum" | "count" | "mean") =>
-  aggregate === "sum" ? sql<number>`coalesce(sum(e.value), 0)` : aggregate === "count" ? sql<number>`count(e.event_id)` : sql<number>`avg(e.value)`
+  aggregate === "sum" ? sql<number>`coalesce(sum(e.value), 0)` : aggregate === "count" ? sql<number>`count(e.ts_ms)` : sql<number>`avg(e.value)`
+
+/** `aggregateOf` over the unit's events `e` that meet `condition` only (one join read for several aggregates). */
+export const aggregateWhere = (aggregate: "sum" | "count" | "mean", condition: RawBuilder<unknown>) =>
+  aggregate === "sum"
+    ? sql<number>`coalesce(sum(case when ${condition} then e.value end), 0)`
+    : aggregate === "count"
+    ? sql<number>`count(case when ${condition} then e.ts_ms end)`
+    : sql<number>`avg(case when ${condition} then e.value end)`
+
+/**
+ * A mean metric with a covariate reads the unit's outcome window and its pre-exposure period in
+ * one join: the events of either type from the period's start to the window's end.
+ * `outcome`/`covariate` tell the two apart (a CUPED covariate is usually the outcome's own event).
+ */
+export const covariateSpan = (metric: Extract<Metric, { readonly type: "mean" }>, covariate: NonNullable<Extract<Metric, { readonly type: "mean" }>["covariate"]>) => {
+  const windowEnd = metric.window === undefined ? undefined : metric.window.days * DAY_MS
+  return {
+    types: [...new Set([metric.event, covariate.event])],
+    from: sql<number>`u.first_ts - ${covariate.days * DAY_MS}`,
+    ...(windowEnd === undefined ? {} : { to: sql<number>`u.first_ts + ${windowEnd}` }),
+    outcome: sql<boolean>`e.type = ${metric.event} and e.ts_ms >= u.first_ts${windowEnd === undefined ? sql`` : sql` and e.ts_ms <= u.first_ts + ${windowEnd}`}`,
+    covariate: sql<boolean>`e.type = ${covariate.event} and e.ts_ms < u.first_ts`
+  }
+}
 
 const lit = (t: number) => sql.lit(Math.floor(t))
 const col = (name: string) => sql.ref(name)
@@ -105,12 +129,7 @@ const perUnitAtMoments = (db: Db, scope: OverTimeScope, metric: Metric, moments:
           .on("e.ts_ms", "<=", scope.asOfMs)
           .on(inWindow))
   /** The aggregate of a unit's events at or before t. */
-  const upTo = (aggregate: "sum" | "count" | "mean", t: number): RawBuilder<number> =>
-    aggregate === "sum"
-      ? sql<number>`coalesce(sum(case when e.ts_ms <= ${lit(t)} then e.value end), 0)`
-      : aggregate === "count"
-      ? sql<number>`count(case when e.ts_ms <= ${lit(t)} then e.event_id end)`
-      : sql<number>`avg(case when e.ts_ms <= ${lit(t)} then e.value end)`
+  const upTo = (aggregate: "sum" | "count" | "mean", t: number): RawBuilder<number> => aggregateWhere(aggregate, sql`e.ts_ms <= ${lit(t)}`)
   /** The final shape from `from` rows carrying `in{k}` and the moment's raw `y`/`x` expressions. */
   const present = (from: string, y: (k: number) => RawBuilder<unknown>, x: (k: number) => RawBuilder<unknown> | undefined) =>
     moments.flatMap((_, k) => {
@@ -134,31 +153,33 @@ const perUnitAtMoments = (db: Db, scope: OverTimeScope, metric: Metric, moments:
     }
     case "mean": {
       const aggregate = metric.aggregate
-      const outcome = unitsWithEvents(metric.event)
+      const cov = metric.covariate
+      if (cov === undefined) {
+        const outcome = unitsWithEvents(metric.event)
+          .select(["u.unit_id", "u.variant", ...carried(moments), ...moments.map((t, k) => upTo(aggregate, t).as(`v${k}`))])
+          .groupBy(["u.unit_id", "u.variant"])
+        return db.selectFrom(outcome.as("o")).select(["o.unit_id", "o.variant", ...present("o", (k) => sql`${col(`o.v${k}`)}`, () => undefined)])
+      }
+      // the covariate is the unit's pre-exposure period, the same at every moment, read in the outcome's join
+      const span = covariateSpan(metric, cov)
+      const outcome = db.selectFrom(units)
+        .leftJoin("events as e", (join) =>
+          join.onRef("e.unit_id", "=", "u.unit_id")
+            .on("e.pilot_id", "=", scope.pilotId)
+            .on("e.type", "in", span.types)
+            .on("e.ts_ms", "<=", scope.asOfMs)
+            .on("e.ts_ms", ">=", span.from)
+            .$call((on) => (span.to === undefined ? on : on.on("e.ts_ms", "<=", span.to))))
         .select([
           "u.unit_id",
           "u.variant",
           ...carried(moments),
-          ...moments.map((t, k) => upTo(aggregate, t).as(`v${k}`))
+          ...moments.map((t, k) => aggregateWhere(aggregate, sql`${span.outcome} and e.ts_ms <= ${lit(t)}`).as(`v${k}`)),
+          sql<number>`coalesce(${aggregateWhere(cov.aggregate, span.covariate)}, 0)`.as("x")
         ])
         .groupBy(["u.unit_id", "u.variant"])
-      if (metric.covariate === undefined) {
-        return db.selectFrom(outcome.as("o")).select(["o.unit_id", "o.variant", ...present("o", (k) => sql`${col(`o.v${k}`)}`, () => undefined)])
-      }
-      // the covariate is the unit's pre-exposure window: the same at every moment
-      const cov = metric.covariate
-      const before = db.selectFrom(units)
-        .leftJoin("events as e", (join) =>
-          join.onRef("e.unit_id", "=", "u.unit_id")
-            .on("e.pilot_id", "=", scope.pilotId)
-            .on("e.type", "=", cov.event)
-            .on("e.ts_ms", "<", sql<number>`u.first_ts`)
-            .on("e.ts_ms", ">=", sql<number>`u.first_ts - ${cov.days * DAY_MS}`))
-        .select(["u.unit_id", aggregateOf(cov.aggregate).as("x")])
-        .groupBy("u.unit_id")
       return db.selectFrom(outcome.as("o"))
-        .innerJoin(before.as("c"), "c.unit_id", "o.unit_id")
-        .select(["o.unit_id", "o.variant", ...present("o", (k) => sql`${col(`o.v${k}`)}`, () => sql`coalesce(c.x, 0)`)])
+        .select(["o.unit_id", "o.variant", ...present("o", (k) => sql`${col(`o.v${k}`)}`, () => sql`o.x`)])
     }
     case "ratio": {
       const part = (event: string, aggregate: "sum" | "count") =>
@@ -225,8 +246,8 @@ export const overTimeStatsQuery = (db: Db, scope: OverTimeScope, metric: Metric,
           sql<number>`count(${y})`.as(`n${k}`),
           sql<number>`coalesce(sum(${y}), 0)`.as(`sy${k}`),
           sql<number>`coalesce(sum(${y} * ${y}), 0)`.as(`syy${k}`),
-          sql<number>`coalesce(sum(${x}), 0)`.as(`sx${k}`),
-          sql<number>`coalesce(sum(${x} * ${x}), 0)`.as(`sxx${k}`),
+          sql<number>`coalesce(sum(case when ${y} is not null then ${x} end), 0)`.as(`sx${k}`),
+          sql<number>`coalesce(sum(case when ${y} is not null then ${x} * ${x} end), 0)`.as(`sxx${k}`),
           sql<number>`coalesce(sum(${x} * ${y}), 0)`.as(`sxy${k}`),
           sql<number>`coalesce(sum(${col(`p.p${k}`)}), 0) - count(${y})`.as(`missing${k}`),
           sql<number>`coalesce(sum(${col(`p.p${k}`)}), 0)`.as(`m${k}`)

@@ -51,8 +51,10 @@ const unitReference = (events: ReadonlyArray<Ev>, metric: Metric, asOf: number, 
         const vals = of(metric.event).filter(inWindow).map((e) => e.value ?? 0)
         y = metric.aggregate === "sum" ? vals.reduce((a, b) => a + b, 0) : metric.aggregate === "count" ? vals.length : vals.length === 0 ? undefined : vals.reduce((a, b) => a + b, 0) / vals.length
         if (metric.covariate !== undefined) {
-          const days = metric.covariate.days
-          x = of(metric.covariate.event).filter((e) => e.ts < first && e.ts >= first - days * DAY_MS).reduce((a, e) => a + (e.value ?? 0), 0)
+          const { aggregate, days } = metric.covariate
+          const before = of(metric.covariate.event).filter((e) => e.ts < first && e.ts >= first - days * DAY_MS).map((e) => e.value ?? 0)
+          // a unit without pre-exposure events has covariate 0 whatever the aggregate
+          x = aggregate === "count" ? before.length : before.length === 0 ? 0 : before.reduce((a, b) => a + b, 0) / (aggregate === "mean" ? before.length : 1)
         }
         break
       }
