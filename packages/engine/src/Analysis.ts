@@ -118,9 +118,15 @@ export class Analysis extends Effect.Service<Analysis>()("@pilotproof/engine/Ana
     const readiness = yield* Readiness
 
     const analyze = Effect.fn("Analysis.analyze")(function*(pilotId: string, asOfMs?: number) {
+      const asOf = asOfMs ?? (yield* Clock.currentTimeMillis)
+      const d = (yield* pilots.get(pilotId)).definition
+      // every aggregation below starts from the same exposed units: collected once
+      return yield* aggregation.withExposedUnits(aggregationScope(d, asOf), analyzeAt(pilotId, asOf))
+    })
+
+    const analyzeAt = Effect.fn("Analysis.analyzeAt")(function*(pilotId: string, asOf: number) {
       const pilot = yield* pilots.get(pilotId)
       const d = pilot.definition
-      const asOf = asOfMs ?? (yield* Clock.currentTimeMillis)
       const ready = yield* readiness.report(pilotId, asOf)
       const control = controlVariant(d).key
       const treatments = d.variants.map((v) => v.key).filter((v) => v !== control)

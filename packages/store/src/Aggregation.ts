@@ -8,12 +8,13 @@
  * requires consent, whose latest consent event grants it. A unit's first exposure starts its
  * metric windows. All times are epoch milliseconds, so windows are integer arithmetic.
  */
-import { CONSENT, DAY_MS, EXPOSURE, type ExposureSummary, type Metric, quantileValueMetric } from "@pilotproof/domain"
+import { DAY_MS, EXPOSURE, type ExposureSummary, type StorageError, type Metric, quantileValueMetric } from "@pilotproof/domain"
 import type { VariantStats } from "@pilotproof/stats"
-import { Effect } from "effect"
+import { Effect, FiberRef } from "effect"
 import { type ExpressionBuilder, type Kysely, type RawBuilder, type SelectQueryBuilder, sql } from "kysely"
 import { Database } from "./Database.js"
 import type { DatabaseSchema } from "./DatabaseSchema.js"
+import { consentedUnits, createExposedUnits, dropExposedUnits, type ExposedUnitsScope, exposedUnitsTable, exposedUnitsTableName } from "./ExposedUnits.js"
 import { aggregateOf, aggregateWhere, clusterOverTimeStatsQuery, covariateSpan, overTimeStatsQuery } from "./OverTimeStats.js"
 
 export interface AggregationScope {
@@ -31,6 +32,12 @@ export interface AggregationScope {
    * (default the as-of moment), e.g. the data's horizon when the export stops before it.
    */
   readonly windowsClosedBy?: number
+  /**
+   * The temporary table of this pilot's exposed units as of `asOfMs` (`ExposedUnits`), set by
+   * `Aggregation.withExposedUnits` for the queries it runs: they read it instead of grouping the
+   * exposures again.
+   */
+  readonly exposedUnits?: string
 }
 
 type Db = Kysely<DatabaseSchema>
@@ -39,6 +46,12 @@ const num = (value: unknown): number => (value === null || value === undefined ?
 
 /** The analysed units: `unit_id`, `first_ts`, `variant`. */
 const analysedUnits = (db: Db, scope: AggregationScope) => {
+  if (scope.exposedUnits !== undefined) {
+    return db.selectFrom(exposedUnitsTable(scope.exposedUnits).as("x"))
+      .select(["x.unit_id", "x.first_ts", "x.variant"])
+      .where("x.until_ts", "is", null)
+      .$if(scope.consentRequired, (q) => q.where("x.consented", "=", 1))
+  }
   const exposed = db
     .selectFrom("events")
     .select((eb) => [
@@ -58,21 +71,6 @@ const analysedUnits = (db: Db, scope: AggregationScope) => {
     .$if(scope.consentRequired, (q) => q.where("x.unit_id", "in", consentedUnits(db, scope)))
 }
 
-/** Units whose latest consent event (value 0 withdraws) grants consent. */
-const consentedUnits = (db: Db, scope: AggregationScope) =>
-  db
-    .selectFrom("events")
-    .select("unit_id")
-    .where("pilot_id", "=", scope.pilotId)
-    .where("type", "=", CONSENT)
-    .where("ts_ms", "<=", scope.asOfMs)
-    .groupBy("unit_id")
-    .having(
-      sql<number>`max(case when coalesce(value, 1) <> 0 then ts_ms end)`,
-      ">",
-      sql<number>`coalesce(max(case when value = 0 then ts_ms end), -1)`
-    )
-
 /**
  * Each exposed unit's value of an expression over its exposures as of the scope's moment (the
  * smallest, should its exposures differ): its cluster, a segment attribute.
@@ -87,7 +85,9 @@ const unitExposureValue = <T>(db: Db, scope: AggregationScope, value: RawBuilder
 
 /** The cluster of each exposed unit: the `cluster_id` its exposures name (every exposure of a cluster-randomized pilot names one). */
 const unitClusters = (db: Db, scope: AggregationScope) =>
-  unitExposureValue(db, scope, sql<string | null>`cluster_id`).where("cluster_id", "is not", null)
+  scope.exposedUnits !== undefined
+    ? db.selectFrom(exposedUnitsTable(scope.exposedUnits).as("x")).select(["x.unit_id", "x.cluster_id as value"]).where("x.cluster_id", "is not", null)
+    : unitExposureValue(db, scope, sql<string | null>`cluster_id`).where("cluster_id", "is not", null)
 
 /** A typed NULL (PostgreSQL would otherwise type a bare NULL column as text). */
 const noCovariate = sql<number | null>`cast(null as double precision)`.as("x")
@@ -354,12 +354,38 @@ export const clusterStatsQuery = (db: Db, scope: AggregationScope, metric: Metri
     .orderBy("c.variant")
 }
 
+/** An open table of a pilot's exposed units as of a moment (`withExposedUnits`). */
+interface OpenTable {
+  readonly pilotId: string
+  readonly asOfMs: number
+  /** Whether it holds each unit's cluster (made for a cluster-randomized pilot). */
+  readonly clusters: boolean
+  readonly name: string
+}
+
+/** The open table for `scope`: its pilot, and as of its moment or (`later`) a later one, holding clusters if it needs them. */
+const tableFor = (open: ReadonlyArray<OpenTable>, scope: AggregationScope, later = false) =>
+  open
+    .filter((t) => t.pilotId === scope.pilotId && (later ? t.asOfMs >= scope.asOfMs : t.asOfMs === scope.asOfMs) && (t.clusters || scope.clustered !== true))
+    .sort((a, b) => a.asOfMs - b.asOfMs)[0]
+
+/** The exposed-units tables open in the current fiber. */
+const openTables = FiberRef.unsafeMake<ReadonlyArray<OpenTable>>([])
+
+/** `scope` reading its pilot's open exposed-units table as of its moment, if there is one. */
+const resolved = <S extends AggregationScope>(scope: S): Effect.Effect<S> =>
+  Effect.map(FiberRef.get(openTables), (open) => {
+    const table = tableFor(open, scope)
+    return table === undefined ? scope : { ...scope, exposedUnits: table.name }
+  })
+
 export class Aggregation extends Effect.Service<Aggregation>()("@pilotproof/store/Aggregation", {
   effect: Effect.gen(function*() {
     const database = yield* Database
 
     /** Per-variant sufficient statistics of one metric. */
-    const metricStats = Effect.fn("Aggregation.metricStats")(function*(scope: AggregationScope, metric: Metric) {
+    const metricStats = Effect.fn("Aggregation.metricStats")(function*(given: AggregationScope, metric: Metric) {
+      const scope = yield* resolved(given)
       if (scope.clustered === true) return yield* clusterStats(scope, metric)
       const rows = yield* database.use(`aggregating metric "${metric.key}" of "${scope.pilotId}"`, (db) =>
         metricStatsQuery(db, scope, metric).execute()
@@ -375,7 +401,8 @@ export class Aggregation extends Effect.Service<Aggregation>()("@pilotproof/stor
      * with a window counts only the units whose window has closed by the as-of moment (or
      * `windowsClosedBy`), so every cohort is measured over the same time. One query.
      */
-    const metricStatsByWeek = Effect.fn("Aggregation.metricStatsByWeek")(function*(scope: AggregationScope, metric: Metric, originMs: number) {
+    const metricStatsByWeek = Effect.fn("Aggregation.metricStatsByWeek")(function*(given: AggregationScope, metric: Metric, originMs: number) {
+      const scope = yield* resolved(given)
       const rows = yield* database.use(`aggregating metric "${metric.key}" of "${scope.pilotId}" by exposure week`, (db) =>
         weeklyStatsQuery(db, scope, metric, originMs).execute()
       )
@@ -396,8 +423,11 @@ export class Aggregation extends Effect.Service<Aggregation>()("@pilotproof/stor
      * its as-of moment, in one query (see `OverTimeStats`). A variant without units by a moment
      * is absent from that moment's record, as in `metricStats`.
      */
-    const metricStatsOverTime = Effect.fn("Aggregation.metricStatsOverTime")(function*(scope: AggregationScope, metric: Metric, moments: ReadonlyArray<number>) {
+    const metricStatsOverTime = Effect.fn("Aggregation.metricStatsOverTime")(function*(given: AggregationScope, metric: Metric, moments: ReadonlyArray<number>) {
       if (moments.length === 0) return []
+      // an open table as of a later moment serves too: a unit's rows are the same for every moment up to it
+      const later = tableFor(yield* FiberRef.get(openTables), given, true)
+      const scope = later === undefined ? given : { ...given, exposedUnits: later.name }
       const rows: ReadonlyArray<Record<string, unknown>> = yield* database.use(`aggregating metric "${metric.key}" of "${scope.pilotId}" over time`, (db) =>
         scope.clustered === true
           ? clusterOverTimeStatsQuery(db, scope, metric, moments).execute()
@@ -433,7 +463,8 @@ export class Aggregation extends Effect.Service<Aggregation>()("@pilotproof/stor
      * Per-variant sufficient statistics of one metric for each value of an exposure attribute (a
      * pre-registered segment); `value` null for the units whose exposures do not carry it. One query.
      */
-    const metricStatsBySegment = Effect.fn("Aggregation.metricStatsBySegment")(function*(scope: AggregationScope, metric: Metric, attribute: string) {
+    const metricStatsBySegment = Effect.fn("Aggregation.metricStatsBySegment")(function*(given: AggregationScope, metric: Metric, attribute: string) {
+      const scope = yield* resolved(given)
       const rows = yield* database.use(`aggregating metric "${metric.key}" of "${scope.pilotId}" by segment ${attribute}`, (db) =>
         segmentStatsQuery(db, database.dialect, scope, metric, attribute).execute()
       )
@@ -452,7 +483,8 @@ export class Aggregation extends Effect.Service<Aggregation>()("@pilotproof/stor
      * Per-unit values of one metric for every variant, each in unit order (rank and exact
      * tests): one read of the per-unit query, not one per variant.
      */
-    const unitValues = Effect.fn("Aggregation.unitValues")(function*(scope: AggregationScope, metric: Metric) {
+    const unitValues = Effect.fn("Aggregation.unitValues")(function*(given: AggregationScope, metric: Metric) {
+      const scope = yield* resolved(given)
       const rows = yield* database.use(`reading unit values of "${metric.key}"`, (db) =>
         db.selectFrom(perUnit(db, scope, metric).as("p"))
           .select(["p.variant", "p.y"])
@@ -468,18 +500,29 @@ export class Aggregation extends Effect.Service<Aggregation>()("@pilotproof/stor
     })
 
     /** Who is analysed: units per variant and what was excluded, for SRM and readiness. */
-    const exposures = Effect.fn("Aggregation.exposures")(function*(scope: AggregationScope) {
+    const exposures = Effect.fn("Aggregation.exposures")(function*(given: AggregationScope) {
+      const scope = yield* resolved(given)
       return yield* database.use(`summarizing exposures of "${scope.pilotId}"`, async (db) => {
         // single-variant units, and of them those analysed (with consent where it is required), in one read
-        const byVariant = await db.selectFrom(analysedUnits(db, { ...scope, consentRequired: false }).as("u"))
-          .$if(scope.consentRequired, (q) => q.leftJoin(consentedUnits(db, scope).as("c"), "c.unit_id", "u.unit_id"))
-          .select([
-            "u.variant",
-            sql<number>`count(*)`.as("all"),
-            (scope.consentRequired ? sql<number>`count(c.unit_id)` : sql<number>`count(*)`).as("n")
-          ])
-          .groupBy("u.variant")
-          .execute()
+        const byVariant = scope.exposedUnits !== undefined
+          ? await db.selectFrom(exposedUnitsTable(scope.exposedUnits).as("u"))
+            .select([
+              "u.variant",
+              sql<number>`count(*)`.as("all"),
+              (scope.consentRequired ? sql<number>`coalesce(sum(u.consented), 0)` : sql<number>`count(*)`).as("n")
+            ])
+            .where("u.until_ts", "is", null)
+            .groupBy("u.variant")
+            .execute()
+          : await db.selectFrom(analysedUnits(db, { ...scope, consentRequired: false }).as("u"))
+            .$if(scope.consentRequired, (q) => q.leftJoin(consentedUnits(db, scope).as("c"), "c.unit_id", "u.unit_id"))
+            .select([
+              "u.variant",
+              sql<number>`count(*)`.as("all"),
+              (scope.consentRequired ? sql<number>`count(c.unit_id)` : sql<number>`count(*)`).as("n")
+            ])
+            .groupBy("u.variant")
+            .execute()
         const exposed = await db.selectFrom("events")
           .select([
             sql<number>`count(distinct unit_id)`.as("units"),
@@ -542,6 +585,35 @@ export class Aggregation extends Effect.Service<Aggregation>()("@pilotproof/stor
       })
       : Effect.void
 
-    return { metricStats, metricStatsOverTime, metricStatsByWeek, metricStatsBySegment, unitValues, exposures, currentStatistics } as const
+    /**
+     * Runs `effect` with the pilot's exposed units as of `asOfMs` materialized once (a temporary
+     * table, `ExposedUnits`): every aggregation of that pilot and moment inside reads it, and the
+     * effect-over-time series reads it for its earlier moments. On PostgreSQL the effect's
+     * queries share one connection and one state of the data (`Database.withSession`). The
+     * table is dropped when the effect ends, however it ends. Nested for the same pilot and
+     * moment, the open table is used.
+     */
+    const withExposedUnits = <A, E, R>(scope: ExposedUnitsScope, effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | StorageError, R> =>
+      Effect.flatMap(FiberRef.get(openTables), (open) =>
+        tableFor(open, { ...scope, consentRequired: false }) !== undefined
+          ? effect
+          : Effect.zipRight(
+            currentStatistics,
+            database.withSession(
+              `analysing "${scope.pilotId}"`,
+              Effect.acquireUseRelease(
+                Effect.flatMap(Effect.sync(exposedUnitsTableName), (name) =>
+                  Effect.as(
+                    database.use(`collecting the exposed units of "${scope.pilotId}"`, (db) => createExposedUnits(db, database.dialect, name, scope)),
+                    name
+                  )),
+                (name) => Effect.locally(effect, openTables, [...open, { pilotId: scope.pilotId, asOfMs: scope.asOfMs, clusters: scope.clustered === true, name }]),
+                // a temporary table ends with its connection anyway; a failed drop loses nothing
+                (name) => Effect.ignore(database.use(`dropping the exposed units of "${scope.pilotId}"`, (db) => dropExposedUnits(db, name)))
+              )
+            )
+          ))
+
+    return { metricStats, metricStatsOverTime, metricStatsByWeek, metricStatsBySegment, unitValues, exposures, currentStatistics, withExposedUnits } as const
   })
 }) {}

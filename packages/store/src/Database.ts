@@ -46,6 +46,13 @@ export interface DatabaseShape {
    * already, `effect` joins it.
    */
   readonly withTransaction: <A, E, R>(operation: string, effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E | StorageError, R>
+  /**
+   * Runs `effect`'s queries on one connection, which its temporary tables need: on PostgreSQL a
+   * repeatable-read transaction (so every query also sees one state of the data; committed when
+   * `effect` succeeds, like `withTransaction`); SQLite has one connection, so `effect` runs as
+   * it is, taking no lock. Inside a transaction already, `effect` joins it.
+   */
+  readonly withSession: <A, E, R>(operation: string, effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E | StorageError, R>
 }
 
 /** A readable detail from a driver error (SQLite, pg, network). */
@@ -69,17 +76,21 @@ const make = (dialect: Dialect, location: string, db: Kysely<DatabaseSchema>): D
     Effect.flatMap(FiberRef.get(current), (trx) =>
       Effect.tryPromise({ try: () => f(Option.getOrElse(trx, () => db)), catch: fail(operation) }))
 
-  const begin = (operation: string) => Effect.tryPromise({ try: () => db.startTransaction().execute(), catch: fail(operation) })
+  const begin = (operation: string, isolation?: "repeatable read") =>
+    Effect.tryPromise({
+      try: () => (isolation === undefined ? db.startTransaction() : db.startTransaction().setIsolationLevel(isolation)).execute(),
+      catch: fail(operation)
+    })
   // A failed rollback (a dead connection) cannot be retried; Kysely releases the connection.
   const rollback = (trx: { readonly rollback: () => { readonly execute: () => Promise<void> } }) =>
     Effect.promise(() => trx.rollback().execute().catch(() => undefined))
 
-  const withTransaction = <A, E, R>(operation: string, effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | StorageError, R> =>
+  const transaction = (isolation?: "repeatable read") => <A, E, R>(operation: string, effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | StorageError, R> =>
     Effect.flatMap(FiberRef.get(current), (open): Effect.Effect<A, E | StorageError, R> =>
       Option.isSome(open)
         ? effect
         : Effect.uninterruptibleMask((restore) =>
-          Effect.flatMap(begin(operation), (trx) =>
+          Effect.flatMap(begin(operation, isolation), (trx) =>
             Effect.flatMap(Effect.exit(restore(Effect.locally(effect, current, Option.some(trx)))), (exit): Effect.Effect<A, E | StorageError> =>
               Exit.isSuccess(exit)
                 ? Effect.tryPromise({ try: () => trx.commit().execute(), catch: fail(operation) }).pipe(
@@ -88,8 +99,12 @@ const make = (dialect: Dialect, location: string, db: Kysely<DatabaseSchema>): D
                 )
                 : Effect.zipRight(rollback(trx), exit)))
         ).pipe(Effect.withSpan("Database.withTransaction", { attributes: { operation, dialect } })))
+  const withTransaction = transaction()
+  const withSession = dialect === "postgres"
+    ? transaction("repeatable read")
+    : <A, E, R>(_operation: string, effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | StorageError, R> => effect
 
-  return { dialect, location, db, use, withTransaction }
+  return { dialect, location, db, use, withTransaction, withSession }
 }
 
 /** better-sqlite3's driver, with transactions that take the write lock when they begin. */

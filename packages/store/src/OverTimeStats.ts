@@ -18,6 +18,7 @@
 import { CONSENT, DAY_MS, EXPOSURE, type Metric, quantileValueMetric } from "@pilotproof/domain"
 import { type ExpressionBuilder, type Kysely, type RawBuilder, sql } from "kysely"
 import type { DatabaseSchema } from "./DatabaseSchema.js"
+import { exposedUnitsQuery, exposedUnitsTable } from "./ExposedUnits.js"
 
 type Db = Kysely<DatabaseSchema>
 
@@ -27,6 +28,8 @@ export interface OverTimeScope {
   readonly asOfMs: number
   readonly consentRequired: boolean
   readonly clustered?: boolean
+  /** A temporary table of the pilot's exposed units as of this moment or a later one (`ExposedUnits`). */
+  readonly exposedUnits?: string
 }
 
 /** A unit's events `e` aggregated: the sum of their values (0 without any), their count, or their mean (null without any). */
@@ -65,23 +68,11 @@ const col = (name: string) => sql.ref(name)
  * analysed as of moment k: exposed by then, in one variant only by then, consenting by then).
  */
 const unitsAtMoments = (db: Db, scope: OverTimeScope, moments: ReadonlyArray<number>) => {
-  const perVariant = db.selectFrom("events")
-    .select((eb) => ["unit_id", "variant", eb.fn.min("ts_ms").as("vts")])
-    .where("pilot_id", "=", scope.pilotId)
-    .where("type", "=", EXPOSURE)
-    .where("ts_ms", "<=", scope.asOfMs)
-    .groupBy(["unit_id", "variant"])
-  const ranked = db.selectFrom(perVariant.as("v"))
-    .select(["v.unit_id", "v.variant", "v.vts", sql<number>`row_number() over (partition by v.unit_id order by v.vts, v.variant)`.as("rn")])
-  const units = db.selectFrom(ranked.as("r"))
-    .select([
-      "r.unit_id",
-      sql<number>`min(case when r.rn = 1 then r.vts end)`.as("first_ts"),
-      sql<string | null>`min(case when r.rn = 1 then r.variant end)`.as("variant"),
-      // the moment the unit is seen in a second variant: excluded from then on
-      sql<number | null>`min(case when r.rn = 2 then r.vts end)`.as("until_ts")
-    ])
-    .groupBy("r.unit_id")
+  const units = scope.exposedUnits === undefined
+    ? exposedUnitsQuery(db, scope)
+    : db.selectFrom(exposedUnitsTable(scope.exposedUnits).as("x"))
+      .select(["x.unit_id", "x.first_ts", "x.variant", "x.until_ts", "x.cluster_id"])
+      .where("x.first_ts", "<=", scope.asOfMs)
   const consent = db.selectFrom("events")
     .select([
       "unit_id",
