@@ -80,8 +80,8 @@ export const exposedUnitsQuery = (db: Db, scope: ExposedUnitsScope) => {
     .groupBy("r.unit_id")
 }
 
-/** The table's rows: `exposedUnitsQuery` with each unit's consent as of the moment. */
-const withConsentQuery = (db: Db, scope: ExposedUnitsScope) =>
+/** The table's rows: `exposedUnitsQuery` with each unit's consent as of the moment. Exported for the PostgreSQL plan checks. */
+export const exposedUnitsRowsQuery = (db: Db, scope: ExposedUnitsScope) =>
   db.selectFrom(exposedUnitsQuery(db, scope).as("a"))
     .leftJoin(consentedUnits(db, scope).as("c"), "c.unit_id", "a.unit_id")
     .select(["a.unit_id", "a.first_ts", "a.variant", "a.until_ts", "a.cluster_id", sql<number>`case when c.unit_id is null then 0 else 1 end`.as("consented")])
@@ -98,7 +98,7 @@ export const exposedUnitsTableName = (): string => `pp_exposed_units_${process.p
 export const createExposedUnits = async (db: Db, dialect: "sqlite" | "postgres", name: string, scope: ExposedUnitsScope): Promise<void> => {
   await sql`create temporary table ${sql.table(name)} (
     unit_id text primary key, first_ts bigint not null, variant text, until_ts bigint, cluster_id text, consented integer not null)`.execute(db)
-  const rows = withConsentQuery(db, scope).compile()
+  const rows = exposedUnitsRowsQuery(db, scope).compile()
   await db.executeQuery({ ...rows, sql: `insert into ${name} (unit_id, first_ts, variant, until_ts, cluster_id, consented) ${rows.sql}` })
   if (dialect === "postgres") await sql`analyze ${sql.table(name)}`.execute(db)
 }

@@ -9,7 +9,7 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import type { Metric } from "@pilotproof/domain"
-import { Aggregation, clusterOverTimeStatsQuery, clusterStatsQuery, Database, type DatabaseSchema, EventRepo, metricStatsQuery, overTimeStatsQuery, PilotRepo, segmentStatsQuery, weeklyStatsQuery } from "@pilotproof/store"
+import { Aggregation, clusterOverTimeStatsQuery, createExposedUnits, exposedUnitsRowsQuery, exposedUnitsTableName, clusterStatsQuery, Database, type DatabaseSchema, EventRepo, metricStatsQuery, overTimeStatsQuery, PilotRepo, segmentStatsQuery, weeklyStatsQuery } from "@pilotproof/store"
 import { Effect, Layer } from "effect"
 import { CompiledQuery, type Kysely, sql } from "kysely"
 import { freshSchema, PG_URL, postgresLayer } from "../../../test/fixtures/Databases.js"
@@ -51,12 +51,30 @@ const BATCH = 20_000
 /** The effect-over-time chart's moments: ten, a day apart, up to the as-of moment. */
 const OVER_TIME = (asOf: number) => Array.from({ length: 10 }, (_, k) => asOf - (9 - k) * DAY_MS)
 
-/** Every per-row scan in the plans of every metric's query, with and without consent. */
-const badPlans = Effect.gen(function*() {
-  const database = yield* Database
-  const found: Array<string> = []
-  for (const consentRequired of [false, true]) {
-    const scope = { pilotId: "aggregation", asOfMs: T0 + 40 * DAY_MS, consentRequired }
+/** The plan of a compiled query, walked for per-row scans; each labelled with `where`. */
+const perRowScansOf = (where: string, compile: (db: Kysely<DatabaseSchema>) => CompiledQuery) =>
+  Effect.flatMap(Database, (database) =>
+    database.use("explaining an aggregation", (db) => {
+      const compiled = compile(db)
+      return db.executeQuery<{ "QUERY PLAN": ReadonlyArray<{ Plan: PlanNode }> }>(
+        CompiledQuery.raw(`explain (format json) ${compiled.sql}`, [...compiled.parameters])
+      )
+    })).pipe(Effect.map((explained) => perRowScans(explained.rows[0]!["QUERY PLAN"][0]!.Plan).map((p) => `${where}: ${p}`)))
+
+/**
+ * Every per-row scan in the plans of every metric's query, with and without consent, grouping
+ * the exposures and reading them from an exposed-units table (as an analysis does), and in the
+ * plan of the query that fills that table.
+ */
+const badPlans = Effect.flatMap(Database, (database) => database.withSession("explaining", Effect.gen(function*() {
+  const asOfMs = T0 + 40 * DAY_MS
+  const table = exposedUnitsTableName()
+  yield* database.use("collecting the exposed units", (db) => createExposedUnits(db, "postgres", table, { pilotId: "aggregation", asOfMs, clustered: true }))
+  const found: Array<string> = [
+    ...yield* perRowScansOf("filling the exposed-units table", (db) => exposedUnitsRowsQuery(db, { pilotId: "aggregation", asOfMs, clustered: true }).compile())
+  ]
+  for (const [consentRequired, exposedUnits] of [[false, undefined], [true, undefined], [false, table], [true, table]] as const) {
+    const scope = { pilotId: "aggregation", asOfMs, consentRequired, ...(exposedUnits === undefined ? {} : { exposedUnits }) }
     for (const metric of pilot.metrics as unknown as ReadonlyArray<Metric>) {
       // the per-variant query, the novelty check's per-week one, a cluster-randomized pilot's per-cluster one, the over-time ones
       const queries = [
@@ -68,19 +86,13 @@ const badPlans = Effect.gen(function*() {
         ["over time per cluster", (db: Kysely<DatabaseSchema>) => clusterOverTimeStatsQuery(db, { ...scope, clustered: true }, metric, OVER_TIME(scope.asOfMs)).compile()]
       ] as const
       for (const [shape, compile] of queries) {
-        const explained = yield* database.use("explaining an aggregation", (db) => {
-          const compiled = compile(db)
-          return db.executeQuery<{ "QUERY PLAN": ReadonlyArray<{ Plan: PlanNode }> }>(
-            CompiledQuery.raw(`explain (format json) ${compiled.sql}`, [...compiled.parameters])
-          )
-        })
-        const where = `${metric.type} metric "${metric.key}" ${shape} (consent ${consentRequired ? "required" : "not required"})`
-        found.push(...perRowScans(explained.rows[0]!["QUERY PLAN"][0]!.Plan).map((p) => `${where}: ${p}`))
+        const where = `${metric.type} metric "${metric.key}" ${shape} (consent ${consentRequired ? "required" : "not required"}${exposedUnits === undefined ? "" : ", from the exposed-units table"})`
+        found.push(...yield* perRowScansOf(where, compile))
       }
     }
   }
   return found
-})
+})))
 
 describe("PostgreSQL plans of the aggregation queries", () => {
   const services = Layer.mergeAll(PilotRepo.Default, EventRepo.Default, Aggregation.Default)
