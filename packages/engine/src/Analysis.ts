@@ -242,7 +242,19 @@ export class Analysis extends Effect.Service<Analysis>()("@pilotproof/engine/Ana
       return series
     })
 
-    return { analyze, evaluate, overTime } as const
+    /**
+     * What a results snapshot holds, as of `asOfMs`: the evaluation and the primary's effect
+     * over time, both from one collection of the exposed units (on PostgreSQL one view of the data).
+     */
+    const results = Effect.fn("Analysis.results")(function*(pilotId: string, asOfMs: number) {
+      const pilot = yield* pilots.get(pilotId)
+      return yield* aggregation.withExposedUnits(aggregationScope(pilot.definition, asOfMs), Effect.gen(function*() {
+        const evaluation = yield* evaluate(pilotId, asOfMs)
+        return { evaluation, overTime: yield* overTime(yield* pilots.get(pilotId), evaluation.analysis) }
+      }))
+    })
+
+    return { analyze, evaluate, overTime, results } as const
   }),
   dependencies: [PilotRepo.Default, Aggregation.Default, Readiness.Default]
 }) {}

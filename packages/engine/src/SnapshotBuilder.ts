@@ -6,29 +6,22 @@
  * next read computes again; the reverse order could label old results with a new version.
  */
 import { AnalysisSnapshot, snapshotId } from "@pilotproof/domain"
-import { Aggregation, PilotRepo, SnapshotRepo } from "@pilotproof/store"
+import { PilotRepo, SnapshotRepo } from "@pilotproof/store"
 import { Clock, Effect } from "effect"
 import { Analysis } from "./Analysis.js"
-import { aggregationScope } from "./Readiness.js"
 
 export class SnapshotBuilder extends Effect.Service<SnapshotBuilder>()("@pilotproof/engine/SnapshotBuilder", {
   effect: Effect.gen(function*() {
     const repo = yield* SnapshotRepo
     const pilots = yield* PilotRepo
     const analysis = yield* Analysis
-    const aggregation = yield* Aggregation
 
     /** Computes the pilot's snapshot as of now, stores it, and returns it. */
     const build = Effect.fn("SnapshotBuilder.build")(function*(pilotId: string) {
       const state = yield* repo.state(pilotId)
       if (state === undefined) return yield* Effect.flatMap(pilots.get(pilotId), () => Effect.die(`pilot "${pilotId}" appeared while its snapshot was being computed`))
       const started = yield* Clock.currentTimeMillis
-      // the evaluation and the effect over time read one collection of the exposed units
-      const { evaluation, overTime } = yield* aggregation.withExposedUnits(aggregationScope((yield* pilots.get(pilotId)).definition, started), Effect.gen(function*() {
-        const evaluation = yield* analysis.evaluate(pilotId, started)
-        const pilot = yield* pilots.get(pilotId)
-        return { evaluation, overTime: yield* analysis.overTime(pilot, evaluation.analysis) }
-      }))
+      const { evaluation, overTime } = yield* analysis.results(pilotId, started)
       const snapshot = new AnalysisSnapshot({
         pilotId,
         id: snapshotId(state.current.dataVersion, evaluation.analysis.asOf),
@@ -49,5 +42,5 @@ export class SnapshotBuilder extends Effect.Service<SnapshotBuilder>()("@pilotpr
 
     return { build, evaluate } as const
   }),
-  dependencies: [SnapshotRepo.Default, PilotRepo.Default, Analysis.Default, Aggregation.Default]
+  dependencies: [SnapshotRepo.Default, PilotRepo.Default, Analysis.Default]
 }) {}

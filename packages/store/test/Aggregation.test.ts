@@ -191,7 +191,7 @@ for (const dialect of DIALECTS) for (const path of PATHS) {
   describe(`Aggregation on ${dialect.name}, ${path.name}`, () => {
     const services = Layer.mergeAll(PilotRepo.Default, EventRepo.Default, path.layer)
     /** Every test on a database of its own with the pilot and its generated events written. */
-    const seeded = <A, E>(effect: Effect.Effect<A, E, Layer.Layer.Success<typeof services>>, options: { readonly clusters?: boolean } = {}) =>
+    const seeded = <A, E>(effect: Effect.Effect<A, E, Layer.Layer.Success<typeof services> | Database>, options: { readonly clusters?: boolean } = {}) =>
       Effect.gen(function*() {
         const pilots = yield* PilotRepo
         const repo = yield* EventRepo
@@ -417,6 +417,26 @@ for (const dialect of DIALECTS) for (const path of PATHS) {
             }
           }
         }), { clusters: true }), 120_000)
+
+      it.effect("an exposed-units table lives as long as its effect, however the effect ends", () =>
+        seeded(Effect.gen(function*() {
+          const aggregation = yield* Aggregation
+          const database = yield* Database
+          const tables = database.use("listing temporary tables", (db) =>
+            (dialect.name === "postgres"
+              ? sql<{ name: string }>`select relname as name from pg_class where relname like 'pp_exposed_units_%' and relkind = 'r' and relpersistence = 't' and pg_table_is_visible(oid)`
+              : sql<{ name: string }>`select name from sqlite_temp_master where type = 'table' and name like 'pp_exposed_units_%'`).execute(db)
+          ).pipe(Effect.map((r) => r.rows.map((row) => row.name)))
+          const scope = { pilotId: "aggregation", asOfMs: T0 + 40 * DAY_MS, consentRequired: true }
+          const inside = yield* aggregation.withExposedUnits(scope, Effect.zip(tables, aggregation.exposures(scope)))
+          expect(inside[0]).toHaveLength(1)
+          expect(yield* tables).toEqual([])
+          const failed = yield* aggregation.withExposedUnits(scope, Effect.zipRight(aggregation.exposures(scope), Effect.fail("the analysis failed"))).pipe(Effect.flip)
+          expect(failed).toBe("the analysis failed")
+          expect(yield* tables).toEqual([])
+          // the same counts as grouping the exposures
+          expect(inside[1]).toEqual(yield* aggregation.exposures(scope))
+        })), 60_000)
 
       it.effect("returns per-unit values for rank tests, matching the moments", () =>
         seeded(Effect.gen(function*() {
