@@ -523,15 +523,19 @@ export class Aggregation extends Effect.Service<Aggregation>()("@pilotproof/stor
             ])
             .groupBy("u.variant")
             .execute()
+        // the exposed units and times from the aggregation index alone; the exposures that
+        // disagree with the assignment (rare) through their partial index
         const exposed = await db.selectFrom("events")
-          .select([
-            sql<number>`count(distinct unit_id)`.as("units"),
-            sql<number>`sum(case when expected_variant is not null then 1 else 0 end)`.as("mismatches"),
-            sql<number | null>`min(ts_ms)`.as("first"),
-            sql<number | null>`max(ts_ms)`.as("last")
-          ])
+          .select([sql<number>`count(distinct unit_id)`.as("units"), sql<number | null>`min(ts_ms)`.as("first"), sql<number | null>`max(ts_ms)`.as("last")])
           .where("pilot_id", "=", scope.pilotId)
           .where("type", "=", EXPOSURE)
+          .where("ts_ms", "<=", scope.asOfMs)
+          .executeTakeFirstOrThrow()
+        const mismatched = await db.selectFrom("events")
+          .select(sql<number>`count(*)`.as("n"))
+          .where("pilot_id", "=", scope.pilotId)
+          .where("type", "=", EXPOSURE)
+          .where("expected_variant", "is not", null)
           .where("ts_ms", "<=", scope.asOfMs)
           .executeTakeFirstOrThrow()
         const clusters = scope.clustered === true
@@ -553,7 +557,7 @@ export class Aggregation extends Effect.Service<Aggregation>()("@pilotproof/stor
           units,
           multiVariantUnits: num(exposed.units) - singleVariant,
           withoutConsent: singleVariant - analysedTotal,
-          assignmentMismatches: num(exposed.mismatches),
+          assignmentMismatches: num(mismatched.n),
           ...(clusters === undefined
             ? {}
             : { clusters: Object.fromEntries(clusters.flatMap((r) => (r.variant === null ? [] : [[r.variant, num(r.clusters)]]))) }),

@@ -96,14 +96,19 @@ export class DataQuality extends Effect.Service<DataQuality>()("@pilotproof/stor
     const eventProblems = Effect.fn("DataQuality.eventProblems")(function*(pilotId: string, nowMs: number) {
       return yield* database.use(`checking the events of "${pilotId}"`, async (db) => {
         const flagged = (flag: "phone" | "email") => sql<boolean>`${sql.ref("format_flags")} like ${`%${flag}%`}`
+        // the count and the times from the aggregation index alone; the flags from the rows
+        // that have any, found through their partial index
         const counts = await db.selectFrom("events")
+          .select([sql<number>`count(*)`.as("events"), sql<number>`coalesce(sum(case when ts_ms > ${nowMs} then 1 else 0 end), 0)`.as("future")])
+          .where("pilot_id", "=", pilotId)
+          .executeTakeFirstOrThrow()
+        const flags = await db.selectFrom("events")
           .select([
-            sql<number>`count(*)`.as("events"),
-            sql<number>`sum(case when ${flagged("phone")} then 1 else 0 end)`.as("phone"),
-            sql<number>`sum(case when ${flagged("email")} then 1 else 0 end)`.as("email"),
-            sql<number>`sum(case when ts_ms > ${nowMs} then 1 else 0 end)`.as("future")
+            sql<number>`coalesce(sum(case when ${flagged("phone")} then 1 else 0 end), 0)`.as("phone"),
+            sql<number>`coalesce(sum(case when ${flagged("email")} then 1 else 0 end), 0)`.as("email")
           ])
           .where("pilot_id", "=", pilotId)
+          .where("format_flags", "is not", null)
           .executeTakeFirstOrThrow()
         const examples = async (count: number, where: ReturnType<typeof flagged>, order: "line" | "latest") => {
           if (count === 0) return []
@@ -113,8 +118,8 @@ export class DataQuality extends Effect.Service<DataQuality>()("@pilotproof/stor
             .limit(EXAMPLES).execute()
           return rows.map((e) => `${e.source}:${e.line ?? "?"}`)
         }
-        const phone = num(counts.phone)
-        const email = num(counts.email)
+        const phone = num(flags.phone)
+        const email = num(flags.email)
         const future = num(counts.future)
         return {
           events: num(counts.events),

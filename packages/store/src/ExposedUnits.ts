@@ -56,35 +56,62 @@ export const consentedUnits = (db: Db, scope: ExposedUnitsScope) =>
 
 /**
  * Every exposed unit with `unit_id`, `first_ts`, `variant`, `until_ts` and `cluster_id` (of a
- * cluster-randomized pilot), from its exposures (ranked by each variant's earliest).
+ * cluster-randomized pilot), from its exposures: each variant's earliest, then per unit. Units
+ * seen in one variant (nearly all) take their row from plain aggregates; only units seen in
+ * more rank their variants by earliest exposure (`row_number`), which costs a sort.
  */
-export const exposedUnitsQuery = (db: Db, scope: ExposedUnitsScope) => {
-  const perVariant = db.selectFrom("events")
-    // the cluster only where there are clusters: it is the one column the aggregation index does not cover
-    .select((eb) => ["unit_id", "variant", eb.fn.min("ts_ms").as("vts"), (scope.clustered === true ? eb.fn.min("cluster_id") : sql<string | null>`null`).as("cluster_id")])
-    .where("pilot_id", "=", scope.pilotId)
-    .where("type", "=", EXPOSURE)
-    .where("ts_ms", "<=", scope.asOfMs)
-    .groupBy(["unit_id", "variant"])
-  const ranked = db.selectFrom(perVariant.as("v"))
-    .select(["v.unit_id", "v.variant", "v.vts", "v.cluster_id", sql<number>`row_number() over (partition by v.unit_id order by v.vts, v.variant)`.as("rn")])
-  return db.selectFrom(ranked.as("r"))
-    .select([
-      "r.unit_id",
-      sql<number>`min(case when r.rn = 1 then r.vts end)`.as("first_ts"),
-      sql<string | null>`min(case when r.rn = 1 then r.variant end)`.as("variant"),
-      // the moment the unit is seen in a second variant: excluded from then on
-      sql<number | null>`min(case when r.rn = 2 then r.vts end)`.as("until_ts"),
-      sql<string | null>`min(r.cluster_id)`.as("cluster_id")
-    ])
-    .groupBy("r.unit_id")
-}
+export const exposedUnitsQuery = (db: Db, scope: ExposedUnitsScope) =>
+  db
+    .with("v", (qb) =>
+      qb.selectFrom("events")
+        // the cluster only where there are clusters: it is the one column the aggregation index does not cover
+        .select((eb) => ["unit_id", "variant", eb.fn.min("ts_ms").as("vts"), (scope.clustered === true ? eb.fn.min("cluster_id") : sql<string | null>`null`).as("cluster_id")])
+        .where("pilot_id", "=", scope.pilotId)
+        .where("type", "=", EXPOSURE)
+        .where("ts_ms", "<=", scope.asOfMs)
+        .groupBy(["unit_id", "variant"]))
+    .with("n", (qb) =>
+      qb.selectFrom("v")
+        .select((eb) => [
+          "v.unit_id",
+          eb.fn.countAll<number>().as("variants"),
+          eb.fn.min("v.vts").as("first_ts"),
+          eb.fn.min("v.variant").as("variant"),
+          eb.fn.min("v.cluster_id").as("cluster_id")
+        ])
+        .groupBy("v.unit_id"))
+    .selectFrom("n")
+    .select(["n.unit_id", sql<number>`n.first_ts`.as("first_ts"), sql<string | null>`n.variant`.as("variant"), sql<number | null>`cast(null as bigint)`.as("until_ts"), sql<string | null>`n.cluster_id`.as("cluster_id")])
+    .where("n.variants", "=", 1)
+    .unionAll((eb) =>
+      eb.selectFrom(
+        eb.selectFrom("v")
+          .select(["v.unit_id", "v.variant", "v.vts", "v.cluster_id", sql<number>`row_number() over (partition by v.unit_id order by v.vts, v.variant)`.as("rn")])
+          .where("v.unit_id", "in", eb.selectFrom("n").select("n.unit_id").where("n.variants", ">", 1))
+          .as("r")
+      )
+        .select([
+          "r.unit_id",
+          sql<number>`min(case when r.rn = 1 then r.vts end)`.as("first_ts"),
+          sql<string | null>`min(case when r.rn = 1 then r.variant end)`.as("variant"),
+          // the moment the unit is seen in a second variant: excluded from then on
+          sql<number | null>`min(case when r.rn = 2 then r.vts end)`.as("until_ts"),
+          sql<string | null>`min(r.cluster_id)`.as("cluster_id")
+        ])
+        .groupBy("r.unit_id"))
 
 /** The table's rows: `exposedUnitsQuery` with each unit's consent as of the moment. Exported for the PostgreSQL plan checks. */
 export const exposedUnitsRowsQuery = (db: Db, scope: ExposedUnitsScope) =>
   db.selectFrom(exposedUnitsQuery(db, scope).as("a"))
-    .leftJoin(consentedUnits(db, scope).as("c"), "c.unit_id", "a.unit_id")
-    .select(["a.unit_id", "a.first_ts", "a.variant", "a.until_ts", "a.cluster_id", sql<number>`case when c.unit_id is null then 0 else 1 end`.as("consented")])
+    // a membership test against the consenting units, collected once (a join costs as much again)
+    .select((eb) => [
+      "a.unit_id",
+      "a.first_ts",
+      "a.variant",
+      "a.until_ts",
+      "a.cluster_id",
+      eb.case().when("a.unit_id", "in", consentedUnits(db, scope)).then(1).else(0).end().as("consented")
+    ])
 
 let tables = 0
 

@@ -3,7 +3,7 @@
  * migrates the same way). A migration, once released, is never edited: add a new one.
  * Names are ISO-date prefixed so they sort in the order they were written.
  */
-import type { Kysely, Migration, MigrationProvider } from "kysely"
+import { type Kysely, type Migration, type MigrationProvider, sql } from "kysely"
 
 const migrations: Record<string, Migration> = {
   "2026-11-21T0000_registry": {
@@ -227,16 +227,24 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable("analysis_snapshots").dropColumn("schema_version").execute()
     }
   },
-  // the aggregation index covers what the aggregations read of an event (its variant and value
+  // The aggregation index covers what the aggregations read of an event (its variant and value
   // besides pilot, type, unit and time), so the per-unit steps never visit the table: about a
-  // third off every analysis on SQLite. It replaces the narrower index it extends.
-  "2026-12-04T0000_covering_event_index": {
+  // third off every analysis on SQLite. It replaces the narrower index it extends. Two partial
+  // indexes hold the rare rows readiness counts (a malformed phone or e-mail, an exposure that
+  // disagrees with the assignment), so it no longer reads every event's row to find them.
+  "2026-12-04T0000_aggregation_indexes": {
     async up(db: Kysely<any>) {
       await db.schema.createIndex("events_by_type_unit_covering").on("events")
         .columns(["pilot_id", "type", "unit_id", "ts_ms", "variant", "value"]).execute()
       await db.schema.dropIndex("events_by_type_unit").execute()
+      await db.schema.createIndex("events_with_format_flags").on("events").column("pilot_id")
+        .where(sql.ref("format_flags"), "is not", null).execute()
+      await db.schema.createIndex("events_with_expected_variant").on("events").columns(["pilot_id", "type"])
+        .where(sql.ref("expected_variant"), "is not", null).execute()
     },
     async down(db: Kysely<any>) {
+      await db.schema.dropIndex("events_with_expected_variant").execute()
+      await db.schema.dropIndex("events_with_format_flags").execute()
       await db.schema.createIndex("events_by_type_unit").on("events").columns(["pilot_id", "type", "unit_id", "ts_ms"]).execute()
       await db.schema.dropIndex("events_by_type_unit_covering").execute()
     }

@@ -226,8 +226,13 @@ const perUnitAtMoments = (db: Db, scope: OverTimeScope, metric: Metric, moments:
 }
 
 /** The query behind `Aggregation.metricStatsOverTime` for individually randomized pilots: per variant, the moments as of each moment. */
-export const overTimeStatsQuery = (db: Db, scope: OverTimeScope, metric: Metric, moments: ReadonlyArray<number>) =>
-  db.selectFrom(perUnitAtMoments(db, scope, metric, moments).as("p"))
+export const overTimeStatsQuery = (db: Db, scope: OverTimeScope, metric: Metric, moments: ReadonlyArray<number>) => {
+  // the x moments only where there is an x (a ratio's numerator, a covariate): ten moments of
+  // three sums over every unit are most of this query's work otherwise
+  const valued = metric.type === "quantile" ? quantileValueMetric(metric) : metric
+  const withX = valued.type === "ratio" || (valued.type === "mean" && valued.covariate !== undefined)
+  const zero = sql<number>`0`
+  return db.selectFrom(perUnitAtMoments(db, scope, metric, moments).as("p"))
     .select([
       "p.variant",
       ...moments.flatMap((_, k) => {
@@ -237,9 +242,9 @@ export const overTimeStatsQuery = (db: Db, scope: OverTimeScope, metric: Metric,
           sql<number>`count(${y})`.as(`n${k}`),
           sql<number>`coalesce(sum(${y}), 0)`.as(`sy${k}`),
           sql<number>`coalesce(sum(${y} * ${y}), 0)`.as(`syy${k}`),
-          sql<number>`coalesce(sum(case when ${y} is not null then ${x} end), 0)`.as(`sx${k}`),
-          sql<number>`coalesce(sum(case when ${y} is not null then ${x} * ${x} end), 0)`.as(`sxx${k}`),
-          sql<number>`coalesce(sum(${x} * ${y}), 0)`.as(`sxy${k}`),
+          (withX ? sql<number>`coalesce(sum(case when ${y} is not null then ${x} end), 0)` : zero).as(`sx${k}`),
+          (withX ? sql<number>`coalesce(sum(case when ${y} is not null then ${x} * ${x} end), 0)` : zero).as(`sxx${k}`),
+          (withX ? sql<number>`coalesce(sum(${x} * ${y}), 0)` : zero).as(`sxy${k}`),
           sql<number>`coalesce(sum(${col(`p.p${k}`)}), 0) - count(${y})`.as(`missing${k}`),
           sql<number>`coalesce(sum(${col(`p.p${k}`)}), 0)`.as(`m${k}`)
         ]
@@ -247,6 +252,7 @@ export const overTimeStatsQuery = (db: Db, scope: OverTimeScope, metric: Metric,
     ])
     .groupBy("p.variant")
     .orderBy("p.variant")
+}
 
 /**
  * The query behind `Aggregation.metricStatsOverTime` for a cluster-randomized pilot:
