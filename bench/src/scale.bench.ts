@@ -64,16 +64,19 @@ const DEFINITION = {
   readiness: { consent: "required", dataOwner: "CRM team" }
 }
 
+/** Every size's units are exposed over the same 50 days (a pilot's length), so every size is one whole pilot. */
+const EXPOSURE_DAYS = 50
+
 /**
- * Units `from…to−1` and their 5 events each, as one INSERT … SELECT valid on both dialects:
- * an exposure (variant by the unit's parity, 2 minutes apart), a consent just before it, an
+ * Units `from…to−1` of `units` and their 5 events each, as one INSERT … SELECT valid on both
+ * dialects: an exposure (variant by the unit's parity, spread evenly over `EXPOSURE_DAYS`), a consent just before it, an
  * order 1–20 days before it (the covariate), an order or a visit after it, and a conversion
  * (12% control, 14% personalized), a complaint (2%) or a visit. Integer hashing keeps it
  * deterministic; `cast(… as bigint)` keeps PostgreSQL's arithmetic in 64 bits.
  */
-const insertUnits = (from: number, to: number) => {
+const insertUnits = (from: number, to: number, units: number) => {
   const i = "cast(u.i as bigint)"
-  const ts = `(${T0} + ${i} * 120000)`
+  const ts = `(${T0} + ${i} * ${Math.floor((EXPOSURE_DAYS * DAY_MS) / units)})`
   const h = `((${i} * 2654435761) % 100)`
   const variant = `case when u.i % 2 = 0 then 'control' else 'personalized' end`
   return `
@@ -94,12 +97,12 @@ from u cross join j`
 
 const UNITS_PER_STATEMENT = 200_000
 
-type Target = { readonly dialect: "sqlite"; readonly file: string } | { readonly dialect: "postgres"; readonly schema: string }
+export type Target = { readonly dialect: "sqlite"; readonly file: string } | { readonly dialect: "postgres"; readonly schema: string }
 
 const layerOf = (target: Target) => (target.dialect === "sqlite" ? Database.sqlite(target.file) : Database.postgres(PG_URL, { schema: target.schema }))
 
 /** Registers and starts the pilot and writes `units` units' events, recorded as one finished import. */
-const load = (target: Target, units: number) =>
+export const load = (target: Target, units: number) =>
   Effect.gen(function*() {
     const registry = yield* PilotRegistry
     const repo = yield* EventRepo
@@ -108,7 +111,7 @@ const load = (target: Target, units: number) =>
     yield* registry.start(PILOT)
     yield* repo.startImport("scale", PILOT, "generated", new Date(T0).toISOString())
     for (let from = 0; from < units; from += UNITS_PER_STATEMENT) {
-      const text = insertUnits(from, Math.min(units, from + UNITS_PER_STATEMENT))
+      const text = insertUnits(from, Math.min(units, from + UNITS_PER_STATEMENT), units)
       yield* database.withTransaction("generating events", database.use("generating events", (db) => sql.raw(text).execute(db)))
     }
     yield* repo.finishImport("scale", new Date(T0).toISOString())

@@ -73,7 +73,21 @@ const unitsAtMoments = (db: Db, scope: OverTimeScope, moments: ReadonlyArray<num
     : db.selectFrom(exposedUnitsTable(scope.exposedUnits).as("x"))
       .select(["x.unit_id", "x.first_ts", "x.variant", "x.until_ts", "x.cluster_id"])
       .where("x.first_ts", "<=", scope.asOfMs)
-  const consent = db.selectFrom("events")
+  // Consent as of t: the latest grant by t is later than the latest withdrawal by t. A unit that
+  // never withdrew (nearly all) consents from its first grant on, which one pass of two
+  // aggregates gives; the per-moment aggregates are taken over the units that withdrew only.
+  const consentEvents = db.selectFrom("events")
+    .where("pilot_id", "=", scope.pilotId)
+    .where("type", "=", CONSENT)
+    .where("ts_ms", "<=", scope.asOfMs)
+  const granted = consentEvents
+    .select([
+      "unit_id",
+      sql<number | null>`min(case when coalesce(value, 1) <> 0 then ts_ms end)`.as("granted_ts"),
+      sql<number>`max(case when value = 0 then 1 else 0 end)`.as("withdrew")
+    ])
+    .groupBy("unit_id")
+  const withdrawn = consentEvents
     .select([
       "unit_id",
       ...moments.map((t, k) =>
@@ -81,16 +95,17 @@ const unitsAtMoments = (db: Db, scope: OverTimeScope, moments: ReadonlyArray<num
           > coalesce(max(case when value = 0 and ts_ms <= ${lit(t)} then ts_ms end), -1) then 1 else 0 end`.as(`c${k}`)
       )
     ])
-    .where("pilot_id", "=", scope.pilotId)
-    .where("type", "=", CONSENT)
-    .where("ts_ms", "<=", scope.asOfMs)
+    .where("unit_id", "in", consentEvents.select("unit_id").where("value", "=", 0))
     .groupBy("unit_id")
+  const consents = (t: number, k: number) =>
+    sql`case when g.withdrew = 1 then ${col(`w.c${k}`)} = 1 else g.granted_ts <= ${lit(t)} end`
   const analysed = (t: number, k: number): RawBuilder<number> =>
     sql<number>`case when a.first_ts <= ${lit(t)} and (a.until_ts is null or a.until_ts > ${lit(t)})${
-      scope.consentRequired ? sql` and ${col(`c.c${k}`)} = 1` : sql``
+      scope.consentRequired ? sql` and ${consents(t, k)}` : sql``
     } then 1 else 0 end`
   return db.selectFrom(units.as("a"))
-    .$if(scope.consentRequired, (q) => q.leftJoin(consent.as("c"), "c.unit_id", "a.unit_id") as unknown as typeof q)
+    .$if(scope.consentRequired, (q) =>
+      q.leftJoin(granted.as("g"), "g.unit_id", "a.unit_id").leftJoin(withdrawn.as("w"), "w.unit_id", "a.unit_id") as unknown as typeof q)
     .select(["a.unit_id", "a.first_ts", "a.variant", ...moments.map((t, k) => analysed(t, k).as(`in${k}`))])
 }
 
