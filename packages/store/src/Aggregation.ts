@@ -7,6 +7,11 @@
  * in exactly one variant (units seen in two are excluded and counted), and, when the pilot
  * requires consent, whose latest consent event grants it. A unit's first exposure starts its
  * metric windows. All times are epoch milliseconds, so windows are integer arithmetic.
+ *
+ * An analysis runs its aggregations inside `withExposedUnits`: the analysed units are then
+ * collected once into a temporary table (`ExposedUnits`) that every query of that pilot and
+ * moment reads, instead of each grouping the exposures again; outside it, each query groups
+ * them itself. Both give the same numbers (the aggregation tests run every query both ways).
  */
 import { DAY_MS, EXPOSURE, type ExposureSummary, type StorageError, type Metric, quantileValueMetric } from "@pilotproof/domain"
 import type { VariantStats } from "@pilotproof/stats"

@@ -5,12 +5,12 @@
  * snapshot — readiness, every metric, the novelty weeks, the segments, the effect over time —
  * reads them once: `withExposedUnits` materializes them in a temporary table for the effect it
  * runs, and the aggregation queries of that pilot and moment read the table instead of grouping
- * the exposures again (a third of a recompute on the demo's largest pilot).
+ * the exposures again.
  *
- * A unit's earliest exposure of each variant is ranked (`row_number`): rank 1 gives its first
- * exposure and variant, rank 2 the moment it is seen in a second variant. The same rows serve an
- * earlier moment t (the effect-over-time chart): a unit is analysed as of t when its first
- * exposure is at or before t and its second variant, if any, appears after t.
+ * A unit's first exposure and variant come from its earliest exposure of each variant; a unit
+ * seen in a second variant gets the moment it appeared there (rank 2 by earliest exposure). The
+ * same rows serve an earlier moment t (the effect-over-time chart): a unit is analysed as of t
+ * when its first exposure is at or before t and its second variant, if any, appears after t.
  */
 import { CONSENT, EXPOSURE } from "@pilotproof/domain"
 import { type Kysely, sql } from "kysely"
@@ -115,14 +115,20 @@ export const exposedUnitsRowsQuery = (db: Db, scope: ExposedUnitsScope) =>
 
 let tables = 0
 
-/** A name no other table of this process has (temporary tables are per connection, names per process suffice). */
+/**
+ * A name no other open table of this connection has: a temporary table belongs to its
+ * connection, and every connection to one instance of this module (a worker thread has its own).
+ */
 export const exposedUnitsTableName = (): string => `pp_exposed_units_${process.pid}_${++tables}`
+
+const SAFE_NAME = /^[a-z_][a-z0-9_]*$/
 
 /**
  * Creates the temporary table `name` of the scope's exposed units, keyed by unit, and fills it;
  * on PostgreSQL with planner statistics (autovacuum never analyses temporary tables).
  */
 export const createExposedUnits = async (db: Db, dialect: "sqlite" | "postgres", name: string, scope: ExposedUnitsScope): Promise<void> => {
+  if (!SAFE_NAME.test(name)) throw new Error(`not a table name for exposed units: ${JSON.stringify(name)}`)
   await sql`create temporary table ${sql.table(name)} (
     unit_id text primary key, first_ts bigint not null, variant text, until_ts bigint, cluster_id text, consented integer not null)`.execute(db)
   const rows = exposedUnitsRowsQuery(db, scope).compile()

@@ -13,6 +13,7 @@ import {
   PilotDefinition as PilotDefinitionSchema,
   PilotDesignFrozen,
   PilotNotFound,
+  PilotStatus,
   PilotId,
   PilotVersion,
   planRegistration,
@@ -73,11 +74,20 @@ const pilotIdOf = (id: string) =>
     Effect.mapError((e) => new StorageError({ operation: "reading pilots", detail: `stored pilot id "${id}" is not a pilot id: ${e.message}`, cause: e }))
   )
 
+/**
+ * A pilot from its row. What needs checking is checked on the way in — the id decoded, the
+ * status one of its literals, the definition decoded (once per text) — so the class is built
+ * without validating its fields again: re-validating a whole definition on every read was most
+ * of a pilot page's time.
+ */
 const toPilot = (row: Selectable<PilotsTable>, definition: string) =>
   Effect.gen(function*() {
+    const status = yield* Schema.decodeUnknown(PilotStatus)(row.status).pipe(
+      Effect.mapError((e) => new StorageError({ operation: `reading pilot "${row.id}"`, detail: `its stored status is not one of draft, running, stopped: ${e.message}`, cause: e }))
+    )
     return new Pilot({
     id: yield* pilotIdOf(row.id),
-    status: row.status,
+    status,
     version: row.version,
     definitionHash: row.definition_hash,
     ...(row.design_hash === null ? {} : { designHash: row.design_hash }),
@@ -86,7 +96,7 @@ const toPilot = (row: Selectable<PilotsTable>, definition: string) =>
     ...(row.started_at === null ? {} : { startedAt: row.started_at }),
     ...(row.stopped_at === null ? {} : { stoppedAt: row.stopped_at }),
     definition: yield* decodeStored(definition, row.id, row.version)
-    })
+    }, { disableValidation: true })
   })
 
 export class PilotRepo extends Effect.Service<PilotRepo>()("@pilotproof/store/PilotRepo", {
