@@ -168,15 +168,9 @@ const perUnitOfType = (db: Db, scope: AggregationScope, metric: Exclude<Metric, 
         return db.selectFrom(outcome.as("o")).select(["o.unit_id", "o.variant", "o.y", noCovariate])
       }
       // the outcome's window and the covariate's pre-exposure period in one pass over the unit's events
-      const span = covariateSpan(metric, cov)
+      const span = covariateSpan(metric, cov, scope)
       return db.selectFrom(units)
-        .leftJoin("events as e", (join) =>
-          join.onRef("e.unit_id", "=", "u.unit_id")
-            .on("e.pilot_id", "=", scope.pilotId)
-            .on("e.type", "in", span.types)
-            .on("e.ts_ms", "<=", scope.asOfMs)
-            .on("e.ts_ms", ">=", span.from)
-            .$call((on) => (span.to === undefined ? on : on.on("e.ts_ms", "<=", span.to))))
+        .leftJoin("events as e", span.join)
         .select([
           "u.unit_id",
           "u.variant",

@@ -16,7 +16,7 @@
  * `metricStatsQuery`). Each moment is an integer of epoch milliseconds, inlined as a literal.
  */
 import { CONSENT, DAY_MS, EXPOSURE, type Metric, quantileValueMetric } from "@pilotproof/domain"
-import { type ExpressionBuilder, type Kysely, type RawBuilder, sql } from "kysely"
+import { type ExpressionBuilder, type JoinBuilder, type Kysely, type RawBuilder, sql } from "kysely"
 import type { DatabaseSchema } from "./DatabaseSchema.js"
 import { exposedUnitsQuery, exposedUnitsTable } from "./ExposedUnits.js"
 
@@ -46,15 +46,25 @@ export const aggregateWhere = (aggregate: "sum" | "count" | "mean", condition: R
 
 /**
  * A mean metric with a covariate reads the unit's outcome window and its pre-exposure period in
- * one join: the events of either type from the period's start to the window's end.
- * `outcome`/`covariate` tell the two apart (a CUPED covariate is usually the outcome's own event).
+ * one join: `join` joins a unit `u` to its events `e` of either type from the period's start to
+ * the window's end (and the as-of moment); `outcome`/`covariate` tell the two apart (a CUPED
+ * covariate is usually the outcome's own event).
  */
-export const covariateSpan = (metric: Extract<Metric, { readonly type: "mean" }>, covariate: NonNullable<Extract<Metric, { readonly type: "mean" }>["covariate"]>) => {
+export const covariateSpan = (
+  metric: Extract<Metric, { readonly type: "mean" }>,
+  covariate: NonNullable<Extract<Metric, { readonly type: "mean" }>["covariate"]>,
+  scope: { readonly pilotId: string; readonly asOfMs: number }
+) => {
   const windowEnd = metric.window === undefined ? undefined : metric.window.days * DAY_MS
   return {
-    types: [...new Set([metric.event, covariate.event])],
-    from: sql<number>`u.first_ts - ${covariate.days * DAY_MS}`,
-    ...(windowEnd === undefined ? {} : { to: sql<number>`u.first_ts + ${windowEnd}` }),
+    join: (join: JoinBuilder<any, any>) => {
+      const on = join.onRef("e.unit_id", "=", "u.unit_id")
+        .on("e.pilot_id", "=", scope.pilotId)
+        .on("e.type", "in", [...new Set([metric.event, covariate.event])])
+        .on("e.ts_ms", "<=", scope.asOfMs)
+        .on("e.ts_ms", ">=", sql<number>`u.first_ts - ${covariate.days * DAY_MS}`)
+      return windowEnd === undefined ? on : on.on("e.ts_ms", "<=", sql<number>`u.first_ts + ${windowEnd}`)
+    },
     outcome: sql<boolean>`e.type = ${metric.event} and e.ts_ms >= u.first_ts${windowEnd === undefined ? sql`` : sql` and e.ts_ms <= u.first_ts + ${windowEnd}`}`,
     covariate: sql<boolean>`e.type = ${covariate.event} and e.ts_ms < u.first_ts`
   }
@@ -167,15 +177,9 @@ const perUnitAtMoments = (db: Db, scope: OverTimeScope, metric: Metric, moments:
         return db.selectFrom(outcome.as("o")).select(["o.unit_id", "o.variant", ...present("o", (k) => sql`${col(`o.v${k}`)}`, () => undefined)])
       }
       // the covariate is the unit's pre-exposure period, the same at every moment, read in the outcome's join
-      const span = covariateSpan(metric, cov)
+      const span = covariateSpan(metric, cov, scope)
       const outcome = db.selectFrom(units)
-        .leftJoin("events as e", (join) =>
-          join.onRef("e.unit_id", "=", "u.unit_id")
-            .on("e.pilot_id", "=", scope.pilotId)
-            .on("e.type", "in", span.types)
-            .on("e.ts_ms", "<=", scope.asOfMs)
-            .on("e.ts_ms", ">=", span.from)
-            .$call((on) => (span.to === undefined ? on : on.on("e.ts_ms", "<=", span.to))))
+        .leftJoin("events as e", span.join)
         .select([
           "u.unit_id",
           "u.variant",
