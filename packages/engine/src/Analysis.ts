@@ -118,14 +118,15 @@ export class Analysis extends Effect.Service<Analysis>()("@pilotproof/engine/Ana
     const readiness = yield* Readiness
 
     const analyze = Effect.fn("Analysis.analyze")(function*(pilotId: string, asOfMs?: number) {
-      const asOf = asOfMs ?? (yield* Clock.currentTimeMillis)
-      const d = (yield* pilots.get(pilotId)).definition
-      // every aggregation below starts from the same exposed units: collected once
-      return yield* aggregation.withExposedUnits(aggregationScope(d, asOf), analyzeAt(pilotId, asOf))
+      return yield* analyzePilot(yield* pilots.get(pilotId), asOfMs ?? (yield* Clock.currentTimeMillis))
     })
 
-    const analyzeAt = Effect.fn("Analysis.analyzeAt")(function*(pilotId: string, asOf: number) {
-      const pilot = yield* pilots.get(pilotId)
+    /** Every aggregation of the analysis starts from the same exposed units: collected once (or the open collection). */
+    const analyzePilot = (pilot: Pilot, asOf: number) =>
+      aggregation.withExposedUnits(aggregationScope(pilot.definition, asOf), analyzeAt(pilot, asOf))
+
+    const analyzeAt = Effect.fn("Analysis.analyzeAt")(function*(pilot: Pilot, asOf: number) {
+      const pilotId = pilot.id
       const d = pilot.definition
       const ready = yield* readiness.report(pilotId, asOf)
       const control = controlVariant(d).key
@@ -205,9 +206,13 @@ export class Analysis extends Effect.Service<Analysis>()("@pilotproof/engine/Ana
 
     /** Analysis, economics per treatment, and the policy's decision. */
     const evaluate = Effect.fn("Analysis.evaluate")(function*(pilotId: string, asOfMs?: number) {
-      const analysis = yield* analyze(pilotId, asOfMs)
-      const d = (yield* pilots.get(pilotId)).definition
-      const seed = seedOf(analysis.designHash ?? pilotId)
+      return yield* evaluatePilot(yield* pilots.get(pilotId), asOfMs ?? (yield* Clock.currentTimeMillis))
+    })
+
+    const evaluatePilot = Effect.fn("Analysis.evaluatePilot")(function*(pilot: Pilot, asOf: number) {
+      const analysis = yield* analyzePilot(pilot, asOf)
+      const d = pilot.definition
+      const seed = seedOf(analysis.designHash ?? pilot.id)
       const economics = analysis.treatments.map((t) => treatmentEconomics(d, analysis.metrics, t, seed))
       const decision = decide(decisionInput(d, analysis, economics))
       return new Evaluation({ analysis, economics, decision })
@@ -249,8 +254,8 @@ export class Analysis extends Effect.Service<Analysis>()("@pilotproof/engine/Ana
     const results = Effect.fn("Analysis.results")(function*(pilotId: string, asOfMs: number) {
       const pilot = yield* pilots.get(pilotId)
       return yield* aggregation.withExposedUnits(aggregationScope(pilot.definition, asOfMs), Effect.gen(function*() {
-        const evaluation = yield* evaluate(pilotId, asOfMs)
-        return { evaluation, overTime: yield* overTime(yield* pilots.get(pilotId), evaluation.analysis) }
+        const evaluation = yield* evaluatePilot(pilot, asOfMs)
+        return { evaluation, overTime: yield* overTime(pilot, evaluation.analysis) }
       }))
     })
 

@@ -18,6 +18,7 @@
  *
  * Pure and O(n log n); the references are scikit-learn and scipy (fixtures/scoring.py).
  */
+import { sampleVariance } from "simple-statistics"
 import { normalQuantile } from "./Distributions.js"
 import type { DegenerateReason, Interval } from "./Types.js"
 
@@ -36,15 +37,8 @@ const midranks = (values: ArrayLike<number>): Float64Array => {
   return ranks
 }
 
-const sampleVariance = (xs: Float64Array): number => {
-  if (xs.length < 2) return 0
-  let mean = 0
-  for (const x of xs) mean += x
-  mean /= xs.length
-  let ss = 0
-  for (const x of xs) ss += (x - mean) * (x - mean)
-  return ss / (xs.length - 1)
-}
+/** The sample variance of the structural components (none for a single unit of a class). */
+const componentVariance = (xs: Float64Array): number => (xs.length < 2 ? 0 : sampleVariance(Array.from(xs)))
 
 /** Scores and 0/1 outcomes of the same units, checked: equal lengths, finite scores, outcomes 0 or 1. */
 const invalid = (scores: ArrayLike<number>, outcomes: ArrayLike<number>): boolean => {
@@ -92,7 +86,7 @@ export const aucDeLong = (scores: ArrayLike<number>, outcomes: ArrayLike<number>
   }
   for (let j = 0; j < n; j++) v01[j] = 1 - (tz[m + j]! - ty[j]!) / m
   const auc = (rankSum - (m * (m + 1)) / 2) / (m * n)
-  const standardError = Math.sqrt(sampleVariance(v10) / m + sampleVariance(v01) / n)
+  const standardError = Math.sqrt(componentVariance(v10) / m + componentVariance(v01) / n)
   const z = normalQuantile(1 - alpha / 2)
   return {
     auc,

@@ -363,7 +363,7 @@ interface OpenTable {
 }
 
 /** The open table for `scope`: its pilot, and as of its moment or (`later`) a later one, holding clusters if it needs them. */
-const tableFor = (open: ReadonlyArray<OpenTable>, scope: AggregationScope, later = false) =>
+const tableFor = (open: ReadonlyArray<OpenTable>, scope: ExposedUnitsScope, later = false) =>
   open
     .filter((t) => t.pilotId === scope.pilotId && (later ? t.asOfMs >= scope.asOfMs : t.asOfMs === scope.asOfMs) && (t.clusters || scope.clustered !== true))
     .sort((a, b) => a.asOfMs - b.asOfMs)[0]
@@ -598,7 +598,7 @@ export class Aggregation extends Effect.Service<Aggregation>()("@pilotproof/stor
      */
     const withExposedUnits = <A, E, R>(scope: ExposedUnitsScope, effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | StorageError, R> =>
       Effect.flatMap(FiberRef.get(openTables), (open) =>
-        tableFor(open, { ...scope, consentRequired: false }) !== undefined
+        tableFor(open, scope) !== undefined
           ? effect
           : Effect.zipRight(
             currentStatistics,
