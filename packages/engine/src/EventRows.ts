@@ -124,12 +124,22 @@ const decodeFast = (c: Record<string, unknown>): { readonly event: IncomingEvent
     unit_id: unit,
     type,
     ts,
-    attributes,
+    attributes: Object.hasOwn(attributes, "__proto__") ? withoutProto(attributes) : attributes,
     ...(event_id === undefined ? {} : { event_id }),
     ...(variant === undefined ? {} : { variant }),
     ...(value === undefined ? {} : { value })
   }
   return { event, tsMs }
+}
+
+/**
+ * The attributes as the Schema gives them back: it builds its result by assignment, which does
+ * not keep an own `__proto__` key (nor does the row decoder); the fast path must give the same.
+ */
+const withoutProto = (attributes: Record<string, string>): Record<string, string> => {
+  const copy: Record<string, string> = {}
+  for (const [k, v] of Object.entries(attributes)) if (k !== "__proto__") copy[k] = v
+  return copy
 }
 
 /** An object whose every own value is a string (an event's attributes). */
