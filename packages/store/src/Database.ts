@@ -55,6 +55,21 @@ export interface DatabaseShape {
   readonly withSession: <A, E, R>(operation: string, effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E | StorageError, R>
 }
 
+/**
+ * Codes meaning an open connection went away mid-operation, in words: the socket's (Node) and
+ * PostgreSQL's own (class 08, and 57P01–57P03 when the server ends the backend).
+ */
+const CONNECTION_LOST: Readonly<Record<string, string>> = {
+  ECONNRESET: "the connection was reset",
+  EPIPE: "the connection was closed while writing",
+  "08000": "connection exception",
+  "08003": "the connection does not exist",
+  "08006": "the connection failed",
+  "57P01": "the server ended the connection (administrator command)",
+  "57P02": "the server ended the connection (crash shutdown)",
+  "57P03": "the server cannot accept connections now"
+}
+
 /** A readable detail from a driver error (SQLite, pg, network). */
 const describe = (cause: unknown, location: string): string => {
   const e = cause as { code?: unknown; message?: unknown; errors?: ReadonlyArray<unknown> }
@@ -64,6 +79,10 @@ const describe = (cause: unknown, location: string): string => {
   }
   if (Array.isArray(e?.errors) && e.errors.length > 0) return describe(e.errors[0], location)
   const message = typeof e?.message === "string" && e.message !== "" ? e.message : String(cause)
+  const lost = code === undefined ? undefined : CONNECTION_LOST[code]
+  if (lost !== undefined || /^Connection terminated/.test(message)) {
+    return `lost the connection to the database at ${location} (${lost ?? "the connection was closed"}): what was not yet committed is not stored`
+  }
   return `${code === undefined ? "" : `${code}: `}${message} (${location})`
 }
 

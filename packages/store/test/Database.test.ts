@@ -77,3 +77,21 @@ for (const dialect of DIALECTS) {
     })
   })
 }
+
+describe("Database on postgres: a connection lost mid-transaction", () => {
+  const postgres = DIALECTS.find((d) => d.name === "postgres")!
+  layer(Layer.fresh(postgres.layer()))((it) => {
+    it.effect("is a StorageError that says so in words, rolls back, and the next call reconnects", () =>
+      Effect.gen(function*() {
+        const { database, insert, keys } = yield* scratch("tx_lost")
+        // the backend ends itself: pg answers 57P01, and the socket closes under the client
+        const kill = database.use("ending the connection", (db) => sql`select pg_terminate_backend(pg_backend_pid())`.execute(db))
+        const error = yield* Effect.flip(database.withTransaction("insert then lose the connection", Effect.zipRight(insert(1), kill)))
+        expect(error).toBeInstanceOf(StorageError)
+        expect(error.message).toMatch(/^storage failed while ending the connection: lost the connection to the database at postgres:\/\/.+ \(the server ended the connection \(administrator command\)\): what was not yet committed is not stored$/)
+        expect(yield* keys).toEqual([])
+        yield* insert(2)
+        expect(yield* keys).toEqual([2])
+      }))
+  })
+})
