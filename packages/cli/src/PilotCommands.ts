@@ -151,7 +151,7 @@ const describePilot = (pilot: Pilot, versions: ReadonlyArray<PilotVersion>): str
     ])),
     "",
     "Metrics",
-    table(["KEY", "ROLE", "TYPE", "DEFINITION", "DIRECTION", "MARGIN"], d.metrics.map((m) => [
+    table(["KEY", "ROLE", "TYPE", "DEFINITION", "DIRECTION", "MARGIN", "PACK"], d.metrics.map((m) => [
       m.key,
       m.role,
       m.type,
@@ -163,9 +163,10 @@ const describePilot = (pilot: Pilot, versions: ReadonlyArray<PilotVersion>): str
         ? `${m.numerator.aggregate}(${m.numerator.event}) / ${m.denominator.aggregate}(${m.denominator.event})`
         : m.type === "mean"
         ? `${m.aggregate}(${m.event})${m.window === undefined ? "" : ` within ${m.window.days}d`}`
-        : `${m.event}${m.window === undefined ? "" : ` within ${m.window.days}d`}`,
+        : `${m.event}${m.unless === undefined ? "" : ` unless ${m.unless.join(", ")}`}${m.window === undefined ? "" : ` within ${m.window.days}d`}`,
       m.direction,
-      m.margin === undefined ? "" : String(m.margin)
+      m.margin === undefined ? "" : String(m.margin),
+      m.fromPack ?? ""
     ])),
     "",
     "Plan",

@@ -101,14 +101,26 @@ const metricCommon = {
   window: Schema.optional(Window),
   covariate: Schema.optional(Covariate),
   /** Display unit, e.g. `minutes` or `RUB`. */
-  unit: Schema.optional(Schema.String)
+  unit: Schema.optional(Schema.String),
+  /**
+   * The metric pack this metric was expanded from (`bot.containment`), set by the expansion
+   * (`MetricPacks`): the stored, frozen design keeps the expanded metric and where it came from.
+   */
+  fromPack: Schema.optional(Schema.String.pipe(Schema.pattern(/^[a-z]+\.[a-z-]+$/, {
+    message: () => "fromPack names a metric pack, such as bot.containment"
+  })))
 }
 
 export const BinomialMetric = Schema.Struct({
   ...metricCommon,
   type: Schema.Literal("binomial"),
-  /** The unit converts when it has at least one such event inside the window. */
-  event: EventName
+  /** The unit converts when it has at least one such event inside the window … */
+  event: EventName,
+  /**
+   * … and none of these inside the same window (a conversation is contained when the bot
+   * resolved it and no handoff or recontact followed). Needs a window.
+   */
+  unless: Schema.optional(Schema.Array(EventName).pipe(Schema.minItems(1, { message: () => "unless lists at least one event" })))
 })
 
 export const MeanMetric = Schema.Struct({
@@ -424,6 +436,13 @@ const metricIssues = (metrics: Fields["metrics"], at: At) => {
       at(["metrics", i, "margin"], `a margin applies to guardrails only; "${m.key}" is ${m.role}`)
     }
     if (m.type === "duration" && m.from === m.to) at(["metrics", i, "to"], `a duration needs two different events; both are "${m.from}"`)
+    if (m.type === "binomial" && m.unless !== undefined) {
+      if (m.window === undefined) at(["metrics", i, "unless"], `"${m.key}" converts unless another event follows: it needs a window (window: { days: 7 }) to say for how long`)
+      m.unless.forEach((u, j) => {
+        if (u === m.event) at(["metrics", i, "unless", j], `"${u}" is the metric's own event; unless names the events that cancel it`)
+        else if (m.unless!.indexOf(u) !== j) at(["metrics", i, "unless", j], `"${u}" is listed twice`)
+      })
+    }
     if (m.type === "quantile") {
       if ("from" in m.of && m.of.from === m.of.to) at(["metrics", i, "of", "to"], `a duration needs two different events; both are "${m.of.from}"`)
       if (m.covariate !== undefined) at(["metrics", i, "covariate"], `CUPED adjusts means: the quantile metric "${m.key}" takes no covariate`)

@@ -69,6 +69,7 @@ export const eventRules = (definition: PilotDefinition): EventRules => {
     switch (m.type) {
       case "binomial":
         use(m.event, m.key, false)
+        for (const cancel of m.unless ?? []) use(cancel, `${m.key} (unless)`, false)
         break
       case "mean":
         use(m.event, m.key, m.aggregate !== "count")

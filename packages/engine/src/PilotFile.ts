@@ -7,7 +7,9 @@ import {
   DefinitionIssue,
   definitionWarnings,
   Economics,
+  expandPackUse,
   InvalidPilotDefinition,
+  isPackUse,
   Plan,
   PilotDefinition,
   PilotDefinitionFields,
@@ -118,9 +120,18 @@ export const parsePilotFile = (text: string, source: string): Either.Either<Pars
     return fileIssue("a pilot file is a mapping of fields (id, name, kind, …)")
   }
 
-  return Either.match(decodeDefinition(value), {
+  const packs = expandPacks(value as Record<string, unknown>)
+  const place = (path: ReadonlyArray<PropertyKey>, message: string) => {
+    const at = packs.toSource(path, message)
+    return at === undefined ? undefined : locate(at.path, at.message)
+  }
+  const placed = (issues: ReadonlyArray<{ readonly path: ReadonlyArray<PropertyKey>; readonly message: string }>) =>
+    issues.flatMap((i) => place(i.path, i.message) ?? [])
+  const packIssues = placed(packs.issues)
+
+  return Either.match(decodeDefinition(packs.value), {
     onRight: (definition) =>
-      Either.right({ definition, warnings: definitionWarnings(definition).map((w) => locate(w.path, w.message)) }),
+      Either.right({ definition, warnings: placed(definitionWarnings(definition)) }),
     onLeft: (error) => {
       const raw = ParseResult.ArrayFormatter.formatErrorSync(error)
       // An optional field with a default decodes as `T | undefined`; its "Expected undefined"
@@ -128,16 +139,55 @@ export const parsePilotFile = (text: string, source: string): Either.Either<Pars
       const within = (inner: string, outer: string) => inner === outer || inner.startsWith(`${outer}[`) || inner.startsWith(`${outer}.`)
       const noise = (i: (typeof raw)[number]) =>
         i.message.startsWith("Expected undefined,") && raw.some((j) => j !== i && within(formatPath(j.path), formatPath(i.path)))
-      const issues = raw.filter((i) => !noise(i)).map((i) => locate(i.path, i.message))
+      const issues = [...packIssues, ...placed(raw.filter((i) => !noise(i)))]
       // A structural error stops the whole-definition refinement from running; check the
       // cross-field rules between the sections that did decode, so one pass shows everything.
-      const crossIssues = crossFieldIssues(decodeSections(value as Record<string, unknown>)).map((i) => locate(i.path, i.message))
+      const crossIssues = placed(crossFieldIssues(decodeSections(packs.value)))
       const seen = new Set(issues.map((i) => `${i.path}\u0000${i.message}`))
       const all = [...issues, ...crossIssues.filter((i) => !seen.has(`${i.path}\u0000${i.message}`))]
       all.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0))
       return Either.left(new InvalidPilotDefinition({ source, issues: all }))
     }
   })
+}
+
+/**
+ * The file's value with each metric pack's use (`- pack: bot.containment`) replaced by the metric
+ * it expands into, so the definition decodes, and is checked, as if the file spelled the metric
+ * out. A use with problems of its own is replaced by a placeholder that fails to decode: the
+ * metrics then count as broken, so no rule reads a list missing, say, its primary. `toSource`
+ * turns a problem's path in the expanded value into one in the file (or `undefined` for the
+ * placeholders' own): a problem of an expanded metric is reported on its pack's item, at the
+ * option of the same name when the use has one, and says which pack.
+ */
+const expandPacks = (value: Record<string, unknown>) => {
+  const metrics = value["metrics"]
+  const uses = new Map<number, { readonly pack: string; readonly fields: ReadonlySet<string> } | "failed">()
+  const issues: Array<{ readonly path: ReadonlyArray<PropertyKey>; readonly message: string }> = []
+  const expanded = Array.isArray(metrics)
+    ? metrics.map((item: unknown, i) => {
+      if (!isPackUse(item)) return item
+      const metric = expandPackUse(item)
+      if (Either.isLeft(metric)) {
+        uses.set(i, "failed")
+        issues.push(...metric.left.map((issue) => ({ path: ["metrics", i, ...issue.path], message: issue.message })))
+        return null
+      }
+      uses.set(i, { pack: String(item["pack"]), fields: new Set(Object.keys(item)) })
+      return metric.right
+    })
+    : metrics
+  const toSource = (path: ReadonlyArray<PropertyKey>, message: string) => {
+    const use = path[0] === "metrics" && typeof path[1] === "number" ? uses.get(path[1]) : undefined
+    if (use === undefined) return { path, message }
+    if (use === "failed") return issues.some((i) => i.path[1] === path[1] && i.message === message) ? { path, message } : undefined
+    const field = path[2]
+    return {
+      path: typeof field === "string" && use.fields.has(field) ? path.slice(0, 3) : path.slice(0, 2),
+      message: `pack ${use.pack}: ${message}`
+    }
+  }
+  return { value: uses.size === 0 ? value : { ...value, metrics: expanded }, issues, toSource }
 }
 
 /**

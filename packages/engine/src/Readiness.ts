@@ -50,6 +50,7 @@ const outcomeTypes = (metrics: ReadonlyArray<Metric>): Array<string> => {
     const m = metric.type === "quantile" ? quantileValueMetric(metric) : metric
     if (m.covariate !== undefined) before.add(m.covariate.event)
     if (m.type === "binomial" || m.type === "mean") after.add(m.event)
+    if (m.type === "binomial") for (const cancel of m.unless ?? []) after.add(cancel)
     if (m.type === "ratio") after.add(m.numerator.event).add(m.denominator.event)
     if (m.type === "duration") {
       before.add(m.from)

@@ -8,7 +8,9 @@
  * observation period); a duration's value is the mean over completed units (log-normal mean
  * median·e^{σ²/2}); a mean-aggregate metric is the mean of a unit's values over units with at
  * least one; a binomial metric on a Poisson stream with frailty variance v converts with
- * 1 − (1 + λv)^{−1/v} (1 − e^{−λ} without frailty).
+ * 1 − (1 + λv)^{−1/v} (1 − e^{−λ} without frailty); one with events that cancel it (`unless`)
+ * converts with that times each cancelling event's chance of not happening (the simulator draws
+ * them independently, each inside its own metric's window: the same window is assumed).
  */
 import type { Metric, PilotDefinition } from "@pilotproof/domain"
 import { normalQuantile } from "@pilotproof/stats"
@@ -60,7 +62,11 @@ const metricValue = (plan: SimulationPlan, metric: Metric, variant: string): num
   const producers = plan.producers
   switch (metric.type) {
     case "binomial":
-      return eventExpectation(producers.get(metric.event), variant, "count", true)
+      // events that cancel the conversion are drawn independently of it, inside its window
+      return (metric.unless ?? []).reduce(
+        (p, cancel) => (producers.has(cancel) ? p * (1 - eventExpectation(producers.get(cancel), variant, "count", true)) : p),
+        eventExpectation(producers.get(metric.event), variant, "count", true)
+      )
     case "mean":
       return eventExpectation(producers.get(metric.event), variant, metric.aggregate, false)
     case "ratio":

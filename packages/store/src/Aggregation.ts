@@ -129,13 +129,13 @@ const perUnitOfType = (db: Db, scope: AggregationScope, metric: Exclude<Metric, 
       ...(metric.window === undefined ? [] : [q("e.ts_ms", "<=", sql<number>`u.first_ts + ${windowEnd}`)])
     ])
 
-  /** Every analysed unit with its events of `type` inside the window and the as-of cut (or none). */
-  const unitsWithEvents = (type: string) =>
+  /** Every analysed unit with its events of `type` (or of any of several) inside the window and the as-of cut (or none). */
+  const unitsWithEvents = (type: string | ReadonlyArray<string>) =>
     db.selectFrom(units)
       .leftJoin("events as e", (join) =>
         join.onRef("e.unit_id", "=", "u.unit_id")
           .on("e.pilot_id", "=", scope.pilotId)
-          .on("e.type", "=", type)
+          .on((q) => (typeof type === "string" ? q("e.type", "=", type) : q("e.type", "in", type)))
           .on("e.ts_ms", "<=", scope.asOfMs)
           .on(inWindow))
 
@@ -156,6 +156,17 @@ const perUnitOfType = (db: Db, scope: AggregationScope, metric: Exclude<Metric, 
       }
       // With a window: a left join grouped per unit (not a correlated EXISTS per unit), one pass
       // over the metric's events; both planners use the (pilot, type, unit, ts) index.
+      if (metric.unless !== undefined) {
+        // converted: an event in the window, and none of the events that cancel it
+        return unitsWithEvents([metric.event, ...metric.unless])
+          .select([
+            "u.unit_id",
+            "u.variant",
+            sql<number>`case when count(case when e.type = ${metric.event} then 1 end) > 0 and count(case when e.type <> ${metric.event} then 1 end) = 0 then 1 else 0 end`.as("y"),
+            noCovariate
+          ])
+          .groupBy(["u.unit_id", "u.variant"])
+      }
       return unitsWithEvents(metric.event)
         .select(["u.unit_id", "u.variant", sql<number>`case when count(e.ts_ms) > 0 then 1 else 0 end`.as("y"), noCovariate])
         .groupBy(["u.unit_id", "u.variant"])

@@ -11,6 +11,9 @@
  *  - its value as of t counts the events at or before t (conditional sums per moment; a
  *    conversion is the first event in the window; a duration's start and end are the earliest
  *    events, so as of t it has started when its start ≤ t and ended when its end ≤ t).
+ * A conversion with events that cancel it (`unless`) is not monotone — converted as of t when its
+ * first event is at or before t and the first cancelling one after t — but is still read off the
+ * two earliest times.
  * Per moment k the columns are `n{k}`, `sy{k}`, … (the moments `metricStatsQuery` returns) and
  * `m{k}`, the rows present (a variant without any as of t is absent there, as in
  * `metricStatsQuery`). Each moment is an integer of epoch milliseconds, inlined as a literal.
@@ -136,12 +139,12 @@ const perUnitAtMoments = (db: Db, scope: OverTimeScope, metric: Metric, moments:
       q("e.ts_ms", ">=", q.ref("u.first_ts")),
       ...(metric.window === undefined ? [] : [q("e.ts_ms", "<=", sql<number>`u.first_ts + ${windowEnd}`)])
     ])
-  const unitsWithEvents = (type: string) =>
+  const unitsWithEvents = (type: string | ReadonlyArray<string>) =>
     db.selectFrom(units)
       .leftJoin("events as e", (join) =>
         join.onRef("e.unit_id", "=", "u.unit_id")
           .on("e.pilot_id", "=", scope.pilotId)
-          .on("e.type", "=", type)
+          .on((q) => (typeof type === "string" ? q("e.type", "=", type) : q("e.type", "in", type)))
           .on("e.ts_ms", "<=", scope.asOfMs)
           .on(inWindow))
   /** The aggregate of a unit's events at or before t. */
@@ -160,6 +163,24 @@ const perUnitAtMoments = (db: Db, scope: OverTimeScope, metric: Metric, moments:
 
   switch (metric.type) {
     case "binomial": {
+      if (metric.unless !== undefined) {
+        // converted as of t: its first event in the window is at or before t, and the first that
+        // cancels it (if any) after t — a unit can convert and then lose it
+        const spans = unitsWithEvents([metric.event, ...metric.unless])
+          .select([
+            "u.unit_id",
+            "u.variant",
+            sql<number | null>`min(case when e.type = ${metric.event} then e.ts_ms end)`.as("hit_ts"),
+            sql<number | null>`min(case when e.type <> ${metric.event} then e.ts_ms end)`.as("cancel_ts"),
+            ...carried(moments)
+          ])
+          .groupBy(["u.unit_id", "u.variant"])
+        return db.selectFrom(spans.as("h")).select([
+          "h.unit_id",
+          "h.variant",
+          ...present("h", (k) => sql`case when h.hit_ts <= ${lit(moments[k]!)} and (h.cancel_ts is null or h.cancel_ts > ${lit(moments[k]!)}) then 1 else 0 end`, () => undefined)
+        ])
+      }
       // converted as of t: the unit's first event in its window (and from its first exposure) is at or before t
       const hits = unitsWithEvents(metric.event)
         .select(["u.unit_id", "u.variant", sql<number | null>`min(e.ts_ms)`.as("hit_ts"), ...carried(moments)])

@@ -45,7 +45,7 @@ const unitReference = (events: ReadonlyArray<Ev>, metric: Metric, asOf: number, 
     let open = 0
     switch (metric.type) {
       case "binomial":
-        y = of(metric.event).some(inWindow) ? 1 : 0
+        y = of(metric.event).some(inWindow) && !(metric.unless ?? []).some((cancel) => of(cancel).some(inWindow)) ? 1 : 0
         break
       case "mean": {
         const vals = of(metric.event).filter(inWindow).map((e) => e.value ?? 0)
