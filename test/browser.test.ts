@@ -1,7 +1,8 @@
 /**
  * The web pages in real headless Chromium (playwright-core, /usr/bin/chromium) against a real
  * server: the pilot list, a pilot page with its verdict and charts, the register form with an
- * invalid file, and the finance role (payback page yes, token page no). A screenshot of each
+ * invalid file, the finance role (payback page yes, token page no), and a pilot's diagnostics
+ * and metric packs. A screenshot of each
  * page goes to test-artifacts/.
  */
 import { Decisions, PilotRegistry, readScenario, Simulation, Tokens } from "@pilotproof/engine"
@@ -15,6 +16,7 @@ import { fileURLToPath } from "node:url"
 import { type Browser, chromium, type Page } from "playwright-core"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { EXPERIMENTS_DIR, experimentFiles } from "./fixtures/Definitions.js"
+import { DIAGNOSTICS_PILOT_FILE, diagnosticRecords, generateDiagnosticEvents } from "./fixtures/DiagnosticEvents.js"
 
 const CHROMIUM = "/usr/bin/chromium"
 const ARTIFACTS = fileURLToPath(new URL("../test-artifacts", import.meta.url))
@@ -150,5 +152,33 @@ describe("web pages in Chromium", () => {
     expect(await admin.locator("tbody tr").count()).toBe(3)
     await shot(admin, "tokens-page")
     await admin.context().close()
+  })
+
+  it("shows a pilot's diagnostics — draft acceptance, edit share, the model's AUC and reliability — and its packs", async () => {
+    const api = (method: string, path: string, body: string, type = "application/json") =>
+      fetch(base + path, { method, headers: { authorization: `Bearer ${token["admin"]!}`, "content-type": type }, body })
+    expect((await api("POST", "/api/pilots", readFileSync(DIAGNOSTICS_PILOT_FILE, "utf8"), "text/yaml")).status).toBe(200)
+    expect((await api("POST", "/api/pilots/assistant-and-scoring/start", "")).status).toBe(200)
+    const records = diagnosticRecords(generateDiagnosticEvents())
+    for (let at = 0; at < records.length; at += 2000) {
+      const response = await api("POST", "/api/pilots/assistant-and-scoring/events", JSON.stringify(records.slice(at, at + 2000)))
+      expect(response.status, await response.clone().text()).toBe(200)
+    }
+    const page = await loginAs("admin")
+    await page.goto(`${base}/pilots/assistant-and-scoring`)
+    const rows = await page.locator("#diagnostics > table tbody tr").allInnerTexts()
+    expect(rows.map((r) => r.split("\t").slice(0, 2))).toEqual([
+      ["draft_acceptance", "assistant"],
+      ["edit_share", "assistant"],
+      ["model_quality", "control"],
+      ["model_quality", "assistant"]
+    ])
+    expect(rows[2]).toMatch(/AUC 0\.\d{3} \[0\.\d{3}, 0\.\d{3}\]/)
+    expect(await page.locator("#diagnostics h3").allInnerTexts()).toEqual(["Reliability of model_quality in control", "Reliability of model_quality in assistant"])
+    expect(await page.locator("#diagnostics div table tbody tr").count()).toBeGreaterThan(8)
+    const design = await page.locator("section:has(h2:text('Design')) tbody tr").allInnerTexts()
+    expect(design.map((r) => r.split("\t").at(-1))).toEqual(["scoring.win-rate", "assistant.csat"])
+    await shot(page, "pilot-diagnostics")
+    await page.context().close()
   })
 })

@@ -1,6 +1,7 @@
 export * from "./AnalysisPlan.js"
 export * from "./BinomialComparison.js"
 export * from "./CompareMetric.js"
+export * from "./Diagnostics.js"
 export * from "./FixedComparison.js"
 export * from "./MeanComparison.js"
 export * from "./Multiplicity.js"

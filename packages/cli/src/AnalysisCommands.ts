@@ -6,6 +6,7 @@ import { Args, Command, Options } from "@effect/cli"
 import {
   AnalysisReport,
   DecisionRecord,
+  type DiagnosticAnalysis,
   Evaluation,
   InputError,
   type MetricAnalysis,
@@ -93,9 +94,42 @@ export const describeAnalysis = (a: AnalysisReport): string => {
     "",
     table(["METRIC", "ROLE", "COMPARISON", "CONTROL → TREATMENT", "ABSOLUTE EFFECT [CI]", "RELATIVE [CI]", "P", "P (HOLM)", "P(BETTER)", "METHOD"], rows),
     ...(novelty.length === 0 ? [] : ["", ...novelty]),
-    ...segments
+    ...segments,
+    ...describeDiagnostics(a.diagnostics ?? [])
   ].join("\n")
 }
+
+/** A count as a whole number, another value with 3 significant digits, "—" when it is not a number. */
+const sig = (x: number) => (!Number.isFinite(x) ? "—" : Number.isInteger(x) ? money(x) : x.toPrecision(3))
+
+/** The diagnostics: each arm that has one, its value and interval; a scoring model's quality and reliability. */
+const describeDiagnostics = (diagnostics: ReadonlyArray<DiagnosticAnalysis>): Array<string> =>
+  diagnostics.length === 0 ? [] : [
+    "",
+    "diagnostics (what the AI did, on the arms that have it; not part of the decision)",
+    table(
+      ["DIAGNOSTIC", "ARM", "UNITS", "VALUE [CI]", "DETAIL"],
+      diagnostics.flatMap((d) =>
+        d.arms.length === 0
+          ? [[d.key, "—", "0", "—", "no arm has data yet"]]
+          : d.type === "ratio"
+          ? d.arms.map((a) => [d.key, a.variant, String(a.units), `${sig(a.estimate)} [${sig(a.ci.lower)}, ${sig(a.ci.upper)}]`, `${sig(a.numerator)} / ${sig(a.denominator)}${a.degenerate === undefined ? "" : ` (${a.degenerate})`}`])
+          : d.arms.map((a) => [
+            d.key,
+            a.variant,
+            a.read === a.units ? String(a.units) : `${a.read} of ${a.units}`,
+            `AUC ${sig(a.auc.estimate)} [${sig(a.auc.ci.lower)}, ${sig(a.auc.ci.upper)}]`,
+            `${a.positives} positive; Brier ${sig(a.brier)}; top-decile lift ${sig(a.topDecileLift)}${a.degenerate === undefined ? "" : ` (${a.degenerate})`}`
+          ])
+      )
+    ),
+    ...diagnostics.flatMap((d) =>
+      d.type !== "scoring" ? [] : d.arms.map((a) =>
+        `reliability of ${d.key} in ${a.variant}: ` +
+        (a.reliability.length === 0 ? "— (scores outside [0, 1] are not probabilities)" : a.reliability.map((r) => `[${r.from}, ${r.to}) ${r.units}: predicted ${sig(r.meanPredicted)}, observed ${sig(r.observedRate)}`).join("; "))
+      )
+    )
+  ]
 
 export const describeEvaluation = (e: Evaluation): string => {
   const d = e.decision

@@ -168,6 +168,18 @@ const describePilot = (pilot: Pilot, versions: ReadonlyArray<PilotVersion>): str
       m.margin === undefined ? "" : String(m.margin),
       m.fromPack ?? ""
     ])),
+    ...((d.diagnostics ?? []).length === 0 ? [] : [
+      "",
+      "Diagnostics (what the AI did, on the arms that have it; not part of the decision)",
+      table(["KEY", "TYPE", "DEFINITION", "PACK"], (d.diagnostics ?? []).map((g) => [
+        g.key,
+        g.type,
+        g.type === "ratio"
+          ? `${g.numerator.aggregate}(${g.numerator.event}) / ${g.denominator.aggregate}(${g.denominator.event})${g.window === undefined ? "" : ` within ${g.window.days}d`}`
+          : `score ${g.score} against ${g.outcome} within ${g.window.days}d (${g.bins} bins)`,
+        g.fromPack ?? ""
+      ]))
+    ]),
     "",
     "Plan",
     fields([

@@ -3,6 +3,7 @@
  * metrics), the runtime, the planned sample and the readiness report it was read with.
  */
 import { Schema } from "effect"
+import { DiagnosticAnalysis } from "./DiagnosticAnalysis.js"
 import { DegenerateReason, MetricAnalysis } from "./MetricAnalysis.js"
 import { PilotStatus } from "./Pilot.js"
 import { ReadinessReport } from "./ReadinessReport.js"
@@ -69,5 +70,7 @@ export class AnalysisReport extends Schema.Class<AnalysisReport>("AnalysisReport
   readiness: ReadinessReport,
   metrics: Schema.Array(MetricAnalysis),
   /** Pre-registered segments (`segments:`): the primary's effect by each, for every treatment. */
-  segments: optional(Schema.Array(SegmentAnalysis))
+  segments: optional(Schema.Array(SegmentAnalysis)),
+  /** The pilot's diagnostics (`diagnostics:`): what the AI did, per arm that has it; never decided on. */
+  diagnostics: optional(Schema.Array(DiagnosticAnalysis))
 }, { description: "Every metric's effects with intervals, tests and the method chosen, readiness and SRM." }) {}

@@ -6,12 +6,15 @@
  * names its pack in `fromPack`, and a later change to a pack's defaults never changes the design
  * of a pilot that was registered with it.
  *
- * Every pack has the same overrides — `key`, `name`, `description`, `role`, `events` (the names
- * the pilot's systems log), and `margin` for a guardrail — plus options of its own. docs/ai-pilots.md
- * says, for each, which events the bot, assistant or model must log and what the measure means.
+ * Every pack has the same overrides — `key`, `name`, `description`, `events` (the names the
+ * pilot's systems log) and, for a metric, `role` and a guardrail's `margin` — plus options of its
+ * own. A few packs are diagnostics (draft acceptance, a scoring model's AUC): listed under
+ * `diagnostics`, reported on the arms that have them, never decided on. docs/ai-pilots.md says,
+ * for each, which events the bot, assistant or model must log and what the measure means.
  */
 import { Either, ParseResult, Schema } from "effect"
 import { EventName, MetricKey } from "./Ids.js"
+import { withoutOptionalNoise } from "./ParseIssues.js"
 
 /** A metric as a pilot file spells it (what a pack expands into, before decoding). */
 export type MetricSpelling = Readonly<Record<string, unknown>>
@@ -27,10 +30,13 @@ const Role = Schema.Literal("primary", "secondary", "guardrail").annotations({
 const Days = Schema.Struct({ days: PositiveInt })
 
 /** The overrides every pack takes. */
-const common = {
+const named = {
   key: Schema.optional(MetricKey),
   name: Schema.optional(Schema.String),
-  description: Schema.optional(Schema.String),
+  description: Schema.optional(Schema.String)
+}
+/** … and every metric pack (a diagnostic has no role). */
+const roled = {
   role: Schema.optional(Role),
   /** A guardrail's margin; a guardrail pack has a default. */
   margin: Schema.optional(NonNegative)
@@ -38,8 +44,10 @@ const common = {
 
 interface PackSpec<Events extends string, Options extends Schema.Struct.Fields> {
   readonly summary: string
-  /** The role the metric takes when the file does not say. */
-  readonly role: "primary" | "secondary" | "guardrail"
+  /** Where the pack is listed: a metric (the default), or a diagnostic of what the AI did. */
+  readonly section?: "diagnostics"
+  /** The role the metric takes when the file does not say (a diagnostic has none). */
+  readonly role?: "primary" | "secondary" | "guardrail"
   /** A guardrail's default non-inferiority margin, in the metric's units (a guardrail pack has one). */
   readonly margin?: number
   /** The events the pack reads, by their part in the measure, with the names used when the file does not rename them. */
@@ -241,17 +249,72 @@ export const METRIC_PACKS = {
       window: use.window ?? { days: 30 },
       direction: "decrease"
     })
+  }),
+  "assistant.acceptance": pack({
+    summary: "Diagnostic: share of the assistant's drafts the operator accepted (sent with little editing)",
+    section: "diagnostics",
+    events: { shown: "draft_shown", accepted: "draft_accepted" },
+    options: { window: Schema.optional(Days) },
+    expand: (use, ev) => ({
+      key: "draft_acceptance",
+      name: "Drafts accepted",
+      type: "ratio",
+      numerator: { event: ev.accepted, aggregate: "count" },
+      denominator: { event: ev.shown, aggregate: "count" },
+      unit: "share",
+      ...(use.window === undefined ? {} : { window: use.window })
+    })
+  }),
+  "assistant.edit-share": pack({
+    summary: "Diagnostic: the share of each sent draft the operator changed (its edit distance over its length), averaged over drafts",
+    section: "diagnostics",
+    events: { sent: "draft_sent" },
+    options: { window: Schema.optional(Days) },
+    expand: (use, ev) => ({
+      key: "edit_share",
+      name: "Share of a draft edited",
+      type: "ratio",
+      numerator: { event: ev.sent, aggregate: "sum" },
+      denominator: { event: ev.sent, aggregate: "count" },
+      unit: "share",
+      ...(use.window === undefined ? {} : { window: use.window })
+    })
+  }),
+  "scoring.quality": pack({
+    summary: "Diagnostic: the model's AUC (DeLong interval), Brier score, reliability table and top-decile lift on the pilot's own leads",
+    section: "diagnostics",
+    events: { score: "lead_scored", outcome: "deal_won" },
+    options: { window: Schema.optional(Days), bins: Schema.optional(Schema.Number) },
+    expand: (use, ev) => ({
+      key: "model_quality",
+      name: "Scoring model quality",
+      type: "scoring",
+      score: ev.score,
+      outcome: ev.outcome,
+      window: use.window ?? { days: 30 },
+      ...(use.bins === undefined ? {} : { bins: use.bins })
+    })
   })
 } as const
 
 export type MetricPackName = keyof typeof METRIC_PACKS
 export const METRIC_PACK_NAMES = Object.keys(METRIC_PACKS) as ReadonlyArray<MetricPackName>
 
+/** The list a pack is used in: `metrics`, or `diagnostics` for a measure of what the AI did. */
+export const packSection = (name: MetricPackName): "metrics" | "diagnostics" =>
+  (METRIC_PACKS[name] as { readonly section?: "diagnostics" }).section ?? "metrics"
+
 /** The schema of one use of pack `name` in a pilot file: the common overrides, its options and its events. */
 const useSchema = (name: MetricPackName) => {
   const spec: PackSpec<string, Schema.Struct.Fields> = METRIC_PACKS[name]
   const events = Object.fromEntries(Object.keys(spec.events).map((part) => [part, Schema.optional(EventName)]))
-  return Schema.Struct({ pack: Schema.Literal(name), ...common, ...spec.options, events: Schema.optional(Schema.Struct(events)) })
+  return Schema.Struct({
+    pack: Schema.Literal(name),
+    ...named,
+    ...(spec.section === "diagnostics" ? {} : roled),
+    ...spec.options,
+    events: Schema.optional(Schema.Struct(events))
+  })
 }
 const useSchemas = new Map(METRIC_PACK_NAMES.map((name) => [name, useSchema(name)] as const))
 
@@ -270,19 +333,29 @@ export const isPackUse = (item: unknown): item is Readonly<Record<string, unknow
  * (and checked by the cross-field rules) like any other; or the use's own problems: an unknown
  * pack, an option it does not have, a wrong value.
  */
-export const expandPackUse = (item: Readonly<Record<string, unknown>>): Either.Either<MetricSpelling, ReadonlyArray<PackIssue>> => {
+export const expandPackUse = (
+  item: Readonly<Record<string, unknown>>,
+  section: "metrics" | "diagnostics" = "metrics"
+): Either.Either<MetricSpelling, ReadonlyArray<PackIssue>> => {
   const name = item["pack"]
   const schema = typeof name === "string" ? useSchemas.get(name as MetricPackName) : undefined
+  const listed = (n: MetricPackName) => packSection(n) === section
   if (schema === undefined) {
-    return Either.left([{ path: ["pack"], message: `unknown metric pack ${JSON.stringify(name)}; the packs are ${METRIC_PACK_NAMES.join(", ")}` }])
+    return Either.left([{ path: ["pack"], message: `unknown ${section === "metrics" ? "metric" : "diagnostic"} pack ${JSON.stringify(name)}; the packs are ${METRIC_PACK_NAMES.filter(listed).join(", ")}` }])
+  }
+  if (!listed(name as MetricPackName)) {
+    return Either.left([{
+      path: ["pack"],
+      message: section === "metrics"
+        ? `${String(name)} is a diagnostic of what the AI did, not a metric to decide on: list it under diagnostics`
+        : `${String(name)} is a metric pack: list it under metrics`
+    }])
   }
   const decoded = Schema.decodeUnknownEither(schema, { errors: "all", onExcessProperty: "error" })(item)
   if (Either.isLeft(decoded)) {
     const raw = ParseResult.ArrayFormatter.formatErrorSync(decoded.left)
     const fields = Object.keys(schema.fields).filter((f) => f !== "pack").join(", ")
-    return Either.left(raw
-      // an optional field's "Expected undefined" branch is noise beside the real message for it
-      .filter((i) => !(i.message.startsWith("Expected undefined,") && raw.some((j) => j !== i && i.path.every((key, k) => j.path[k] === key))))
+    return Either.left(withoutOptionalNoise(raw)
       .map((i) => ({
         path: i.path,
         message: i.message.startsWith("is unexpected")
@@ -299,9 +372,10 @@ export const expandPackUse = (item: Readonly<Record<string, unknown>>): Either.E
     readonly events?: Readonly<Record<string, string | undefined>> | undefined
   }
   const events = Object.fromEntries(Object.entries(spec.events).map(([part, byDefault]) => [part, use.events?.[part] ?? byDefault]))
+  const given = Object.fromEntries((["key", "name", "description"] as const).flatMap((f) => (use[f] === undefined ? [] : [[f, use[f]]])))
+  if (spec.section === "diagnostics") return Either.right({ ...spec.expand(use as never, events), ...given, fromPack: name })
   const role = use.role ?? spec.role
   // a margin given on a pack used as a primary or secondary is left for the metric rules to refuse
   const margin = use.margin ?? (role === "guardrail" ? spec.margin : undefined)
-  const named = Object.fromEntries((["key", "name", "description"] as const).flatMap((f) => (use[f] === undefined ? [] : [[f, use[f]]])))
-  return Either.right({ ...spec.expand(use as never, events), ...named, role, ...(margin === undefined ? {} : { margin }), fromPack: name })
+  return Either.right({ ...spec.expand(use as never, events), ...given, role, ...(margin === undefined ? {} : { margin }), fromPack: name })
 }

@@ -196,6 +196,63 @@ export const quantileValueMetric = (m: QuantileMetric): Extract<Metric, { readon
 }
 export type MetricType = Metric["type"]
 
+// ---------------------------------------------------------------------------------------------
+// Diagnostics: measures of what the AI did, read on the arms that have it, never decided on
+
+const diagnosticCommon = {
+  key: MetricKey,
+  name: Schema.optional(Schema.String),
+  description: Schema.optional(Schema.String),
+  /** The pack this diagnostic was expanded from (`scoring.quality`), as on a metric. */
+  fromPack: metricCommon.fromPack
+}
+
+/**
+ * Σ numerator / Σ denominator over each arm's units, with a delta-method interval: draft
+ * acceptance (drafts accepted over drafts shown), edit share (characters edited over characters
+ * drafted). Read on every arm whose units have a denominator: usually only the treatment's.
+ */
+export const RatioDiagnostic = Schema.Struct({
+  ...diagnosticCommon,
+  type: Schema.Literal("ratio"),
+  numerator: RatioPart,
+  denominator: RatioPart,
+  window: Schema.optional(Window),
+  /** Display unit, e.g. `share`. */
+  unit: Schema.optional(Schema.String)
+})
+
+/**
+ * A scoring model's quality on the pilot's own units: each unit's score (the value of its first
+ * `score` event after exposure, a predicted probability) against its outcome (an `outcome` event
+ * in the window) — AUC with DeLong's interval, the Brier score, a reliability table of `bins`
+ * equal-width bins and the top-decile lift, on every arm whose units were scored.
+ */
+export const ScoringDiagnostic = Schema.Struct({
+  ...diagnosticCommon,
+  type: Schema.Literal("scoring"),
+  score: EventName,
+  outcome: EventName,
+  window: Window,
+  bins: Schema.optionalWith(Schema.Int.pipe(Schema.between(2, 20, { message: () => "bins must be a whole number from 2 to 20" })), { default: () => 10 })
+})
+
+export const Diagnostic = Schema.Union(RatioDiagnostic, ScoringDiagnostic)
+export type Diagnostic = typeof Diagnostic.Type
+export type RatioDiagnostic = typeof RatioDiagnostic.Type
+export type ScoringDiagnostic = typeof ScoringDiagnostic.Type
+
+/** A ratio diagnostic's numbers as the ratio metric the aggregation computes them by. */
+export const diagnosticRatioMetric = (d: RatioDiagnostic): Extract<Metric, { readonly type: "ratio" }> => ({
+  key: d.key,
+  role: "secondary",
+  direction: "increase",
+  type: "ratio",
+  numerator: d.numerator,
+  denominator: d.denominator,
+  ...(d.window === undefined ? {} : { window: d.window })
+})
+
 export const Plan = Schema.Struct({
   alpha: Schema.optionalWith(Share("plan.alpha", 0, 0.5, true, true), { default: () => 0.05 }),
   power: Schema.optionalWith(Share("plan.power", 0, 1, true, true), { default: () => 0.8 }),
@@ -368,6 +425,11 @@ export const PilotDefinitionFields = Schema.Struct({
   holdout: Schema.optional(Share("holdout", 0, 0.5, false, false)),
   variants: Schema.Array(Variant).pipe(Schema.minItems(2, { message: () => "a pilot needs at least two variants" })),
   metrics: Schema.Array(Metric).pipe(Schema.minItems(1, { message: () => "a pilot needs at least one metric" })),
+  /**
+   * What the AI itself did — draft acceptance, edit share, a scoring model's AUC — reported on the
+   * arms that have it beside the metrics; the decision never reads them.
+   */
+  diagnostics: Schema.optional(Schema.Array(Diagnostic).pipe(Schema.maxItems(10, { message: () => "at most 10 diagnostics" }))),
   plan: Plan,
   economics: Economics,
   readiness: Readiness,
@@ -389,6 +451,7 @@ export interface RuleSections {
   readonly clusterField?: Fields["clusterField"] | undefined
   readonly variants?: Fields["variants"] | undefined
   readonly metrics?: Fields["metrics"] | undefined
+  readonly diagnostics?: Fields["diagnostics"] | undefined
   readonly plan?: Partial<Fields["plan"]> | undefined
   readonly economics?: Partial<Fields["economics"]> | undefined
   readonly failed?: ReadonlySet<string> | undefined
@@ -405,6 +468,7 @@ export const crossFieldIssues = (d: RuleSections): Array<Schema.FilterIssue> => 
   const readable = (...fields: ReadonlyArray<string>) => fields.every((f) => d.failed?.has(f) !== true)
   if (d.variants !== undefined) variantIssues(d.variants, at)
   if (d.metrics !== undefined) metricIssues(d.metrics, at)
+  if (d.diagnostics !== undefined) diagnosticIssues(d.diagnostics, d.metrics, at)
   if (d.plan !== undefined) planIssues(d.plan, d.metrics, at, readable)
   clusterIssues(d, at, readable)
   segmentIssues(d, at)
@@ -453,6 +517,14 @@ const metricIssues = (metrics: Fields["metrics"], at: At) => {
   if (primaries.length > 1) {
     at(["metrics", primaries[1]!, "role"], `exactly one metric may have role: primary; ${primaries.length} have (${primaries.map((i) => metrics[i]!.key).join(", ")})`)
   }
+}
+
+const diagnosticIssues = (diagnostics: NonNullable<Fields["diagnostics"]>, metrics: Fields["metrics"] | undefined, at: At) => {
+  diagnostics.forEach((d, i) => {
+    if (diagnostics.findIndex((e) => e.key === d.key) !== i) at(["diagnostics", i, "key"], `diagnostic key "${d.key}" is used twice`)
+    else if (metrics?.some((m) => m.key === d.key) === true) at(["diagnostics", i, "key"], `"${d.key}" is a metric's key already; a diagnostic needs its own`)
+    if (d.type === "scoring" && d.score === d.outcome) at(["diagnostics", i, "outcome"], `a scoring diagnostic needs two different events; both are "${d.score}"`)
+  })
 }
 
 const planIssues = (
@@ -551,6 +623,9 @@ const clusterIssues = (d: RuleSections, at: At, readable: (...fields: ReadonlyAr
     if (missing.length > 0) {
       at(["plan"], `a cluster-randomized plan needs ${missing.map((f) => `plan.${f}`).join(" and ")} to compute its sample (the design effect 1 + (m − 1)·ICC), or plan.sampleSizePerArm in ${d.analysisUnit}s`)
     }
+  }
+  if ((d.diagnostics?.length ?? 0) > 0) {
+    at(["diagnostics"], "diagnostics are not analysed in a cluster-randomized pilot yet: leave them out")
   }
   d.metrics?.forEach((m, i) => {
     if (m.type === "quantile") {

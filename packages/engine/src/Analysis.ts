@@ -4,12 +4,22 @@
  * Holm across success metrics, the economics of each treatment, and the pre-registered
  * decision policy's verdict with every check.
  */
-import { type AnalysisPlan, adjustSuccessMetrics, compareMetric, noveltyOf, segmentAnalysesOf } from "@pilotproof/analysis"
+import {
+  type AnalysisPlan,
+  adjustSuccessMetrics,
+  compareMetric,
+  noveltyOf,
+  ratioDiagnosticOf,
+  scoringDiagnosticOf,
+  segmentAnalysesOf
+} from "@pilotproof/analysis"
 import {
   AnalysisReport,
   clusterDesignOf,
   controlVariant,
   DAY_MS,
+  type DiagnosticAnalysis,
+  diagnosticRatioMetric,
   type EconomicsOutcome,
   type EffectAtTime,
   Evaluation,
@@ -29,7 +39,7 @@ import { aggregationScope, plannedSampleSizePerArm, Readiness } from "./Readines
 
 const WEEK_MS = 7 * DAY_MS
 
-/** Per-unit values are read for rank tests up to this many units per arm (memory stays bounded). */
+/** Per-unit values are read for rank tests, and scores for a scoring diagnostic, up to this many units per arm (memory stays bounded). */
 const MAX_UNIT_VALUES = 250_000
 
 /** The plan's figures the method choice reads; the primary's baseline scales mSPRT. */
@@ -178,6 +188,18 @@ export class Analysis extends Effect.Service<Analysis>()("@pilotproof/engine/Ana
           segments.push(...segmentAnalysesOf(primary, attribute, rows, control, treatments, plan))
         }
       }
+      // diagnostics: what the AI did, on every arm that has it (the decision never reads them)
+      const diagnostics: Array<DiagnosticAnalysis> = []
+      for (const diagnostic of d.diagnostics ?? []) {
+        const variants = [control, ...treatments]
+        if (diagnostic.type === "ratio") {
+          const stats = yield* aggregation.metricStats(scope, diagnosticRatioMetric(diagnostic))
+          diagnostics.push(ratioDiagnosticOf(diagnostic, stats, variants, d.plan.alpha))
+        } else {
+          const scored = yield* aggregation.scoredUnits(scope, diagnostic, MAX_UNIT_VALUES)
+          diagnostics.push(scoringDiagnosticOf(diagnostic, scored, variants, d.plan.alpha))
+        }
+      }
       return new AnalysisReport({
         pilotId,
         name: d.name,
@@ -200,7 +222,8 @@ export class Analysis extends Effect.Service<Analysis>()("@pilotproof/engine/Ana
         plannedPerArm: plannedSampleSizePerArm(d),
         readiness: ready,
         metrics: adjustSuccessMetrics(metrics),
-        ...(segments.length === 0 ? {} : { segments })
+        ...(segments.length === 0 ? {} : { segments }),
+        ...(diagnostics.length === 0 ? {} : { diagnostics })
       })
     })
 

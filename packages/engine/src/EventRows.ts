@@ -85,6 +85,15 @@ export const eventRules = (definition: PilotDefinition): EventRules => {
     }
     if (m.covariate !== undefined) use(m.covariate.event, `${m.key} (covariate)`, m.covariate.aggregate !== "count")
   }
+  for (const d of definition.diagnostics ?? []) {
+    if (d.type === "ratio") {
+      use(d.numerator.event, d.key, d.numerator.aggregate === "sum")
+      use(d.denominator.event, d.key, d.denominator.aggregate === "sum")
+    } else {
+      use(d.score, `${d.key} (score)`, true)
+      use(d.outcome, d.key, false)
+    }
+  }
   const cluster = clusterDesignOf(definition)
   return {
     pilotId: definition.id,

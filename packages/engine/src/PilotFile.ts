@@ -13,7 +13,8 @@ import {
   Plan,
   PilotDefinition,
   PilotDefinitionFields,
-  type RuleSections
+  type RuleSections,
+  withoutOptionalNoise
 } from "@pilotproof/domain"
 import { Either, ParseResult, Schema } from "effect"
 import { Buffer } from "node:buffer"
@@ -133,13 +134,7 @@ export const parsePilotFile = (text: string, source: string): Either.Either<Pars
     onRight: (definition) =>
       Either.right({ definition, warnings: placed(definitionWarnings(definition)) }),
     onLeft: (error) => {
-      const raw = ParseResult.ArrayFormatter.formatErrorSync(error)
-      // An optional field with a default decodes as `T | undefined`; its "Expected undefined"
-      // branch is noise beside the real message for the same field (or for an item inside it).
-      const within = (inner: string, outer: string) => inner === outer || inner.startsWith(`${outer}[`) || inner.startsWith(`${outer}.`)
-      const noise = (i: (typeof raw)[number]) =>
-        i.message.startsWith("Expected undefined,") && raw.some((j) => j !== i && within(formatPath(j.path), formatPath(i.path)))
-      const issues = [...packIssues, ...placed(raw.filter((i) => !noise(i)))]
+      const issues = [...packIssues, ...placed(withoutOptionalNoise(ParseResult.ArrayFormatter.formatErrorSync(error)))]
       // A structural error stops the whole-definition refinement from running; check the
       // cross-field rules between the sections that did decode, so one pass shows everything.
       const crossIssues = placed(crossFieldIssues(decodeSections(packs.value)))
@@ -152,8 +147,8 @@ export const parsePilotFile = (text: string, source: string): Either.Either<Pars
 }
 
 /**
- * The file's value with each metric pack's use (`- pack: bot.containment`) replaced by the metric
- * it expands into, so the definition decodes, and is checked, as if the file spelled the metric
+ * The file's value with each metric pack's use (`- pack: bot.containment`, under `metrics` or
+ * `diagnostics`) replaced by the metric or diagnostic it expands into, so the definition decodes, and is checked, as if the file spelled the metric
  * out. A use with problems of its own is replaced by a placeholder that fails to decode: the
  * metrics then count as broken, so no rule reads a list missing, say, its primary. `toSource`
  * turns a problem's path in the expanded value into one in the file (or `undefined` for the
@@ -161,33 +156,39 @@ export const parsePilotFile = (text: string, source: string): Either.Either<Pars
  * option of the same name when the use has one, and says which pack.
  */
 const expandPacks = (value: Record<string, unknown>) => {
-  const metrics = value["metrics"]
-  const uses = new Map<number, { readonly pack: string; readonly fields: ReadonlySet<string> } | "failed">()
+  type Use = { readonly pack: string; readonly fields: ReadonlySet<string> } | "failed"
+  const uses = new Map<string, Map<number, Use>>()
   const issues: Array<{ readonly path: ReadonlyArray<PropertyKey>; readonly message: string }> = []
-  const expanded = Array.isArray(metrics)
-    ? metrics.map((item: unknown, i) => {
+  const expanded: Record<string, unknown> = { ...value }
+  for (const section of ["metrics", "diagnostics"] as const) {
+    const items = value[section]
+    if (!Array.isArray(items)) continue
+    const here = new Map<number, Use>()
+    uses.set(section, here)
+    expanded[section] = items.map((item: unknown, i) => {
       if (!isPackUse(item)) return item
-      const metric = expandPackUse(item)
+      const metric = expandPackUse(item, section)
       if (Either.isLeft(metric)) {
-        uses.set(i, "failed")
-        issues.push(...metric.left.map((issue) => ({ path: ["metrics", i, ...issue.path], message: issue.message })))
+        here.set(i, "failed")
+        issues.push(...metric.left.map((issue) => ({ path: [section, i, ...issue.path], message: issue.message })))
         return null
       }
-      uses.set(i, { pack: String(item["pack"]), fields: new Set(Object.keys(item)) })
+      here.set(i, { pack: String(item["pack"]), fields: new Set(Object.keys(item)) })
       return metric.right
     })
-    : metrics
+  }
   const toSource = (path: ReadonlyArray<PropertyKey>, message: string) => {
-    const use = path[0] === "metrics" && typeof path[1] === "number" ? uses.get(path[1]) : undefined
+    const use = typeof path[0] === "string" && typeof path[1] === "number" ? uses.get(path[0])?.get(path[1]) : undefined
     if (use === undefined) return { path, message }
-    if (use === "failed") return issues.some((i) => i.path[1] === path[1] && i.message === message) ? { path, message } : undefined
+    if (use === "failed") return issues.some((i) => i.path[0] === path[0] && i.path[1] === path[1] && i.message === message) ? { path, message } : undefined
     const field = path[2]
     return {
       path: typeof field === "string" && use.fields.has(field) ? path.slice(0, 3) : path.slice(0, 2),
       message: `pack ${use.pack}: ${message}`
     }
   }
-  return { value: uses.size === 0 ? value : { ...value, metrics: expanded }, issues, toSource }
+  const any = [...uses.values()].some((m) => m.size > 0)
+  return { value: any ? expanded : value, issues, toSource }
 }
 
 /**

@@ -3,7 +3,7 @@
  * stands for — which the design hash covers and the stored definition keeps — and a problem in a
  * use, or in the metric it expands into, is reported on the use's line.
  */
-import { METRIC_PACK_NAMES, METRIC_PACKS, type Metric } from "@pilotproof/domain"
+import { METRIC_PACK_NAMES, METRIC_PACKS, type Metric, packSection } from "@pilotproof/domain"
 import { fingerprint, parsePilotFile } from "@pilotproof/engine"
 import { Either } from "effect"
 import fc from "fast-check"
@@ -104,14 +104,15 @@ describe("metric packs", () => {
   })
 
   it("every pack, with any of its overrides, expands into a metric that decodes in a valid pilot", () => {
-    const name = fc.constantFrom(...METRIC_PACK_NAMES)
+    const name = fc.constantFrom(...METRIC_PACK_NAMES.filter((n) => packSection(n) === "metrics"))
     fc.assert(fc.property(
       name,
       fc.option(fc.constantFrom("primary", "secondary", "guardrail"), { nil: undefined }),
       fc.option(fc.stringMatching(/^[a-z][a-z0-9_]{0,20}$/), { nil: undefined }),
       fc.option(fc.integer({ min: 1, max: 90 }), { nil: undefined }),
       (pack, role, key, days) => {
-        const options = METRIC_PACKS[pack].options as Record<string, unknown>
+        const spec = METRIC_PACKS[pack] as { readonly options: Record<string, unknown>; readonly role?: string }
+        const options = spec.options
         const use = {
           pack,
           ...(role === undefined ? {} : { role }),
@@ -121,14 +122,14 @@ describe("metric packs", () => {
           ...(days !== undefined && "recontactDays" in options ? { recontactDays: days } : {})
         }
         // the pilot's own primary stays unless the pack is used as the primary
-        const other = role === "primary" || (role === undefined && METRIC_PACKS[pack].role === "primary")
+        const other = role === "primary" || (role === undefined && spec.role === "primary")
           ? { ...PRIMARY, key: "other_metric", role: "secondary" }
           : { ...PRIMARY, key: "other_metric" }
         const result = parsePilotFile(pilotWith([use, other]), "packs.yaml")
         if (Either.isLeft(result)) return expect.fail(result.left.message)
         const metric = result.right.definition.metrics[0]!
         expect(metric.fromPack).toBe(pack)
-        expect(metric.role).toBe(role ?? METRIC_PACKS[pack].role)
+        expect(metric.role).toBe(role ?? spec.role)
         if (key !== undefined) expect(metric.key).toBe(key)
         if (days !== undefined && ("window" in options || "recontactDays" in options)) expect(metric.window).toEqual({ days })
       }
@@ -171,7 +172,7 @@ readiness: { dataOwner: Support }
     expect(issuesOf(text)).toEqual([
       { path: "metrics[0].recontactDays", line: 10, message: "must be a whole number greater than zero" },
       { path: "metrics[0].colour", line: 11, message: expect.stringMatching(/^colour is not an option of the pack bot\.containment \(its options: key, name, description, role, margin, recontactDays, events\)$/) },
-      { path: "metrics[1].pack", line: 12, message: `unknown metric pack "bot.handof"; the packs are ${METRIC_PACK_NAMES.join(", ")}` },
+      { path: "metrics[1].pack", line: 12, message: `unknown metric pack "bot.handof"; the packs are ${METRIC_PACK_NAMES.filter((n) => packSection(n) === "metrics").join(", ")}` },
       { path: "metrics[2].quantile", line: 14, message: "pack bot.first-reply: quantile must be in (0, 1)" },
       { path: "metrics[3].events.complain", line: 16, message: `the pack bot.complaints reads no event "complain" (its events: complaint)` }
     ])
@@ -182,6 +183,40 @@ readiness: { dataOwner: Support }
       { path: "metrics[3].key", line: 13, message: `pack bot.handoff: metric key "contained" is used twice` },
       { path: "metrics[4]", line: 14, message: expect.stringContaining(`pack scoring.win-rate: guardrail "won" needs a non-inferiority margin`) }
     ])
+  })
+
+  it("diagnostic packs go under diagnostics, metric packs under metrics, and a diagnostic's key is its own", () => {
+    const definition = parsed(JSON.stringify({
+      ...JSON.parse(pilotWith([PRIMARY])),
+      diagnostics: [{ pack: "assistant.acceptance", window: { days: 3 } }, { pack: "scoring.quality", bins: 5, events: { score: "lead_score" } }]
+    }))
+    expect(definition.diagnostics).toEqual([
+      {
+        key: "draft_acceptance",
+        name: "Drafts accepted",
+        type: "ratio",
+        numerator: { event: "draft_accepted", aggregate: "count" },
+        denominator: { event: "draft_shown", aggregate: "count" },
+        window: { days: 3 },
+        unit: "share",
+        fromPack: "assistant.acceptance"
+      },
+      { key: "model_quality", name: "Scoring model quality", type: "scoring", score: "lead_score", outcome: "deal_won", window: { days: 30 }, bins: 5, fromPack: "scoring.quality" }
+    ])
+    const misplaced = issuesOf(JSON.stringify({
+      ...JSON.parse(pilotWith([PRIMARY, { pack: "scoring.quality" }])),
+      diagnostics: [{ pack: "bot.handoff" }, { pack: "assistant.edit-share", role: "primary" }, { pack: "assistant.acceptance", key: "converted" }]
+    }))
+    expect(misplaced.map((i) => [i.path, i.message])).toEqual([
+      ["metrics[1].pack", "scoring.quality is a diagnostic of what the AI did, not a metric to decide on: list it under diagnostics"],
+      ["diagnostics[0].pack", "bot.handoff is a metric pack: list it under metrics"],
+      ["diagnostics[1].role", expect.stringMatching(/^role is not an option of the pack assistant\.edit-share/)]
+    ])
+    // with the misplaced uses gone, the key clash speaks
+    expect(issuesOf(JSON.stringify({
+      ...JSON.parse(pilotWith([PRIMARY])),
+      diagnostics: [{ pack: "assistant.acceptance", key: "converted" }]
+    })).map((i) => [i.path, i.message])).toEqual([["diagnostics[0].key", `pack assistant.acceptance: "converted" is a metric's key already; a diagnostic needs its own`]])
   })
 
   it("a use as the only primary that fails is not also reported as a pilot without a primary", () => {

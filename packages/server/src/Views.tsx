@@ -99,7 +99,8 @@ const Verdict = ({ verdict }: { verdict: string | undefined }) =>
 const Chart = ({ svg, label }: { svg: string; label: string }) =>
   <div class="chart" role="img" aria-label={label} dangerouslySetInnerHTML={{ __html: svg }} />
 
-const fmtNumber = (x: number, digits = 3) => (Number.isFinite(x) ? (Math.abs(x) >= 1000 ? Math.round(x).toLocaleString("en-US").replace(/,/g, " ") : x.toPrecision(digits)) : x > 0 ? "+∞" : "−∞")
+const fmtNumber = (x: number, digits = 3) =>
+  Number.isNaN(x) ? "—" : Number.isFinite(x) ? (Math.abs(x) >= 1000 ? Math.round(x).toLocaleString("en-US").replace(/,/g, " ") : x.toPrecision(digits)) : x > 0 ? "+∞" : "−∞"
 export const money = (x: number) => (Number.isFinite(x) ? Math.round(x).toLocaleString("en-US").replace(/,/g, " ") : "n/a")
 const value = (m: Pick<MetricAnalysis, "type">, x: number) => (m.type === "binomial" ? `${(x * 100).toFixed(2)}%` : fmtNumber(x))
 const diff = (m: Pick<MetricAnalysis, "type">, x: number) => (m.type === "binomial" ? `${x >= 0 ? "+" : ""}${(x * 100).toFixed(2)} pp` : `${x >= 0 ? "+" : ""}${fmtNumber(x)}`)
@@ -172,8 +173,8 @@ export const PilotContent = ({ data, financeLink }: { data: PilotPageData; finan
         <h2>Design</h2>
         <p>Unit: <b>{d.unit}</b>. Variants: {d.variants.map((v) => `${v.key} (${v.weight})`).join(", ")}. Plan: α = {d.plan.alpha}, power {d.plan.power}, MDE {d.plan.mde}, {d.plan.minDays}–{d.plan.maxDays} days, {d.plan.sequential ? "sequential monitoring" : "fixed horizon"}, {d.plan.sides === 1 ? "one-sided" : "two-sided"}; {a.plannedPerArm} units per arm.</p>
         <table>
-          <thead><tr><th>Metric</th><th>Role</th><th>Type</th><th>Direction</th><th>Margin</th></tr></thead>
-          <tbody>{d.metrics.map((m) => <tr><td>{m.key}</td><td>{m.role}</td><td>{m.type}</td><td>{m.direction}</td><td>{m.margin ?? ""}</td></tr>)}</tbody>
+          <thead><tr><th>Metric</th><th>Role</th><th>Type</th><th>Direction</th><th>Margin</th><th>Pack</th></tr></thead>
+          <tbody>{d.metrics.map((m) => <tr><td>{m.key}</td><td>{m.role}</td><td>{m.type}</td><td>{m.direction}</td><td>{m.margin ?? ""}</td><td>{m.fromPack ?? ""}</td></tr>)}</tbody>
         </table>
       </section>
       <section>
@@ -232,6 +233,35 @@ export const PilotContent = ({ data, financeLink }: { data: PilotPageData; finan
               </div>
             )
           })}
+        </section>
+      )}
+      {(a.diagnostics ?? []).length > 0 && (
+        <section id="diagnostics">
+          <h2>Diagnostics: what the AI did</h2>
+          <p class="muted">Measured on the arms that have them, at {ciPercent(a.alpha)} intervals. Informative: the decision never reads them.</p>
+          <table>
+            <thead><tr><th>Diagnostic</th><th>Arm</th><th>Units</th><th>Value [CI]</th><th>Detail</th></tr></thead>
+            <tbody>
+              {(a.diagnostics ?? []).flatMap((g) =>
+                g.arms.length === 0
+                  ? [<tr><td>{g.key}</td><td colspan={4} class="muted">no arm has data yet</td></tr>]
+                  : g.type === "ratio"
+                  ? g.arms.map((r) => <tr><td>{g.key}</td><td>{r.variant}</td><td class="num">{r.units}</td><td class="num">{fmtNumber(r.estimate)} [{fmtNumber(r.ci.lower)}, {fmtNumber(r.ci.upper)}]</td><td class="num">{fmtNumber(r.numerator)} / {fmtNumber(r.denominator)}</td></tr>)
+                  : g.arms.map((r) => <tr><td>{g.key}</td><td>{r.variant}</td><td class="num">{r.read === r.units ? r.units : `${r.read} of ${r.units}`}</td><td class="num">AUC {fmtNumber(r.auc.estimate)} [{fmtNumber(r.auc.ci.lower)}, {fmtNumber(r.auc.ci.upper)}]</td><td>{r.positives} positive; Brier {fmtNumber(r.brier)}; top-decile lift {fmtNumber(r.topDecileLift)}{r.degenerate !== undefined && <span class="warn"> ({r.degenerate})</span>}</td></tr>)
+              )}
+            </tbody>
+          </table>
+          {(a.diagnostics ?? []).flatMap((g) =>
+            g.type !== "scoring" ? [] : g.arms.map((r) => (
+              <div>
+                <h3>Reliability of {g.key} in {r.variant}</h3>
+                <table>
+                  <thead><tr><th>Score</th><th>Units</th><th>Mean score</th><th>Observed rate</th></tr></thead>
+                  <tbody>{r.reliability.map((b) => <tr><td>[{b.from}, {b.to})</td><td class="num">{b.units}</td><td class="num">{fmtNumber(b.meanPredicted)}</td><td class="num">{fmtNumber(b.observedRate)}</td></tr>)}</tbody>
+                </table>
+              </div>
+            ))
+          )}
         </section>
       )}
       <section>

@@ -7,7 +7,7 @@
  * Decoding is strict (unknown fields are errors) and every problem carries its field path.
  * Reading the YAML text is the caller's job (engine/CLI); this module decodes plain values.
  */
-import { Verdict } from "@pilotproof/domain"
+import { Verdict, withoutOptionalNoise } from "@pilotproof/domain"
 import { Either, ParseResult, Schema } from "effect"
 import { InvalidScenario, ScenarioIssue } from "./InvalidScenario.js"
 
@@ -218,7 +218,7 @@ export const decodeScenario = (input: unknown, source = "scenario"): Either.Eith
   Either.mapLeft(decode(input), (error) =>
     new InvalidScenario({
       source,
-      issues: ParseResult.ArrayFormatter.formatErrorSync(error).map(
+      issues: withoutOptionalNoise(ParseResult.ArrayFormatter.formatErrorSync(error)).map(
         (i) => new ScenarioIssue({ path: formatScenarioPath(i.path), message: i.message })
       )
     })

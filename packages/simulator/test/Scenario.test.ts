@@ -49,6 +49,8 @@ describe("decoding is strict and names the field", () => {
   })
   it("checks ranges and formats", () => {
     expect(issuesOf(id, (v) => (v.consentRate = 1.2))).toEqual(["consentRate: must be a share in [0, 1]"])
+    // an optional field's value is told once, without the "Expected undefined" of its absent branch
+    expect(issuesOf(id, (v) => (v.rampDays = 0))).toEqual(["rampDays: must be a whole number greater than zero"])
     expect(issuesOf(id, (v) => (v.start = "2026-03-02T00:00:00"))[0]).toMatch(/^start: start must be ISO 8601/)
     expect(issuesOf(id, (v) => (v.metrics.converted.lift.bot = -1.5))[0]).toMatch(/^metrics\.converted\.lift\.bot: a lift is relative/)
     expect(issuesOf(id, (v) => (v.expect.verdict = "MAYBE"))[0]).toMatch(/^expect\.verdict: /)

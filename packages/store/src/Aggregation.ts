@@ -229,6 +229,40 @@ const perUnitOfType = (db: Db, scope: AggregationScope, metric: Exclude<Metric, 
   }
 }
 
+/** What a scoring diagnostic's pairs are read by: its score and outcome events and the window. */
+export interface ScoredDiagnostic {
+  readonly key: string
+  readonly score: string
+  readonly outcome: string
+  readonly window: { readonly days: number }
+}
+
+/**
+ * Each analysed unit's score (the value of its first `score` event in the window; null without
+ * one) and outcome (1 with an `outcome` event in the window): `unit_id`, `variant`, `score`,
+ * `outcome`, for the units with a score.
+ */
+const scoredPairs = (db: Db, scope: AggregationScope, diagnostic: ScoredDiagnostic) => {
+  const windowEnd = diagnostic.window.days * DAY_MS
+  const eventsInWindow = (eb: ExpressionBuilder<any, any>, type: string) =>
+    eb.selectFrom("events as e")
+      .where("e.pilot_id", "=", scope.pilotId)
+      .whereRef("e.unit_id", "=", "u.unit_id")
+      .where("e.type", "=", type)
+      .where("e.ts_ms", "<=", scope.asOfMs)
+      .where("e.ts_ms", ">=", sql<number>`u.first_ts`)
+      .where("e.ts_ms", "<=", sql<number>`u.first_ts + ${windowEnd}`)
+  const pairs = db.selectFrom(analysedUnits(db, scope).as("u"))
+    .select((eb) => [
+      "u.unit_id",
+      "u.variant",
+      eventsInWindow(eb, diagnostic.score).select("e.value").where("e.value", "is not", null)
+        .orderBy("e.ts_ms").orderBy("e.event_id").limit(1).as("score"),
+      eb.case().when(eb.exists(eventsInWindow(eb, diagnostic.outcome).select(sql<number>`1`.as("one")))).then(1).else(0).end().as("outcome")
+    ])
+  return db.selectFrom(pairs.as("s")).selectAll("s").where("s.score", "is not", null)
+}
+
 /**
  * The moments of the per-unit values `p` in a group: n, Σy, Σy², Σx, Σx², Σxy and the units
  * without a value. x is summed over the units with a y only (the n units), so a covariate's
@@ -509,6 +543,29 @@ export class Aggregation extends Effect.Service<Aggregation>()("@pilotproof/stor
       return Object.fromEntries(Object.entries(byVariant).map(([variant, ys]) => [variant, Float64Array.from(ys)]))
     })
 
+    /**
+     * A scoring diagnostic's pairs: every analysed unit with a `score` event (with a value) in the
+     * window, its score (the first such event's value) and its outcome (1 with an `outcome` event
+     * in the window). Per variant: all its scored units' count, and the pairs of at most `limit`
+     * of them, the first in unit order (pseudonymized ids are keyed hashes: a uniform sample).
+     */
+    const scoredUnits = Effect.fn("Aggregation.scoredUnits")(function*(given: AggregationScope, diagnostic: ScoredDiagnostic, limit: number) {
+      const scope = yield* resolved(given)
+      const counts = yield* database.use(`counting the scored units of "${diagnostic.key}"`, (db) =>
+        db.selectFrom(scoredPairs(db, scope, diagnostic).as("p")).select(["p.variant", sql<number>`count(*)`.as("units")]).groupBy("p.variant").orderBy("p.variant").execute()
+      )
+      const out: Record<string, { readonly units: number; readonly scores: Float64Array; readonly outcomes: Uint8Array }> = {}
+      for (const { units, variant } of counts) {
+        if (variant === null) continue
+        const rows = yield* database.use(`reading the scores of "${diagnostic.key}" in ${variant}`, (db) =>
+          db.selectFrom(scoredPairs(db, scope, diagnostic).as("p")).select(["p.score", "p.outcome"])
+            .where("p.variant", "=", variant).orderBy("p.unit_id").limit(limit).execute()
+        )
+        out[variant] = { units: num(units), scores: Float64Array.from(rows, (r) => num(r.score)), outcomes: Uint8Array.from(rows, (r) => num(r.outcome)) }
+      }
+      return out
+    })
+
     /** Who is analysed: units per variant and what was excluded, for SRM and readiness. */
     const exposures = Effect.fn("Aggregation.exposures")(function*(given: AggregationScope) {
       const scope = yield* resolved(given)
@@ -628,6 +685,6 @@ export class Aggregation extends Effect.Service<Aggregation>()("@pilotproof/stor
             )
           ))
 
-    return { metricStats, metricStatsOverTime, metricStatsByWeek, metricStatsBySegment, unitValues, exposures, currentStatistics, withExposedUnits } as const
+    return { metricStats, metricStatsOverTime, metricStatsByWeek, metricStatsBySegment, unitValues, scoredUnits, exposures, currentStatistics, withExposedUnits } as const
   })
 }) {}

@@ -157,6 +157,23 @@ const clusterReference = (events: ReadonlyArray<Ev>, metric: Metric, asOf: numbe
   return out
 }
 
+/**
+ * A scoring diagnostic's reference pairs by unit: each analysed unit's first `lead_scored` value
+ * in its 7-day window, and whether it has a `deal_won` there; units without a score left out.
+ */
+const scoredReference = (events: ReadonlyArray<Ev>, asOf: number, consentRequired: boolean) => {
+  const analysed = unitReference(events, pilot.metrics[0] as unknown as Metric, asOf, consentRequired)
+  const out: Record<string, Array<{ unit: string; score: number; outcome: number }>> = {}
+  for (const u of analysed) {
+    const inWindow = (e: Ev) => e.unit === u.unit && e.ts <= asOf && e.ts >= u.first && e.ts <= u.first + 7 * DAY_MS
+    const scores = events.filter((e) => e.type === "lead_scored" && inWindow(e)).sort((a, b) => a.ts - b.ts)
+    if (scores.length === 0) continue
+    ;(out[u.variant] ??= []).push({ unit: u.unit, score: scores[0]!.value!, outcome: events.some((e) => e.type === "deal_won" && inWindow(e)) ? 1 : 0 })
+  }
+  for (const pairs of Object.values(out)) pairs.sort((a, b) => (a.unit < b.unit ? -1 : a.unit > b.unit ? 1 : 0))
+  return out
+}
+
 const close = (actual: number, expected: number) => expect(actual).toBeCloseTo(expected, 6)
 
 /**
@@ -436,6 +453,29 @@ for (const dialect of DIALECTS) for (const path of PATHS) {
           expect(yield* tables).toEqual([])
           // the same counts as grouping the exposures
           expect(inside[1]).toEqual(yield* aggregation.exposures(scope))
+        })), 60_000)
+
+      it.effect("reads a scoring diagnostic's pairs: each unit's first score in the window and its outcome, at most the limit a variant", () =>
+        seeded(Effect.gen(function*() {
+          const aggregation = yield* Aggregation
+          const diagnostic = { key: "model_quality", score: "lead_scored", outcome: "deal_won", window: { days: 7 } }
+          for (const consentRequired of [false, true]) {
+            const scope = { pilotId: "aggregation", asOfMs: T0 + 15 * DAY_MS, consentRequired }
+            const want = scoredReference(events, scope.asOfMs, consentRequired)
+            const got = yield* aggregation.scoredUnits(scope, diagnostic, 1_000_000)
+            expect(Object.keys(got).sort()).toEqual(Object.keys(want).sort())
+            for (const [variant, pairs] of Object.entries(want)) {
+              expect(got[variant]!.units).toBe(pairs.length)
+              expect(Array.from(got[variant]!.scores)).toEqual(pairs.map((p) => p.score))
+              expect(Array.from(got[variant]!.outcomes)).toEqual(pairs.map((p) => p.outcome))
+            }
+            // past the limit: all units counted, the first `limit` in unit order read
+            const capped = yield* aggregation.scoredUnits(scope, diagnostic, 10)
+            for (const [variant, pairs] of Object.entries(want)) {
+              expect(capped[variant]!.units).toBe(pairs.length)
+              expect(Array.from(capped[variant]!.scores)).toEqual(pairs.slice(0, 10).map((p) => p.score))
+            }
+          }
         })), 60_000)
 
       it.effect("returns per-unit values for rank tests, matching the moments", () =>
