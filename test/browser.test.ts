@@ -23,7 +23,7 @@ const ARTIFACTS = fileURLToPath(new URL("../test-artifacts", import.meta.url))
 const PILOT = "support-bot-lead-qualification"
 const DAY_MS = 86_400_000
 
-/** Registers the four pilots, and simulates, starts and decides one (as the demo does). */
+/** Registers the pilots of experiments/, and simulates, starts and decides one (as the demo does). */
 const seed = (file: string) =>
   Effect.gen(function*() {
     const registry = yield* PilotRegistry
@@ -89,7 +89,7 @@ describe("web pages in Chromium", () => {
   it("lists the pilots with status and latest verdict, and opens a pilot with its verdict and charts", async () => {
     const page = await loginAs("admin")
     const rows = page.locator("tr[data-pilot]")
-    expect(await rows.count()).toBe(4)
+    expect(await rows.count()).toBe(experimentFiles().length)
     const bot = page.locator(`tr[data-pilot="${PILOT}"]`)
     expect(await bot.locator(".verdict").innerText()).toBe("GO")
     expect(await bot.innerText()).toContain("running")

@@ -8,7 +8,7 @@ import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { requireBin, runCli, serveUntilBanner } from "./fixtures/Cli.js"
 import { DIALECTS } from "./fixtures/Databases.js"
-import { EXPERIMENTS_DIR } from "./fixtures/Definitions.js"
+import { EXPERIMENTS_DIR, experimentFiles } from "./fixtures/Definitions.js"
 
 const run = (cwd: string, db: string | undefined, ...args: Array<string>) => runCli(db, args, cwd)
 
@@ -91,18 +91,14 @@ describe("pilotproof CLI", () => {
         const registered = await run(dir, db.url, "pilot", "register", EXPERIMENTS_DIR)
         expect(registered.stderr).toBe("")
         expect(registered.code).toBe(0)
-        expect(registered.stdout.match(/^registered /gm)).toHaveLength(4)
+        expect(registered.stdout.match(/^registered /gm)).toHaveLength(experimentFiles().length)
 
         const again = await run(dir, db.url, "pilot", "register", EXPERIMENTS_DIR)
-        expect(again.stdout.match(/^unchanged: /gm)).toHaveLength(4)
+        expect(again.stdout.match(/^unchanged: /gm)).toHaveLength(experimentFiles().length)
 
         const list = JSON.parse((await run(dir, db.url, "pilot", "list", "--format", "json")).stdout) as Array<{ id: string; status: string }>
-        expect(list.map((p) => [p.id, p.status])).toEqual([
-          ["lead-scoring-queue-priority", "draft"],
-          ["personalized-offers-returning", "draft"],
-          ["reply-drafting-assistant", "draft"],
-          ["support-bot-lead-qualification", "draft"]
-        ])
+        const ids = experimentFiles().map((f) => f.source.replace(/^experiments\/|\.yaml$/g, "")).sort()
+        expect(list.map((p) => [p.id, p.status])).toEqual(ids.map((id) => [id, "draft"]))
 
         const started = await run(dir, db.url, "pilot", "start", "support-bot-lead-qualification")
         expect(started.code).toBe(0)
@@ -137,7 +133,7 @@ describe("pilotproof CLI", () => {
 
         const unknown = await run(dir, db.url, "pilot", "show", "no-such-pilot")
         expect(unknown.code).toBe(1)
-        expect(unknown.stderr).toContain(`no pilot with id "no-such-pilot"; registered: lead-scoring-queue-priority`)
+        expect(unknown.stderr).toContain(`no pilot with id "no-such-pilot"; registered: b2b-bot-robotic-answers`)
       })
 
       it("runs the demo (npm start) twice: the verdicts the ground truth implies, nothing recorded twice", async () => {
@@ -145,21 +141,30 @@ describe("pilotproof CLI", () => {
         const first = await run(dir, db.url, "demo", "--no-serve", "--experiments", EXPERIMENTS_DIR)
         expect(first.stderr).toBe("")
         expect(first.code).toBe(0)
-        expect(first.stdout).toContain(": 4 pilots from")
-        expect(first.stdout).toContain("(4 new or changed)")
+        expect(first.stdout).toContain(": 11 pilots from")
+        expect(first.stdout).toContain("(11 new or changed)")
+        expect(first.stdout).toContain("11 of 11 verdicts are the ones the scenarios' ground truth implies")
         const second = await run(dir, db.url, "demo", "--no-serve", "--experiments", EXPERIMENTS_DIR)
         expect(second.code).toBe(0)
         expect(second.stdout).toContain("0 new or changed")
-        // The verdicts each scenario's ground truth implies (experiments/scenarios/*.yaml `expect`).
-        const verdicts = Object.fromEntries(
-          second.stdout.split("\n").map((l) => l.split(/\s{2,}/)).filter((c) => c.length > 2).map((c) => [c[0], c[1]])
-        )
-        expect(verdicts).toMatchObject({
+        // The verdicts each scenario's ground truth implies (experiments/scenarios/*.yaml `expect`),
+        // printed beside each verdict
+        const rows = second.stdout.split("\n").map((l) => l.split(/\s{2,}/)).filter((c) => c.length > 3 && c[0] !== "PILOT" && !c[0]!.startsWith("-"))
+        const verdicts = Object.fromEntries(rows.map((c) => [c[0], c[1]]))
+        expect(verdicts).toEqual({
           "support-bot-lead-qualification": "GO",
           "lead-scoring-queue-priority": "ITERATE",
           "personalized-offers-returning": "NO_GO",
-          "reply-drafting-assistant": "NO_GO"
+          "reply-drafting-assistant": "NO_GO",
+          "electronics-shop-chat-bot": "GO",
+          "logistics-voice-bot-requests": "GO",
+          "b2b-bot-robotic-answers": "NO_GO",
+          "bank-churn-retention-offers": "GO",
+          "marketplace-home-personalization": "GO",
+          "retailer-loyalty-offers": "ITERATE",
+          "manager-morning-assistant": "GO"
         })
+        expect(Object.fromEntries(rows.map((c) => [c[0], c[2]]))).toEqual(verdicts)
         // Re-running adds no decision record when nothing changed.
         const decisions = JSON.parse((await run(dir, db.url, "decisions", "support-bot-lead-qualification", "--format", "json")).stdout) as Array<unknown>
         expect(decisions).toHaveLength(1)

@@ -16,13 +16,12 @@ import Sqlite from "better-sqlite3"
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { fileURLToPath } from "node:url"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { requireBin, runCli } from "./fixtures/Cli.js"
 import { DIALECTS } from "./fixtures/Databases.js"
-import { fixtureDefinition, simulatedEvents } from "./fixtures/Scenarios.js"
+import { EXPERIMENTS_DIR as DIR } from "./fixtures/Definitions.js"
+import { fixtureDefinition, onlyPilot, simulatedEvents } from "./fixtures/Scenarios.js"
 
-const DIR = fileURLToPath(new URL("./fixtures/cluster", import.meta.url))
 const PILOT_FILE = join(DIR, "manager-morning-assistant.yaml")
 const ID = "manager-morning-assistant"
 const plans = JSON.parse(readFileSync(new URL("../packages/stats/test/fixtures/plan_power.json", import.meta.url), "utf8")) as {
@@ -95,9 +94,9 @@ describe("cluster-randomized pilots", () => {
     it(`on ${dialect.name}: the demo on the fixture decides GO; every metric on per-manager totals, equal to an independent computation`, async () => {
       const db = await dialect.location(dir)
       try {
-        const demo = await runCli(db.url, ["demo", "--no-serve", "--experiments", DIR])
+        const demo = await runCli(db.url, ["demo", "--no-serve", "--experiments", onlyPilot(DIR, ID, dir)])
         expect(demo.code, demo.stderr).toBe(0)
-        expect(demo.stdout).toMatch(/manager-morning-assistant\s+GO\s+won \+/)
+        expect(demo.stdout).toMatch(/manager-morning-assistant\s+GO\s+GO\s+won \+/)
         const analyze = await runCli(db.url, ["analyze", ID, "--as-of", "2026-05-09T00:00:00+03:00", "--format", "json"])
         expect(analyze.code, analyze.stderr).toBe(0)
         const report = JSON.parse(analyze.stdout) as Report

@@ -91,7 +91,7 @@ describe("the novelty check", () => {
       try {
         const demo = await runCli(db.url, ["demo", "--no-serve", "--experiments", DIR])
         expect(demo.code, demo.stderr).toBe(0)
-        expect(demo.stdout).toMatch(/bot-novelty-check\s+GO\s+/)
+        expect(demo.stdout).toMatch(/bot-novelty-check\s+GO\s+GO\s+/)
         expect(demo.stdout).toContain("But the effect fades week by week (novelty: the effect of the units first exposed each week (")
         const asOf = "2026-04-27T00:00:00+03:00"
         const decision = JSON.parse((await runCli(db.url, ["decisions", ID, "--format", "json"])).stdout) as Array<{ record: { decision: { checks: Array<{ name: string; status: string; evidence: string }> } } }>

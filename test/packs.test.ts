@@ -71,7 +71,7 @@ describe("a pilot written with metric packs", () => {
       try {
         const demo = await runCli(db.url, ["demo", "--no-serve", "--experiments", DIR])
         expect(demo.code, demo.stderr).toBe(0)
-        expect(demo.stdout).toMatch(/support-bot-packs\s+GO\s+contained /)
+        expect(demo.stdout).toMatch(/support-bot-packs\s+GO\s+GO\s+contained /)
         const show = await runCli(db.url, ["pilot", "show", ID])
         expect(show.stdout).toMatch(/contained\s+primary\s+binomial\s+bot_resolved unless handoff, recontact within 7d\s+increase\s+bot\.containment/)
         expect(show.stdout).toMatch(/complaint\s+guardrail\s+binomial\s+complaint within 30d\s+decrease\s+0\.01\s+bot\.complaints/)

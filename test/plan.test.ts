@@ -13,7 +13,6 @@ import { Context, Effect, Exit, Scope } from "effect"
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { fileURLToPath } from "node:url"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { requireBin, runCli } from "./fixtures/Cli.js"
 import { EXPERIMENTS_DIR } from "./fixtures/Definitions.js"
@@ -140,7 +139,7 @@ describe("planning a pilot before it is registered", () => {
     })
 
     it("plans a cluster-randomized file: deals and managers per arm, the design effect, the cluster-level t's power", async () => {
-      const file = fileURLToPath(new URL("./fixtures/cluster/manager-morning-assistant.yaml", import.meta.url))
+      const file = join(EXPERIMENTS_DIR, "manager-morning-assistant.yaml")
       const response = await plan(readFileSync(file, "utf8"))
       expect(response.status).toBe(200)
       const body = (await response.json()) as Plan & { cluster: { unit: string; clustersPerArm: number; designEffect: number } }

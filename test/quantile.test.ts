@@ -63,7 +63,7 @@ describe("quantile metrics", () => {
       try {
         const demo = await runCli(db.url, ["demo", "--no-serve", "--experiments", DIR])
         expect(demo.code, demo.stderr).toBe(0)
-        expect(demo.stdout).toMatch(/reply-drafting-quantiles\s+NO_GO\s+/) // CSAT falls, as in experiments/
+        expect(demo.stdout).toMatch(/reply-drafting-quantiles\s+NO_GO\s+NO_GO\s+/) // CSAT falls, as in experiments/
         const analyze = await runCli(db.url, ["analyze", ID, "--as-of", AS_OF, "--format", "json"])
         expect(analyze.code, analyze.stderr).toBe(0)
         const report = JSON.parse(analyze.stdout) as { metrics: Array<{ key: string; type: string; variants: Array<{ variant: string; n: number; mean: number }>; comparisons: Array<Comparison> }> }

@@ -49,13 +49,16 @@ const runDemo = (experiments: string) =>
     yield* Console.log(`Pilotproof demo on ${location}: ${files.length} pilots from ${experiments}/ (${created} new or changed)`)
 
     const rows: Array<Array<string>> = []
+    // each verdict beside the one its scenario's ground truth implies
+    let judged = 0
+    let agreed = 0
     for (const { registration } of registered) {
       const id = registration.pilotId
       let pilot = (yield* registry.show(id)).pilot
       if (pilot.status === "draft") pilot = yield* registry.start(id)
       const scenarioPath = join(experiments, "scenarios", `${id}.yaml`)
       if (!existsSync(scenarioPath)) {
-        rows.push([id, "-", "no scenario: import real events with pilotproof events import", "", ""])
+        rows.push([id, "-", "-", "no scenario: import real events with pilotproof events import", "", ""])
         continue
       }
       const scenario = yield* readScenario(scenarioPath)
@@ -80,13 +83,17 @@ const runDemo = (experiments: string) =>
       const payback = economics?._tag === "Evaluated"
         ? `${economics.economics.monteCarlo.probPaybackWithinTarget.toFixed(2)} (≤ ${economics.economics.monteCarlo.targetPaybackMonths} mo; NPV p50 ${money(Math.round(economics.economics.monteCarlo.npv.p50 / 1000))}k ${economics.economics.currency})`
         : "-"
-      rows.push([id, d.verdict, effect, payback, d.reason])
+      const truth = scenario.expect.verdict
+      if (truth === d.verdict) agreed++
+      judged++
+      rows.push([id, d.verdict, truth === d.verdict ? truth : `${truth} ≠`, effect, payback, d.reason])
     }
 
     yield* Console.log("")
-    yield* Console.log(table(["PILOT", "VERDICT", "PRIMARY EFFECT [CI]", "P(PAYBACK ≤ TARGET)", "REASON"], rows))
+    yield* Console.log(table(["PILOT", "VERDICT", "TRUTH", "PRIMARY EFFECT [CI]", "P(PAYBACK ≤ TARGET)", "REASON"], rows))
     yield* Console.log([
       "",
+      `${agreed} of ${judged} verdicts are the ones the scenarios' ground truth implies (TRUTH: experiments/scenarios/<id>.yaml, expect).`,
       `Done in ${((Date.now() - started) / 1000).toFixed(1)} s. Full reports (add --db ${location} if you moved it):`,
       "  node packages/cli/dist/pilotproof.mjs analyze <pilot-id>      every metric, effect, interval, method",
       "  node packages/cli/dist/pilotproof.mjs decide <pilot-id>       the verdict with every check and the economics",
