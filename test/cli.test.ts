@@ -141,9 +141,9 @@ describe("pilotproof CLI", () => {
         const first = await run(dir, db.url, "demo", "--no-serve", "--experiments", EXPERIMENTS_DIR)
         expect(first.stderr).toBe("")
         expect(first.code).toBe(0)
-        expect(first.stdout).toContain(": 11 pilots from")
-        expect(first.stdout).toContain("(11 new or changed)")
-        expect(first.stdout).toContain("11 of 11 verdicts are the ones the scenarios' ground truth implies")
+        expect(first.stdout).toContain(": 12 pilots from")
+        expect(first.stdout).toContain("(12 new or changed)")
+        expect(first.stdout).toContain("12 of 12 verdicts are the ones the scenarios' ground truth implies")
         const second = await run(dir, db.url, "demo", "--no-serve", "--experiments", EXPERIMENTS_DIR)
         expect(second.code).toBe(0)
         expect(second.stdout).toContain("0 new or changed")
@@ -162,9 +162,12 @@ describe("pilotproof CLI", () => {
           "bank-churn-retention-offers": "GO",
           "marketplace-home-personalization": "GO",
           "retailer-loyalty-offers": "ITERATE",
-          "manager-morning-assistant": "GO"
+          "manager-morning-assistant": "GO",
+          "generative-banner-creatives": "GO"
         })
         expect(Object.fromEntries(rows.map((c) => [c[0], c[2]]))).toEqual(verdicts)
+        // several treatments: the GO names its best arm
+        expect(rows.find((c) => c[0] === "generative-banner-creatives")![5]).toMatch(/^gen_bold: /)
         // Re-running adds no decision record when nothing changed.
         const decisions = JSON.parse((await run(dir, db.url, "decisions", "support-bot-lead-qualification", "--format", "json")).stdout) as Array<unknown>
         expect(decisions).toHaveLength(1)

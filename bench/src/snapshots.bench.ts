@@ -1,6 +1,6 @@
 /**
- * Results snapshots and a server that stays responsive, on the demo database (SQLite; the four
- * example pilots and their simulated data, made by the built CLI's `demo --no-serve`). Every
+ * Results snapshots and a server that stays responsive, on the demo database (SQLite; the pilots
+ * of experiments/ and their simulated data, made by the built CLI's `demo --no-serve`). Every
  * figure is a ratio against a baseline measured in the same run:
  *  - `GET /api/pilots/<id>/analysis` and the pilot page answered from a current snapshot, p50 and
  *    p99, against `GET /api/me` (target ≤ 2×);

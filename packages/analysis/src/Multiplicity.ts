@@ -1,20 +1,20 @@
 /**
- * Holm-adjusted p-values across the success metrics (primary and secondaries) of each
- * treatment; guardrails are tested on their own (non-inferiority) and not adjusted (Holm 1979).
+ * Holm-adjusted p-values across every success comparison of the pilot: each success metric
+ * (primary and secondaries) of each treatment against the control, as one family. A pilot is GO
+ * when any treatment wins, so the chance of a false GO grows with the treatments unless the
+ * family spans them (as GrowthBook's and Statsig's corrections do, across metrics and variations);
+ * with one treatment this is Holm across its success metrics. Guardrails are tested on their own
+ * (non-inferiority) and not adjusted (Holm 1979).
  */
 import type { MetricAnalysis } from "@pilotproof/domain"
 import { holmAdjust } from "@pilotproof/stats"
 
 export const adjustSuccessMetrics = (metrics: ReadonlyArray<MetricAnalysis>): Array<MetricAnalysis> => {
-  const treatments = [...new Set(metrics.flatMap((m) => m.comparisons.map((c) => c.variant)))]
-  const adjusted = new Map<string, number>()
-  for (const variant of treatments) {
-    const entries = metrics
-      .filter((m) => m.role !== "guardrail")
-      .flatMap((m) => m.comparisons.filter((c) => c.variant === variant).map((c) => ({ key: m.key, p: c.pValue })))
-    const p = holmAdjust(entries.map((e) => e.p))
-    entries.forEach((e, i) => adjusted.set(`${e.key}\u0000${variant}`, p[i]!))
-  }
+  const entries = metrics
+    .filter((m) => m.role !== "guardrail")
+    .flatMap((m) => m.comparisons.map((c) => ({ id: `${m.key}\u0000${c.variant}`, p: c.pValue })))
+  const p = holmAdjust(entries.map((e) => e.p))
+  const adjusted = new Map(entries.map((e, i) => [e.id, p[i]!] as const))
   return metrics.map((m) => ({
     ...m,
     comparisons: m.comparisons.map((c) => {

@@ -125,7 +125,7 @@ export const MetricComparison = Schema.Struct({
   absolute: EffectEstimate,
   relative: RelativeEffect,
   pValue: Stat,
-  /** Holm-adjusted across the success metrics (primary and secondaries) of this treatment. */
+  /** Holm-adjusted across the success metrics (primary and secondaries) of every treatment, as one family. */
   adjustedPValue: optional(Stat),
   method: ComparisonMethod,
   /** Why this method: the rule that chose it, in words. */

@@ -38,7 +38,7 @@ readiness: { dataOwner: CRM team }
 describe("parsePilotFile", () => {
   it("accepts every pilot in experiments/ without warnings", () => {
     const files = experimentFiles()
-    expect(files.length).toBe(11)
+    expect(files.length).toBe(12)
     for (const file of files) {
       const result = parse(file.text, file.source)
       expect(Either.isRight(result), Either.isLeft(result) ? result.left.message : "").toBe(true)
