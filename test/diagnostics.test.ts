@@ -15,6 +15,8 @@ import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { requireBin, runCli } from "./fixtures/Cli.js"
 import { DIALECTS } from "./fixtures/Databases.js"
+import { EXPERIMENTS_DIR } from "./fixtures/Definitions.js"
+import { onlyPilot } from "./fixtures/Scenarios.js"
 import { DIAGNOSTICS_PILOT_FILE as PILOT_FILE, generateDiagnosticEvents as generate, type Row } from "./fixtures/DiagnosticEvents.js"
 
 const ID = "assistant-and-scoring"
@@ -92,6 +94,24 @@ describe("diagnostics: what the AI did, beside the metrics", () => {
     writeFileSync(csv, ["event_id,unit_id,type,variant,value,ts", ...rows.map((r, i) => `e${i},${r.unit},${r.type},${r.variant},${r.value ?? ""},${new Date(r.ts).toISOString()}`)].join("\n") + "\n")
   })
   afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+  it("the demo's bank pilot reports its churn model's quality in both arms, near the scenario's AUC of 0.78", async () => {
+    const db = await DIALECTS[0]!.location(dir)
+    try {
+      const demo = await runCli(db.url, ["demo", "--no-serve", "--experiments", onlyPilot(EXPERIMENTS_DIR, "bank-churn-retention-offers", dir)])
+      expect(demo.code, demo.stderr).toBe(0)
+      const analyze = await runCli(db.url, ["analyze", "bank-churn-retention-offers", "--format", "json"])
+      const quality = (JSON.parse(analyze.stdout) as Report).diagnostics.find((d) => d.key === "model_quality")!
+      expect(quality.arms.map((a) => a.variant)).toEqual(["control", "retention_offer"])
+      for (const arm of quality.arms) {
+        // customers still inside their window at the cut count as negatives: a little below 0.78 at most
+        expect(Math.abs(arm.auc!.estimate - 0.78)).toBeLessThan(0.03)
+        expect(arm.reliability!.length).toBeGreaterThan(5)
+      }
+    } finally {
+      await db.cleanup()
+    }
+  }, 120_000)
 
   for (const dialect of DIALECTS) {
     it(`on ${dialect.name}: acceptance, edit share and the model's quality equal an independent computation from the raw rows`, async () => {

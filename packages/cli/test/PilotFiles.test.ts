@@ -8,7 +8,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { MAX_PILOT_FILE_BYTES } from "@pilotproof/engine"
 import { Effect, Layer, Stream } from "effect"
 import { execFileSync } from "node:child_process"
-import { mkdirSync, mkdtempSync, readFileSync, truncateSync, writeFileSync } from "node:fs"
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, truncateSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { EXPERIMENTS_DIR } from "../../../test/fixtures/Definitions.js"
@@ -21,11 +21,13 @@ describe("readPilotFiles", () => {
   it.effect("reads a directory's pilot files in name order, byte for byte", () =>
     Effect.gen(function*() {
       const files = yield* readPilotFiles([EXPERIMENTS_DIR])
-      expect(files.map((f) => f.source.slice(EXPERIMENTS_DIR.length + 1))).toEqual([
-        "lead-scoring-queue-priority.yaml",
-        "personalized-offers-returning.yaml",
-        "reply-drafting-assistant.yaml",
-        "support-bot-lead-qualification.yaml"
+      const names = files.map((f) => f.source.slice(EXPERIMENTS_DIR.length + 1))
+      expect(names).toEqual(readdirSync(EXPERIMENTS_DIR).filter((f) => f.endsWith(".yaml")).sort())
+      expect(names.slice(0, 4)).toEqual([
+        "b2b-bot-robotic-answers.yaml",
+        "bank-churn-retention-offers.yaml",
+        "electronics-shop-chat-bot.yaml",
+        "generative-banner-creatives.yaml"
       ])
       for (const f of files) expect(f.text).toBe(readFileSync(f.source, "utf8"))
     }).pipe(Effect.provide(NodeContext.layer)))

@@ -379,3 +379,49 @@ export const expandPackUse = (
   const margin = use.margin ?? (role === "guardrail" ? spec.margin : undefined)
   return Either.right({ ...spec.expand(use as never, events), ...given, role, ...(margin === undefined ? {} : { margin }), fromPack: name })
 }
+
+/**
+ * A pilot file's value with each pack's use (`- pack: bot.containment`, under `metrics` or
+ * `diagnostics`) replaced by the metric or diagnostic it expands into, so the definition decodes,
+ * and is checked, as if the file spelled it out. A use with problems of its own (in `issues`,
+ * with their paths in the file) is replaced by a placeholder that fails to decode: the
+ * metrics then count as broken, so no rule reads a list missing, say, its primary. `toSource`
+ * turns a problem's path in the expanded value into one in the file (or `undefined` for the
+ * placeholders' own): a problem of an expanded metric is reported on its pack's item, at the
+ * option of the same name when the use has one, and says which pack.
+ */
+export const expandMetricPacks = (value: Readonly<Record<string, unknown>>) => {
+  type Use = { readonly pack: string; readonly fields: ReadonlySet<string> } | "failed"
+  const uses = new Map<string, Map<number, Use>>()
+  const issues: Array<PackIssue> = []
+  const expanded: Record<string, unknown> = { ...value }
+  for (const section of ["metrics", "diagnostics"] as const) {
+    const items = value[section]
+    if (!Array.isArray(items)) continue
+    const here = new Map<number, Use>()
+    uses.set(section, here)
+    expanded[section] = items.map((item: unknown, i) => {
+      if (!isPackUse(item)) return item
+      const metric = expandPackUse(item, section)
+      if (Either.isLeft(metric)) {
+        here.set(i, "failed")
+        issues.push(...metric.left.map((issue) => ({ path: [section, i, ...issue.path], message: issue.message })))
+        return null
+      }
+      here.set(i, { pack: String(item["pack"]), fields: new Set(Object.keys(item)) })
+      return metric.right
+    })
+  }
+  const toSource = (path: ReadonlyArray<PropertyKey>, message: string) => {
+    const use = typeof path[0] === "string" && typeof path[1] === "number" ? uses.get(path[0])?.get(path[1]) : undefined
+    if (use === undefined) return { path, message }
+    if (use === "failed") return issues.some((i) => i.path[0] === path[0] && i.path[1] === path[1] && i.message === message) ? { path, message } : undefined
+    const field = path[2]
+    return {
+      path: typeof field === "string" && use.fields.has(field) ? path.slice(0, 3) : path.slice(0, 2),
+      message: `pack ${use.pack}: ${message}`
+    }
+  }
+  const any = [...uses.values()].some((m) => m.size > 0)
+  return { value: any ? expanded : value, issues, toSource }
+}

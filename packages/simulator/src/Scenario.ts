@@ -127,6 +127,19 @@ export const DurationTruth = Schema.Struct({
 export const MetricTruth = Schema.Union(BinomialTruth, MeanTruth, RatioTruth, DurationTruth)
 export type MetricTruth = typeof MetricTruth.Type
 
+/**
+ * A scoring diagnostic's truth: the model scores a `share` of each arm's units (default all),
+ * each with its chance of the diagnostic's outcome, as a binormal model with the given AUC. A
+ * unit's latent x is normal with mean ±d/2 (d = √2·Φ⁻¹(auc)) by whether its outcome happens, and
+ * its score the calibrated P(outcome | x) at the arm's outcome rate.
+ */
+export const ScoringTruth = Schema.Struct({
+  type: Schema.Literal("scoring"),
+  auc: Finite.pipe(Schema.between(0.5, 0.99, { message: () => "auc must be in [0.5, 0.99]" })),
+  share: Schema.optional(Share)
+})
+export type ScoringTruth = typeof ScoringTruth.Type
+
 /** Data defects to inject; every share is of units or events as named. All default to none. */
 export const Defects = Schema.Struct({
   /** Share of emitted events re-emitted right after with the same `event_id`. */
@@ -191,6 +204,8 @@ export const Scenario = Schema.Struct({
   })),
   /** Ground truth per metric key of the pilot. */
   metrics: Schema.Record({ key: Schema.String, value: MetricTruth }),
+  /** Ground truth per scoring diagnostic of the pilot (its scores; the outcome is a metric's truth). */
+  diagnostics: Schema.optional(Schema.Record({ key: Schema.String, value: ScoringTruth })),
   defects: Schema.optional(Defects),
   /** The verdict a correct engine reaches on this data at the end of the period, and why. */
   expect: Schema.Struct({

@@ -10,7 +10,10 @@
  *
  * Determinism: every draw comes from one `makeRandom(scenario.seed)` stream, in a fixed order,
  * and no clock or locale is read, so the same definition + scenario gives the same events.
- * Defects draw only when switched on, so a clean scenario is not shifted by their draws.
+ * Defects draw only when switched on, so a clean scenario is not shifted by their draws; a
+ * scoring diagnostic's scores draw from a stream of their own (seeded from the scenario's seed),
+ * so adding one leaves every other event's unit, type, time and value as they were (event ids
+ * are positions within the unit and shift).
  */
 import { assign, type Allocation } from "@pilotproof/assignment"
 import { clusterDesignOf, CONSENT, DAY_MS, EXPOSURE, type PilotDefinition } from "@pilotproof/domain"
@@ -68,6 +71,7 @@ const drawValue = (random: Random, v: ValueModel): number =>
 export function* simulate(definition: PilotDefinition, scenario: Scenario): Generator<WireEvent> {
   const plan = planOrThrow(definition, scenario)
   const random = makeRandom(scenario.seed)
+  const scoreRandoms = plan.scores.map((_, k) => makeRandom((scenario.seed + 7919 * (k + 1)) % 2_147_483_647))
   const clock = makeClock(scenario.start)
   const endMs = clock.startMs + scenario.days * DAY_MS
   const defects = scenario.defects ?? {}
@@ -150,6 +154,8 @@ export function* simulate(definition: PilotDefinition, scenario: Scenario): Gene
         const stamped = early ? t - (60 + random.integer(86_400)) * 1000 : Math.floor(ts / 1000) * 1000
         drafts.push(value === undefined ? { ts: stamped, type, attributes: NO_ATTRIBUTES } : { ts: stamped, type, value, attributes: NO_ATTRIBUTES })
       }
+      /** The once processes' events this unit has (before the export's cut), for the scores. */
+      const happened = new Set<string>()
       for (const process of plan.processes) {
         switch (process.kind) {
           case "once": {
@@ -157,7 +163,10 @@ export function* simulate(definition: PilotDefinition, scenario: Scenario): Gene
               ? process.arms.get(variant)!
               : process.fade.control + (process.arms.get(variant)! - process.fade.control) * process.fade.factor ** weeksSinceStart(t)
             const rate = manager === undefined ? arm : manager.rate(process.event, arm)
-            if (random.uniform() < rate) outcome(t + drawDelay(random, process.delay), process.event)
+            if (random.uniform() < rate) {
+              outcome(t + drawDelay(random, process.delay), process.event)
+              happened.add(process.event)
+            }
             break
           }
           case "stream": {
@@ -193,6 +202,17 @@ export function* simulate(definition: PilotDefinition, scenario: Scenario): Gene
             break
         }
       }
+
+      // scoring diagnostics: each from its own stream, so the metrics' events stay as they were
+      plan.scores.forEach((score, k) => {
+        const draw = scoreRandoms[k]!
+        if (!(draw.uniform() < score.share)) return
+        const d = score.separation
+        const x = draw.normal(happened.has(score.outcome) ? d / 2 : -d / 2, 1)
+        const rate = score.rates.get(variant)!
+        const logit = Math.log(rate / (1 - rate)) + d * x
+        drafts.push({ ts: t + 60_000, type: score.event, value: Math.round(10_000 / (1 + Math.exp(-logit))) / 10_000, attributes: NO_ATTRIBUTES })
+      })
 
       drafts.sort((a, b) => a.ts - b.ts)
       for (let k = 0; k < drafts.length; k++) {

@@ -9,6 +9,7 @@
  */
 import type { Metric, PilotDefinition } from "@pilotproof/domain"
 import { controlVariant, CONSENT, DAY_MS, EXPOSURE } from "@pilotproof/domain"
+import { normalQuantile } from "@pilotproof/stats"
 import { Either } from "effect"
 import { InvalidScenario, ScenarioIssue } from "./InvalidScenario.js"
 import type { Delay, EventCount, EventProcess, Lifts, MetricTruth, Scenario, ValueDistribution } from "./Scenario.js"
@@ -84,6 +85,20 @@ export type Producer =
   | { readonly role: "start" }
   | { readonly role: "end"; readonly process: DurationProcess }
 
+/**
+ * A scoring diagnostic's scores: for a `share` of the units, one `event` a minute after exposure
+ * whose value is the calibrated chance of the `outcome` (a once process) given a binormal latent
+ * with separation d (AUC Φ(d/√2)); `rates` is the outcome's chance per arm.
+ */
+export interface ScoreProcess {
+  readonly diagnostic: string
+  readonly event: string
+  readonly outcome: string
+  readonly separation: number
+  readonly share: number
+  readonly rates: ReadonlyMap<string, number>
+}
+
 export interface SimulationPlan {
   readonly definition: PilotDefinition
   readonly scenario: Scenario
@@ -91,6 +106,8 @@ export interface SimulationPlan {
   /** Every variant key in the definition's order. */
   readonly variants: ReadonlyArray<string>
   readonly processes: ReadonlyArray<Process>
+  /** Scoring diagnostics' scores, drawn from streams of their own (the metrics' events stay as they were). */
+  readonly scores: ReadonlyArray<ScoreProcess>
   /** Duration start events, each emitted once per unit. */
   readonly starts: ReadonlyArray<string>
   readonly producers: ReadonlyMap<string, Producer>
@@ -340,10 +357,39 @@ export const planSimulation = (
     if (problem !== undefined) at("metrics", `no truth for metric "${metric.key}" (${metric.type}) and ${problem}: add metrics.${metric.key}`)
   }
 
+  // Scoring diagnostics' truths: scores of a binomial truth's outcome.
+  const scores: Array<ScoreProcess> = []
+  for (const [key, truth] of Object.entries(scenario.diagnostics ?? {})) {
+    const path = `diagnostics.${key}`
+    const diagnostic = definition.diagnostics?.find((d) => d.key === key)
+    if (diagnostic === undefined || diagnostic.type !== "scoring") {
+      const scoring = (definition.diagnostics ?? []).filter((d) => d.type === "scoring").map((d) => d.key)
+      at(path, `"${key}" is not a scoring diagnostic of pilot "${definition.id}"${scoring.length === 0 ? "" : ` (${scoring.join(", ")})`}`)
+      continue
+    }
+    const outcome = producers.get(diagnostic.outcome)
+    if (outcome?.role !== "once") {
+      at(path, `the outcome "${diagnostic.outcome}" of "${key}" must be a binomial metric's event with a truth in this scenario`)
+      continue
+    }
+    if (producers.has(diagnostic.score) || scores.some((s) => s.event === diagnostic.score)) {
+      at(path, `the score event "${diagnostic.score}" is already produced by another truth`)
+      continue
+    }
+    scores.push({
+      diagnostic: key,
+      event: diagnostic.score,
+      outcome: diagnostic.outcome,
+      separation: Math.SQRT2 * normalQuantile(truth.auc),
+      share: truth.share ?? 1,
+      rates: outcome.process.arms
+    })
+  }
+
   if (issues.length > 0) {
     return Either.left(new InvalidScenario({ source, issues: issues.map((i) => new ScenarioIssue(i)) }))
   }
-  return Either.right({ definition, scenario, control, variants, processes, starts, producers })
+  return Either.right({ definition, scenario, control, variants, processes, scores, starts, producers })
 }
 
 /** Why a metric's true value cannot be derived from the producers, or undefined when it can. */

@@ -1,4 +1,5 @@
 import { CONSENT, EXPOSURE, IncomingEvent } from "@pilotproof/domain"
+import { aucDeLong } from "@pilotproof/stats"
 import { Schema } from "effect"
 import { createHash } from "node:crypto"
 import { describe, expect, it } from "vitest"
@@ -203,5 +204,53 @@ describe("defects appear as configured", () => {
     within(twice / units.size, 0.05, units.size)
     const cleanEmails = clean.filter((e) => e.type === EXPOSURE && e.attributes["email"] !== undefined).map((e) => e.attributes["email"])
     expect(new Set(cleanEmails).size).toBe(cleanEmails.length)
+  })
+})
+
+describe("a scoring diagnostic's scores (the bank's churn model)", () => {
+  const id = "bank-churn-retention-offers"
+  const bank = loadDefinition(id)
+  const full = loadScenario(id)
+  const { diagnostics: _, ...withoutScores } = full
+  const events = [...simulate(bank, full)]
+  const units = byUnit(events)
+  const endMs = Date.parse(full.start) + full.days * DAY
+
+  it("leave every other event as it was: the scores draw from a stream of their own", () => {
+    // the same units, types, times and values (event ids are positions within the unit, so they shift)
+    const anonymous = (es: ReadonlyArray<WireEvent>) => es.map(({ event_id: _, ...e }) => e)
+    const others = events.filter((e) => e.type !== "churn_score")
+    expect(sha(JSON.stringify(anonymous(others)))).toBe(sha(JSON.stringify(anonymous([...simulate(bank, withoutScores)]))))
+    expect(events.length - others.length).toBe(units.size) // share 1: every customer scored once
+  })
+
+  it("rank the customers who close their card with the scenario's AUC, and are calibrated to the arm's rate", () => {
+    // customers whose 30-day window closed before the cut: their outcome is known
+    for (const variant of ["control", "retention_offer"]) {
+      const scores: Array<number> = []
+      const outcomes: Array<number> = []
+      for (const list of units.values()) {
+        const exposure = list.find((e) => e.type === EXPOSURE)!
+        if (exposure.variant !== variant || Date.parse(exposure.ts) > endMs - 30 * DAY) continue
+        scores.push(list.find((e) => e.type === "churn_score")!.value!)
+        outcomes.push(list.some((e) => e.type === "card_closed") ? 1 : 0)
+      }
+      const auc = aucDeLong(scores, outcomes)
+      expect(auc.positives).toBeGreaterThan(300)
+      // the binormal model's AUC Φ(d/√2) = 0.78, within 4 of DeLong's standard errors
+      expect(Math.abs(auc.auc - 0.78)).toBeLessThan(4 * auc.standardError)
+      // calibrated: the mean score is the arm's closure rate (8%, or 6.8% with the offer), within 4 sd
+      const mean = scores.reduce((a, b) => a + b, 0) / scores.length
+      const rate = variant === "control" ? 0.08 : 0.068
+      expect(Math.abs(mean - rate)).toBeLessThan(4 * Math.sqrt((rate * (1 - rate)) / scores.length))
+    }
+  })
+
+  it("refuse a truth for what is not a scoring diagnostic, or whose outcome no binomial truth produces", () => {
+    const wrong = { ...full, diagnostics: { churn_model: { type: "scoring" as const, auc: 0.7 } } }
+    expect(() => simulate(bank, wrong).next()).toThrow(/"churn_model" is not a scoring diagnostic of pilot "bank-churn-retention-offers" \(model_quality\)/)
+    const { churned: __, ...metrics } = full.metrics
+    const noOutcome = { ...full, metrics: { ...metrics, churned: { type: "mean" as const, events: { poisson: 0.1 } } } }
+    expect(() => simulate(bank, noOutcome).next()).toThrow(/the outcome "card_closed" of "model_quality" must be a binomial metric's event/)
   })
 })

@@ -1,5 +1,5 @@
 /** Shared test setup: the pilot files and their scenarios, decoded; small synthetic pilots. */
-import { PilotDefinition } from "@pilotproof/domain"
+import { expandMetricPacks, PilotDefinition } from "@pilotproof/domain"
 import { Either, Schema } from "effect"
 import { readFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
@@ -15,8 +15,11 @@ export const PILOT_IDS = [
   "reply-drafting-assistant"
 ] as const
 
+/** A pilot of experiments/, decoded as the file reader decodes it (metric packs expanded). */
 export const loadDefinition = (id: string): PilotDefinition =>
-  Schema.decodeUnknownSync(PilotDefinition, { onExcessProperty: "error" })(parse(readFileSync(`${root}experiments/${id}.yaml`, "utf8")))
+  Schema.decodeUnknownSync(PilotDefinition, { onExcessProperty: "error" })(
+    expandMetricPacks(parse(readFileSync(`${root}experiments/${id}.yaml`, "utf8")) as Record<string, unknown>).value
+  )
 
 export const loadScenarioValue = (id: string): unknown => parse(readFileSync(`${root}experiments/scenarios/${id}.yaml`, "utf8"))
 
