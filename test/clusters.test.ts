@@ -20,6 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { requireBin, runCli } from "./fixtures/Cli.js"
 import { DIALECTS } from "./fixtures/Databases.js"
 import { EXPERIMENTS_DIR as DIR } from "./fixtures/Definitions.js"
+import { ratioStatsOf } from "./fixtures/Moments.js"
 import { fixtureDefinition, onlyPilot, simulatedEvents } from "./fixtures/Scenarios.js"
 
 const PILOT_FILE = join(DIR, "manager-morning-assistant.yaml")
@@ -48,17 +49,8 @@ const independentWon = () => {
     if (d.won.some((t) => t >= d.first && t <= d.first + 30 * DAY_MS)) m.won++
     managers.set(d.manager, m)
   }
-  const arm = (variant: string): RatioStats => {
-    const ms = [...managers.values()].filter((m) => m.variant === variant)
-    return {
-      n: ms.length,
-      sumX: ms.reduce((a, m) => a + m.won, 0),
-      sumY: ms.reduce((a, m) => a + m.deals, 0),
-      sumX2: ms.reduce((a, m) => a + m.won * m.won, 0),
-      sumY2: ms.reduce((a, m) => a + m.deals * m.deals, 0),
-      sumXY: ms.reduce((a, m) => a + m.won * m.deals, 0)
-    }
-  }
+  const arm = (variant: string): RatioStats =>
+    ratioStatsOf([...managers.values()].filter((m) => m.variant === variant).map((m) => ({ x: m.won, y: m.deals })))
   return { treatment: arm("assistant"), control: arm("control"), managers }
 }
 

@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { requireBin, runCli } from "./fixtures/Cli.js"
 import { DIALECTS } from "./fixtures/Databases.js"
 import { EXPERIMENTS_DIR } from "./fixtures/Definitions.js"
+import { ratioStatsOf } from "./fixtures/Moments.js"
 import { onlyPilot } from "./fixtures/Scenarios.js"
 import { DIAGNOSTICS_PILOT_FILE as PILOT_FILE, generateDiagnosticEvents as generate, type Row } from "./fixtures/DiagnosticEvents.js"
 
@@ -33,15 +34,7 @@ const ratioOf = (rows: ReadonlyArray<Row>, variant: string, num: (r: Row) => num
     acc.y += den(r)
     units.set(r.unit, acc)
   }
-  const all = [...units.values()]
-  return {
-    n: all.length,
-    sumX: all.reduce((a, b) => a + b.x, 0),
-    sumY: all.reduce((a, b) => a + b.y, 0),
-    sumX2: all.reduce((a, b) => a + b.x * b.x, 0),
-    sumY2: all.reduce((a, b) => a + b.y * b.y, 0),
-    sumXY: all.reduce((a, b) => a + b.x * b.y, 0)
-  }
+  return ratioStatsOf(units.values())
 }
 
 /** Each arm's (first score, won within 30 days) pairs from the raw rows, by unit id. */
