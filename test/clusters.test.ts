@@ -1,6 +1,6 @@
 /**
- * Cluster-randomized pilots end to end, from the fixture test/fixtures/cluster (managers assigned,
- * deals analysed): `pilotproof plan`, the demo command on the fixture directory, `analyze` and
+ * Cluster-randomized pilots end to end, on experiments/manager-morning-assistant.yaml (managers
+ * assigned, deals analysed): `pilotproof plan`, the demo command on that pilot alone, `analyze` and
  * `readiness` on SQLite and PostgreSQL, and ingest's handling of the cluster field.
  *
  * The analysis is checked against an independent computation: the same scenario simulated here,

@@ -7,8 +7,7 @@
  * (0.2869 → 0.374, from resolved × not handed off × not back; the simulator's `trueEffects`).
  */
 import { DAY_MS } from "@pilotproof/domain"
-import { trueEffects } from "@pilotproof/simulator"
-import { decodeScenario } from "@pilotproof/simulator"
+import { decodeScenario, planSimulation, trueEffects } from "@pilotproof/simulator"
 import { Either } from "effect"
 import { mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -63,6 +62,20 @@ describe("a pilot written with metric packs", () => {
     const truth = trueEffects(fixtureDefinition(DIR, ID), scenario)["contained"]!
     expect(truth.control).toBeCloseTo(0.45 * 0.75 * 0.85, 9)
     expect(truth.treatments["bot"]!.value).toBeCloseTo(0.55 * 0.8 * 0.85, 6)
+  })
+
+  it("a cancelling event whose truth reaches past the conversion's window is refused, not silently miscounted", () => {
+    const scenario = Either.getOrThrow(decodeScenario(parse(readFileSync(join(DIR, "scenarios", `${ID}.yaml`), "utf8"))))
+    const definition = fixtureDefinition(DIR, ID)
+    // containment within 3 days, while handoffs and recontacts are drawn over their metrics' 7
+    const shorter = { ...definition, metrics: definition.metrics.map((m) => (m.key === "contained" ? { ...m, window: { days: 3 } } : m)) }
+    const planned = planSimulation(shorter, scenario)
+    expect(Either.isLeft(planned)).toBe(true)
+    const messages = Either.isLeft(planned) ? planned.left.issues.map((i) => `${i.path}: ${i.message}`) : []
+    expect(messages).toEqual([
+      `metrics.handoff: "handoff" cancels "contained" within 3 days, but its truth draws it up to 7 days after exposure: give its metric the same window`,
+      `metrics.recontacted: "recontact" cancels "contained" within 3 days, but its truth draws it up to 7 days after exposure: give its metric the same window`
+    ])
   })
 
   for (const dialect of DIALECTS) {

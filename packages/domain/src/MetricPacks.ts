@@ -59,8 +59,8 @@ interface PackSpec<Events extends string, Options extends Schema.Struct.Fields> 
 
 const pack = <Events extends string, Options extends Schema.Struct.Fields>(spec: PackSpec<Events, Options>) => spec
 
-/** 0.9 → "90", 0.999 → "99_9": a quantile in a metric key. */
-const percentile = (q: number) => String(+(100 * q).toPrecision(4)).replace(".", "_")
+/** 0.9 → "90", 0.999 → "99_9", 0.99995 → "99_995": a quantile in a metric key (one out of (0, 1) is refused by the metric). */
+const percentile = (q: number) => (q > 0 && q < 1 ? String(+(100 * q).toFixed(3)).replace(".", "_") : "quantile")
 
 /** The packs, by name. */
 export const METRIC_PACKS = {
@@ -358,11 +358,13 @@ export const expandPackUse = (
     return Either.left(withoutOptionalNoise(raw)
       .map((i) => ({
         path: i.path,
-        message: i.message.startsWith("is unexpected")
-          ? i.path.length === 1
-            ? `${String(i.path[0])} is not an option of the pack ${String(name)} (its options: ${fields})`
-            : `the pack ${String(name)} reads no event "${String(i.path.at(-1))}" (its events: ${Object.keys(METRIC_PACKS[name as MetricPackName].events).join(", ")})`
-          : i.message
+        message: !i.message.startsWith("is unexpected")
+          ? `pack ${String(name)}: ${i.message}`
+          : i.path.length === 1
+          ? `${String(i.path[0])} is not an option of the pack ${String(name)} (its options: ${fields})`
+          : i.path[0] === "events" && i.path.length === 2
+          ? `the pack ${String(name)} reads no event "${String(i.path[1])}" (its events: ${Object.keys(METRIC_PACKS[name as MetricPackName].events).join(", ")})`
+          : `pack ${String(name)}: ${i.path.map(String).join(".")} is not a field of ${String(i.path[0])}`
       })))
   }
   const spec: PackSpec<string, Schema.Struct.Fields> = METRIC_PACKS[name as MetricPackName]

@@ -209,8 +209,8 @@ const diagnosticCommon = {
 
 /**
  * Σ numerator / Σ denominator over each arm's units, with a delta-method interval: draft
- * acceptance (drafts accepted over drafts shown), edit share (characters edited over characters
- * drafted). Read on every arm whose units have a denominator: usually only the treatment's.
+ * acceptance (drafts accepted over drafts shown), edit share (the sum of the sent drafts' edit
+ * shares over their count: the mean share of a draft edited). Read on every arm whose units have a denominator: usually only the treatment's.
  */
 export const RatioDiagnostic = Schema.Struct({
   ...diagnosticCommon,
@@ -224,7 +224,7 @@ export const RatioDiagnostic = Schema.Struct({
 
 /**
  * A scoring model's quality on the pilot's own units: each unit's score (the value of its first
- * `score` event after exposure, a predicted probability) against its outcome (an `outcome` event
+ * `score` event in the window after its first exposure, a predicted probability) against its outcome (an `outcome` event
  * in the window) — AUC with DeLong's interval, the Brier score, a reliability table of `bins`
  * equal-width bins and the top-decile lift, on every arm whose units were scored.
  */

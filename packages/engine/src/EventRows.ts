@@ -59,7 +59,7 @@ export const eventRules = (definition: PilotDefinition): EventRules => {
   const types = new Map<string, { metrics: Array<string>; needsValue: boolean }>()
   const use = (type: string, metric: string, needsValue: boolean) => {
     const entry = types.get(type) ?? { metrics: [], needsValue: false }
-    entry.metrics.push(metric)
+    if (!entry.metrics.includes(metric)) entry.metrics.push(metric)
     entry.needsValue ||= needsValue
     types.set(type, entry)
   }
@@ -87,11 +87,11 @@ export const eventRules = (definition: PilotDefinition): EventRules => {
   }
   for (const d of definition.diagnostics ?? []) {
     if (d.type === "ratio") {
-      use(d.numerator.event, d.key, d.numerator.aggregate === "sum")
-      use(d.denominator.event, d.key, d.denominator.aggregate === "sum")
+      use(d.numerator.event, `diagnostic ${d.key}`, d.numerator.aggregate === "sum")
+      use(d.denominator.event, `diagnostic ${d.key}`, d.denominator.aggregate === "sum")
     } else {
-      use(d.score, `${d.key} (score)`, true)
-      use(d.outcome, d.key, false)
+      use(d.score, `diagnostic ${d.key}, whose score it is`, true)
+      use(d.outcome, `diagnostic ${d.key}`, false)
     }
   }
   const cluster = clusterDesignOf(definition)
@@ -358,7 +358,8 @@ export const toEventRow = (
       return reject(`event type "${event.type}" is not used by pilot "${rules.pilotId}" (expected one of: ${known})`)
     }
     if (use.needsValue && event.value === undefined) {
-      return reject(`event type "${event.type}" needs a numeric value (metric ${use.metrics.join(", ")} sums or averages it)`)
+      const readers = use.metrics.map((m) => (m.startsWith("diagnostic ") ? m : `metric ${m}`)).join(", ")
+      return reject(`event type "${event.type}" needs a numeric value (${readers} ${use.metrics.some((m) => m.startsWith("diagnostic ")) ? "reads it" : "sums or averages it"})`)
     }
   }
 

@@ -170,7 +170,7 @@ economics:
 readiness: { dataOwner: Support }
 `
     expect(issuesOf(text)).toEqual([
-      { path: "metrics[0].recontactDays", line: 10, message: "must be a whole number greater than zero" },
+      { path: "metrics[0].recontactDays", line: 10, message: "pack bot.containment: must be a whole number greater than zero" },
       { path: "metrics[0].colour", line: 11, message: expect.stringMatching(/^colour is not an option of the pack bot\.containment \(its options: key, name, description, role, margin, recontactDays, events\)$/) },
       { path: "metrics[1].pack", line: 12, message: `unknown metric pack "bot.handof"; the packs are ${METRIC_PACK_NAMES.filter((n) => packSection(n) === "metrics").join(", ")}` },
       { path: "metrics[2].quantile", line: 14, message: "pack bot.first-reply: quantile must be in (0, 1)" },
@@ -222,5 +222,10 @@ readiness: { dataOwner: Support }
   it("a use as the only primary that fails is not also reported as a pilot without a primary", () => {
     const issues = issuesOf(pilotWith([{ pack: "scoring.win-rate", window: { days: 0 } }, { pack: "bot.complaints" }], { won: 100 }))
     expect(issues.map((i) => i.path)).toEqual(["metrics[0].window.days"])
+    // a stray field inside an option is named as such, and a quantile out of range gets one message
+    expect(issuesOf(pilotWith([PRIMARY, { pack: "bot.handoff", window: { days: 7, weeks: 1 } }])).map((i) => [i.path, i.message]))
+      .toEqual([["metrics[1].window.weeks", "pack bot.handoff: window.weeks is not a field of window"]])
+    expect(issuesOf(pilotWith([PRIMARY, { pack: "bot.first-reply", quantile: -0.5 }])).map((i) => [i.path, i.message]))
+      .toEqual([["metrics[1].quantile", "pack bot.first-reply: quantile must be in (0, 1)"]])
   })
 })

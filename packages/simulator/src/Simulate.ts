@@ -154,7 +154,10 @@ export function* simulate(definition: PilotDefinition, scenario: Scenario): Gene
         const stamped = early ? t - (60 + random.integer(86_400)) * 1000 : Math.floor(ts / 1000) * 1000
         drafts.push(value === undefined ? { ts: stamped, type, attributes: NO_ATTRIBUTES } : { ts: stamped, type, value, attributes: NO_ATTRIBUTES })
       }
-      /** The once processes' events this unit has (before the export's cut), for the scores. */
+      /**
+       * The once processes' events this unit has, for the scores: whether they happen, even past
+       * the export's cut (a model scores the propensity, not what the export will show).
+       */
       const happened = new Set<string>()
       for (const process of plan.processes) {
         switch (process.kind) {

@@ -357,6 +357,21 @@ export const planSimulation = (
     if (problem !== undefined) at("metrics", `no truth for metric "${metric.key}" (${metric.type}) and ${problem}: add metrics.${metric.key}`)
   }
 
+  // A conversion's cancelling events (`unless`) count inside its window only: their truths must
+  // draw them inside the same window, or the true value (TrueEffects) would count later ones.
+  for (const metric of definition.metrics) {
+    if (metric.type !== "binomial" || metric.unless === undefined || metric.window === undefined) continue
+    const windowMs = metric.window.days * DAY_MS
+    for (const cancel of metric.unless) {
+      const producer = producers.get(cancel)
+      const process = producer?.role === "once" || producer?.role === "stream" ? producer.process : undefined
+      const reach = process === undefined ? 0 : process.delay.kind === "exponential" ? process.delay.limitMs : process.delay.spanMs
+      if (process !== undefined && reach > windowMs) {
+        at(`metrics.${process.metric}`, `"${cancel}" cancels "${metric.key}" within ${metric.window.days} days, but its truth draws it up to ${reach === Infinity ? "any time" : `${+(reach / DAY_MS).toFixed(2)} days`} after exposure: give its metric the same window`)
+      }
+    }
+  }
+
   // Scoring diagnostics' truths: scores of a binomial truth's outcome.
   const scores: Array<ScoreProcess> = []
   for (const [key, truth] of Object.entries(scenario.diagnostics ?? {})) {

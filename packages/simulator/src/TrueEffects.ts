@@ -10,7 +10,7 @@
  * least one; a binomial metric on a Poisson stream with frailty variance v converts with
  * 1 − (1 + λv)^{−1/v} (1 − e^{−λ} without frailty); one with events that cancel it (`unless`)
  * converts with that times each cancelling event's chance of not happening (the simulator draws
- * them independently, each inside its own metric's window: the same window is assumed).
+ * them independently, and the plan refuses a cancelling truth that reaches past the window).
  */
 import type { Metric, PilotDefinition } from "@pilotproof/domain"
 import { normalQuantile } from "@pilotproof/stats"

@@ -57,7 +57,7 @@ export interface DatabaseShape {
 
 /**
  * Codes meaning an open connection went away mid-operation, in words: the socket's (Node) and
- * PostgreSQL's own (class 08, and 57P01–57P03 when the server ends the backend).
+ * PostgreSQL's own (class 08, and 57P01/57P02 when the server ends the backend).
  */
 const CONNECTION_LOST: Readonly<Record<string, string>> = {
   ECONNRESET: "the connection was reset",
@@ -66,19 +66,22 @@ const CONNECTION_LOST: Readonly<Record<string, string>> = {
   "08003": "the connection does not exist",
   "08006": "the connection failed",
   "57P01": "the server ended the connection (administrator command)",
-  "57P02": "the server ended the connection (crash shutdown)",
-  "57P03": "the server cannot accept connections now"
+  "57P02": "the server ended the connection (crash shutdown)"
 }
 
-/** A readable detail from a driver error (SQLite, pg, network). */
-const describe = (cause: unknown, location: string): string => {
+/** A readable detail from a driver error (SQLite, pg, network). Exported for its tests. */
+export const describeDriverError = (cause: unknown, location: string): string => {
   const e = cause as { code?: unknown; message?: unknown; errors?: ReadonlyArray<unknown> }
   const code = typeof e?.code === "string" ? e.code : undefined
-  if (code === "ECONNREFUSED" || code === "ENOTFOUND" || code === "ETIMEDOUT" || code === "EHOSTUNREACH") {
-    return `cannot reach the database at ${location} (${code}); is the server running and PILOTPROOF_DB right?`
-  }
-  if (Array.isArray(e?.errors) && e.errors.length > 0) return describe(e.errors[0], location)
   const message = typeof e?.message === "string" && e.message !== "" ? e.message : String(cause)
+  // refused, unknown, silent (pg-pool's connect timeout has no code) or starting up: never connected
+  const unreachable = code === "ECONNREFUSED" || code === "ENOTFOUND" || code === "ETIMEDOUT" || code === "EHOSTUNREACH"
+    ? code
+    : code === "57P03" ? "the server cannot accept connections now" : /due to connection timeout/.test(message) ? "connection timeout" : undefined
+  if (unreachable !== undefined) {
+    return `cannot reach the database at ${location} (${unreachable}); is the server running and PILOTPROOF_DB right?`
+  }
+  if (Array.isArray(e?.errors) && e.errors.length > 0) return describeDriverError(e.errors[0], location)
   const lost = code === undefined ? undefined : CONNECTION_LOST[code]
   if (lost !== undefined || /^Connection terminated/.test(message)) {
     return `lost the connection to the database at ${location} (${lost ?? "the connection was closed"}): what was not yet committed is not stored`
@@ -87,7 +90,7 @@ const describe = (cause: unknown, location: string): string => {
 }
 
 const make = (dialect: Dialect, location: string, db: Kysely<DatabaseSchema>): DatabaseShape & { readonly db: Kysely<DatabaseSchema> } => {
-  const fail = (operation: string) => (cause: unknown) => new StorageError({ operation, detail: describe(cause, location), cause })
+  const fail = (operation: string) => (cause: unknown) => new StorageError({ operation, detail: describeDriverError(cause, location), cause })
   /** The transaction the current fiber runs in, if any. */
   const current = FiberRef.unsafeMake(Option.none<Transaction<DatabaseSchema>>())
 
@@ -164,14 +167,14 @@ const migrate = (database: DatabaseShape) =>
     ({ error }) =>
       error === undefined
         ? Effect.void
-        : Effect.fail(new StorageError({ operation: "migrating the database", detail: describe(error, database.location) }))
+        : Effect.fail(new StorageError({ operation: "migrating the database", detail: describeDriverError(error, database.location) }))
   )
 
 const acquire = (dialect: Dialect, location: string, open: () => Kysely<DatabaseSchema>) =>
   Effect.acquireRelease(
     Effect.try({
       try: () => make(dialect, location, open()),
-      catch: (cause) => new StorageError({ operation: "opening the database", detail: describe(cause, location) })
+      catch: (cause) => new StorageError({ operation: "opening the database", detail: describeDriverError(cause, location) })
     }),
     (database) => Effect.promise(() => database.db.destroy())
   )

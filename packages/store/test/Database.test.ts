@@ -1,6 +1,7 @@
 import { describe, expect, it, layer } from "@effect/vitest"
 import { InvalidTransition, StorageError } from "@pilotproof/domain"
 import { Database } from "@pilotproof/store"
+import { describeDriverError } from "../src/Database.js"
 import { Cause, Deferred, Effect, Exit, Fiber, Layer } from "effect"
 import { sql } from "kysely"
 import { DIALECTS } from "../../../test/fixtures/Databases.js"
@@ -93,5 +94,30 @@ describe("Database on postgres: a connection lost mid-transaction", () => {
         yield* insert(2)
         expect(yield* keys).toEqual([2])
       }))
+  })
+})
+
+describe("a driver error in words", () => {
+  const at = "postgres://app@db.example:5432/pilotproof"
+  it("a server never reached — refused, unknown, silent past pg-pool's timeout, starting up — is 'cannot reach'", () => {
+    const error = (message: string, code?: string) => Object.assign(new Error(message), code === undefined ? {} : { code })
+    expect(describeDriverError(error("connect ECONNREFUSED 10.0.0.1:5432", "ECONNREFUSED"), at))
+      .toBe(`cannot reach the database at ${at} (ECONNREFUSED); is the server running and PILOTPROOF_DB right?`)
+    expect(describeDriverError(error("Connection terminated due to connection timeout"), at))
+      .toBe(`cannot reach the database at ${at} (connection timeout); is the server running and PILOTPROOF_DB right?`)
+    expect(describeDriverError(error("the database system is starting up", "57P03"), at))
+      .toBe(`cannot reach the database at ${at} (the server cannot accept connections now); is the server running and PILOTPROOF_DB right?`)
+    // an AggregateError (pg tries every address of a name) speaks for its first
+    expect(describeDriverError(Object.assign(new AggregateError([error("connect ETIMEDOUT", "ETIMEDOUT")]), {}), at)).toContain("(ETIMEDOUT)")
+  })
+
+  it("a connection lost mid-operation is 'lost the connection', and anything else keeps the driver's words", () => {
+    const error = (message: string, code?: string) => Object.assign(new Error(message), code === undefined ? {} : { code })
+    expect(describeDriverError(error("read ECONNRESET", "ECONNRESET"), at))
+      .toBe(`lost the connection to the database at ${at} (the connection was reset): what was not yet committed is not stored`)
+    expect(describeDriverError(error("Connection terminated unexpectedly"), at))
+      .toBe(`lost the connection to the database at ${at} (the connection was closed): what was not yet committed is not stored`)
+    expect(describeDriverError(error("duplicate key value violates unique constraint", "23505"), at))
+      .toBe(`23505: duplicate key value violates unique constraint (${at})`)
   })
 })
