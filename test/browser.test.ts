@@ -1,8 +1,8 @@
 /**
  * The web pages in real headless Chromium (playwright-core, /usr/bin/chromium) against a real
  * server: the pilot list, a pilot page with its verdict and charts, the register form with an
- * invalid file, the finance role (payback page yes, token page no), and a pilot's diagnostics
- * and metric packs. A screenshot of each
+ * invalid file, the finance role (payback page yes, token page no), a pilot's diagnostics and
+ * metric packs, and every page fitting a 1280 px window. A screenshot of each
  * page goes to test-artifacts/.
  */
 import { Decisions, PilotRegistry, readScenario, Simulation, Tokens } from "@pilotproof/engine"
@@ -71,8 +71,8 @@ describe("web pages in Chromium", () => {
 
   // chromium.launch starts with a fresh, temporary user-data-dir of its own.
   /** A fresh browser context (no cookies), logged in with the role's token through the form. */
-  const loginAs = async (role: string): Promise<Page> => {
-    const context = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 1200, height: 900 } })
+  const loginAs = async (role: string, width = 1200): Promise<Page> => {
+    const context = await browser.newContext({ javaScriptEnabled: false, viewport: { width, height: 900 } })
     const page = await context.newPage()
     // Nothing but this server may be contacted.
     await page.route("**/*", (route) => (route.request().url().startsWith(base) ? route.continue() : route.abort()))
@@ -179,6 +179,24 @@ describe("web pages in Chromium", () => {
     const design = await page.locator("section:has(h2:text('Design')) tbody tr").allInnerTexts()
     expect(design.map((r) => r.split("\t").at(-1))).toEqual(["scoring.win-rate", "assistant.csat"])
     await shot(page, "pilot-diagnostics")
+    await page.context().close()
+  })
+
+  it("fits a 1280 px window: no page and no section scrolls sideways (the results table's last columns stay in view)", async () => {
+    const page = await loginAs("admin", 1280)
+    const paths = ["/", `/pilots/${PILOT}`, `/pilots/${PILOT}/finance`, "/pilots/assistant-and-scoring", "/tokens", "/register"]
+    for (const path of paths) {
+      await page.goto(base + path)
+      const overflow = await page.evaluate(() => ({
+        page: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+        sections: Array.from(document.querySelectorAll("section"))
+          .filter((s) => s.scrollWidth > s.clientWidth)
+          .map((s) => `${s.querySelector("h1, h2")?.textContent ?? "?"}: ${s.scrollWidth - s.clientWidth} px`)
+      }))
+      expect(overflow, path).toEqual({ page: 0, sections: [] })
+    }
+    await page.goto(`${base}/pilots/${PILOT}`)
+    await shot(page, "pilot-page-1280")
     await page.context().close()
   })
 })

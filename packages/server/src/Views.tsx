@@ -17,10 +17,10 @@ export const CSS = `
 header{background:#24292f;color:#fff;padding:10px 24px;display:flex;gap:18px;align-items:center;flex-wrap:wrap}
 header a{color:#fff;text-decoration:none}header .brand{font-weight:700;margin-right:12px}header form{margin:0 0 0 auto}
 header button{background:none;border:1px solid #8c959f;color:#fff;border-radius:6px;padding:3px 10px;cursor:pointer}header .viewer{color:#d0d7de;margin-right:8px}
-main{max-width:1100px;margin:0 auto;padding:20px 24px}section{overflow-x:auto;background:#fff;border:1px solid #d0d7de;border-radius:8px;padding:14px 18px;margin:0 0 16px}
+main{max-width:1232px;margin:0 auto;padding:20px 24px}section{overflow-x:auto;background:#fff;border:1px solid #d0d7de;border-radius:8px;padding:14px 18px;margin:0 0 16px}
 h1{font-size:22px;margin:4px 0 12px}h2{font-size:16px;margin:0 0 10px}table{border-collapse:collapse;width:100%}
 th,td{text-align:left;padding:5px 8px;border-bottom:1px solid #eaeef2;vertical-align:top}th{font-size:12px;color:#57606a;text-transform:uppercase}
-td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}td.wrap{white-space:normal}td.wrap span{white-space:nowrap}
 .verdict{display:inline-block;font-weight:700;border-radius:6px;padding:2px 8px;color:#fff}
 .GO{background:#1a7f37}.NO_GO{background:#cf222e}.EXTEND{background:#9a6700}.ITERATE{background:#8250df}.none{background:#8c959f}
 .pass{color:#1a7f37;font-weight:600}.warn{color:#9a6700;font-weight:600}.fail{color:#cf222e;font-weight:700}.not-applicable{color:#8c959f}
@@ -200,9 +200,9 @@ export const PilotContent = ({ data, financeLink }: { data: PilotPageData; finan
                 return (
                   <tr>
                     <td>{m.key}</td><td>{m.role}</td><td>{c.variant} vs {c.baseline.variant}</td>
-                    <td class="num">{control === undefined ? "" : value(m, control.mean)} → {treatment === undefined ? "" : value(m, treatment.mean)}</td>
-                    <td class="num">{diff(m, c.absolute.estimate)} [{diff(m, c.absolute.ci.lower)}, {diff(m, c.absolute.ci.upper)}]</td>
-                    <td class="num">{pct(c.relative.estimate)} [{pct(c.relative.ci.lower)}, {pct(c.relative.ci.upper)}]</td>
+                    <td class="num wrap"><span>{control === undefined ? "" : value(m, control.mean)} →</span> <span>{treatment === undefined ? "" : value(m, treatment.mean)}</span></td>
+                    <td class="num wrap"><span>{diff(m, c.absolute.estimate)}</span> <span>[{diff(m, c.absolute.ci.lower)}, {diff(m, c.absolute.ci.upper)}]</span></td>
+                    <td class="num wrap"><span>{pct(c.relative.estimate)}</span> <span>[{pct(c.relative.ci.lower)}, {pct(c.relative.ci.upper)}]</span></td>
                     <td class="num">{pValue(c.pValue)}</td><td class="num">{pValue(c.adjustedPValue)}</td>
                     <td>{c.method}{c.degenerate !== undefined && <span class="warn"> ({c.degenerate})</span>}</td>
                   </tr>
