@@ -389,7 +389,7 @@ export const expandPackUse = (
  * with their paths in the file) is replaced by a placeholder that fails to decode: the
  * metrics then count as broken, so no rule reads a list missing, say, its primary. `toSource`
  * turns a problem's path in the expanded value into one in the file (or `undefined` for the
- * placeholders' own): a problem of an expanded metric is reported on its pack's item, at the
+ * placeholders' own, which `issues` already tells): a problem of an expanded metric is reported on its pack's item, at the
  * option of the same name when the use has one, and says which pack.
  */
 export const expandMetricPacks = (value: Readonly<Record<string, unknown>>) => {
@@ -417,7 +417,7 @@ export const expandMetricPacks = (value: Readonly<Record<string, unknown>>) => {
   const toSource = (path: ReadonlyArray<PropertyKey>, message: string) => {
     const use = typeof path[0] === "string" && typeof path[1] === "number" ? uses.get(path[0])?.get(path[1]) : undefined
     if (use === undefined) return { path, message }
-    if (use === "failed") return issues.some((i) => i.path[0] === path[0] && i.path[1] === path[1] && i.message === message) ? { path, message } : undefined
+    if (use === "failed") return undefined
     const field = path[2]
     return {
       path: typeof field === "string" && use.fields.has(field) ? path.slice(0, 3) : path.slice(0, 2),

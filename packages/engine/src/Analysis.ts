@@ -190,8 +190,8 @@ export class Analysis extends Effect.Service<Analysis>()("@pilotproof/engine/Ana
       }
       // diagnostics: what the AI did, on every arm that has it (the decision never reads them)
       const diagnostics: Array<DiagnosticAnalysis> = []
+      const variants = [control, ...treatments]
       for (const diagnostic of d.diagnostics ?? []) {
-        const variants = [control, ...treatments]
         if (diagnostic.type === "ratio") {
           const stats = yield* aggregation.metricStats(scope, diagnosticRatioMetric(diagnostic))
           diagnostics.push(ratioDiagnosticOf(diagnostic, stats, variants, d.plan.alpha))

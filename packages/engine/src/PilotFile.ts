@@ -127,7 +127,7 @@ export const parsePilotFile = (text: string, source: string): Either.Either<Pars
   }
   const placed = (issues: ReadonlyArray<{ readonly path: ReadonlyArray<PropertyKey>; readonly message: string }>) =>
     issues.flatMap((i) => place(i.path, i.message) ?? [])
-  const packIssues = placed(packs.issues)
+  const packIssues = packs.issues.map((i) => locate(i.path, i.message))
 
   return Either.match(decodeDefinition(packs.value), {
     onRight: (definition) =>

@@ -551,19 +551,34 @@ export class Aggregation extends Effect.Service<Aggregation>()("@pilotproof/stor
      */
     const scoredUnits = Effect.fn("Aggregation.scoredUnits")(function*(given: AggregationScope, diagnostic: ScoredDiagnostic, limit: number) {
       const scope = yield* resolved(given)
-      const counts = yield* database.use(`counting the scored units of "${diagnostic.key}"`, (db) =>
-        db.selectFrom(scoredPairs(db, scope, diagnostic).as("p")).select(["p.variant", sql<number>`count(*)`.as("units")]).groupBy("p.variant").orderBy("p.variant").execute()
-      )
-      const out: Record<string, { readonly units: number; readonly scores: Float64Array; readonly outcomes: Uint8Array }> = {}
-      for (const { units, variant } of counts) {
-        if (variant === null) continue
-        const rows = yield* database.use(`reading the scores of "${diagnostic.key}" in ${variant}`, (db) =>
-          db.selectFrom(scoredPairs(db, scope, diagnostic).as("p")).select(["p.score", "p.outcome"])
-            .where("p.variant", "=", variant).orderBy("p.unit_id").limit(limit).execute()
+      // one read: each variant's units numbered in unit order and counted, the first `limit` kept
+      const rows = yield* database.use(`reading the scores of "${diagnostic.key}"`, (db) =>
+        db.selectFrom(
+          db.selectFrom(scoredPairs(db, scope, diagnostic).as("p"))
+            .select([
+              "p.variant",
+              "p.score",
+              "p.outcome",
+              sql<number>`row_number() over (partition by p.variant order by p.unit_id)`.as("k"),
+              sql<number>`count(*) over (partition by p.variant)`.as("units")
+            ])
+            .where("p.variant", "is not", null)
+            .as("r")
         )
-        out[variant] = { units: num(units), scores: Float64Array.from(rows, (r) => num(r.score)), outcomes: Uint8Array.from(rows, (r) => num(r.outcome)) }
+          .select(["r.variant", "r.score", "r.outcome", "r.units"])
+          .where("r.k", "<=", limit)
+          .orderBy("r.variant")
+          .orderBy("r.k")
+          .execute()
+      )
+      const byVariant = new Map<string, { units: number; scores: Array<number>; outcomes: Array<number> }>()
+      for (const r of rows) {
+        const arm = byVariant.get(r.variant!) ?? { units: num(r.units), scores: [], outcomes: [] }
+        arm.scores.push(num(r.score))
+        arm.outcomes.push(num(r.outcome))
+        byVariant.set(r.variant!, arm)
       }
-      return out
+      return Object.fromEntries([...byVariant].map(([variant, a]) => [variant, { units: a.units, scores: Float64Array.from(a.scores), outcomes: Uint8Array.from(a.outcomes) }]))
     })
 
     /** Who is analysed: units per variant and what was excluded, for SRM and readiness. */
