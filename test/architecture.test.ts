@@ -45,8 +45,13 @@ export const DEPENDENCY_TABLE: Readonly<Record<string, Allowed>> = {
     why: "store → stats is type-only: the sufficient-statistics shapes its SQL returns are spelled once, in stats"
   },
   simulator: { internal: ["domain", "assignment", "stats"], external: ["effect"] },
+  connectors: {
+    internal: ["domain"],
+    external: ["fast-xml-parser"],
+    why: "not pure: node:crypto for signatures and keys; the Bitrix24 REST fetch stays a port in the engine"
+  },
   engine: {
-    internal: ["domain", "stats", "economics", "assignment", "analysis", "decision", "store", "simulator"],
+    internal: ["domain", "stats", "economics", "assignment", "analysis", "decision", "store", "simulator", "connectors"],
     external: ["effect", "csv-parse", "yaml"],
     why: "engine → simulator: the Simulation service imports a scenario's synthetic events (demo, `simulate`)"
   },

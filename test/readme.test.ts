@@ -3,8 +3,8 @@
  * a fresh directory that sees this checkout's experiments/ and installed node_modules: each one
  * exits 0 and prints no stack trace. CI runs it on a fresh clone after `npm ci`, which is the
  * README's first command. The only liberties: `[--log-exposures]` is written without its
- * brackets, `export.csv` is a small export made here first, and `serve` is stopped once it has
- * printed its banner.
+ * brackets, `export.csv` and `amocrm-leads.csv` are small exports made here first, and `serve`
+ * is stopped once it has printed its banner.
  */
 import { spawn } from "node:child_process"
 import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs"
@@ -58,6 +58,12 @@ describe("the README's CLI examples", () => {
       "e2,lead-43,exposure,control,,2026-11-02T10:05:00Z",
       "e3,lead-42,deal_won,,,2026-11-03T09:00:00Z",
       "e4,lead-44,exposure,purple,,2026-11-02T10:00:00Z"
+    ].join("\n") + "\n")
+    // amoCRM's leads export (Russian headers, local dates): one won lead, one still open
+    writeFileSync(join(dir, "amocrm-leads.csv"), [
+      "ID;Название сделки;Бюджет;Этап сделки;Воронка;Дата создания;Дата закрытия",
+      "lead-42;Заказ с сайта;15000;Успешно реализовано;Продажи;02.11.2026 13:00:00;04.11.2026 12:30:00",
+      "lead-43;Звонок;0;Переговоры;Продажи;02.11.2026 13:05:00;"
     ].join("\n") + "\n")
   })
   afterAll(() => rmSync(dir, { recursive: true, force: true }))

@@ -4,7 +4,7 @@
  */
 import { Args, Command, Options } from "@effect/cli"
 import { ErasedPilots, InputError, parseMoment, ReadinessReport, StorageError } from "@pilotproof/domain"
-import { Assignments, Erasure, EventImport, eventFileSource, Readiness, Simulation } from "@pilotproof/engine"
+import { Assignments, Connectors, crmExportSource, Erasure, EventImport, eventFileSource, Readiness, Simulation } from "@pilotproof/engine"
 import { Clock, Console, Effect, Option, Schema } from "effect"
 import { readFileSync } from "node:fs"
 import { basename } from "node:path"
@@ -35,10 +35,33 @@ const importCommand = Command.make("import", {
   pilot: pilotArg,
   file: Args.file({ name: "file", exists: "yes" }).pipe(Args.withDescription("a .csv/.tsv or .jsonl/.ndjson export")),
   dryRun: Options.boolean("dry-run").pipe(Options.withDescription("validate and count without writing")),
-  delimiter: Options.text("delimiter").pipe(Options.withDescription("CSV delimiter (default: detected from the header)"), Options.optional)
-}, ({ delimiter, dryRun, file, pilot }) =>
+  delimiter: Options.text("delimiter").pipe(Options.withDescription("CSV delimiter (default: detected from the header)"), Options.optional),
+  from: Options.choice("from", ["amocrm", "bitrix24", "hubspot", "salesforce"]).pipe(
+    Options.withDescription("the file is this CRM's standard CSV export of leads/deals, read through the pilot's crm: mapping"),
+    Options.optional
+  ),
+  connector: Options.text("connector").pipe(Options.withDescription("with --from: the connector whose mapping reads the file (when the pilot maps several)"), Options.optional),
+  utcOffset: Options.text("utc-offset").pipe(Options.withDescription("with --from: the CRM account's UTC offset (+03:00), for export dates written without one"), Options.optional)
+}, ({ connector, delimiter, dryRun, file, from, pilot, utcOffset }) =>
   withEngine(Effect.gen(function*() {
-    const source = yield* eventFileSource(file, Option.match(delimiter, { onNone: () => ({}), onSome: (d) => ({ delimiter: d === "tab" ? "\t" : d }) }))
+    const delimiterOption = Option.match(delimiter, { onNone: () => ({}), onSome: (d) => ({ delimiter: d === "tab" ? "\t" : d }) })
+    let ignored = () => 0
+    let source: { readonly bytes: number; readonly bytesRead: () => number; readonly batches: Parameters<EventImport["run"]>[0]["batches"] }
+    if (Option.isSome(from)) {
+      const exported = yield* crmExportSource(file, delimiterOption)
+      const mapped = yield* (yield* Connectors).exportBatches(pilot, from.value, exported.batches, exported.header, {
+        connectorId: Option.getOrUndefined(connector),
+        utcOffset: Option.getOrUndefined(utcOffset),
+        file
+      })
+      ignored = mapped.ignored
+      source = { ...exported, batches: mapped.batches }
+    } else {
+      if (Option.isSome(connector) || Option.isSome(utcOffset)) {
+        return yield* new InputError({ source: file, detail: "--connector and --utc-offset read a CRM export: give --from amocrm|bitrix24|hubspot|salesforce" })
+      }
+      source = yield* eventFileSource(file, delimiterOption)
+    }
     const summary = yield* (yield* EventImport).run({
       pilotId: pilot,
       source: file,
@@ -49,7 +72,8 @@ const importCommand = Command.make("import", {
     const verb = dryRun ? "checked (dry run, nothing written)" : "imported"
     yield* Console.log(
       `${verb} ${file} into ${pilot}: ${summary.records} records — ${summary.accepted} accepted, ` +
-        `${summary.duplicates} duplicates, ${summary.rejected} rejected`
+        `${summary.duplicates} duplicates, ${summary.rejected} rejected` +
+        (Option.isSome(from) ? `; ${ignored()} ${from.value} rows at stages the pilot does not read` : "")
     )
     if (summary.rejected > 0) {
       yield* Console.error(
@@ -59,7 +83,7 @@ const importCommand = Command.make("import", {
       )
     }
   }))
-).pipe(Command.withDescription("Import events (exposures, consent, outcomes) from a CRM export; re-importing changes nothing."))
+).pipe(Command.withDescription("Import events (exposures, consent, outcomes) from an event file, or a CRM's own export with --from; re-importing changes nothing."))
 
 const rejectsCommand = Command.make("rejects", {
   pilot: pilotArg,

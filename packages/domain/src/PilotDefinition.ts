@@ -7,6 +7,8 @@
  * it concerns, so the file reader can point at the line.
  */
 import { Option, Schema } from "effect"
+import { CrmMapping } from "./CrmMapping.js"
+import { CONSENT, EXPOSURE } from "./Event.js"
 import { EventName, MetricKey, PilotId, VariantKey } from "./Ids.js"
 
 const NonEmpty = (what: string) =>
@@ -430,6 +432,8 @@ export const PilotDefinitionFields = Schema.Struct({
    * arms that have it beside the metrics; the decision never reads them.
    */
   diagnostics: Schema.optional(Schema.Array(Diagnostic).pipe(Schema.maxItems(10, { message: () => "at most 10 diagnostics" }))),
+  /** Where outcome events come from in the CRM, by connector (`CrmMapping`); part of the frozen design. */
+  crm: Schema.optional(Schema.Array(CrmMapping).pipe(Schema.maxItems(8, { message: () => "at most 8 CRM mappings" }))),
   plan: Plan,
   economics: Economics,
   readiness: Readiness,
@@ -452,6 +456,7 @@ export interface RuleSections {
   readonly variants?: Fields["variants"] | undefined
   readonly metrics?: Fields["metrics"] | undefined
   readonly diagnostics?: Fields["diagnostics"] | undefined
+  readonly crm?: Fields["crm"] | undefined
   readonly plan?: Partial<Fields["plan"]> | undefined
   readonly economics?: Partial<Fields["economics"]> | undefined
   readonly failed?: ReadonlySet<string> | undefined
@@ -469,6 +474,7 @@ export const crossFieldIssues = (d: RuleSections): Array<Schema.FilterIssue> => 
   if (d.variants !== undefined) variantIssues(d.variants, at)
   if (d.metrics !== undefined) metricIssues(d.metrics, at)
   if (d.diagnostics !== undefined) diagnosticIssues(d.diagnostics, d.metrics, at)
+  if (d.crm !== undefined) crmIssues(d.crm, d.metrics, d.diagnostics, at)
   if (d.plan !== undefined) planIssues(d.plan, d.metrics, at, readable)
   clusterIssues(d, at, readable)
   segmentIssues(d, at)
@@ -524,6 +530,59 @@ const diagnosticIssues = (diagnostics: NonNullable<Fields["diagnostics"]>, metri
     if (diagnostics.findIndex((e) => e.key === d.key) !== i) at(["diagnostics", i, "key"], `diagnostic key "${d.key}" is used twice`)
     else if (metrics?.some((m) => m.key === d.key) === true) at(["diagnostics", i, "key"], `"${d.key}" is a metric's key already; a diagnostic needs its own`)
     if (d.type === "scoring" && d.score === d.outcome) at(["diagnostics", i, "outcome"], `a scoring diagnostic needs two different events; both are "${d.score}"`)
+  })
+}
+
+/** The event types a pilot's metrics and diagnostics read (exposures and consent aside). */
+export const metricEventTypes = (
+  metrics: ReadonlyArray<Metric>,
+  diagnostics: ReadonlyArray<Diagnostic> = []
+): Set<string> => {
+  const types = new Set<string>()
+  for (const metric of metrics) {
+    const m = metric.type === "quantile" ? quantileValueMetric(metric) : metric
+    if (m.type === "binomial") [m.event, ...(m.unless ?? [])].forEach((t) => types.add(t))
+    else if (m.type === "mean") types.add(m.event)
+    else if (m.type === "ratio") types.add(m.numerator.event).add(m.denominator.event)
+    else if (m.type === "duration") types.add(m.from).add(m.to)
+    if (m.covariate !== undefined) types.add(m.covariate.event)
+  }
+  for (const d of diagnostics) {
+    if (d.type === "ratio") types.add(d.numerator.event).add(d.denominator.event)
+    else types.add(d.score).add(d.outcome)
+  }
+  return types
+}
+
+const crmIssues = (
+  crm: NonNullable<Fields["crm"]>,
+  metrics: Fields["metrics"] | undefined,
+  diagnostics: Fields["diagnostics"] | undefined,
+  at: At
+) => {
+  const used = metrics === undefined ? undefined : metricEventTypes(metrics, diagnostics ?? [])
+  crm.forEach((mapping, i) => {
+    if (crm.findIndex((o) => o.connector === mapping.connector) !== i) {
+      at(["crm", i, "connector"], `connector "${mapping.connector}" is mapped twice; put all its rules in one entry`)
+    }
+    if (mapping.pipelines !== undefined && (mapping.source === "hubspot" || mapping.source === "salesforce")) {
+      at(["crm", i, "pipelines"], mapping.source === "hubspot"
+        ? "a HubSpot dealstage webhook names no pipeline (stage ids are unique across pipelines): map the stages and leave pipelines out"
+        : "a Salesforce outbound message names no pipeline: map the StageNames and leave pipelines out")
+    }
+    const seen = new Map<string, string>()
+    mapping.events.forEach((rule, j) => {
+      if (rule.type === EXPOSURE || rule.type === CONSENT) {
+        at(["crm", i, "events", j, "type"], `a CRM record never says which variant a unit saw or whether it consented: "${rule.type}" comes from the pilot's assignment and consent log, not from ${mapping.source}`)
+      } else if (used !== undefined && !used.has(rule.type)) {
+        at(["crm", i, "events", j, "type"], `event type "${rule.type}" is read by no metric or diagnostic of this pilot (${[...used].join(", ")})`)
+      }
+      rule.stages.forEach((stage, k) => {
+        const other = seen.get(`${rule.type}\u0000${stage}`)
+        if (other !== undefined) at(["crm", i, "events", j, "stages", k], `stage "${stage}" already makes a ${rule.type} event (${other})`)
+        else seen.set(`${rule.type}\u0000${stage}`, `events[${j}]`)
+      })
+    })
   })
 }
 

@@ -1,6 +1,7 @@
 export * from "./AnalysisReport.js"
 export * from "./AnalysisSnapshot.js"
 export * from "./Canonical.js"
+export * from "./CrmMapping.js"
 export * from "./DataRecords.js"
 export * from "./DecisionRecord.js"
 export * from "./DecisionReport.js"

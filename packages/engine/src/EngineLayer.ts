@@ -6,6 +6,8 @@
 import { Aggregation, Database } from "@pilotproof/store"
 import { Layer, type Redacted } from "effect"
 import { Analysis } from "./Analysis.js"
+import { Bitrix24Rest } from "./Bitrix24Rest.js"
+import { Connectors } from "./Connectors.js"
 import { Assignments } from "./Assignments.js"
 import { Decisions } from "./Decisions.js"
 import { Erasure } from "./Erasure.js"
@@ -18,11 +20,8 @@ import { SnapshotComputer } from "./SnapshotComputer.js"
 import { Snapshots } from "./Snapshots.js"
 import { Tokens } from "./Tokens.js"
 
-/** `location`: an SQLite file path or a `postgres://` URL (redacted: it may carry a password). */
-export const EngineLayer = <E = never>(
-  location: Redacted.Redacted<string> | string,
-  computer: Layer.Layer<SnapshotComputer, E> | Layer.Layer<never> = Layer.empty
-) =>
+/** Every engine service, over whichever `Database` is provided (tests give theirs). */
+export const EngineServices = <E = never>(computer: Layer.Layer<SnapshotComputer, E> | Layer.Layer<never> = Layer.empty) =>
   Layer.mergeAll(
     PilotRegistry.Default,
     EventImport.Default,
@@ -36,9 +35,16 @@ export const EngineLayer = <E = never>(
     Aggregation.Default,
     Snapshots.Default
   ).pipe(
-    Layer.provide(computer),
-    Layer.provide(Database.fromUrl(location))
+    // connectors refresh the snapshots of the pilots a delivery reaches: the one Snapshots service
+    (core) => Connectors.Default.pipe(Layer.provideMerge(Bitrix24Rest.Default), Layer.provideMerge(core)),
+    Layer.provide(computer)
   )
+
+/** `location`: an SQLite file path or a `postgres://` URL (redacted: it may carry a password). */
+export const EngineLayer = <E = never>(
+  location: Redacted.Redacted<string> | string,
+  computer: Layer.Layer<SnapshotComputer, E> | Layer.Layer<never> = Layer.empty
+) => EngineServices(computer).pipe(Layer.provide(Database.fromUrl(location)))
 
 export type Engine = Layer.Layer.Success<ReturnType<typeof EngineLayer>>
 

@@ -4,7 +4,7 @@
  * analyses simply do not see the person. A manager of a cluster-randomized pilot is unlinked from
  * the deals that name them (the deals are the customers' and stay).
  */
-import { EventRepo } from "@pilotproof/store"
+import { ConnectorRepo, EventRepo } from "@pilotproof/store"
 import { Effect } from "effect"
 import { randomUUID } from "node:crypto"
 import { Pseudonymizer } from "./Pseudonymizer.js"
@@ -13,6 +13,7 @@ import { nowIso } from "./Now.js"
 export class Erasure extends Effect.Service<Erasure>()("@pilotproof/engine/Erasure", {
   effect: Effect.gen(function*() {
     const events = yield* EventRepo
+    const connectors = yield* ConnectorRepo
     const pseudonymizer = yield* Pseudonymizer
     return {
       erase: Effect.fn("Erasure.erase")(function*(unitId: string) {
@@ -23,10 +24,12 @@ export class Erasure extends Effect.Service<Erasure>()("@pilotproof/engine/Erasu
         // unit id could be read keeps the id only in its text (the key too, where it was shown).
         // The id may also be a manager's in a cluster-randomized pilot: its cluster key goes too.
         const cluster = pseudonymizer.clusterKey(id)
+        // a Bitrix24 deal waiting to be fetched again is kept by its own id until then
+        yield* connectors.erasePending(id)
         return yield* events.erase(key, [...new Set([key, id, cluster])], pseudonymizer.subjectHash(id), randomUUID(), at, cluster)
       }),
       log: events.erasures
     } as const
   }),
-  dependencies: [EventRepo.Default, Pseudonymizer.Default]
+  dependencies: [EventRepo.Default, ConnectorRepo.Default, Pseudonymizer.Default]
 }) {}

@@ -156,12 +156,21 @@ interface ReadPosition {
   bytes: () => number
 }
 
-async function* csvBatches(path: string, delimiter: string, batchSize: number, position: ReadPosition): AsyncGenerator<Array<SourceItem>> {
+/** Header names as an event file's are read: trimmed and lower-case. */
+const eventColumns = (header: Array<string>) => header.map((h) => h.trim().toLowerCase())
+
+async function* csvBatches(
+  path: string,
+  delimiter: string,
+  batchSize: number,
+  position: ReadPosition,
+  columns: (header: Array<string>) => Array<string> = eventColumns
+): AsyncGenerator<Array<SourceItem>> {
   let batch: Array<SourceItem> = []
   const input = createReadStream(path)
   position.bytes = () => input.bytesRead
   const parser = input.pipe(new LineNumberingParser({
-    columns: (header: Array<string>) => header.map((h) => h.trim().toLowerCase()),
+    columns,
     bom: true,
     delimiter,
     // CR LF, LF or CR, mixed in one file (an export edited by hand); csv-parse would take the
@@ -254,6 +263,42 @@ export const eventFileSource = (path: string, options: SourceOptions = {}) =>
         format === "csv" ? csvBatches(path, delimiter, batchSize, position) : jsonlBatches(path, batchSize, position),
         (e) => new InputError({ source: path, detail: `cannot read the file: ${(e as Error).message}` })
       )
+    }
+  })
+
+/**
+ * A CRM's CSV export (amoCRM, Bitrix24, HubSpot, Salesforce) as batches of rows keyed by their
+ * header as written (trimmed; `Этап сделки`, `Deal Stage`, `STAGENAME`), with the header itself:
+ * the connector resolves the columns, so no event columns are required here.
+ */
+export const crmExportSource = (path: string, options: Omit<SourceOptions, "format"> = {}) =>
+  Effect.gen(function*() {
+    const info = yield* Effect.try({ try: () => statSync(path), catch: () => new InputError({ source: path, detail: "no such file" }) })
+    if (!info.isFile()) return yield* new InputError({ source: path, detail: "not a file" })
+    const start = yield* Effect.try({
+      try: () => fileStart(path),
+      catch: (e) => new InputError({ source: path, detail: `cannot read the file: ${(e as Error).message}` })
+    })
+    const delimiter = options.delimiter ?? detectDelimiter(start)
+    let header: ReadonlyArray<string> | undefined
+    try {
+      const [first] = parseSync(start, { delimiter, to: 1, relax_column_count: true, skip_empty_lines: true, bom: true }) as Array<Array<string>>
+      header = first?.map((h) => h.trim())
+    } catch {
+      header = undefined
+    }
+    if (header === undefined || header.every((h) => h === "")) {
+      return yield* new InputError({ source: path, detail: "the first line is not a CSV header row; nothing was imported" })
+    }
+    const position: ReadPosition = { bytes: () => 0 }
+    return {
+      header,
+      bytes: info.size,
+      bytesRead: () => position.bytes(),
+      batches: Stream.fromAsyncIterable(
+        csvBatches(path, delimiter, options.batchSize ?? 5000, position, (h) => h.map((c) => c.trim())),
+        (e) => new InputError({ source: path, detail: `cannot read the file: ${(e as Error).message}` })
+      ) as Stream.Stream<ReadonlyArray<{ readonly line: number; readonly fields: Readonly<Record<string, string>> } | RawReject>, InputError>
     }
   })
 

@@ -1,5 +1,7 @@
 export * from "./Analysis.js"
 export * from "./Assignments.js"
+export * from "./Bitrix24Rest.js"
+export * from "./Connectors.js"
 export * from "./Decisions.js"
 export * from "./DesignHash.js"
 export * from "./EngineLayer.js"

@@ -212,6 +212,25 @@ describe("parsePilotFile", () => {
     expect(issuesOf(JSON.stringify(cluster))).toMatchObject([{ path: "segments[0]", message: expect.stringContaining("cluster-randomized") }])
   })
 
+  it("crm: a connector's stages map to the pilot's outcome events, frozen in the design; its rules at their paths", () => {
+    const base = minimalPilot("crm")
+    const amo = { connector: "amo-main", source: "amocrm", pipelines: [4542166], events: [{ type: "deal_won", stages: [142, "Успешно реализовано"], value: "price" }] }
+    const ok = parse(JSON.stringify({ ...base, crm: [amo] }))
+    expect(Either.isRight(ok) && ok.right.definition.crm).toEqual([{ ...amo, unit: "id", pipelines: ["4542166"], events: [{ ...amo.events[0], stages: ["142", "Успешно реализовано"] }] }])
+    expect(issuesOf(JSON.stringify({ ...base, crm: [{ ...amo, source: "pipedrive" }] }))).toMatchObject([{ path: "crm[0].source", message: expect.stringContaining(`"amocrm", "bitrix24", "hubspot", "salesforce"; got "pipedrive"`) }])
+    expect(issuesOf(JSON.stringify({ ...base, crm: [{ ...amo, events: [{ type: "exposure", stages: ["142"] }] }] })))
+      .toMatchObject([{ path: "crm[0].events[0].type", message: expect.stringContaining("never says which variant a unit saw") }])
+    expect(issuesOf(JSON.stringify({ ...base, crm: [{ ...amo, events: [{ type: "deal_signed", stages: ["142"] }] }] })))
+      .toMatchObject([{ path: "crm[0].events[0].type", message: expect.stringContaining(`"deal_signed" is read by no metric or diagnostic of this pilot (deal_won, complaint)`) }])
+    expect(issuesOf(JSON.stringify({ ...base, crm: [amo, amo] }))).toMatchObject([{ path: "crm[1].connector", message: expect.stringContaining("mapped twice") }])
+    expect(issuesOf(JSON.stringify({ ...base, crm: [{ ...amo, events: [{ type: "deal_won", stages: ["142", "142"] }] }] }))).toMatchObject([{ path: "crm[0].events[0].stages[1]" }])
+    expect(issuesOf(JSON.stringify({ ...base, crm: [{ ...amo, source: "hubspot" }] }))).toMatchObject([{ path: "crm[0].pipelines", message: expect.stringContaining("names no pipeline") }])
+    expect(issuesOf(JSON.stringify({ ...base, crm: [{ ...amo, events: [] }] }))).toMatchObject([{ path: "crm[0].events" }])
+    // the mapping is part of the frozen design
+    const hashOf = (value: unknown) => fingerprint(Either.getOrThrow(parse(JSON.stringify(value))).definition).hash
+    expect(hashOf({ ...base, crm: [amo] })).not.toBe(hashOf({ ...base, crm: [{ ...amo, events: [{ ...amo.events[0], stages: [142] }] }] }))
+  })
+
   it("plan.sequentialMethod: asymptotic-cs with its tuning on a sequential plan; refused where it does not apply", () => {
     const plan = minimalPilot("cs").plan
     const with_ = (p: object) => JSON.stringify({ ...minimalPilot("cs"), plan: { ...plan, ...p } })

@@ -10,6 +10,7 @@ import { EngineLayer, printableLocation, Snapshots, Tokens } from "@pilotproof/e
 import { Console, Context, Effect, Either, Layer, Option, Redacted, Schedule } from "effect"
 import { createServer } from "node:http"
 import { ApiHandlers } from "./ApiHandlers.js"
+import { ConnectorRoutesLive } from "./ConnectorRoutes.js"
 import { AuthenticationLive } from "./AuthenticationLive.js"
 import { LoginThrottle, type LoginThrottleOptions, requestClient } from "./LoginThrottle.js"
 import { PagesLive } from "./Pages.js"
@@ -105,6 +106,8 @@ const jsonBodies = HttpMiddleware.make((app) =>
     // it reads any other as bytes from the stream, which would wait forever for a body read here.
     const json = type.trim() === "" || type.toLowerCase().includes("application/json")
     if (!/^\/api(\/|\?|$)/.test(request.url) || request.method === "GET" || request.method === "HEAD") return yield* app
+    // CRM webhooks read their own bodies (form, JSON, SOAP), as the sender signed them
+    if (/^\/api\/connectors\//.test(request.url)) return yield* app
     if (!json && !type.trim().toLowerCase().startsWith("text/")) {
       // multipart, form and byte bodies: no endpoint takes one, and the platform answers a
       // malformed one with an empty 500
@@ -198,6 +201,7 @@ export const AppLayer = (options: ServerOptions) =>
   ).pipe(
     Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/api/openapi.json" })),
     Layer.provide(PagesLive),
+    Layer.provide(ConnectorRoutesLive),
     Layer.provide(ApiLive),
     // One throttle for the login form, the API's tokens and the refusal above.
     Layer.provide(LoginThrottle.Default(options.loginThrottle)),

@@ -96,6 +96,33 @@ export interface ImportsTable {
 /** One erasure (the domain's `ErasureRecord`). */
 export interface ErasuresTable extends Mutable<ErasureRecord> {}
 
+/**
+ * A CRM connector: one CRM account sending webhooks. A URL secret (amoCRM, Salesforce) and a
+ * Bitrix24 application token are stored as SHA-256 only; HubSpot's client secret is kept as
+ * given, because checking its signatures needs it (as the portal URL of Bitrix24's REST does).
+ */
+export interface ConnectorsTable {
+  id: string
+  source: string
+  name: string
+  secret_hash: string | null
+  signing_secret: string | null
+  portal_url: string | null
+  /** The CRM account the connector answers for: Salesforce organization id, amoCRM account id. */
+  account: string | null
+  created_at: string
+  revoked_at: string | null
+}
+
+/** A Bitrix24 deal whose `crm.deal.get` failed: fetched again by a retry, then deleted. */
+export interface ConnectorPendingTable {
+  connector_id: string
+  entity_id: string
+  received_at: string
+  attempts: number
+  last_error: string
+}
+
 /** Append-only: a row is never updated or deleted; an override is stored beside the computed verdict. */
 export interface DecisionsTable {
   pilot_id: string
@@ -170,6 +197,8 @@ export interface SessionsTable {
 
 export interface DatabaseSchema {
   tokens: TokensTable
+  connectors: ConnectorsTable
+  connector_pending: ConnectorPendingTable
   sessions: SessionsTable
   decisions: DecisionsTable
   analysis_snapshots: AnalysisSnapshotsTable

@@ -16,6 +16,15 @@ import { bumpDataVersion } from "./SnapshotRepo.js"
 export type EventRow = Insertable<EventsTable>
 export type RejectRow = Insertable<EventRejectsTable>
 
+/** One pilot's part of a webhook delivery: its events and rejects, under one import record. */
+export interface DeliveryPart {
+  readonly pilotId: string
+  readonly source: string
+  readonly batchId: string
+  readonly rows: ReadonlyArray<EventRow>
+  readonly rejects: ReadonlyArray<RejectRow>
+}
+
 export interface BatchResult {
   readonly inserted: number
   readonly duplicates: number
@@ -132,6 +141,51 @@ export class EventRepo extends Effect.Service<EventRepo>()("@pilotproof/store/Ev
         return { inserted, duplicates, rejected }
       }))
     })
+
+    /**
+     * A webhook delivery, whole or not at all: for each pilot it reaches, an import record
+     * (started and finished at `now`), its events (duplicates skipped by event id) and rejects
+     * (skipped by source and line), and the pilots' data versions; `also` runs in the same
+     * transaction (the connector's pending fetches). No planner statistics are refreshed: a
+     * delivery is a handful of rows.
+     */
+    const writeDelivery = <E = never, R = never>(parts: ReadonlyArray<DeliveryPart>, now: string, also: Effect.Effect<void, E, R> = Effect.void) => {
+      const operation = "writing a webhook delivery"
+      return database.withTransaction(operation, Effect.gen(function*() {
+        const results = yield* database.use(operation, async (trx) => {
+          const out: Array<BatchResult & { readonly pilotId: string }> = []
+          for (const part of parts) {
+            const earlier = await trx.selectFrom("imports").select("batch_id")
+              .where("pilot_id", "=", part.pilotId).where("source", "=", part.source).where("finished_at", "is not", null).limit(1).execute()
+            let inserted = 0
+            for (const chunk of chunks(part.rows, ROWS_PER_STATEMENT)) inserted += await insertEvents(trx, chunk)
+            let rejected = 0
+            for (const chunk of chunks(part.rejects, ROWS_PER_STATEMENT)) {
+              const result = await trx.insertInto("event_rejects").values(chunk as Array<RejectRow>)
+                .onConflict((oc) => oc.columns(["pilot_id", "source", "line"]).doNothing()).executeTakeFirst()
+              rejected += Number(result.numInsertedOrUpdatedRows ?? 0)
+            }
+            await trx.insertInto("imports").values({
+              batch_id: part.batchId,
+              pilot_id: part.pilotId,
+              source: part.source,
+              first_delivery: earlier.length === 0 ? 1 : 0,
+              started_at: now,
+              finished_at: now,
+              accepted: inserted,
+              duplicates: part.rows.length - inserted,
+              rejected: part.rejects.length
+            }).execute()
+            out.push({ pilotId: part.pilotId, inserted, duplicates: part.rows.length - inserted, rejected })
+          }
+          const changed = parts.filter((p) => p.rows.length + p.rejects.length > 0).map((p) => p.pilotId)
+          await bumpDataVersion(trx, { pilotIds: [...new Set(changed)] })
+          return out
+        })
+        yield* also
+        return results
+      }))
+    }
 
     const finishImport = Effect.fn("EventRepo.finishImport")(function*(batchId: string, now: string) {
       // a finished delivery counts its duplicates differently (`DataQuality.volumes`)
@@ -283,6 +337,6 @@ export class EventRepo extends Effect.Service<EventRepo>()("@pilotproof/store/Ev
       return yield* database.use("reading the erasure log", (db) => db.selectFrom("erasures").selectAll().orderBy("erased_at").execute())
     })
 
-    return { startImport, writeBatch, finishImport, rejects, existingIds, erase, erasures } as const
+    return { startImport, writeBatch, writeDelivery, finishImport, rejects, existingIds, erase, erasures } as const
   })
 }) {}

@@ -248,6 +248,37 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex("events_by_type_unit").on("events").columns(["pilot_id", "type", "unit_id", "ts_ms"]).execute()
       await db.schema.dropIndex("events_by_type_unit_covering").execute()
     }
+  },
+  // CRM connectors (one per CRM account, with its secret) and the Bitrix24 deals whose fetch
+  // failed, kept until a retry fetches them
+  "2026-12-07T0000_crm_connectors": {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable("connectors")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("source", "text", (c) => c.notNull())
+        .addColumn("name", "text", (c) => c.notNull())
+        .addColumn("secret_hash", "text")
+        .addColumn("signing_secret", "text")
+        .addColumn("portal_url", "text")
+        .addColumn("account", "text")
+        .addColumn("created_at", "text", (c) => c.notNull())
+        .addColumn("revoked_at", "text")
+        .execute()
+      await db.schema
+        .createTable("connector_pending")
+        .addColumn("connector_id", "text", (c) => c.notNull().references("connectors.id"))
+        .addColumn("entity_id", "text", (c) => c.notNull())
+        .addColumn("received_at", "text", (c) => c.notNull())
+        .addColumn("attempts", "integer", (c) => c.notNull())
+        .addColumn("last_error", "text", (c) => c.notNull())
+        .addPrimaryKeyConstraint("connector_pending_pk", ["connector_id", "entity_id"])
+        .execute()
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.dropTable("connector_pending").execute()
+      await db.schema.dropTable("connectors").execute()
+    }
   }
 }
 

@@ -1,4 +1,5 @@
 export * from "./Aggregation.js"
+export * from "./ConnectorRepo.js"
 export * from "./DataQuality.js"
 export * from "./DecisionRepo.js"
 export * from "./Database.js"
