@@ -312,6 +312,24 @@ for (const dialect of DIALECTS) {
       expect((await api("GET", "/api/me")).status).toBe(200)
     })
 
+    it("names, when a pilot starts, a mapping whose connector is missing, revoked or another CRM's", async () => {
+      const pilot = {
+        ...minimalPilot("crm-misconnected"),
+        crm: [
+          { connector: "nobody", source: "amocrm", events: [{ type: "deal_won", stages: ["142"] }] },
+          { connector: "hs", source: "bitrix24", events: [{ type: "deal_won", stages: ["WON"] }] }
+        ]
+      }
+      expect((await api("POST", "/api/pilots", JSON.stringify(pilot))).status).toBe(200)
+      const started = spawnSync(process.execPath, [BIN, "--db", db, "pilot", "start", "crm-misconnected"], { encoding: "utf8" })
+      expect(started.status).toBe(0)
+      expect(started.stderr).toContain("warning: crm: connector nobody is not registered, so amocrm has no webhook URL to send to yet (pilotproof connector add nobody --source amocrm)")
+      expect(started.stderr).toContain("warning: crm: connector hs is a hubspot connector, but the mapping reads bitrix24")
+      // and HubSpot's deliveries do not reach the pilot that reads "hs" as Bitrix24
+      const body = JSON.stringify([{ eventId: 777, portalId: 62515, occurredAt: (T0 + 9000) * 1000, subscriptionType: "deal.propertyChange", objectId: 1, propertyName: "dealstage", propertyValue: "closedwon" }])
+      expect(((await (await hook("/api/connectors/hubspot/hs", body, "application/json", hubspotHeaders(body))).json()) as { pilots: Array<string> }).pilots).toEqual(["crm-hooked"])
+    })
+
     it("the same amoCRM outcomes by webhook and from the CSV export give the same analysis", async () => {
       const items = LEADS.flatMap((id, i) => (outcomeOf(i) === undefined ? [] : [{ id, status: outcomeOf(i)!, at: T0 + i * 3600 }]))
       // delivered out of order, in batches of five: the source's times order them

@@ -3,7 +3,7 @@
  */
 import { Args, Command } from "@effect/cli"
 import { controlVariant, type Pilot, type PilotDefinition, PilotVersion, Pilot as PilotSchema, primaryMetric } from "@pilotproof/domain"
-import { parsePilotFile, PilotRegistry } from "@pilotproof/engine"
+import { Connectors, parsePilotFile, PilotRegistry } from "@pilotproof/engine"
 import { Console, Effect, Either, Schema } from "effect"
 import { fields, money, printJson, table } from "./Output.js"
 import { formatOption, pilotIdArg } from "./CommonOptions.js"
@@ -90,6 +90,9 @@ const lifecycle = (action: "start" | "stop") =>
           ? `started ${pilot.id}: design frozen at version ${pilot.version}, hash ${pilot.designHash}`
           : `stopped ${pilot.id} (design hash ${short(pilot.designHash)})`
       )
+      if (action === "start") {
+        for (const problem of yield* (yield* Connectors).mappingProblems(id)) yield* Console.error(`warning: ${problem}`)
+      }
     }))
   ).pipe(Command.withDescription(
     action === "start"

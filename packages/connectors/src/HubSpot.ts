@@ -56,7 +56,8 @@ const MAX_EVENTS = 1000
 export const parseHubSpotWebhook = (body: string): ParsedDelivery => {
   let value: unknown
   try {
-    value = JSON.parse(body)
+    // ids past 2^53 (new portals' object ids) would lose digits as numbers: read them as text
+    value = JSON.parse(body.replace(/("(?:objectId|eventId|portalId|subscriptionId|appId)"\s*:\s*)(\d{16,})(?=\s*[,}])/g, '$1"$2"'))
   } catch {
     throw new MalformedDelivery("the body is not JSON: HubSpot sends a JSON array of events")
   }

@@ -151,6 +151,13 @@ describe("HubSpot", () => {
   })
 })
 
+describe("HubSpot ids", () => {
+  it("keeps object ids past 2^53 exact", () => {
+    const { records } = parseHubSpotWebhook(`[{"eventId":7,"portalId":1,"occurredAt":1700000000000,"subscriptionType":"deal.propertyChange","objectId":90071992547409931,"propertyName":"dealstage","propertyValue":"closedwon"}]`)
+    expect(records[0]!.id).toBe("90071992547409931")
+  })
+})
+
 describe("Salesforce", () => {
   it("reads a notification, its organization and its Id as the key", () => {
     const m = parseSalesforceMessage(SALESFORCE_BODY)

@@ -195,13 +195,29 @@ export class Connectors extends Effect.Service<Connectors>()("@pilotproof/engine
       } satisfies RegisteredConnector
     })
 
-    /** The running pilots whose frozen design maps this connector, with their rules. */
-    const mappedPilots = (connectorId: string) =>
+    /** The running pilots whose frozen design maps this connector (as the source it is), with their rules. */
+    const mappedPilots = (connector: ConnectorRow) =>
       Effect.map(pilots.list(), (all) =>
         all.flatMap((pilot: Pilot) => {
-          const mapping = pilot.definition.crm?.find((m) => m.connector === connectorId)
+          const mapping = pilot.definition.crm?.find((m) => m.connector === connector.id && m.source === connector.source)
           return pilot.status === "running" && mapping !== undefined ? [{ pilot, mapping, rules: eventRules(pilot.definition) }] : []
         }))
+
+    /**
+     * What keeps a pilot's crm: mappings from receiving anything: a connector not registered, revoked,
+     * or registered for another CRM. Said when the pilot starts; webhooks cannot say it.
+     */
+    const mappingProblems = Effect.fn("Connectors.mappingProblems")(function*(pilotId: string) {
+      const pilot = yield* pilots.get(pilotId)
+      const problems: Array<string> = []
+      for (const mapping of pilot.definition.crm ?? []) {
+        const connector = yield* repo.get(mapping.connector)
+        if (connector === undefined) problems.push(`crm: connector ${mapping.connector} is not registered, so ${mapping.source} has no webhook URL to send to yet (pilotproof connector add ${mapping.connector} --source ${mapping.source})`)
+        else if (connector.revoked_at !== null) problems.push(`crm: connector ${mapping.connector} was revoked: its webhooks are refused`)
+        else if (connector.source !== mapping.source) problems.push(`crm: connector ${mapping.connector} is a ${connector.source} connector, but the mapping reads ${mapping.source}: none of its webhooks will map`)
+      }
+      return problems
+    })
 
     /** The unit id a mapped record names, normalized when it is a phone or an e-mail. */
     const unitText = (mapping: CrmMapping, value: string): string | undefined => {
@@ -278,7 +294,7 @@ export class Connectors extends Effect.Service<Connectors>()("@pilotproof/engine
       tag: string,
       pending: { readonly add?: { readonly entityId: string; readonly error: string }; readonly remove?: string } = {}
     ) {
-      const targets = yield* mappedPilots(connector.id)
+      const targets = yield* mappedPilots(connector)
       const source = `${connector.source}:${connector.id}`
       const rejectSource = `${source}#${tag}`
       const now = yield* nowIso
@@ -403,7 +419,7 @@ export class Connectors extends Effect.Service<Connectors>()("@pilotproof/engine
     /** A delivery that could not be read, kept as one reject in every pilot mapping the connector. */
     const keepMalformed = (connector: ConnectorRow, reason: string, raw: string, tag: string) =>
       Effect.gen(function*() {
-        const targets = yield* mappedPilots(connector.id)
+        const targets = yield* mappedPilots(connector)
         const source = `${connector.source}:${connector.id}`
         const now = yield* nowIso
         yield* events.writeDelivery(targets.map((t) => {
@@ -432,6 +448,12 @@ export class Connectors extends Effect.Service<Connectors>()("@pilotproof/engine
         else failed++
       }
       return { connector: connectorId, pending: waiting.length, fetched, failed }
+    })
+
+    /** Fetches again every active Bitrix24 connector's pending deals (the server does this every minute). */
+    const retryAll = Effect.fn("Connectors.retryAll")(function*() {
+      const bitrix = (yield* repo.list()).filter((c) => c.source === "bitrix24" && c.revoked_at === null)
+      return yield* Effect.forEach(bitrix, (c) => retry(c.id))
     })
 
     const list = Effect.fn("Connectors.list")(function*() {
@@ -506,7 +528,7 @@ export class Connectors extends Effect.Service<Connectors>()("@pilotproof/engine
       return { batches, ignored: () => counts.ignored, mapping }
     })
 
-    return { register, receive, retry, list, revoke, exportBatches } as const
+    return { register, receive, retry, retryAll, list, revoke, exportBatches, mappingProblems } as const
   }),
   dependencies: [ConnectorRepo.Default, PilotRepo.Default, EventRepo.Default, Pseudonymizer.Default]
 }) {}

@@ -6,7 +6,7 @@
 import { HttpApiBuilder, HttpApp, HttpMiddleware, HttpServer, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import { LIMITS, PilotproofApi } from "@pilotproof/api"
-import { EngineLayer, printableLocation, Snapshots, Tokens } from "@pilotproof/engine"
+import { Connectors, EngineLayer, printableLocation, Snapshots, Tokens } from "@pilotproof/engine"
 import { Console, Context, Effect, Either, Layer, Option, Redacted, Schedule } from "effect"
 import { createServer } from "node:http"
 import { ApiHandlers } from "./ApiHandlers.js"
@@ -41,12 +41,25 @@ export interface ServerOptions {
 /** How often the background job looks for stale snapshots (one query over the pilots). */
 const REFRESH_EVERY = "5 seconds"
 
-/** Computes stale snapshots one at a time, for as long as the server runs. */
+/** How often Bitrix24 deals whose fetch failed are fetched again. */
+const RETRY_FETCHES_EVERY = "1 minute"
+
+/**
+ * Computes stale snapshots one at a time, for as long as the server runs; and fetches again the
+ * Bitrix24 deals whose `crm.deal.get` failed (`pilotproof connector retry` does it on demand).
+ */
 const BackgroundRefresh = Layer.scopedDiscard(Effect.gen(function*() {
   const snapshots = yield* Snapshots
+  const connectors = yield* Connectors
   yield* snapshots.refreshStale().pipe(
     Effect.catchAll((e) => Effect.logWarning(`background snapshot refresh: ${e.message}`)),
     Effect.repeat(Schedule.spaced(REFRESH_EVERY)),
+    Effect.forkScoped
+  )
+  yield* connectors.retryAll().pipe(
+    Effect.catchAll((e) => Effect.logWarning(`fetching pending Bitrix24 deals again: ${e.message}`)),
+    Effect.delay(RETRY_FETCHES_EVERY),
+    Effect.forever,
     Effect.forkScoped
   )
 }))
