@@ -218,8 +218,16 @@ for (const dialect of DIALECTS) {
       expect(((await response.json()) as { rejected: number }).rejected).toBe(1)
       const found = (await rejects("crm-hooked")).rows.filter((r) => r.reason.includes("pipeline 777"))
       expect(found).toHaveLength(1)
-      expect(found[0]!.reason).toContain("does not read (4542166, Продажи)")
+      expect(found[0]!.reason).toContain("does not read (4542166, Продажи;")
       expect(found[0]!.source).toMatch(/^amocrm:amo-hooks#[0-9a-f]{16}$/)
+      // what amoCRM sends beside status changes (every edit, deletions, contacts) is answered and skipped
+      const edits = ["account[id]=29638927", "leads[update][0][id]=30300005", "leads[update][0][status_id]=142", "leads[delete][0][id]=30300006", "contacts[add][0][id]=7"]
+        .map((pair) => pair.split("=").map(encodeURIComponent).join("=")).join("&")
+      const rejectsBefore = (await rejects("crm-hooked")).total
+      const skipped = await hook(`/api/connectors/amocrm/amo-hooks?secret=${amoSecret}`, edits, "application/x-www-form-urlencoded")
+      expect(skipped.status).toBe(200)
+      expect(await skipped.json()).toMatchObject({ records: 0, accepted: 0, rejected: 0, ignored: 3 })
+      expect((await rejects("crm-hooked")).total).toBe(rejectsBefore)
     })
 
     it("HubSpot: a signed batch is stored; a stale, wrong or missing signature gets 401", async () => {
@@ -230,6 +238,9 @@ for (const dialect of DIALECTS) {
       const ok = await hook("/api/connectors/hubspot/hs", body, "application/json", hubspotHeaders(body))
       expect(ok.status).toBe(200)
       expect(await ok.json()).toMatchObject({ records: 2, accepted: 1, ignored: 1 })
+      // eventIds are not unique (HubSpot says so): another deal's change under the same eventId is its own event
+      const same = JSON.stringify([{ eventId: 501, portalId: 62515, occurredAt: (T0 + 7400) * 1000, subscriptionType: "deal.propertyChange", objectId: Number(LEADS[18]), propertyName: "dealstage", propertyValue: "closedwon" }])
+      expect(await (await hook("/api/connectors/hubspot/hs", same, "application/json", hubspotHeaders(same))).json()).toMatchObject({ accepted: 1 })
       // HubSpot retries with attemptNumber 1: the same event, stored once
       const retried = body.replaceAll('"attemptNumber":0', '"attemptNumber":1')
       expect(await (await hook("/api/connectors/hubspot/hs", retried, "application/json", hubspotHeaders(retried))).json()).toMatchObject({ accepted: 0, duplicates: 1 })
@@ -266,6 +277,10 @@ for (const dialect of DIALECTS) {
       // a handler writing back to the deal fires ONCRMDEALUPDATE again: same stage, same MOVED_TIME
       expect(await (await hook(path, notice(LEADS[12]!), "application/x-www-form-urlencoded")).json()).toMatchObject({ accepted: 0, duplicates: 1 })
       expect((await hook(path, notice(LEADS[13]!, "wrong-token"), "application/x-www-form-urlencoded")).status).toBe(401)
+      // other events of the handler: authenticated first, then answered and skipped
+      const deleted = notice(LEADS[13]!).replace("ONCRMDEALUPDATE", "ONCRMDEALDELETE")
+      expect(await (await hook(path, deleted, "application/x-www-form-urlencoded")).json()).toMatchObject({ records: 0, ignored: 1 })
+      expect((await hook(path, deleted.replace(BX_TOKEN, "wrong-token"), "application/x-www-form-urlencoded")).status).toBe(401)
 
       bitrix.state.failing = true
       const calls = bitrix.state.calls

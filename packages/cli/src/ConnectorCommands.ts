@@ -17,7 +17,7 @@ const addCommand = Command.make("add", {
   name: Options.text("name").pipe(Options.withDescription("a name for people (default: the id)"), Options.optional),
   secret: Options.text("secret").pipe(Options.withDescription("HubSpot: the app's client secret; Bitrix24: the handler's application token"), Options.optional),
   portal: Options.text("portal").pipe(Options.withDescription("Bitrix24: the inbound webhook URL of the portal's REST, https://<portal>/rest/<user>/<code>/"), Options.optional),
-  account: Options.text("account").pipe(Options.withDescription("Salesforce: the organization id (required); amoCRM: the account id or subdomain; Bitrix24: the portal's domain"), Options.optional),
+  account: Options.text("account").pipe(Options.withDescription("Salesforce: the organization id (required); amoCRM: the account id or subdomain; Bitrix24: the portal's domain; HubSpot: the portal id"), Options.optional),
   url: Options.text("public-url").pipe(Options.withDescription("where the CRM reaches this server (printed in the webhook URL)"), Options.withDefault("https://pilotproof.example.com")),
   format: formatOption
 }, ({ account, format, id, name, portal, secret, source, url }) =>

@@ -32,17 +32,22 @@ export const parseAmoCrmWebhook = (body: string): ParsedDelivery & { readonly ac
   const form = parseFormBody(body)
   const leads = groupAt(form, "leads")
   const account = { id: textAt(groupAt(form, "account"), "id"), subdomain: textAt(groupAt(form, "account"), "subdomain") }
-  if (leads === undefined) {
-    throw new MalformedDelivery(
-      Object.keys(form).length === 0
-        ? "the body is empty: amoCRM sends leads[status][…] or leads[add][…] form fields"
-        : `no leads[status] or leads[add] fields (found: ${Object.keys(form).slice(0, 5).join(", ")}); subscribe the webhook to lead status changes and new leads`
-    )
+  if (Object.keys(form).length === 0) throw new MalformedDelivery("the body is empty: amoCRM sends leads[status][…] or leads[add][…] form fields")
+  // Other entities and actions (contacts[add], leads[update], leads[delete]) are amoCRM's too: a
+  // webhook subscribed to more than Pilotproof reads is answered 200 and counted as skipped, or
+  // amoCRM would take the errors as a broken endpoint and switch the webhook off.
+  let skipped = 0
+  for (const [entity, group] of Object.entries(form)) {
+    if (entity === "account" || typeof group === "string") continue
+    for (const [action, items] of Object.entries(group)) {
+      if (entity === "leads" && (action === "status" || action === "add")) continue
+      skipped += typeof items === "string" ? 1 : Math.max(1, itemsOf(items).length)
+    }
   }
   const records: Array<CrmRecord> = []
   const problems: Array<CrmProblem> = []
   let position = 0
-  for (const kind of ["add", "status"] as const) {
+  for (const kind of leads === undefined ? [] : ["add", "status"] as const) {
     for (const item of itemsOf(groupAt(leads, kind))) {
       position++
       const fields = flatFields(item)
@@ -74,8 +79,10 @@ export const parseAmoCrmWebhook = (body: string): ParsedDelivery & { readonly ac
       })
     }
   }
-  if (position === 0) throw new MalformedDelivery("leads[status] and leads[add] hold no items")
-  return { records, problems, account }
+  if (position === 0 && skipped === 0) {
+    throw new MalformedDelivery(`no leads[status] or leads[add] items (found: ${Object.keys(form).slice(0, 5).join(", ")}); amoCRM sends lead status changes and new leads as leads[status][0][id]=…`)
+  }
+  return { records, problems, account, skipped }
 }
 
 /** amoCRM's leads export (Сделки → Экспорт, CSV), in Russian and English. */

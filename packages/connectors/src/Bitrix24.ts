@@ -8,17 +8,18 @@
  * stage: the change's key is the deal, its STAGE_ID and MOVED_TIME (when it last moved stage),
  * so such an echo — and any update that did not move the stage — is the same change.
  */
-import type { ExportColumns } from "./ExportRow.js"
+import { parseTimestamp } from "@pilotproof/domain"
 import { bare, type CrmRecord, MalformedDelivery } from "./CrmRecord.js"
+import type { ExportColumns } from "./ExportRow.js"
 import { groupAt, parseFormBody, textAt } from "./FormBody.js"
 import { changeKey, epochMs } from "./SourceTime.js"
-import { parseTimestamp } from "@pilotproof/domain"
 
 export const BITRIX24_EVENTS = ["ONCRMDEALADD", "ONCRMDEALUPDATE"] as const
 
 export interface Bitrix24Notice {
   readonly event: string
-  readonly dealId: string
+  /** The deal, for the deal events Pilotproof reads; undefined for any other event (skipped). */
+  readonly dealId: string | undefined
   /** The notice's unix time (`ts`), epoch ms, when given. */
   readonly ts: number | undefined
   readonly applicationToken: string | undefined
@@ -29,13 +30,11 @@ export const parseBitrix24Webhook = (body: string): Bitrix24Notice => {
   const form = parseFormBody(body)
   const event = textAt(form, "event")?.trim().toUpperCase()
   if (event === undefined) throw new MalformedDelivery("no event field: Bitrix24 sends event=ONCRMDEALUPDATE with data[FIELDS][ID]")
-  if (!(BITRIX24_EVENTS as ReadonlyArray<string>).includes(event)) {
-    throw new MalformedDelivery(`event ${JSON.stringify(event.slice(0, 40))} is not a deal event Pilotproof reads (${BITRIX24_EVENTS.join(", ")})`)
-  }
-  const dealId = textAt(groupAt(groupAt(form, "data"), "FIELDS"), "ID")?.trim()
-  if (dealId === undefined || !/^\d{1,18}$/.test(dealId)) throw new MalformedDelivery("data[FIELDS][ID] is missing or not a deal id")
   const auth = groupAt(form, "auth")
-  return { event, dealId, ts: epochMs(textAt(form, "ts")), applicationToken: textAt(auth, "application_token"), domain: textAt(auth, "domain") }
+  const read = (BITRIX24_EVENTS as ReadonlyArray<string>).includes(event)
+  const dealId = textAt(groupAt(groupAt(form, "data"), "FIELDS"), "ID")?.trim()
+  if (read && (dealId === undefined || !/^\d{1,18}$/.test(dealId))) throw new MalformedDelivery("data[FIELDS][ID] is missing or not a deal id")
+  return { event, dealId: read ? dealId : undefined, ts: epochMs(textAt(form, "ts")), applicationToken: textAt(auth, "application_token"), domain: textAt(auth, "domain") }
 }
 
 /** The fetched deal (`crm.deal.get`'s `result`) → a record; a string when it is not a deal. */
@@ -74,7 +73,8 @@ export const BITRIX24_EXPORT: ExportColumns = {
     OPPORTUNITY: ["Сумма", "Deal amount", "Amount", "Income"],
     CURRENCY_ID: ["Валюта", "Currency"],
     MOVED_TIME: ["Дата перемещения", "Date moved"],
-    CLOSEDATE: ["Дата завершения", "Предполагаемая дата закрытия", "Closing date", "Close date"],
+    // the actual closing date, not "Предполагаемая дата закрытия" (the planned one)
+    CLOSEDATE: ["Дата завершения", "Дата закрытия", "Closing date", "Close date"],
     DATE_MODIFY: ["Дата изменения", "Modified", "Date modified"],
     DATE_CREATE: ["Дата создания", "Created", "Date created"],
     CONTACT_ID: ["Контакт", "Contact"]

@@ -38,6 +38,8 @@ export interface CrmProblem {
 export interface ParsedDelivery {
   readonly records: ReadonlyArray<CrmRecord>
   readonly problems: ReadonlyArray<CrmProblem>
+  /** Items of kinds Pilotproof does not read (amoCRM `leads[update]`, `contacts[…]`): answered 200, counted. */
+  readonly skipped?: number
 }
 
 /** A delivery that cannot be read at all (malformed body): the reason, said to the sender too. */

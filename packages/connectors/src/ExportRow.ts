@@ -24,13 +24,16 @@ export interface ExportColumns {
 
 const norm = (header: string): string => header.trim().toLowerCase().replace(/\s+/g, " ")
 
-/** For each field, the header (as written in the file) that holds it, if any. */
-export const resolveColumns = (columns: ExportColumns, headers: ReadonlyArray<string>): ReadonlyMap<string, string> => {
+/**
+ * For each field, the headers (as written in the file) that may hold it, in the order they are
+ * read: a row takes the first one it has filled (a lead with only its mobile phone).
+ */
+export const resolveColumns = (columns: ExportColumns, headers: ReadonlyArray<string>): ReadonlyMap<string, ReadonlyArray<string>> => {
   const byNorm = new Map(headers.map((h) => [norm(h), h]))
-  const out = new Map<string, string>()
+  const out = new Map<string, ReadonlyArray<string>>()
   for (const [field, names] of Object.entries(columns.fields)) {
-    const found = [field, ...names].map((n) => byNorm.get(norm(n))).find((h) => h !== undefined)
-    if (found !== undefined) out.set(field, found)
+    const found = [...new Set([field, ...names].flatMap((n) => byNorm.get(norm(n)) ?? []))]
+    if (found.length > 0) out.set(field, found)
   }
   return out
 }
@@ -47,16 +50,22 @@ export const missingExportColumns = (columns: ExportColumns, headers: ReadonlyAr
 /** One export row → a record, or the problem that keeps it from being one. */
 export const exportRecord = (
   columns: ExportColumns,
-  resolved: ReadonlyMap<string, string>,
+  resolved: ReadonlyMap<string, ReadonlyArray<string>>,
   row: Readonly<Record<string, string>>,
   line: number,
   offsetMinutes: number | undefined
 ): CrmRecord | CrmProblem => {
   const fields = bare<string>()
   for (const [header, value] of Object.entries(row)) if (value.trim() !== "") fields[header] = value.trim()
-  for (const [field, header] of resolved) {
-    const value = row[header]?.trim()
-    if (value !== undefined && value !== "") fields[field] = value
+  const headerOf = new Map<string, string>()
+  for (const [field, headers] of resolved) {
+    for (const header of headers) {
+      const value = row[header]?.trim()
+      if (value === undefined || value === "") continue
+      fields[field] = value
+      headerOf.set(field, header)
+      break
+    }
   }
   const id = fields[columns.id]
   if (id === undefined) return { position: line, reason: `${columns.id} is empty` }
@@ -66,13 +75,13 @@ export const exportRecord = (
     if (text === undefined) continue
     const time = exportTime(text, offsetMinutes)
     if (time._tag === "NeedsOffset") {
-      return { position: line, id, reason: `${resolved.get(t) ?? t} "${text}" has no UTC offset: give the account's offset (--utc-offset +03:00)` }
+      return { position: line, id, reason: `${headerOf.get(t) ?? t} "${text}" has no UTC offset: give the account's offset (--utc-offset +03:00)` }
     }
-    if (time._tag === "Invalid") return { position: line, id, reason: `${resolved.get(t) ?? t} "${text}" is not a date and time (dd.mm.yyyy hh:mm, yyyy-mm-dd hh:mm or ISO 8601)` }
+    if (time._tag === "Invalid") return { position: line, id, reason: `${headerOf.get(t) ?? t} "${text}" is not a date and time (dd.mm.yyyy hh:mm, yyyy-mm-dd hh:mm or ISO 8601)` }
     occurredAt = time.ms
     break
   }
-  if (occurredAt === undefined) return { position: line, id, reason: `no time: ${columns.times.map((t) => resolved.get(t) ?? t).join(", ")} are all empty` }
+  if (occurredAt === undefined) return { position: line, id, reason: `no time: ${columns.times.map((t) => resolved.get(t)?.[0] ?? t).join(", ")} are all empty` }
   const stage = fields[columns.stage]
   const pipeline = columns.pipeline === undefined ? undefined : fields[columns.pipeline]
   fields["id"] = id

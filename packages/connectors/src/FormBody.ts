@@ -32,7 +32,10 @@ const pathOf = (key: string): Array<string> | undefined => {
 export const parseFormBody = (body: string): FormObject => {
   const root = bare<FormValue>()
   let pairs = 0
-  for (const part of body.split("&")) {
+  for (let from = 0; from <= body.length;) {
+    const amp = body.indexOf("&", from)
+    const part = body.slice(from, amp === -1 ? body.length : amp)
+    from = amp === -1 ? body.length + 1 : amp + 1
     if (part === "") continue
     if (++pairs > MAX_PAIRS) throw new MalformedDelivery(`the form body has more than ${MAX_PAIRS} fields`)
     const eq = part.indexOf("=")

@@ -62,7 +62,7 @@ export const parseHubSpotWebhook = (body: string): ParsedDelivery => {
     throw new MalformedDelivery("the body is not JSON: HubSpot sends a JSON array of events")
   }
   if (!Array.isArray(value)) throw new MalformedDelivery("the body is not a JSON array of events")
-  if (value.length > MAX_EVENTS) throw new MalformedDelivery(`${value.length} events in one delivery; HubSpot sends at most 100`)
+  if (value.length > MAX_EVENTS) throw new MalformedDelivery(`${value.length} events in one delivery; at most ${MAX_EVENTS} are read (HubSpot sends up to 100)`)
   const records: Array<CrmRecord> = []
   const problems: Array<CrmProblem> = []
   value.forEach((event: unknown, i) => {
@@ -74,11 +74,14 @@ export const parseHubSpotWebhook = (body: string): ParsedDelivery => {
     const e = event as Record<string, unknown>
     const id = typeof e["objectId"] === "number" || typeof e["objectId"] === "string" ? String(e["objectId"]) : undefined
     const eventId = typeof e["eventId"] === "number" || typeof e["eventId"] === "string" ? String(e["eventId"]) : undefined
-    const occurredAt = typeof e["occurredAt"] === "number" && Number.isSafeInteger(e["occurredAt"]) ? e["occurredAt"] : undefined
+    // a real moment: from 2000 to 2100 (Date cannot even print 9e15)
+    const occurredAt = typeof e["occurredAt"] === "number" && Number.isSafeInteger(e["occurredAt"]) && e["occurredAt"] >= 946_684_800_000 && e["occurredAt"] < 4_102_444_800_000
+      ? e["occurredAt"]
+      : undefined
     const type = typeof e["subscriptionType"] === "string" ? e["subscriptionType"] : undefined
     if (eventId === undefined) return problems.push({ position, id, reason: `event ${position} has no eventId` })
     if (id === undefined) return problems.push({ position, reason: `event ${position} has no objectId` })
-    if (occurredAt === undefined) return problems.push({ position, id, reason: `event ${position} has no occurredAt (epoch milliseconds)` })
+    if (occurredAt === undefined) return problems.push({ position, id, reason: `event ${position} has no occurredAt in epoch milliseconds between 2000 and 2100` })
     if (type === undefined) return problems.push({ position, id, reason: `event ${position} has no subscriptionType` })
     const fields = bare<string>()
     for (const [k, v] of Object.entries(e)) if (typeof v === "string" || typeof v === "number" || typeof v === "boolean") fields[k] = String(v)

@@ -15,7 +15,8 @@ export interface MappedEvent {
   readonly type: string
   readonly ts: string
   readonly value?: string
-  readonly attributes: Readonly<Record<string, string>>
+  /** The stage the CRM named (an event attribute, for segments and for fixing a mapping). */
+  readonly crm_stage: string
 }
 
 export type MapOutcome =
@@ -30,6 +31,15 @@ const WHY_NO_FIELD: Partial<Record<string, string>> = {
   bitrix24: "crm.deal.get returns the deal's own fields"
 }
 
+/**
+ * A mapped event's id: the entity and the event type, so "this deal reached won" is one event
+ * however it arrives — a retry, an echo, HubSpot's three days of redeliveries (whose eventIds are
+ * not even unique), Salesforce's notification for every later edit, the export imported after
+ * the webhooks. Where the same event arrives with another time, the store keeps the earliest:
+ * deliveries out of order end as the source's times say.
+ */
+export const mappedEventId = (record: CrmRecord, type: string): string => `${record.source}:${record.entity}:${record.id}:${type}`
+
 export const mapRecord = (record: CrmRecord, mapping: CrmMapping): MapOutcome => {
   const label = `${record.entity} (item ${record.position})`
   if (mapping.pipelines !== undefined && !mapping.pipelines.includes(record.pipeline ?? "")) {
@@ -37,7 +47,7 @@ export const mapRecord = (record: CrmRecord, mapping: CrmMapping): MapOutcome =>
       _tag: "Rejected",
       reason: record.pipeline === undefined
         ? `${label} names no pipeline, and the mapping reads only pipelines ${mapping.pipelines.join(", ")}`
-        : `${label} is in pipeline ${record.pipeline}, which the mapping of connector ${mapping.connector} does not read (${mapping.pipelines.join(", ")})`
+        : `${label} is in pipeline ${record.pipeline}, which the mapping of connector ${mapping.connector} does not read (${mapping.pipelines.join(", ")}; exports name a pipeline, webhooks give its id: list both)`
     }
   }
   if (record.stage === undefined) return { _tag: "Ignored" }
@@ -58,13 +68,12 @@ export const mapRecord = (record: CrmRecord, mapping: CrmMapping): MapOutcome =>
       }
     }
     events.push({
-      // the source's key of the change, per event type (one change can make two events)
-      event_id: `${record.source}:${record.key}:${rule.type}`,
+      event_id: mappedEventId(record, rule.type),
       unit_id: unit,
       type: rule.type,
       ts,
       ...(value === undefined ? {} : { value }),
-      attributes: { crm_stage: record.stage }
+      crm_stage: record.stage
     })
   }
   return { _tag: "Events", events }

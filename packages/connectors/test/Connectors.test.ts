@@ -116,7 +116,9 @@ describe("Bitrix24", () => {
       applicationToken: "3c6c9248ec54af6bea1159b43ee0ab32",
       domain: "bitrix24-php-sdk-playground.bitrix24.com"
     })
-    expect(() => parseBitrix24Webhook(BITRIX_BODY.replace("ONCRMDEALUPDATE", "ONCRMCONTACTADD"))).toThrow(/not a deal event/)
+    // another event is read for its token (the engine checks it first), and names no deal
+    expect(parseBitrix24Webhook(BITRIX_BODY.replace("ONCRMDEALUPDATE", "ONCRMCONTACTADD"))).toMatchObject({ event: "ONCRMCONTACTADD", dealId: undefined, applicationToken: "3c6c9248ec54af6bea1159b43ee0ab32" })
+    expect(() => parseBitrix24Webhook(BITRIX_BODY.replace("134806", "abc"))).toThrow(/data\[FIELDS\]\[ID\]/)
   })
 })
 
@@ -182,11 +184,14 @@ describe("mapping", () => {
   }
   const record = parseAmoCrmWebhook(AMO_BODY).records[0]!
 
-  it("makes one event per matching rule, with the change's key and the source's time", () => {
+  it("makes one event per matching rule: one per entity and event type, at the source's time", () => {
     expect(mapRecord(record, mapping)).toEqual({
       _tag: "Events",
-      events: [{ event_id: `amocrm:${record.key}:deal_won`, unit_id: "30307415", type: "deal_won", ts: "2023-07-13T20:57:01.000Z", value: "15000", attributes: { crm_stage: "142" } }]
+      events: [{ event_id: "amocrm:lead:30307415:deal_won", unit_id: "30307415", type: "deal_won", ts: "2023-07-13T20:57:01.000Z", value: "15000", crm_stage: "142" }]
     })
+    // the export names the stage, the webhook its id: the same event
+    const exported = { ...record, stage: "Успешно реализовано", occurredAt: record.occurredAt + 60_000 }
+    expect(mapRecord(exported, mapping)).toMatchObject({ events: [{ event_id: "amocrm:lead:30307415:deal_won", crm_stage: "Успешно реализовано" }] })
   })
 
   it("ignores stages it does not read; rejects other pipelines and missing values", () => {

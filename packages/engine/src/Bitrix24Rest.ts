@@ -12,6 +12,8 @@ export interface DealFetch {
   readonly deal?: unknown
   /** Why it could not be fetched (after the retries). */
   readonly error?: string
+  /** Worth fetching again later: the portal could not be reached or was overloaded (not a refusal). */
+  readonly retryable?: boolean
 }
 
 export interface Bitrix24RestOptions {
@@ -49,17 +51,20 @@ const getDeal = (portalUrl: string, dealId: string, options: Bitrix24RestOptions
       try {
         body = JSON.parse(text)
       } catch {
-        return Effect.succeed({ _tag: "FetchFailed", error: `crm.deal.get answered HTTP ${status} with a body that is not JSON` })
+        return Effect.succeed({ _tag: "FetchFailed", error: `crm.deal.get answered HTTP ${status} with a body that is not JSON`, retryable: false })
+      }
+      if (body === null || typeof body !== "object") {
+        return Effect.succeed({ _tag: "FetchFailed", error: `crm.deal.get answered HTTP ${status} with ${JSON.stringify(body)?.slice(0, 40)}, not an object`, retryable: false })
       }
       const b = body as { result?: unknown; error?: unknown; error_description?: unknown }
       if (status === 200 && b.result !== undefined && b.result !== null) return Effect.succeed({ _tag: "Deal", deal: b.result })
       const detail = typeof b.error_description === "string" ? b.error_description : typeof b.error === "string" ? b.error : `HTTP ${status}`
-      return Effect.succeed({ _tag: "FetchFailed", error: `crm.deal.get refused: ${detail.slice(0, 200)}` })
+      return Effect.succeed({ _tag: "FetchFailed", error: `crm.deal.get refused: ${detail.slice(0, 200)}`, retryable: false })
     })
   )
   return attempt.pipe(
     Effect.retry({ times: options.retries, schedule: Schedule.exponential("200 millis") }),
-    Effect.catchAll((e) => Effect.succeed<DealFetch>({ _tag: "FetchFailed", error: e.error }))
+    Effect.catchAll((e) => Effect.succeed<DealFetch>({ _tag: "FetchFailed", error: e.error, retryable: true }))
   )
 }
 

@@ -6,8 +6,8 @@
  * through each running pilot's frozen `crm:` mapping for the connector, checked like every
  * other event (`toEventRow`: pseudonymized, types and values checked) and written in one
  * transaction, rejects with it. Only then is the sender answered: a 2xx (Salesforce: its Ack)
- * means it is stored; re-delivering it changes nothing (each change's idempotency key is its
- * event id).
+ * means it is stored; re-delivering it changes nothing (an event is one per entity and event
+ * type, `mappedEventId`, the earliest time kept).
  */
 import {
   type AmoCrmAccount,
@@ -95,6 +95,13 @@ const EXPORTS: Record<CrmSource, ExportColumns> = {
   salesforce: SALESFORCE_EXPORT
 }
 
+/** How often a Bitrix24 deal whose fetch keeps failing is tried (a day of the server's minutely retries). */
+export const MAX_FETCH_ATTEMPTS = 1440
+
+/** A field that names a person's phone or e-mail (`phone`, `contact_phone`, `Work email`): normalized before it is a unit id. */
+const unitKind = (field: string): "phone" | "email" | undefined =>
+  identityKind(field) ?? (/phone$/i.test(field) ? "phone" : /e_?mail$/i.test(field) ? "email" : undefined)
+
 const json = (status: number, body: unknown): WebhookAnswer => ({ status, contentType: "application/json", body: JSON.stringify(body) })
 
 /** The answer to a refused delivery, in the sender's own terms (Salesforce: a SOAP fault). */
@@ -103,12 +110,8 @@ export const webhookRefusal = (source: string, status: number, tag: string, mess
     ? { status, contentType: "text/xml; charset=utf-8", body: salesforceFault(message) }
     : json(status, { _tag: tag, message })
 
-/** A short, stable tag of a delivery: the same changes make the same tag, whatever the retry number. */
-const deliveryTag = (records: ReadonlyArray<CrmRecord>, problems: ReadonlyArray<CrmProblem>, body: string): string =>
-  createHash("sha256")
-    .update(JSON.stringify(records.length + problems.length === 0 ? [body] : [...records.map((r) => r.key), ...problems.map((p) => `${p.position}:${p.reason}`)]))
-    .digest("hex")
-    .slice(0, 16)
+/** A body's hash: what identifies the problems of a delivery that name no record. */
+const bodyHash = (body: string): string => createHash("sha256").update(body).digest("hex").slice(0, 16)
 
 export interface RegisterConnector {
   readonly id: string
@@ -118,7 +121,7 @@ export interface RegisterConnector {
   readonly secret?: string | undefined
   /** Bitrix24: the inbound webhook URL of the portal's REST. */
   readonly portalUrl?: string | undefined
-  /** Salesforce: the organization id (required); amoCRM: the account id; Bitrix24: the portal's domain. */
+  /** Salesforce: the organization id (required); amoCRM: the account id; Bitrix24: the portal's domain; HubSpot: the portal id. */
   readonly account?: string | undefined
 }
 
@@ -221,9 +224,17 @@ export class Connectors extends Effect.Service<Connectors>()("@pilotproof/engine
 
     /** The unit id a mapped record names, normalized when it is a phone or an e-mail. */
     const unitText = (mapping: CrmMapping, value: string): string | undefined => {
-      const kind = identityKind(mapping.unit)
+      const kind = unitKind(mapping.unit)
       return kind === "phone" ? normalizePhone(value) : kind === "email" ? normalizeEmail(value) : value
     }
+
+    /**
+     * A reject's own tag, from what it is about (the record and the reason), never from the
+     * delivery that brought it: a retry batched differently meets the same rejects, two deliveries
+     * with different problems never share one. Keyed when pseudonymizing (ids are guessable).
+     */
+    const rejectTag = (identity: string) =>
+      pseudonymizer.enabled ? pseudonymizer.eventKey(identity).slice(2, 18) : createHash("sha256").update(identity).digest("hex").slice(0, 16)
 
     /** What a reject keeps of a record: where it came from, its ids keyed when pseudonymizing. */
     const recordRaw = (r: { readonly entity?: string; readonly id?: string | undefined; readonly stage?: string | undefined; readonly pipeline?: string | undefined }) =>
@@ -236,51 +247,55 @@ export class Connectors extends Effect.Service<Connectors>()("@pilotproof/engine
 
     /**
      * Records (and the problems beside them) through one pilot's mapping into event rows and
-     * rejects. `source` names the connector in the events; `rejectSource` the delivery.
+     * rejects. `source` names the connector in the events; each reject is `source#tag`, line 1,
+     * its tag from what it is about (`rejectTag`; `fixedTag` for a failed fetch).
      */
     const mapForPilot = (
       target: { readonly pilot: Pilot; readonly mapping: CrmMapping; readonly rules: EventRules },
       records: ReadonlyArray<CrmRecord>,
       problems: ReadonlyArray<CrmProblem>,
       source: string,
-      rejectSource: string,
+      delivery: { readonly bodyHash: string; readonly fixedTag?: string | undefined },
       batchId: string
     ) => {
       const rows: Array<DeliveryPart["rows"][number]> = []
       const rejects: Array<RejectRow> = []
       let ignored = 0
-      const reject = (line: number, reason: string, raw: string, id: string | undefined) =>
+      const reject = (identity: string, reason: string, raw: string, id: string | undefined) =>
         rejects.push({
           pilot_id: target.pilot.id,
-          source: rejectSource,
-          line,
+          source: `${source}#${delivery.fixedTag ?? rejectTag(`${identity}\u0000${reason}`)}`,
+          line: 1,
           // the record's own id is the unit when the mapping says so: erasure finds it by key
           unit_id: id !== undefined && target.mapping.unit === "id" ? pseudonymizer.unitKey(id) : null,
           reason: storableText(reason),
           raw,
           batch_id: batchId
         })
-      for (const p of problems) reject(p.position, p.reason, p.id === undefined ? "{}" : recordRaw({ id: p.id }), p.id)
+      for (const p of problems) {
+        reject(p.id === undefined ? `${delivery.bodyHash}:${p.position}` : `id:${p.id}`, p.reason, p.id === undefined ? "{}" : recordRaw({ id: p.id }), p.id)
+      }
       for (const record of records) {
         const outcome = mapRecord(record, target.mapping)
         if (outcome._tag === "Ignored") {
           ignored++
           continue
         }
+        const identity = `${record.entity}:${record.id}:${record.stage ?? ""}:${record.occurredAt}`
         if (outcome._tag === "Rejected") {
-          reject(record.position, outcome.reason, recordRaw(record), record.id)
+          reject(identity, outcome.reason, recordRaw(record), record.id)
           continue
         }
         for (const event of outcome.events) {
           const unit = unitText(target.mapping, event.unit_id)
           if (unit === undefined) {
-            reject(record.position, `${record.entity} (item ${record.position}): its ${target.mapping.unit} is not a ${identityKind(target.mapping.unit)} that can be read`, recordRaw(record), record.id)
+            reject(identity, `${record.entity} (item ${record.position}): its ${target.mapping.unit} is not a ${unitKind(target.mapping.unit)} that can be read`, recordRaw(record), record.id)
             continue
           }
           const item: SourceItem = { line: record.position, fields: { ...event, unit_id: unit } }
           const row = toEventRow(item, target.rules, pseudonymizer, source, batchId)
           if (row._tag === "Event") rows.push(row.row)
-          else rejects.push({ ...row.row, source: rejectSource, raw: recordRaw(record) })
+          else reject(`${identity}:${event.type}`, row.row.reason, recordRaw(record), record.id)
         }
       }
       return { rows, rejects, ignored }
@@ -291,24 +306,29 @@ export class Connectors extends Effect.Service<Connectors>()("@pilotproof/engine
       connector: ConnectorRow,
       records: ReadonlyArray<CrmRecord>,
       problems: ReadonlyArray<CrmProblem>,
-      tag: string,
-      pending: { readonly add?: { readonly entityId: string; readonly error: string }; readonly remove?: string } = {}
+      delivery: { readonly bodyHash: string; readonly fixedTag?: string | undefined; readonly skipped?: number | undefined },
+      pending: {
+        readonly add?: { readonly entityId: string; readonly error: string; readonly retryable: boolean }
+        /** A deal no longer pending; `resolved`: fetched, so its failed fetches' rejects go too. */
+        readonly remove?: { readonly entityId: string; readonly resolved: boolean }
+      } = {}
     ) {
       const targets = yield* mappedPilots(connector)
       const source = `${connector.source}:${connector.id}`
-      const rejectSource = `${source}#${tag}`
       const now = yield* nowIso
-      let ignored = targets.length === 0 ? records.length : 0
+      let ignored = (targets.length === 0 ? records.length : 0) + (delivery.skipped ?? 0)
       const parts: Array<DeliveryPart> = []
       for (const target of targets) {
         const batchId = randomUUID()
-        const mapped = mapForPilot(target, records, problems, source, rejectSource, batchId)
-        ignored = Math.max(ignored, mapped.ignored)
+        const mapped = mapForPilot(target, records, problems, source, delivery, batchId)
+        ignored = Math.max(ignored, mapped.ignored + (delivery.skipped ?? 0))
         parts.push({ pilotId: target.pilot.id, source, batchId, rows: mapped.rows, rejects: mapped.rejects })
       }
       const also = Effect.gen(function*() {
-        if (pending.add !== undefined) yield* repo.addPending(connector.id, pending.add.entityId, now, pending.add.error)
-        if (pending.remove !== undefined) yield* repo.removePending(connector.id, pending.remove, `${source}#${fetchTag(pending.remove)}`)
+        if (pending.add?.retryable === true) yield* repo.addPending(connector.id, pending.add.entityId, now, pending.add.error)
+        if (pending.remove !== undefined) {
+          yield* repo.removePending(connector.id, pending.remove.entityId, pending.remove.resolved ? `${source}#${fetchTag(pending.remove.entityId)}` : undefined)
+        }
       })
       const written = yield* events.writeDelivery(parts, now, also)
       for (const part of parts) if (part.rows.length + part.rejects.length > 0) yield* snapshots.refreshSoon(part.pilotId)
@@ -319,25 +339,35 @@ export class Connectors extends Effect.Service<Connectors>()("@pilotproof/engine
         rejected: parts.reduce((n, p) => n + p.rejects.length, 0),
         ignored,
         pilots: parts.map((p) => p.pilotId),
-        pending: pending.add === undefined ? 0 : 1
+        pending: pending.add?.retryable === true ? 1 : 0
       } satisfies DeliveryCounts
     })
 
     /** The tag of a deal's failed fetches (its rejects' source): from its key, never its id. */
     const fetchTag = (dealId: string) => `fetch-${createHash("sha256").update(pseudonymizer.unitKey(dealId)).digest("hex").slice(0, 16)}`
 
-    /** A Bitrix24 deal fetched and delivered, or kept as pending with a retryable reject. */
-    const deliverBitrixDeal = (connector: ConnectorRow, dealId: string, position: number): Effect.Effect<DeliveryCounts, StorageError | PilotNotFound> =>
+    /**
+     * A Bitrix24 deal fetched and delivered; or, when the fetch failed, a reject saying so and —
+     * unless the portal refused for good (the deal is gone, the webhook URL is wrong) — the deal
+     * kept to fetch again, at most `MAX_FETCH_ATTEMPTS` times.
+     */
+    const deliverBitrixDeal = (connector: ConnectorRow, dealId: string, position: number, attempts = 0): Effect.Effect<DeliveryCounts, StorageError | PilotNotFound> =>
       Effect.gen(function*() {
         const fetched = yield* rest.getDeal(connector.portal_url ?? "", dealId)
+        const bodyHash = fetchTag(dealId)
         if (fetched._tag === "Deal") {
           const record = bitrix24DealRecord(fetched.deal, position)
-          if (typeof record !== "string") return yield* deliver(connector, [record], [], record.key, { remove: dealId })
-          return yield* deliver(connector, [], [{ position, id: dealId, reason: `crm.deal.get: ${record}` }], `deal-${pseudonymizer.unitKey(dealId).slice(0, 24)}`, { remove: dealId })
+          const remove = { entityId: dealId, resolved: true }
+          if (typeof record !== "string") return yield* deliver(connector, [record], [], { bodyHash }, { remove })
+          return yield* deliver(connector, [], [{ position, id: dealId, reason: `crm.deal.get: ${record}` }], { bodyHash }, { remove })
         }
-        const reason = `the deal could not be fetched (${fetched.error}); it is kept and fetched again by: pilotproof connector retry ${connector.id}`
-        return yield* deliver(connector, [], [{ position, id: dealId, reason }], fetchTag(dealId), {
-          add: { entityId: dealId, error: fetched.error ?? "unknown" }
+        const retryable = fetched.retryable === true && attempts + 1 < MAX_FETCH_ATTEMPTS
+        const reason = retryable
+          ? `the deal could not be fetched (${fetched.error}); it is kept and fetched again every minute by pilotproof serve, or now by: pilotproof connector retry ${connector.id}`
+          : `the deal could not be fetched (${fetched.error})${fetched.retryable === true ? `, ${MAX_FETCH_ATTEMPTS} times: given up` : ""}; deliver it again from Bitrix24 once that is fixed`
+        return yield* deliver(connector, [], [{ position, id: dealId, reason }], { bodyHash, fixedTag: fetchTag(dealId) }, {
+          ...(retryable ? {} : { remove: { entityId: dealId, resolved: false } }),
+          add: { entityId: dealId, error: fetched.error ?? "unknown", retryable }
         })
       })
 
@@ -384,10 +414,14 @@ export class Connectors extends Effect.Service<Connectors>()("@pilotproof/engine
         if (connector.account !== null && notice.domain !== undefined && notice.domain !== connector.account) {
           return unauthorized(`auth[domain] ${JSON.stringify(notice.domain.slice(0, 80))} is not the connector's portal`)
         }
+        if (notice.dealId === undefined) {
+          // another event the handler is subscribed to (ONCRMDEALDELETE, contacts): answered, skipped
+          return json(200, { records: 0, accepted: 0, duplicates: 0, rejected: 0, ignored: 1, pilots: [], pending: 0 } satisfies DeliveryCounts)
+        }
         return json(200, yield* deliverBitrixDeal(connector, notice.dealId, 1))
       }
 
-      let parsed: { readonly records: ReadonlyArray<CrmRecord>; readonly problems: ReadonlyArray<CrmProblem> }
+      let parsed: { readonly records: ReadonlyArray<CrmRecord>; readonly problems: ReadonlyArray<CrmProblem>; readonly skipped?: number | undefined }
       try {
         if (source === "amocrm") {
           const delivery = parseAmoCrmWebhook(request.body)
@@ -396,7 +430,10 @@ export class Connectors extends Effect.Service<Connectors>()("@pilotproof/engine
           }
           parsed = delivery
         } else if (source === "hubspot") {
-          parsed = parseHubSpotWebhook(request.body)
+          const delivery = parseHubSpotWebhook(request.body)
+          // one app's secret signs every portal that installed it: only the connector's portal counts
+          parsed = connector.account === null ? delivery : { ...delivery, records: delivery.records.filter((r) => r.fields["portalId"] === connector.account) }
+          if (parsed.records.length < delivery.records.length) parsed = { ...parsed, skipped: (delivery.skipped ?? 0) + delivery.records.length - parsed.records.length }
         } else {
           const message = parseSalesforceMessage(request.body)
           if (message.organizationId === undefined || message.organizationId.slice(0, 15) !== (connector.account ?? "").slice(0, 15)) {
@@ -408,11 +445,10 @@ export class Connectors extends Effect.Service<Connectors>()("@pilotproof/engine
         if (!(e instanceof MalformedDelivery)) throw e
         // authenticated but unreadable: kept as a reject (its text only where ids are not keyed)
         const raw = pseudonymizer.enabled ? UNSTORED_RAW : storableText(request.body.slice(0, 2000))
-        const tag = createHash("sha256").update(request.body).digest("hex").slice(0, 16)
-        yield* keepMalformed(connector, e.reason, raw, tag)
-        return webhookRefusal(source, 400, "MalformedDelivery", `${source} delivery not read: ${e.reason}; kept as a rejected row`)
+        const kept = yield* keepMalformed(connector, e.reason, raw, rejectTag(`body:${bodyHash(request.body)}`))
+        return webhookRefusal(source, 400, "MalformedDelivery", `${source} delivery not read: ${e.reason}${kept > 0 ? "; kept as a rejected row" : ""}`)
       }
-      const counts = yield* deliver(connector, parsed.records, parsed.problems, deliveryTag(parsed.records, parsed.problems, request.body))
+      const counts = yield* deliver(connector, parsed.records, parsed.problems, { bodyHash: bodyHash(request.body), skipped: parsed.skipped })
       return source === "salesforce" ? { status: 200, contentType: "text/xml; charset=utf-8", body: SALESFORCE_ACK } : json(200, counts)
     })
 
@@ -422,6 +458,7 @@ export class Connectors extends Effect.Service<Connectors>()("@pilotproof/engine
         const targets = yield* mappedPilots(connector)
         const source = `${connector.source}:${connector.id}`
         const now = yield* nowIso
+        if (targets.length === 0) return 0
         yield* events.writeDelivery(targets.map((t) => {
           const batchId = randomUUID()
           return {
@@ -432,6 +469,7 @@ export class Connectors extends Effect.Service<Connectors>()("@pilotproof/engine
             rejects: [{ pilot_id: t.pilot.id, source: `${source}#${tag}`, line: 1, unit_id: null, reason: `not a readable ${connector.source} delivery: ${reason}`, raw, batch_id: batchId }]
           }
         }), now)
+        return targets.length
       })
 
     /** Fetches the connector's pending Bitrix24 deals again; what each gave. */
@@ -439,11 +477,12 @@ export class Connectors extends Effect.Service<Connectors>()("@pilotproof/engine
       const connector = yield* repo.get(connectorId)
       if (connector === undefined) return yield* new InputError({ source: `connector ${connectorId}`, detail: "no such connector (pilotproof connector list)" })
       if (connector.source !== "bitrix24") return yield* new InputError({ source: `connector ${connectorId}`, detail: `only Bitrix24 connectors fetch deals; this one is ${connector.source}` })
+      if (connector.revoked_at !== null) return yield* new InputError({ source: `connector ${connectorId}`, detail: "the connector is revoked; register it again to fetch its deals" })
       const waiting = yield* repo.pending(connectorId)
       let fetched = 0
       let failed = 0
       for (const p of waiting) {
-        const counts = yield* deliverBitrixDeal(connector, p.entity_id, 1)
+        const counts = yield* deliverBitrixDeal(connector, p.entity_id, 1, p.attempts)
         if (counts.pending === 0) fetched++
         else failed++
       }

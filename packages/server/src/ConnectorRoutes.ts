@@ -10,6 +10,9 @@ import { LIMITS } from "@pilotproof/api"
 import { Connectors, type WebhookAnswer, webhookRefusal } from "@pilotproof/engine"
 import { Cause, Effect } from "effect"
 
+/** The largest webhook body read (HubSpot and Salesforce send at most 100 changes). */
+const WEBHOOK_MAX_CHARS = 1_048_576
+
 const answer = (a: WebhookAnswer) => HttpServerResponse.text(a.body, { status: a.status, contentType: a.contentType })
 
 /** The URL as the sender called it: a TLS-terminating proxy says the scheme in X-Forwarded-Proto. */
@@ -31,6 +34,10 @@ export const ConnectorRoutesLive = HttpApiBuilder.Router.use((router) =>
       const body = yield* Effect.either(request.text)
       if (body._tag === "Left") {
         return answer(failure(source, 413, "PayloadTooLarge", `the body could not be read whole (at most ${LIMITS.bodyBytes} bytes)`))
+      }
+      // a CRM's delivery is at most 100 changes: far below a megabyte
+      if (body.right.length > WEBHOOK_MAX_CHARS) {
+        return answer(failure(source, 413, "PayloadTooLarge", `the body has ${body.right.length} characters; a CRM webhook is at most ${WEBHOOK_MAX_CHARS}`))
       }
       const query = Object.fromEntries(new URL(request.url, "http://localhost").searchParams)
       const result = yield* connectors.receive({

@@ -57,7 +57,8 @@ const BackgroundRefresh = Layer.scopedDiscard(Effect.gen(function*() {
     Effect.forkScoped
   )
   yield* connectors.retryAll().pipe(
-    Effect.catchAll((e) => Effect.logWarning(`fetching pending Bitrix24 deals again: ${e.message}`)),
+    // a defect too: the loop must outlive any one failure
+    Effect.catchAllCause((cause) => Effect.logWarning("fetching pending Bitrix24 deals again failed", cause)),
     Effect.delay(RETRY_FETCHES_EVERY),
     Effect.forever,
     Effect.forkScoped

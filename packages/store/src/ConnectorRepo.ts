@@ -15,10 +15,16 @@ export class ConnectorRepo extends Effect.Service<ConnectorRepo>()("@pilotproof/
   effect: Effect.gen(function*() {
     const database = yield* Database
 
-    /** Inserts a connector; false when the id is taken. */
+    /**
+     * Inserts a connector, or registers a revoked one's id again (a new secret for the same
+     * mapping: a pilot's frozen crm: section names the id); false when an active one has the id.
+     */
     const insert = Effect.fn("ConnectorRepo.insert")(function*(row: ConnectorRow) {
       return yield* database.use(`registering connector "${row.id}"`, async (db) => {
-        const result = await db.insertInto("connectors").values(row).onConflict((oc) => oc.column("id").doNothing()).executeTakeFirst()
+        const { id: _id, ...rest } = row
+        const result = await db.insertInto("connectors").values(row)
+          .onConflict((oc) => oc.column("id").doUpdateSet(rest).where("connectors.revoked_at", "is not", null))
+          .executeTakeFirst()
         return Number(result.numInsertedOrUpdatedRows ?? 0) === 1
       })
     })
@@ -48,11 +54,11 @@ export class ConnectorRepo extends Effect.Service<ConnectorRepo>()("@pilotproof/
           .execute())
     })
 
-    /** A deal fetched at last: no longer pending, and its fetch's rejects (`rejectSource`) resolved. */
-    const removePending = Effect.fn("ConnectorRepo.removePending")(function*(connectorId: string, entityId: string, rejectSource: string) {
-      yield* database.use("removing a fetched deal", async (db) => {
+    /** A deal no longer pending; when it was fetched at last, its failed fetches' rejects (`resolvedRejects`) go too. */
+    const removePending = Effect.fn("ConnectorRepo.removePending")(function*(connectorId: string, entityId: string, resolvedRejects?: string) {
+      yield* database.use("removing a pending deal", async (db) => {
         await db.deleteFrom("connector_pending").where("connector_id", "=", connectorId).where("entity_id", "=", entityId).execute()
-        await db.deleteFrom("event_rejects").where("source", "=", rejectSource).execute()
+        if (resolvedRejects !== undefined) await db.deleteFrom("event_rejects").where("source", "=", resolvedRejects).execute()
       })
     })
 

@@ -143,28 +143,43 @@ export class EventRepo extends Effect.Service<EventRepo>()("@pilotproof/store/Ev
     })
 
     /**
-     * A webhook delivery, whole or not at all: for each pilot it reaches, an import record
-     * (started and finished at `now`), its events (duplicates skipped by event id) and rejects
-     * (skipped by source and line), and the pilots' data versions; `also` runs in the same
-     * transaction (the connector's pending fetches). No planner statistics are refreshed: a
-     * delivery is a handful of rows.
+     * A webhook delivery, whole or not at all: for each pilot it reaches, its events (duplicates
+     * skipped by event id — and where a duplicate carries an earlier time, the stored event moves
+     * to it, so deliveries out of order end as the source's times say), its rejects (skipped by
+     * source and line), an import record and the pilot's data version; `also` runs in the same
+     * transaction (the connector's pending fetches). A delivery that changes nothing (a retry)
+     * leaves no trace. No planner statistics are refreshed: a delivery is a handful of rows.
      */
     const writeDelivery = <E = never, R = never>(parts: ReadonlyArray<DeliveryPart>, now: string, also: Effect.Effect<void, E, R> = Effect.void) => {
       const operation = "writing a webhook delivery"
       return database.withTransaction(operation, Effect.gen(function*() {
         const results = yield* database.use(operation, async (trx) => {
-          const out: Array<BatchResult & { readonly pilotId: string }> = []
+          const out: Array<BatchResult & { readonly pilotId: string; readonly moved: number }> = []
+          const changed = new Set<string>()
           for (const part of parts) {
-            const earlier = await trx.selectFrom("imports").select("batch_id")
-              .where("pilot_id", "=", part.pilotId).where("source", "=", part.source).where("finished_at", "is not", null).limit(1).execute()
             let inserted = 0
             for (const chunk of chunks(part.rows, ROWS_PER_STATEMENT)) inserted += await insertEvents(trx, chunk)
+            let moved = 0
+            if (inserted < part.rows.length) {
+              for (const row of part.rows) {
+                const result = await trx.updateTable("events")
+                  .set({ ts_ms: row.ts_ms, value: row.value ?? null, attributes: row.attributes })
+                  .where("pilot_id", "=", row.pilot_id).where("event_id", "=", row.event_id).where("ts_ms", ">", row.ts_ms)
+                  .executeTakeFirst()
+                moved += Number(result.numUpdatedRows)
+              }
+            }
             let rejected = 0
             for (const chunk of chunks(part.rejects, ROWS_PER_STATEMENT)) {
               const result = await trx.insertInto("event_rejects").values(chunk as Array<RejectRow>)
                 .onConflict((oc) => oc.columns(["pilot_id", "source", "line"]).doNothing()).executeTakeFirst()
               rejected += Number(result.numInsertedOrUpdatedRows ?? 0)
             }
+            out.push({ pilotId: part.pilotId, inserted, duplicates: part.rows.length - inserted, rejected, moved })
+            if (inserted + moved + rejected === 0) continue
+            changed.add(part.pilotId)
+            const earlier = await trx.selectFrom("imports").select("batch_id")
+              .where("pilot_id", "=", part.pilotId).where("source", "=", part.source).where("finished_at", "is not", null).limit(1).execute()
             await trx.insertInto("imports").values({
               batch_id: part.batchId,
               pilot_id: part.pilotId,
@@ -174,12 +189,10 @@ export class EventRepo extends Effect.Service<EventRepo>()("@pilotproof/store/Ev
               finished_at: now,
               accepted: inserted,
               duplicates: part.rows.length - inserted,
-              rejected: part.rejects.length
+              rejected
             }).execute()
-            out.push({ pilotId: part.pilotId, inserted, duplicates: part.rows.length - inserted, rejected })
           }
-          const changed = parts.filter((p) => p.rows.length + p.rejects.length > 0).map((p) => p.pilotId)
-          await bumpDataVersion(trx, { pilotIds: [...new Set(changed)] })
+          await bumpDataVersion(trx, { pilotIds: [...changed] })
           return out
         })
         yield* also
