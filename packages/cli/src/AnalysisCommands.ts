@@ -14,7 +14,7 @@ import {
   RoiReport,
   VERDICTS
 } from "@pilotproof/domain"
-import { Analysis, Decisions, Snapshots } from "@pilotproof/engine"
+import { Alerts, Analysis, Decisions, Snapshots } from "@pilotproof/engine"
 import { Config, Console, Effect, Option, Schema } from "effect"
 import { readFileSync } from "node:fs"
 import { parseAsOf } from "./EventCommands.js"
@@ -196,6 +196,8 @@ const decideCommand = Command.make("decide", {
       actor,
       ...(Option.isSome(override) ? { override: { verdict: override.value, reason: Option.getOrElse(reason, () => ""), by: actor } } : {})
     })
+    // the decision's alerts, sent now (a failed one is retried by pilotproof serve)
+    yield* (yield* Alerts).deliverDue().pipe(Effect.catchAll((e) => Console.error(`warning: alerts not sent: ${e.message}`)))
     const row = result.recorded
     if (format === "json") {
       const { record: _evaluation, ...columns } = row

@@ -3,6 +3,7 @@
  */
 import { Command, Options } from "@effect/cli"
 import { Config, Redacted } from "effect"
+import { alertCommand } from "./AlertCommands.js"
 import { analysisCommands } from "./AnalysisCommands.js"
 import { connectorCommand } from "./ConnectorCommands.js"
 import { demoCommand } from "./DemoCommand.js"
@@ -19,7 +20,7 @@ const dbOption = Options.redacted("db").pipe(
 
 export const rootCommand = Command.make("pilotproof", { db: dbOption }).pipe(
   Command.withDescription("Pilotproof: does the AI pilot work, and does it pay back?"),
-  Command.withSubcommands([pilotCommand, planCommand, eventsCommand, connectorCommand, assignCommand, readinessCommand, eraseCommand, simulateCommand, ...analysisCommands, demoCommand, ...serverCommands]),
+  Command.withSubcommands([pilotCommand, planCommand, eventsCommand, connectorCommand, alertCommand, assignCommand, readinessCommand, eraseCommand, simulateCommand, ...analysisCommands, demoCommand, ...serverCommands]),
   Command.provideSync(DatabaseLocation, ({ db }) => db)
 )
 

@@ -12,6 +12,7 @@ import { compareActuals } from "@pilotproof/economics"
 import { DecisionRepo, PilotRepo } from "@pilotproof/store"
 import { Effect } from "effect"
 import { nowIso } from "./Now.js"
+import { Alerts } from "./Alerts.js"
 import { Snapshots } from "./Snapshots.js"
 
 export interface Override {
@@ -46,6 +47,7 @@ export class Decisions extends Effect.Service<Decisions>()("@pilotproof/engine/D
     const repo = yield* DecisionRepo
     const pilots = yield* PilotRepo
     const snapshots = yield* Snapshots
+    const alerts = yield* Alerts
 
     const record = Effect.fn("Decisions.record")(function*(pilotId: string, options: { readonly asOfMs?: number; readonly actor: string; readonly override?: Override }) {
       // Decided now: on the current results snapshot (the one the pages show), named in the record.
@@ -69,6 +71,13 @@ export class Decisions extends Effect.Service<Decisions>()("@pilotproof/engine/D
         snapshot_id: snapshot?.id ?? null,
         evaluation
       })
+      yield* alerts.decisionRecorded(pilotId, {
+        verdict: options.override?.verdict ?? computed,
+        computed,
+        reason: evaluation.decision.reason,
+        actor: options.actor,
+        overrideReason: options.override?.reason
+      }).pipe(Effect.catchAllCause((cause) => Effect.logWarning(`the alert of the decision on "${pilotId}" was not queued`, cause)))
       return { recorded, evaluation, ...(check?.warning === undefined ? {} : { overrideWarning: check.warning }) } satisfies DecisionOutcome
     })
 
@@ -124,5 +133,5 @@ export class Decisions extends Effect.Service<Decisions>()("@pilotproof/engine/D
 
     return { record, history, latest, recordActuals, roi } as const
   }),
-  dependencies: [DecisionRepo.Default, PilotRepo.Default, Snapshots.Default]
+  dependencies: [DecisionRepo.Default, PilotRepo.Default, Snapshots.Default, Alerts.Default]
 }) {}

@@ -5,6 +5,7 @@
  */
 import { Aggregation, Database } from "@pilotproof/store"
 import { Layer, type Redacted } from "effect"
+import { Alerts } from "./Alerts.js"
 import { Analysis } from "./Analysis.js"
 import { Bitrix24Rest } from "./Bitrix24Rest.js"
 import { Connectors } from "./Connectors.js"
@@ -33,7 +34,8 @@ export const EngineServices = <E = never>(computer: Layer.Layer<SnapshotComputer
     Decisions.Default,
     Tokens.Default,
     Aggregation.Default,
-    Snapshots.Default
+    Snapshots.Default,
+    Alerts.Default
   ).pipe(
     // connectors refresh the snapshots of the pilots a delivery reaches: the one Snapshots service
     (core) => Connectors.Default.pipe(Layer.provideMerge(Bitrix24Rest.Default), Layer.provideMerge(core)),

@@ -11,6 +11,7 @@
 import { type AnalysisSnapshot, type Evaluation, PilotNotFound, StorageError } from "@pilotproof/domain"
 import { isCurrent, PilotRepo, type SnapshotState, SnapshotRepo } from "@pilotproof/store"
 import { Clock, Deferred, Effect, FiberId, Option } from "effect"
+import { Alerts } from "./Alerts.js"
 import { SnapshotBuilder } from "./SnapshotBuilder.js"
 import { SnapshotComputer } from "./SnapshotComputer.js"
 
@@ -37,7 +38,27 @@ export class Snapshots extends Effect.Service<Snapshots>()("@pilotproof/engine/S
       yield* Effect.serviceOption(SnapshotComputer),
       () => ({ compute: (pilotId: string) => Effect.map(builder.build(pilotId), (s) => s.id), evaluate: builder.evaluate })
     )
+    const alerts = yield* Alerts
     const running = new Map<string, Deferred.Deferred<string, ComputeError>>()
+
+    /**
+     * A computation, and the alerts it raises (a verdict changed, an SRM or a guardrail breach
+     * appeared) when anyone listens for the pilot's: the snapshot before is read first, as the
+     * computation replaces it. An alert that cannot be queued is logged, never the computation's failure.
+     */
+    const computeAndAlert = (pilotId: string): Effect.Effect<string, ComputeError> =>
+      Effect.gen(function*() {
+        const listening = yield* alerts.listening(pilotId).pipe(Effect.orElseSucceed(() => false))
+        const before = listening ? yield* repo.read(pilotId).pipe(Effect.orElseSucceed(() => undefined)) : undefined
+        const id = yield* computer.compute(pilotId)
+        if (listening) {
+          yield* Effect.flatMap(repo.read(pilotId), (after): Effect.Effect<unknown, ComputeError> =>
+            after === undefined ? Effect.void : alerts.snapshotComputed(pilotId, before?.evaluation, after.evaluation)).pipe(
+              Effect.catchAllCause((cause) => Effect.logWarning(`alerts of "${pilotId}" not queued`, cause))
+            )
+        }
+        return id
+      })
     /** The last snapshot decoded per pilot: a current one is not decoded again per request. */
     const decoded = new Map<string, AnalysisSnapshot>()
 
@@ -54,7 +75,7 @@ export class Snapshots extends Effect.Service<Snapshots>()("@pilotproof/engine/S
         if (joined !== undefined) return Deferred.await(joined)
         const done = Deferred.unsafeMake<string, ComputeError>(FiberId.none)
         running.set(pilotId, done)
-        return computer.compute(pilotId).pipe(
+        return computeAndAlert(pilotId).pipe(
           Effect.exit,
           Effect.flatMap((exit) => Deferred.done(done, exit)),
           Effect.ensuring(Effect.sync(() => running.delete(pilotId))),
@@ -126,5 +147,5 @@ export class Snapshots extends Effect.Service<Snapshots>()("@pilotproof/engine/S
 
     return { current, evaluation, refreshStale, refreshSoon } as const
   }),
-  dependencies: [SnapshotRepo.Default, PilotRepo.Default, SnapshotBuilder.Default]
+  dependencies: [SnapshotRepo.Default, PilotRepo.Default, SnapshotBuilder.Default, Alerts.Default]
 }) {}

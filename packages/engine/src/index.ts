@@ -1,3 +1,4 @@
+export * from "./Alerts.js"
 export * from "./Analysis.js"
 export * from "./Assignments.js"
 export * from "./Bitrix24Rest.js"

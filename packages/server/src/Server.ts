@@ -6,7 +6,7 @@
 import { HttpApiBuilder, HttpApp, HttpMiddleware, HttpServer, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import { LIMITS, PilotproofApi } from "@pilotproof/api"
-import { Connectors, EngineLayer, printableLocation, Snapshots, Tokens } from "@pilotproof/engine"
+import { Alerts, Connectors, type DeliveryOptions, EngineLayer, printableLocation, Snapshots, Tokens } from "@pilotproof/engine"
 import { Console, Context, Effect, Either, Layer, Option, Redacted, Schedule } from "effect"
 import { createServer } from "node:http"
 import { ApiHandlers } from "./ApiHandlers.js"
@@ -34,12 +34,17 @@ export interface ServerOptions {
    * import by the CLI is computed before anyone asks). `serve` turns it on; default off.
    */
   readonly refreshInBackground?: boolean
+  /** Backoff and attempts of alert deliveries (tests shorten them); with `refreshInBackground`. */
+  readonly alertDelivery?: DeliveryOptions
   /** Results requests in flight before the next gets 503 + Retry-After (`ResultsQueue`; default 64, 5 s). */
   readonly resultsQueue?: Partial<ResultsQueueOptions>
 }
 
 /** How often the background job looks for stale snapshots (one query over the pilots). */
 const REFRESH_EVERY = "5 seconds"
+
+/** How often the alert outbox is looked at. */
+const DELIVER_ALERTS_EVERY = "2 seconds"
 
 /** How often Bitrix24 deals whose fetch failed are fetched again. */
 const RETRY_FETCHES_EVERY = "1 minute"
@@ -48,9 +53,16 @@ const RETRY_FETCHES_EVERY = "1 minute"
  * Computes stale snapshots one at a time, for as long as the server runs; and fetches again the
  * Bitrix24 deals whose `crm.deal.get` failed (`pilotproof connector retry` does it on demand).
  */
-const BackgroundRefresh = Layer.scopedDiscard(Effect.gen(function*() {
+const BackgroundRefresh = (alertDelivery: DeliveryOptions) => Layer.scopedDiscard(Effect.gen(function*() {
   const snapshots = yield* Snapshots
   const connectors = yield* Connectors
+  const alerts = yield* Alerts
+  // alerts leave the outbox every few seconds, retried with backoff; no request ever waits for them
+  yield* alerts.deliverDue(alertDelivery).pipe(
+    Effect.catchAllCause((cause) => Effect.logWarning("delivering alerts failed", cause)),
+    Effect.repeat(Schedule.spaced(DELIVER_ALERTS_EVERY)),
+    Effect.forkScoped
+  )
   yield* snapshots.refreshStale().pipe(
     Effect.catchAll((e) => Effect.logWarning(`background snapshot refresh: ${e.message}`)),
     Effect.repeat(Schedule.spaced(REFRESH_EVERY)),
@@ -219,7 +231,7 @@ export const AppLayer = (options: ServerOptions) =>
     Layer.provide(ApiLive),
     // One throttle for the login form, the API's tokens and the refusal above.
     Layer.provide(LoginThrottle.Default(options.loginThrottle)),
-    Layer.provide(options.refreshInBackground === true ? BackgroundRefresh : Layer.empty),
+    Layer.provide(options.refreshInBackground === true ? BackgroundRefresh(options.alertDelivery ?? {}) : Layer.empty),
     Layer.provideMerge(EngineLayer(options.location, SnapshotWorkers(options.location, options.snapshotWorkers)))
   )
 

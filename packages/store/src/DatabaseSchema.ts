@@ -123,6 +123,36 @@ export interface ConnectorPendingTable {
   last_error: string
 }
 
+/** Where alerts go: every pilot's (`pilot_id` null) or one pilot's. The HMAC secret signs each delivery. */
+export interface AlertTargetsTable {
+  id: string
+  pilot_id: string | null
+  /** slack | telegram | json */
+  kind: string
+  url: string
+  /** Telegram: the chat the bot writes to. */
+  chat_id: string | null
+  secret: string
+  created_at: string
+  removed_at: string | null
+}
+
+/** An alert to deliver: its body as sent, its attempts; delivered or given up, or due at `next_at`. */
+export interface AlertOutboxTable {
+  id: string
+  target_id: string
+  pilot_id: string
+  event: string
+  body: string
+  content_type: string
+  created_at: string
+  attempts: number
+  next_at: string
+  delivered_at: string | null
+  failed_at: string | null
+  last_error: string | null
+}
+
 /** Append-only: a row is never updated or deleted; an override is stored beside the computed verdict. */
 export interface DecisionsTable {
   pilot_id: string
@@ -198,6 +228,8 @@ export interface SessionsTable {
 export interface DatabaseSchema {
   tokens: TokensTable
   connectors: ConnectorsTable
+  alert_targets: AlertTargetsTable
+  alert_outbox: AlertOutboxTable
   connector_pending: ConnectorPendingTable
   sessions: SessionsTable
   decisions: DecisionsTable

@@ -279,6 +279,43 @@ const migrations: Record<string, Migration> = {
       await db.schema.dropTable("connector_pending").execute()
       await db.schema.dropTable("connectors").execute()
     }
+  },
+  // outbound alerts: where to send them (Slack, Telegram, any JSON receiver), and the outbox a
+  // background job delivers from, with retries
+  "2026-12-07T0100_alerts": {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable("alert_targets")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("pilot_id", "text")
+        .addColumn("kind", "text", (c) => c.notNull())
+        .addColumn("url", "text", (c) => c.notNull())
+        .addColumn("chat_id", "text")
+        .addColumn("secret", "text", (c) => c.notNull())
+        .addColumn("created_at", "text", (c) => c.notNull())
+        .addColumn("removed_at", "text")
+        .execute()
+      await db.schema
+        .createTable("alert_outbox")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("target_id", "text", (c) => c.notNull().references("alert_targets.id"))
+        .addColumn("pilot_id", "text", (c) => c.notNull())
+        .addColumn("event", "text", (c) => c.notNull())
+        .addColumn("body", "text", (c) => c.notNull())
+        .addColumn("content_type", "text", (c) => c.notNull())
+        .addColumn("created_at", "text", (c) => c.notNull())
+        .addColumn("attempts", "integer", (c) => c.notNull())
+        .addColumn("next_at", "text", (c) => c.notNull())
+        .addColumn("delivered_at", "text")
+        .addColumn("failed_at", "text")
+        .addColumn("last_error", "text")
+        .execute()
+      await db.schema.createIndex("alert_outbox_due").on("alert_outbox").columns(["delivered_at", "failed_at", "next_at"]).execute()
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.dropTable("alert_outbox").execute()
+      await db.schema.dropTable("alert_targets").execute()
+    }
   }
 }
 

@@ -1,3 +1,4 @@
+export * from "./AlertRepo.js"
 export * from "./Aggregation.js"
 export * from "./ConnectorRepo.js"
 export * from "./DataQuality.js"
