@@ -217,9 +217,16 @@ describe("HTTP API", () => {
         expect(after).toMatchObject({ total: 2 })
       })
 
-      it("records a decision with an override and shows who overrode it", async () => {
-        const response = await call("POST", `/api/pilots/${PILOT}/decisions`, {
+      it("records a decision with an override and shows who overrode it; only an owner or an admin overrides", async () => {
+        const refused = await call("POST", `/api/pilots/${PILOT}/decisions`, {
           role: "analyst",
+          body: JSON.stringify({ override: { verdict: "GO", reason: "the board wants it" } }),
+          type: "application/json"
+        })
+        expect(refused.status).toBe(403)
+        expect(await refused.json()).toMatchObject({ _tag: "Forbidden", role: "analyst", allowed: ["owner", "admin"], message: expect.stringContaining("only the pilot's owner or an admin may override") })
+        const response = await call("POST", `/api/pilots/${PILOT}/decisions`, {
+          role: "owner",
           body: JSON.stringify({ override: { verdict: "EXTEND", reason: "wait for the holiday season" }, by: "Maria" }),
           type: "application/json"
         })

@@ -2,8 +2,8 @@
  * The web pages in real headless Chromium (playwright-core, /usr/bin/chromium) against a real
  * server: the pilot list, a pilot page with its verdict and charts, the register form with an
  * invalid file, the finance role (payback page yes, token page no), a pilot's diagnostics and
- * metric packs, and every page fitting a 1280 px window. A screenshot of each
- * page goes to test-artifacts/.
+ * metric packs, deciding (an analyst records, an owner overrides after the warning for GO), and
+ * every page fitting a 1280 px window. A screenshot of each page goes to test-artifacts/.
  */
 import { Decisions, PilotRegistry, readScenario, Simulation, Tokens } from "@pilotproof/engine"
 import { start } from "@pilotproof/server"
@@ -56,7 +56,7 @@ describe("web pages in Chromium", () => {
     const started = await Effect.runPromise(Scope.extend(start({ location: file, port: 0 }), scope))
     base = started.url
     const tokens = Context.get(started.context, Tokens)
-    for (const role of ["admin", "finance", "owner"] as const) token[role] = (await Effect.runPromise(tokens.create(`${role} (browser test)`, role))).token
+    for (const role of ["admin", "finance", "owner", "analyst"] as const) token[role] = (await Effect.runPromise(tokens.create(`${role} (browser test)`, role))).token
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -149,7 +149,7 @@ describe("web pages in Chromium", () => {
 
     const admin = await loginAs("admin")
     await admin.goto(`${base}/tokens`)
-    expect(await admin.locator("tbody tr").count()).toBe(3)
+    expect(await admin.locator("tbody tr").count()).toBe(4)
     await shot(admin, "tokens-page")
     await admin.context().close()
   })
@@ -180,6 +180,53 @@ describe("web pages in Chromium", () => {
     expect(design.map((r) => r.split("\t").at(-1))).toEqual(["scoring.win-rate", "assistant.csat"])
     await shot(page, "pilot-diagnostics")
     await page.context().close()
+  })
+
+  it("decides in the browser: an analyst records the computed verdict; an owner overrides with a reason, seeing the warning for GO before it is recorded", async () => {
+    // an analyst: the record button, no override form
+    const analyst = await loginAs("analyst")
+    await analyst.goto(`${base}/pilots/${PILOT}`)
+    await analyst.click("a[href$='/decide']")
+    await analyst.waitForURL(`${base}/pilots/${PILOT}/decide`)
+    const computed = (await analyst.locator("h2 .verdict").first().innerText()).trim()
+    expect(await analyst.locator("#override-verdict").count()).toBe(0)
+    const before = await analyst.locator("#decision-history tbody tr").count()
+    await analyst.click(`button:has-text("Record ${computed} as the decision")`)
+    await analyst.waitForURL(new RegExp(`/pilots/${PILOT}/decide\\?recorded=\\d+$`))
+    expect(await analyst.locator("[role=status]").innerText()).toMatch(/^Recorded as decision #\d+\.$/)
+    expect(await analyst.locator("#decision-history tbody tr").count()).toBe(before + 1)
+    expect(await analyst.locator("#decision-history tbody tr").first().innerText()).toContain("analyst (browser test)")
+
+    // an owner, on a pilot whose evidence is not in (a draft: EXTEND): an override to GO warns first
+    const owner = await loginAs("owner")
+    const other = "reply-drafting-assistant"
+    await owner.goto(`${base}/pilots/${other}/decide`)
+    expect((await owner.locator("h2 .verdict").first().innerText()).trim()).toBe("EXTEND")
+    // labelled controls, reached in order by the keyboard
+    expect(await owner.locator("label[for=override-verdict]").count()).toBe(1)
+    expect(await owner.locator("label[for=override-reason]").count()).toBe(1)
+    await owner.selectOption("#override-verdict", "GO")
+    await owner.fill("#override-reason", "The board wants it before the season")
+    await owner.click("button:has-text('Review the override')")
+    const warning = await owner.locator("#override-warning").innerText()
+    expect(warning).toBe("Overriding EXTEND to GO scales the pilot although the pilot has not gathered enough evidence yet; record who decided and why.")
+    expect(await owner.locator("#decision-history").count()).toBe(0) // nothing recorded yet
+    await shot(owner, "decide-override-warning")
+    await owner.click("button:has-text('Record the override')")
+    await owner.waitForURL(new RegExp(`/pilots/${other}/decide\\?recorded=1$`))
+    const row = await owner.locator("#decision-history tbody tr").first().innerText()
+    expect(row).toContain("EXTEND")
+    expect(row).toContain("GO")
+    expect(row).toContain("owner (browser test): The board wants it before the season")
+    await shot(owner, "decide-history")
+
+    // a finance viewer has no decide page; an analyst cannot post an override around the form
+    const finance = await loginAs("finance")
+    const refused = await finance.goto(`${base}/pilots/${PILOT}/decide`)
+    expect(refused?.status()).toBe(403)
+    const posted = await analyst.request.post(`${base}/pilots/${other}/decide`, { form: { action: "override", verdict: "GO", reason: "x" }, headers: { origin: base } })
+    expect(posted.status()).toBe(403)
+    expect(await posted.text()).toContain("owner or an admin may override the computed verdict")
   })
 
   it("fits a 1280 px window: no page and no section scrolls sideways (the results table's last columns stay in view)", async () => {

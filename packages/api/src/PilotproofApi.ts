@@ -9,7 +9,7 @@ import { HttpApi, HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "
 import { AnalysisReport, EconomicsReport, Pilot, PilotVersion, PlanReport, ReadinessReport, RoiReport } from "@pilotproof/domain"
 import { Schema } from "effect"
 import { Authentication } from "./Authentication.js"
-import { DomainErrors as E, NotFound, Overloaded, PayloadTooLarge, TooManyRequests, UnsupportedMediaType } from "./HttpErrors.js"
+import { DomainErrors as E, Forbidden, NotFound, Overloaded, PayloadTooLarge, TooManyRequests, UnsupportedMediaType } from "./HttpErrors.js"
 import { allow, ANY_ROLE } from "./Roles.js"
 import * as S from "./Schemas.js"
 
@@ -121,7 +121,10 @@ export class AnalysisGroup extends HttpApiGroup.make("analysis")
 export class DecisionsGroup extends HttpApiGroup.make("decisions")
   .add(
     HttpApiEndpoint.post("decide", "/pilots/:id/decisions").setPath(S.PilotIdParam).setPayload(S.DecideRequest)
-      .addSuccess(S.DecideResult, { status: 201 }).pipe(allow("analyst"))
+      .addSuccess(S.DecideResult, { status: 201 })
+      // recording the computed verdict: analysts and owners; overriding it: owners (and admins) only
+      .addError(Forbidden)
+      .pipe(allow("analyst", "owner"))
   )
   .add(
     HttpApiEndpoint.get("history", "/pilots/:id/decisions").setPath(S.PilotIdParam)

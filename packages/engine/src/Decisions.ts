@@ -42,6 +42,12 @@ const monthIndex = (m: string) => {
   return Number(y) * 12 + Number(mo) - 1
 }
 
+/** Who may replace a computed verdict: the pilot's owner, and admins. */
+export const mayOverride = (role: string): boolean => role === "owner" || role === "admin"
+
+/** The warning an override would be recorded with (scaling against the evidence), if any. */
+export const overrideWarning = (computed: Verdict, override: Verdict): string | undefined => overrideAllowed(computed, override).warning
+
 export class Decisions extends Effect.Service<Decisions>()("@pilotproof/engine/Decisions", {
   effect: Effect.gen(function*() {
     const repo = yield* DecisionRepo

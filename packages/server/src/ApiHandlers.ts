@@ -3,7 +3,7 @@
  * and return what it computes; nothing here recomputes statistics.
  */
 import { HttpApiBuilder } from "@effect/platform"
-import { CurrentUser, LIMITS, NotFound, PayloadTooLarge, PilotproofApi } from "@pilotproof/api"
+import { CurrentUser, Forbidden, LIMITS, NotFound, PayloadTooLarge, PilotproofApi } from "@pilotproof/api"
 import { DecisionRecord, EconomicsReport, InputError, parseMoment } from "@pilotproof/domain"
 import {
   Assignments,
@@ -11,6 +11,7 @@ import {
   Erasure,
   EventImport,
   inMemorySource,
+  mayOverride,
   PilotRegistry,
   planPilotFile,
   Snapshots,
@@ -143,6 +144,13 @@ const DecisionsLive = HttpApiBuilder.group(PilotproofApi, "decisions", (handlers
       .handle("decide", ({ path, payload }) =>
         Effect.gen(function*() {
           const user = yield* CurrentUser
+          if (payload.override !== undefined && !mayOverride(user.role)) {
+            return yield* new Forbidden({
+              message: `only the pilot's owner or an admin may override the computed verdict; the role "${user.role}" may record it as computed`,
+              role: user.role,
+              allowed: ["owner", "admin"]
+            })
+          }
           const ms = yield* parseAsOf(payload.asOf)
           const actor = payload.by ?? user.name
           const result = yield* decisions.record(path.id, {

@@ -6,13 +6,16 @@
  */
 import { HttpApiBuilder, HttpRouter, HttpServerRequest, HttpServerResponse, UrlParams } from "@effect/platform"
 import type { Principal, Role } from "@pilotproof/domain"
-import { PilotRegistry, Tokens } from "@pilotproof/engine"
+import { VERDICTS, type Verdict } from "@pilotproof/domain"
+import { Decisions, mayOverride, overrideWarning, PilotRegistry, Snapshots, Tokens } from "@pilotproof/engine"
 import { Config, Effect, Either, Option } from "effect"
 import { readFileSync } from "node:fs"
 import { h } from "preact"
 import { LoginThrottle, requestClient } from "./LoginThrottle.js"
 import { makePageData } from "./PageData.js"
 import {
+  DecidePage,
+  type DecideState,
   FinanceContent,
   LoginPage,
   page,
@@ -96,6 +99,8 @@ export const PagesLive = HttpApiBuilder.Router.use((router) =>
   Effect.gen(function*() {
     const tokens = yield* Tokens
     const registry = yield* PilotRegistry
+    const decisions = yield* Decisions
+    const snapshots = yield* Snapshots
     const throttle = yield* LoginThrottle
     const data = yield* makePageData
     const secureCookies = yield* SecureCookies
@@ -197,7 +202,7 @@ export const PagesLive = HttpApiBuilder.Router.use((router) =>
         const request = yield* HttpServerRequest.HttpServerRequest
         const refresh = new URL(request.url, ORIGIN).searchParams.get("refresh") === "1"
         const d = yield* data.pilotPage(id, { refresh })
-        return html(page(d.pilot.definition.name, who, h(PilotContent, { data: d, financeLink: pagePermissions.finance(who.role) })))
+        return html(page(d.pilot.definition.name, who, h(PilotContent, { data: d, financeLink: pagePermissions.finance(who.role), decideLink: pagePermissions.decide(who.role) })))
       })))
 
     yield* router.get("/pilots/:id/finance", guarded(pagePermissions.finance, (who) =>
@@ -206,6 +211,62 @@ export const PagesLive = HttpApiBuilder.Router.use((router) =>
         const d = yield* data.financePage(id)
         return html(page(`${d.pilot.definition.name}: finance`, who, h(FinanceContent, { data: d })))
       })))
+
+    // --- decide -------------------------------------------------------------------------------
+    /** The decide page: the current snapshot's verdict, the forms the viewer may use, the history. */
+    const decidePage = (who: Principal, id: string, state: DecideState, status = 200) =>
+      Effect.gen(function*() {
+        const pilot = yield* registry.show(id)
+        const { evaluation } = yield* snapshots.evaluation(id)
+        const history = yield* decisions.history(id)
+        return html(page(`${pilot.pilot.definition.name}: decide`, who, h(DecidePage, {
+          pilot: { id, name: pilot.pilot.definition.name },
+          computed: { verdict: evaluation.decision.verdict, reason: evaluation.decision.reason },
+          history,
+          canOverride: pagePermissions.override(who.role),
+          state
+        })), status)
+      })
+
+    yield* router.get("/pilots/:id/decide", guarded(pagePermissions.decide, (who) =>
+      Effect.gen(function*() {
+        const id = yield* param("id")
+        const request = yield* HttpServerRequest.HttpServerRequest
+        const recorded = Number(new URL(request.url, ORIGIN).searchParams.get("recorded"))
+        return yield* decidePage(who, id, Number.isInteger(recorded) && recorded > 0 ? { recorded } : {})
+      })))
+
+    // Recording is role-checked as POST /api/pilots/:id/decisions is: analysts and owners record,
+    // owners and admins override (with a reason; an override to GO against the evidence is shown
+    // with its warning first, and recorded only when confirmed).
+    yield* router.post("/pilots/:id/decide", fromThisSite(guarded(pagePermissions.decide, (who) =>
+      Effect.gen(function*() {
+        const id = yield* param("id")
+        const request = yield* HttpServerRequest.HttpServerRequest
+        const form = yield* request.urlParamsBody.pipe(Effect.orElseSucceed(() => UrlParams.empty))
+        const field = (name: string) => Option.getOrElse(UrlParams.getFirst(form, name), () => "").trim()
+        const done = (seq: number) => seeOther(`/pilots/${encodeURIComponent(id)}/decide?recorded=${seq}`)
+        if (field("action") !== "override") {
+          const result = yield* decisions.record(id, { actor: who.name })
+          return done(result.recorded.seq)
+        }
+        if (!mayOverride(who.role)) {
+          return html(page("Not allowed", who, h(Problem, { title: "Not allowed", message: `Only the pilot's owner or an admin may override the computed verdict; the role "${who.role}" may record it as computed.` })), 403)
+        }
+        const verdict = field("verdict")
+        const reason = field("reason")
+        if (!(VERDICTS as ReadonlyArray<string>).includes(verdict)) {
+          return yield* decidePage(who, id, { error: `Choose a verdict: one of ${VERDICTS.join(", ")}.`, reason }, 400)
+        }
+        if (reason === "") return yield* decidePage(who, id, { error: "An override needs its reason: it is kept in the decision record.", verdict }, 400)
+        const { evaluation } = yield* snapshots.evaluation(id)
+        const warning = overrideWarning(evaluation.decision.verdict, verdict as Verdict)
+        if (warning !== undefined && field("confirm") !== "yes") {
+          return yield* decidePage(who, id, { confirm: { verdict, reason, warning } })
+        }
+        const result = yield* decisions.record(id, { actor: who.name, override: { verdict: verdict as Verdict, reason, by: who.name } })
+        return done(result.recorded.seq)
+      }))))
 
     // --- register ------------------------------------------------------------------------------
     const registerPage = (who: Principal, state: RegisterState, status = 200) =>

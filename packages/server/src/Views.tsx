@@ -3,7 +3,7 @@
  * client-side script, one inline stylesheet (`CSS`, which the CSP allows by its hash), nothing
  * loaded from elsewhere. Charts are inline SVG made by `Charts.ts` from engine results.
  */
-import { ROLES, type Role } from "@pilotproof/domain"
+import { type RecordedDecision, ROLES, type Role, VERDICTS } from "@pilotproof/domain"
 import type { DefinitionIssue } from "@pilotproof/domain"
 import type { MetricAnalysis } from "@pilotproof/domain"
 import type { TokenInfo } from "@pilotproof/engine"
@@ -32,6 +32,8 @@ input[type=text],input[type=password],select{padding:5px 8px;border:1px solid #d
 button.primary{background:#1f883d;color:#fff;border:0;border-radius:6px;padding:6px 14px;font-weight:600;cursor:pointer}
 .grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(170px,1fr));gap:10px}.kpi{border:1px solid #d0d7de;border-radius:6px;padding:8px 10px}
 .kpi b{display:block;font-size:18px}.chart svg{max-width:100%;height:auto}
+textarea.reason{min-height:70px}.warn-box{background:#fff8c5;border:1px solid #d4a72c;border-radius:6px;padding:8px 12px;margin:8px 0}
+:focus-visible{outline:2px solid #0969da;outline-offset:2px}
 `
 
 /** The pages' Content-Security-Policy allows this stylesheet and no other style (no style="…"). */
@@ -46,6 +48,10 @@ const can = {
   pilotPage: (r: Role) => r !== "finance",
   finance: (r: Role) => r === "analyst" || r === "finance" || r === "admin",
   register: (r: Role) => r === "owner" || r === "admin",
+  /** Record a decision (the computed verdict): as `POST …/decisions` allows. */
+  decide: (r: Role) => r === "analyst" || r === "owner" || r === "admin",
+  /** Replace the computed verdict, with a reason. */
+  override: (r: Role) => r === "owner" || r === "admin",
   tokens: (r: Role) => r === "admin"
 }
 export const pagePermissions = can
@@ -157,7 +163,7 @@ export const PilotList = ({ rows, viewer }: { rows: ReadonlyArray<ListRow>; view
   </section>
 )
 
-export const PilotContent = ({ data, financeLink }: { data: PilotPageData; financeLink: boolean }) => {
+export const PilotContent = ({ data, financeLink, decideLink = false }: { data: PilotPageData; financeLink: boolean; decideLink?: boolean }) => {
   const { analysis: a, decision, pilot, readiness } = data
   const d = pilot.definition
   const ev = decision.evaluation
@@ -166,7 +172,8 @@ export const PilotContent = ({ data, financeLink }: { data: PilotPageData; finan
       <section>
         <h1>{d.name} <Verdict verdict={decision.recorded?.verdict ?? ev.decision.verdict} /></h1>
         <p class="muted"><code>{pilot.id}</code> · {pilot.status} · version {pilot.version} · design hash <code>{(pilot.designHash ?? pilot.definitionHash).slice(0, 12)}</code> · {d.kind} · owner {d.owner.name}
-          {financeLink && <> · <a href={`/pilots/${encodeURIComponent(pilot.id)}/finance`}>finance: payback and NPV</a></>}</p>
+          {financeLink && <> · <a href={`/pilots/${encodeURIComponent(pilot.id)}/finance`}>finance: payback and NPV</a></>}
+          {decideLink && <> · <a href={`/pilots/${encodeURIComponent(pilot.id)}/decide`}>decide</a></>}</p>
         <p>{d.hypothesis}</p>
       </section>
       <section>
@@ -430,6 +437,83 @@ export const TokensPage = ({ tokens, created }: { tokens: ReadonlyArray<TokenInf
     </table>
   </section>
 )
+
+/** What the decide page shows besides the pilot: a result, an error in place, or an override to confirm. */
+export interface DecideState {
+  readonly recorded?: number
+  readonly error?: string
+  readonly confirm?: { readonly verdict: string; readonly reason: string; readonly warning: string }
+  readonly verdict?: string
+  readonly reason?: string
+}
+
+export const DecidePage = ({ pilot, computed, history, canOverride, state }: {
+  pilot: { readonly id: string; readonly name: string }
+  computed: { readonly verdict: string; readonly reason: string }
+  history: ReadonlyArray<RecordedDecision>
+  canOverride: boolean
+  state: DecideState
+}) => {
+  const action = `/pilots/${encodeURIComponent(pilot.id)}/decide`
+  return (
+    <>
+      <section>
+        <h1>Decide: {pilot.name}</h1>
+        <p><a href={`/pilots/${encodeURIComponent(pilot.id)}`}>back to the results</a></p>
+        {state.recorded !== undefined && <div class="ok" role="status">Recorded as decision #{state.recorded}.</div>}
+        {state.error !== undefined && <div class="error" role="alert" id="decide-error">{state.error}</div>}
+        <h2>The policy's verdict: <Verdict verdict={computed.verdict} /></h2>
+        <p>{computed.reason}</p>
+        <form method="post" action={action}>
+          <input type="hidden" name="action" value="record" />
+          <button class="primary" type="submit">Record {computed.verdict} as the decision</button>
+        </form>
+      </section>
+      {canOverride && (
+        <section>
+          <h2>Override</h2>
+          {state.confirm !== undefined
+            ? (
+              <form method="post" action={action}>
+                <div class="warn-box" role="alert" id="override-warning">{state.confirm.warning}</div>
+                <p>Override {computed.verdict} to <b>{state.confirm.verdict}</b> because: {state.confirm.reason}</p>
+                <input type="hidden" name="action" value="override" />
+                <input type="hidden" name="verdict" value={state.confirm.verdict} />
+                <input type="hidden" name="reason" value={state.confirm.reason} />
+                <input type="hidden" name="confirm" value="yes" />
+                <button class="primary" type="submit">Record the override</button>{" "}
+                <a href={action}>Cancel</a>
+              </form>
+            )
+            : (
+              <form method="post" action={action}>
+                <input type="hidden" name="action" value="override" />
+                <p><label for="override-verdict">Verdict</label>{" "}
+                  <select id="override-verdict" name="verdict">{VERDICTS.map((v) => <option value={v} selected={state.verdict === v}>{v}</option>)}</select></p>
+                <p><label for="override-reason">Reason (required: it is kept in the decision record)</label>
+                  <textarea class="reason" id="override-reason" name="reason" required>{state.reason ?? ""}</textarea></p>
+                <button type="submit">Review the override</button>
+              </form>
+            )}
+        </section>
+      )}
+      <section>
+        <h2>Decision history</h2>
+        {history.length === 0
+          ? <p class="muted">No decision recorded yet.</p>
+          : (
+            <table id="decision-history">
+              <thead><tr><th>#</th><th>Decided</th><th>Computed</th><th>Verdict</th><th>Override by / reason</th><th>By</th></tr></thead>
+              <tbody>{[...history].reverse().map((r) => (
+                <tr><td>{r.seq}</td><td>{r.decided_at}</td><td>{r.computed_verdict}</td><td><Verdict verdict={r.verdict} /></td>
+                  <td class="wrap">{r.override_verdict === null ? "" : `${r.override_by}: ${r.override_reason}`}</td><td>{r.actor}</td></tr>
+              ))}</tbody>
+            </table>
+          )}
+      </section>
+    </>
+  )
+}
 
 export const Problem = ({ title, message }: { title: string; message: string }) => (
   <section><h1>{title}</h1><div class="error">{message}</div><p><a href="/">Back to the pilots</a></p></section>
