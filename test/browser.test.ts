@@ -9,7 +9,7 @@ import { Decisions, PilotRegistry, readScenario, Simulation, Tokens } from "@pil
 import { start } from "@pilotproof/server"
 import { Database } from "@pilotproof/store"
 import { Context, Effect, Exit, Layer, Scope } from "effect"
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -229,9 +229,64 @@ describe("web pages in Chromium", () => {
     expect(await posted.text()).toContain("owner or an admin may override the computed verdict")
   })
 
+  it("runs a pilot in the browser: start after the design hash is shown, import an event file with its summary, list its rejects, stop", async () => {
+    const owner = await loginAs("owner")
+    const id = "lead-scoring-queue-priority"
+    await owner.goto(`${base}/pilots/${id}`)
+    expect(await owner.locator("a[href$='/events']").count()).toBe(0) // a draft takes no events
+    await owner.click(`a[href="/pilots/${id}/start"]`)
+    const freeze = await owner.locator("#freeze").innerText()
+    const hash = /hash ([0-9a-f]{64})/.exec(freeze)?.[1]
+    expect(hash).toBeDefined()
+    await shot(owner, "start-confirmation")
+    await owner.click("button:has-text('Start and freeze the design')")
+    await owner.waitForURL(`${base}/pilots/${id}`)
+    expect(await owner.locator("h1 + p.muted").innerText()).toContain(`running · version 1 · design hash ${hash!.slice(0, 12)}`)
+
+    const file = join(dir, "scores.csv")
+    writeFileSync(file, [
+      "event_id,unit_id,type,variant,value,ts",
+      "e1,lead-1,exposure,control,,2026-11-02T10:00:00Z",
+      "e2,lead-1,consent,,1,2026-11-02T10:00:00Z",
+      "e3,lead-2,exposure,purple,,2026-11-02T10:05:00Z",
+      "e4,lead-3,deal_won,,,not a time"
+    ].join("\n") + "\n")
+    await owner.click(`a[href="/pilots/${id}/events"]`)
+    await owner.setInputFiles("#events-file", file)
+    await owner.click("button:has-text('Import')")
+    expect(await owner.locator("#import-summary").innerText()).toMatch(/^Imported scores\.csv: 4 records — 2 accepted, 0 duplicates, 2 rejected\. See the rejected rows\.$/)
+    await shot(owner, "import-summary")
+    // the same file again: nothing new
+    await owner.setInputFiles("#events-file", file)
+    await owner.click("button:has-text('Import')")
+    expect(await owner.locator("#import-summary").innerText()).toContain("0 accepted, 2 duplicates")
+    await owner.click("a:has-text('See the rejected rows')")
+    const rejects = await owner.locator("#rejects tbody tr").allInnerTexts()
+    expect(rejects).toHaveLength(2)
+    expect(rejects[0]).toMatch(/^scores\.csv\s+4\s+variant "purple" is not a variant of pilot "lead-scoring-queue-priority"/)
+    expect(rejects[1]).toMatch(/^scores\.csv\s+5\s+ts/)
+    await shot(owner, "rejects")
+    // an upload that is not an event file is refused with what and where, and nothing is imported
+    const bad = join(dir, "notes.txt")
+    writeFileSync(bad, "who,what\nAnna,called\n")
+    await owner.goto(`${base}/pilots/${id}/events`)
+    await owner.setInputFiles("#events-file", bad)
+    await owner.click("button:has-text('Import')")
+    expect(await owner.locator("#import-error").innerText()).toContain("notes.txt: the header (line 1) has no unit_id, type, ts columns")
+
+    await owner.goto(`${base}/pilots/${id}/stop`)
+    await owner.click("button:has-text('Stop the pilot')")
+    await owner.waitForURL(`${base}/pilots/${id}`)
+    expect(await owner.locator("h1 + p.muted").innerText()).toContain("stopped")
+    // an analyst can read the rejects, not start or import
+    const analyst = await loginAs("analyst")
+    expect((await analyst.goto(`${base}/pilots/${id}/events`))?.status()).toBe(403)
+    expect((await analyst.goto(`${base}/pilots/${id}/rejects`))?.status()).toBe(200)
+  })
+
   it("fits a 1280 px window: no page and no section scrolls sideways (the results table's last columns stay in view)", async () => {
     const page = await loginAs("admin", 1280)
-    const paths = ["/", `/pilots/${PILOT}`, `/pilots/${PILOT}/finance`, "/pilots/assistant-and-scoring", "/tokens", "/register"]
+    const paths = ["/", `/pilots/${PILOT}`, `/pilots/${PILOT}/finance`, "/pilots/assistant-and-scoring", "/tokens", "/register", `/pilots/${PILOT}/decide`, `/pilots/${PILOT}/events`, "/pilots/lead-scoring-queue-priority/rejects", "/pilots/reply-drafting-assistant/start"]
     for (const path of paths) {
       await page.goto(base + path)
       const overflow = await page.evaluate(() => ({

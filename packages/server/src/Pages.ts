@@ -7,13 +7,16 @@
 import { HttpApiBuilder, HttpRouter, HttpServerRequest, HttpServerResponse, UrlParams } from "@effect/platform"
 import type { Principal, Role } from "@pilotproof/domain"
 import { VERDICTS, type Verdict } from "@pilotproof/domain"
-import { Decisions, mayOverride, overrideWarning, PilotRegistry, Snapshots, Tokens } from "@pilotproof/engine"
+import { Decisions, EventImport, eventFileSource, formatOf, mayOverride, overrideWarning, PilotRegistry, Snapshots, Tokens } from "@pilotproof/engine"
 import { Config, Effect, Either, Option } from "effect"
 import { readFileSync } from "node:fs"
 import { h } from "preact"
 import { LoginThrottle, requestClient } from "./LoginThrottle.js"
 import { makePageData } from "./PageData.js"
 import {
+  EventsPage,
+  LifecyclePage,
+  RejectsPage,
   DecidePage,
   type DecideState,
   FinanceContent,
@@ -100,6 +103,7 @@ export const PagesLive = HttpApiBuilder.Router.use((router) =>
     const tokens = yield* Tokens
     const registry = yield* PilotRegistry
     const decisions = yield* Decisions
+    const importer = yield* EventImport
     const snapshots = yield* Snapshots
     const throttle = yield* LoginThrottle
     const data = yield* makePageData
@@ -202,7 +206,7 @@ export const PagesLive = HttpApiBuilder.Router.use((router) =>
         const request = yield* HttpServerRequest.HttpServerRequest
         const refresh = new URL(request.url, ORIGIN).searchParams.get("refresh") === "1"
         const d = yield* data.pilotPage(id, { refresh })
-        return html(page(d.pilot.definition.name, who, h(PilotContent, { data: d, financeLink: pagePermissions.finance(who.role), decideLink: pagePermissions.decide(who.role) })))
+        return html(page(d.pilot.definition.name, who, h(PilotContent, { data: d, financeLink: pagePermissions.finance(who.role), decideLink: pagePermissions.decide(who.role), runLinks: pagePermissions.run(who.role), rejectsLink: pagePermissions.rejects(who.role) })))
       })))
 
     yield* router.get("/pilots/:id/finance", guarded(pagePermissions.finance, (who) =>
@@ -210,6 +214,77 @@ export const PagesLive = HttpApiBuilder.Router.use((router) =>
         const id = yield* param("id")
         const d = yield* data.financePage(id)
         return html(page(`${d.pilot.definition.name}: finance`, who, h(FinanceContent, { data: d })))
+      })))
+
+    // --- run: start, stop, import, rejects ------------------------------------------------------
+    const pilotHeader = (id: string) =>
+      Effect.map(registry.show(id), ({ pilot }) => ({
+        id,
+        name: pilot.definition.name,
+        status: pilot.status,
+        version: pilot.version,
+        // what start freezes: the current version's definition hash (it becomes the design hash)
+        hash: pilot.designHash ?? pilot.definitionHash
+      }))
+
+    for (const action of ["start", "stop"] as const) {
+      yield* router.get(`/pilots/:id/${action}`, guarded(pagePermissions.run, (who) =>
+        Effect.gen(function*() {
+          const pilot = yield* pilotHeader(yield* param("id"))
+          return html(page(`${action === "start" ? "Start" : "Stop"} ${pilot.name}`, who, h(LifecyclePage, { pilot, action })))
+        })))
+      yield* router.post(`/pilots/:id/${action}`, fromThisSite(guarded(pagePermissions.run, (who) =>
+        Effect.gen(function*() {
+          const id = yield* param("id")
+          return yield* (action === "start" ? registry.start(id) : registry.stop(id)).pipe(
+            Effect.as(seeOther(`/pilots/${encodeURIComponent(id)}`)),
+            Effect.catchTag("InvalidTransition", (e) =>
+              Effect.map(pilotHeader(id), (pilot) => html(page(`${action} ${pilot.name}`, who, h(LifecyclePage, { pilot, action, error: e.message })), 409)))
+          )
+        }))))
+    }
+
+    yield* router.get("/pilots/:id/events", guarded(pagePermissions.run, (who) =>
+      Effect.gen(function*() {
+        const pilot = yield* pilotHeader(yield* param("id"))
+        return html(page(`Import events: ${pilot.name}`, who, h(EventsPage, { pilot })))
+      })))
+
+    yield* router.post("/pilots/:id/events", fromThisSite(guarded(pagePermissions.run, (who) =>
+      Effect.gen(function*() {
+        const id = yield* param("id")
+        const pilot = yield* pilotHeader(id)
+        const request = yield* HttpServerRequest.HttpServerRequest
+        const problem = (message: string, status: number) => html(page(`Import events: ${pilot.name}`, who, h(EventsPage, { pilot, error: message })), status)
+        const form = yield* Effect.either(request.multipart)
+        if (form._tag === "Left") return problem(`The upload could not be read: ${form.left.message}`, 400)
+        const files = form.right["file"]
+        const upload = Array.isArray(files) ? files.find((f): f is { readonly _tag: "PersistedFile"; readonly name: string; readonly path: string } => typeof f !== "string" && f._tag === "PersistedFile") : undefined
+        if (upload === undefined || upload.name === "") return problem("Choose an event file to import.", 400)
+        const format = formatOf(upload.name)
+        if (format === undefined) return problem(`${upload.name}: name the file .csv, .tsv, .jsonl or .ndjson`, 400)
+        // the file's own name is the import's source: uploading it again changes nothing
+        return yield* Effect.gen(function*() {
+          const source = yield* eventFileSource(upload.path, { format })
+          const summary = yield* importer.run({ pilotId: id, source: upload.name, batches: source.batches })
+          yield* snapshots.refreshSoon(id)
+          return html(page(`Import events: ${pilot.name}`, who, h(EventsPage, { pilot, summary })))
+        }).pipe(
+          Effect.catchTags({
+            InputError: (e) => Effect.succeed(problem(`${upload.name}: ${e.detail}`, 400)),
+            PilotNotRunning: (e) => Effect.succeed(problem(e.message, 409))
+          })
+        )
+      }))))
+
+    yield* router.get("/pilots/:id/rejects", guarded(pagePermissions.rejects, (who) =>
+      Effect.gen(function*() {
+        const id = yield* param("id")
+        const pilot = yield* pilotHeader(id)
+        const request = yield* HttpServerRequest.HttpServerRequest
+        const source = new URL(request.url, ORIGIN).searchParams.get("source") ?? undefined
+        const { rows, total } = yield* importer.rejects(id, 500, source)
+        return html(page(`Rejected rows: ${pilot.name}`, who, h(RejectsPage, { pilot, rows, total, source })))
       })))
 
     // --- decide -------------------------------------------------------------------------------

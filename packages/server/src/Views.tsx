@@ -48,6 +48,10 @@ const can = {
   pilotPage: (r: Role) => r !== "finance",
   finance: (r: Role) => r === "analyst" || r === "finance" || r === "admin",
   register: (r: Role) => r === "owner" || r === "admin",
+  /** Start, stop and import events: as `POST …/start`, `…/stop` and `…/events` allow. */
+  run: (r: Role) => r === "owner" || r === "admin",
+  /** Rejected rows: as `GET …/events/rejects` allows. */
+  rejects: (r: Role) => r === "owner" || r === "analyst" || r === "admin",
   /** Record a decision (the computed verdict): as `POST …/decisions` allows. */
   decide: (r: Role) => r === "analyst" || r === "owner" || r === "admin",
   /** Replace the computed verdict, with a reason. */
@@ -163,7 +167,13 @@ export const PilotList = ({ rows, viewer }: { rows: ReadonlyArray<ListRow>; view
   </section>
 )
 
-export const PilotContent = ({ data, financeLink, decideLink = false }: { data: PilotPageData; financeLink: boolean; decideLink?: boolean }) => {
+export const PilotContent = ({ data, financeLink, decideLink = false, runLinks = false, rejectsLink = false }: {
+  data: PilotPageData
+  financeLink: boolean
+  decideLink?: boolean
+  runLinks?: boolean
+  rejectsLink?: boolean
+}) => {
   const { analysis: a, decision, pilot, readiness } = data
   const d = pilot.definition
   const ev = decision.evaluation
@@ -173,7 +183,10 @@ export const PilotContent = ({ data, financeLink, decideLink = false }: { data: 
         <h1>{d.name} <Verdict verdict={decision.recorded?.verdict ?? ev.decision.verdict} /></h1>
         <p class="muted"><code>{pilot.id}</code> · {pilot.status} · version {pilot.version} · design hash <code>{(pilot.designHash ?? pilot.definitionHash).slice(0, 12)}</code> · {d.kind} · owner {d.owner.name}
           {financeLink && <> · <a href={`/pilots/${encodeURIComponent(pilot.id)}/finance`}>finance: payback and NPV</a></>}
-          {decideLink && <> · <a href={`/pilots/${encodeURIComponent(pilot.id)}/decide`}>decide</a></>}</p>
+          {decideLink && <> · <a href={`/pilots/${encodeURIComponent(pilot.id)}/decide`}>decide</a></>}
+          {runLinks && pilot.status !== "stopped" && <> · <a href={`/pilots/${encodeURIComponent(pilot.id)}/${pilot.status === "draft" ? "start" : "stop"}`}>{pilot.status === "draft" ? "start" : "stop"}</a></>}
+          {runLinks && pilot.status !== "draft" && <> · <a href={`/pilots/${encodeURIComponent(pilot.id)}/events`}>import events</a></>}
+          {rejectsLink && <> · <a href={`/pilots/${encodeURIComponent(pilot.id)}/rejects`}>rejected rows</a></>}</p>
         <p>{d.hypothesis}</p>
       </section>
       <section>
@@ -188,7 +201,10 @@ export const PilotContent = ({ data, financeLink, decideLink = false }: { data: 
         <h2>Data readiness: <span class={readiness.status}>{readiness.status.toUpperCase()}</span></h2>
         <table>
           <thead><tr><th>Check</th><th>Status</th><th>Detail</th></tr></thead>
-          <tbody>{readiness.checks.map((c) => <tr><td>{c.check}</td><td class={c.status}>{c.status}</td><td>{c.message}{c.examples.length > 0 && <span class="muted"> (e.g. {c.examples.join(", ")})</span>}</td></tr>)}</tbody>
+          <tbody>{readiness.checks.map((c) => (
+            <tr><td>{c.check}</td><td class={c.status}>{c.status}</td><td>{c.message}{c.examples.length > 0 && <span class="muted"> (e.g. {c.examples.join(", ")})</span>}
+              {c.check === "rejected-rows" && c.status !== "pass" && rejectsLink && <> <a href={`/pilots/${encodeURIComponent(pilot.id)}/rejects`}>every rejected row</a></>}</td></tr>
+          ))}</tbody>
         </table>
       </section>
       <section>
@@ -435,6 +451,83 @@ export const TokensPage = ({ tokens, created }: { tokens: ReadonlyArray<TokenInf
           <td>{t.revokedAt === undefined && <form method="post" action={`/tokens/${encodeURIComponent(t.id)}/revoke`}><button type="submit">Revoke</button></form>}</td></tr>
       ))}</tbody>
     </table>
+  </section>
+)
+
+/** Starting or stopping a pilot, confirmed: starting freezes the design under the hash shown. */
+export const LifecyclePage = ({ pilot, action, error }: {
+  pilot: { readonly id: string; readonly name: string; readonly status: string; readonly version: number; readonly hash: string }
+  action: "start" | "stop"
+  error?: string | undefined
+}) => (
+  <section>
+    <h1>{action === "start" ? "Start" : "Stop"}: {pilot.name}</h1>
+    {error !== undefined && <div class="error" role="alert">{error}</div>}
+    {action === "start"
+      ? <div class="warn-box" id="freeze">Starting freezes the design of version {pilot.version} under the hash <code>{pilot.hash}</code>: its metrics, margins, alpha, decision policy and CRM mapping cannot change after data arrives (the pre-registration). A new version can still be registered for a draft only.</div>
+      : <div class="warn-box" id="freeze">Stopping ends the pilot's run (design <code>{pilot.hash.slice(0, 12)}</code>): late events can still be imported, nothing can be assigned any more, and it cannot start again.</div>}
+    <form method="post" action={`/pilots/${encodeURIComponent(pilot.id)}/${action}`}>
+      <button class="primary" type="submit">{action === "start" ? "Start and freeze the design" : "Stop the pilot"}</button>{" "}
+      <a href={`/pilots/${encodeURIComponent(pilot.id)}`}>Cancel</a>
+    </form>
+  </section>
+)
+
+export interface RejectRowView {
+  readonly source: string
+  readonly line: number
+  readonly reason: string
+}
+
+export interface ImportView {
+  readonly source: string
+  readonly records: number
+  readonly accepted: number
+  readonly duplicates: number
+  readonly rejected: number
+}
+
+/** Importing an event file (CSV or JSONL) into a pilot, and what came of it. */
+export const EventsPage = ({ pilot, summary, error }: {
+  pilot: { readonly id: string; readonly name: string }
+  summary?: ImportView | undefined
+  error?: string | undefined
+}) => (
+  <section>
+    <h1>Import events: {pilot.name}</h1>
+    <p><a href={`/pilots/${encodeURIComponent(pilot.id)}`}>back to the results</a></p>
+    {error !== undefined && <div class="error" role="alert" id="import-error">{error}</div>}
+    {summary !== undefined && (
+      <div class="ok" role="status" id="import-summary">
+        Imported {summary.source}: {summary.records} records — {summary.accepted} accepted, {summary.duplicates} duplicates, {summary.rejected} rejected.
+        {summary.rejected > 0 && <> <a href={`/pilots/${encodeURIComponent(pilot.id)}/rejects?source=${encodeURIComponent(summary.source)}`}>See the rejected rows</a>.</>}
+      </div>
+    )}
+    <form method="post" action={`/pilots/${encodeURIComponent(pilot.id)}/events`} enctype="multipart/form-data">
+      <p><label for="events-file">An event file (.csv, .tsv, .jsonl; columns event_id, unit_id, type, variant, value, ts — docs/data.md)</label>{" "}
+        <input type="file" id="events-file" name="file" accept=".csv,.tsv,.txt,.jsonl,.ndjson,.json" required /></p>
+      <p><button class="primary" type="submit">Import</button> <span class="muted">Re-importing a file changes nothing. Larger than 16 MiB: pilotproof events import.</span></p>
+    </form>
+  </section>
+)
+
+/** A pilot's rejected rows with file, line and reason. */
+export const RejectsPage = ({ pilot, rows, total, source }: {
+  pilot: { readonly id: string; readonly name: string }
+  rows: ReadonlyArray<RejectRowView>
+  total: number
+  source?: string | undefined
+}) => (
+  <section>
+    <h1>Rejected rows: {pilot.name}</h1>
+    <p><a href={`/pilots/${encodeURIComponent(pilot.id)}`}>back to the results</a>{source !== undefined && <> · <a href={`/pilots/${encodeURIComponent(pilot.id)}/rejects`}>every source</a></>}</p>
+    <p>{total === 0 ? "No rejected rows." : `${total} rejected row${total === 1 ? "" : "s"}${source === undefined ? "" : ` from ${source}`}${rows.length < total ? `; the first ${rows.length} shown` : ""}.`}</p>
+    {rows.length > 0 && (
+      <table id="rejects">
+        <thead><tr><th>File</th><th>Line</th><th>Reason</th></tr></thead>
+        <tbody>{rows.map((r) => <tr><td class="wrap">{r.source}</td><td>{r.line}</td><td class="wrap">{r.reason}</td></tr>)}</tbody>
+      </table>
+    )}
   </section>
 )
 
