@@ -284,6 +284,44 @@ describe("web pages in Chromium", () => {
     expect((await analyst.goto(`${base}/pilots/${id}/rejects`))?.status()).toBe(200)
   })
 
+  it("records actuals in the browser, by form and by CSV, every problem in place, and shows them against the forecast", async () => {
+    const finance = await loginAs("finance")
+    await finance.goto(`${base}/pilots/${PILOT}/finance`)
+    // a wrong month and an empty benefit: refused whole, what was typed kept
+    await finance.fill("#actuals-month", "2026-13")
+    await finance.fill("#actuals-cost", "150000")
+    await finance.fill("#actuals-benefit", " ")
+    await finance.locator("#actuals-benefit").evaluate((el) => el.removeAttribute("required")).catch(() => undefined)
+    await finance.click("button:has-text('Record the month')")
+    const error = await finance.locator("#actuals-error").innerText()
+    expect(error).toContain("benefit is empty")
+    expect(await finance.inputValue("#actuals-cost")).toBe("150000")
+
+    await finance.fill("#actuals-month", "2026-06")
+    await finance.fill("#actuals-benefit", "240000")
+    await finance.click("button:has-text('Record the month')")
+    expect(await finance.locator("#record-actuals [role=status]").innerText()).toBe("Recorded 1 month of actuals.")
+    const file = join(dir, "actuals.csv")
+    writeFileSync(file, "month;cost;benefit\n2026-07;120000;260000,5\n2026-08;110000;300000\n")
+    await finance.setInputFiles("#actuals-file", file)
+    await finance.click("button:has-text('Import the months')")
+    expect(await finance.locator("#record-actuals [role=status]").innerText()).toBe("Recorded 2 months of actuals.")
+    const months = await finance.locator("h2:text('Forecast vs actuals') + p + table tbody tr").allInnerTexts()
+    expect(months.map((m) => m.split("\t")[0])).toEqual(["2026-06", "2026-07", "2026-08"])
+    await shot(finance, "finance-actuals")
+    const broken = join(dir, "broken.csv")
+    writeFileSync(broken, "month,cost\n2026-09,1\n")
+    await finance.setInputFiles("#actuals-file", broken)
+    await finance.click("button:has-text('Import the months')")
+    expect(await finance.locator("#actuals-error").innerText()).toBe("broken.csv: the header (line 1) has no benefit column; it needs month,cost,benefit")
+    // an owner reads no finance page; an analyst reads it but records nothing
+    const analyst = await loginAs("analyst")
+    await analyst.goto(`${base}/pilots/${PILOT}/finance`)
+    expect(await analyst.locator("#record-actuals").count()).toBe(0)
+    const posted = await analyst.request.post(`${base}/pilots/${PILOT}/actuals`, { form: { month: "2026-10", cost: "1", benefit: "1" }, headers: { origin: base } })
+    expect(posted.status()).toBe(403)
+  })
+
   it("fits a 1280 px window: no page and no section scrolls sideways (the results table's last columns stay in view)", async () => {
     const page = await loginAs("admin", 1280)
     const paths = ["/", `/pilots/${PILOT}`, `/pilots/${PILOT}/finance`, "/pilots/assistant-and-scoring", "/tokens", "/register", `/pilots/${PILOT}/decide`, `/pilots/${PILOT}/events`, "/pilots/lead-scoring-queue-priority/rejects", "/pilots/reply-drafting-assistant/start"]

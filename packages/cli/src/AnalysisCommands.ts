@@ -14,7 +14,7 @@ import {
   RoiReport,
   VERDICTS
 } from "@pilotproof/domain"
-import { Alerts, Analysis, Decisions, Snapshots } from "@pilotproof/engine"
+import { Alerts, Analysis, Decisions, parseActualsCsv, Snapshots } from "@pilotproof/engine"
 import { Config, Console, Effect, Option, Schema } from "effect"
 import { readFileSync } from "node:fs"
 import { parseAsOf } from "./EventCommands.js"
@@ -248,17 +248,11 @@ const importActuals = Command.make("import", {
   file: Args.file({ name: "file", exists: "yes" }).pipe(Args.withDescription("CSV with columns month,cost,benefit"))
 }, ({ file, pilot }) =>
   withEngine(Effect.gen(function*() {
-    const lines = yield* Effect.try({
-      try: () => readFileSync(file, "utf8").split(/\r?\n/).filter((l) => l.trim() !== ""),
+    const text = yield* Effect.try({
+      try: () => readFileSync(file, "utf8"),
       catch: (e) => new InputError({ source: file, detail: `cannot read the file: ${(e as Error).message}` })
     })
-    const header = (lines[0] ?? "").toLowerCase().split(/[,;]/).map((h) => h.trim())
-    const [im, ic, ib] = ["month", "cost", "benefit"].map((h) => header.indexOf(h))
-    if (im === -1 || ic === -1 || ib === -1) return yield* new InputError({ source: file, detail: "the header must name month, cost and benefit" })
-    const rows = lines.slice(1).map((line) => {
-      const cells = line.split(/[,;]/).map((c) => c.trim())
-      return { month: cells[im!] ?? "", cost: Number(cells[ic!]), benefit: Number(cells[ib!]) }
-    })
+    const rows = yield* parseActualsCsv(text, file)
     const n = yield* (yield* Decisions).recordActuals(pilot, rows, file)
     yield* Console.log(`recorded ${n} months of actuals for ${pilot} from ${file}`)
   }))

@@ -37,6 +37,41 @@ export interface ActualInput {
 }
 
 const MONTH = /^(\d{4})-(0[1-9]|1[0-2])$/
+
+const AMOUNT = /^[+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+)$/
+
+/**
+ * Months of actuals from CSV text (`month,cost,benefit`; `,` or `;`; amounts in plain decimals,
+ * a decimal comma allowed under `;`): every problem at once, with its line; an empty cell is a
+ * problem, never a zero.
+ */
+export const parseActualsCsv = (text: string, source: string): Effect.Effect<Array<ActualInput>, InputError> => {
+  const lines = text.replace(/^\uFEFF/, "").split(/\r?\n/)
+  const headerAt = lines.findIndex((l) => l.trim() !== "")
+  if (headerAt === -1) return Effect.fail(new InputError({ source, detail: "the file is empty: it needs a header month,cost,benefit and a row per month" }))
+  const delimiter = (lines[headerAt]!.match(/;/g)?.length ?? 0) > (lines[headerAt]!.match(/,/g)?.length ?? 0) ? ";" : ","
+  const header = lines[headerAt]!.toLowerCase().split(delimiter).map((h) => h.trim())
+  const at = { month: header.indexOf("month"), cost: header.indexOf("cost"), benefit: header.indexOf("benefit") }
+  const missing = Object.entries(at).filter(([, i]) => i === -1).map(([k]) => k)
+  if (missing.length > 0) return Effect.fail(new InputError({ source, detail: `the header (line ${headerAt + 1}) has no ${missing.join(", ")} column; it needs month,cost,benefit` }))
+  const rows: Array<ActualInput> = []
+  const problems: Array<string> = []
+  lines.forEach((line, i) => {
+    if (i <= headerAt || line.trim() === "") return
+    const cells = line.split(delimiter).map((c) => c.trim())
+    const amount = (name: "cost" | "benefit") => {
+      const cell = cells[at[name]] ?? ""
+      if (!AMOUNT.test(cell) || (delimiter === "," && cell.includes(","))) {
+        problems.push(`line ${i + 1}: ${name} ${cell === "" ? "is empty" : `"${cell.slice(0, 20)}" is not a number`}`)
+        return Number.NaN
+      }
+      return Number(cell.replace(",", "."))
+    }
+    rows.push({ month: cells[at.month] ?? "", cost: amount("cost"), benefit: amount("benefit") })
+  })
+  if (rows.length === 0 && problems.length === 0) problems.push("no rows after the header")
+  return problems.length > 0 ? Effect.fail(new InputError({ source, detail: problems.join("; ") })) : Effect.succeed(rows)
+}
 const monthIndex = (m: string) => {
   const [, y, mo] = MONTH.exec(m)!
   return Number(y) * 12 + Number(mo) - 1

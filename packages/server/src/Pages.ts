@@ -7,13 +7,14 @@
 import { HttpApiBuilder, HttpRouter, HttpServerRequest, HttpServerResponse, UrlParams } from "@effect/platform"
 import type { Principal, Role } from "@pilotproof/domain"
 import { VERDICTS, type Verdict } from "@pilotproof/domain"
-import { Decisions, EventImport, eventFileSource, formatOf, mayOverride, overrideWarning, PilotRegistry, Snapshots, Tokens } from "@pilotproof/engine"
+import { Decisions, EventImport, eventFileSource, formatOf, mayOverride, overrideWarning, parseActualsCsv, PilotRegistry, Snapshots, Tokens } from "@pilotproof/engine"
 import { Config, Effect, Either, Option } from "effect"
 import { readFileSync } from "node:fs"
 import { h } from "preact"
 import { LoginThrottle, requestClient } from "./LoginThrottle.js"
 import { makePageData } from "./PageData.js"
 import {
+  type ActualsState,
   EventsPage,
   LifecyclePage,
   RejectsPage,
@@ -209,12 +210,52 @@ export const PagesLive = HttpApiBuilder.Router.use((router) =>
         return html(page(d.pilot.definition.name, who, h(PilotContent, { data: d, financeLink: pagePermissions.finance(who.role), decideLink: pagePermissions.decide(who.role), runLinks: pagePermissions.run(who.role), rejectsLink: pagePermissions.rejects(who.role) })))
       })))
 
+    const financePage = (who: Principal, id: string, actuals: ActualsState, status = 200) =>
+      Effect.map(data.financePage(id), (d) =>
+        html(page(`${d.pilot.definition.name}: finance`, who, h(FinanceContent, { data: d, canRecord: pagePermissions.actuals(who.role), actuals })), status))
+
     yield* router.get("/pilots/:id/finance", guarded(pagePermissions.finance, (who) =>
       Effect.gen(function*() {
         const id = yield* param("id")
-        const d = yield* data.financePage(id)
-        return html(page(`${d.pilot.definition.name}: finance`, who, h(FinanceContent, { data: d })))
+        const request = yield* HttpServerRequest.HttpServerRequest
+        const recorded = Number(new URL(request.url, ORIGIN).searchParams.get("recorded"))
+        return yield* financePage(who, id, Number.isInteger(recorded) && recorded > 0 ? { recorded } : {})
       })))
+
+    // Actuals are role-checked as POST /api/pilots/:id/actuals is (finance, admin); checked whole
+    // (every problem at once, nothing recorded unless all is right) by the same rules as the API.
+    const recorded = (id: string, n: number) => seeOther(`/pilots/${encodeURIComponent(id)}/finance?recorded=${n}#record-actuals`)
+
+    yield* router.post("/pilots/:id/actuals", fromThisSite(guarded(pagePermissions.actuals, (who) =>
+      Effect.gen(function*() {
+        const id = yield* param("id")
+        const request = yield* HttpServerRequest.HttpServerRequest
+        const form = yield* request.urlParamsBody.pipe(Effect.orElseSucceed(() => UrlParams.empty))
+        const field = (name: string) => Option.getOrElse(UrlParams.getFirst(form, name), () => "").trim()
+        const typed = { month: field("month"), cost: field("cost"), benefit: field("benefit") }
+        const csv = `month;cost;benefit\n${typed.month};${typed.cost};${typed.benefit}\n`
+        return yield* parseActualsCsv(csv, "the form").pipe(
+          Effect.flatMap((rows) => decisions.recordActuals(id, rows, `web form (${who.name})`)),
+          Effect.map((n) => recorded(id, n)),
+          Effect.catchTag("InputError", (e) => financePage(who, id, { ...typed, error: e.detail.replace(/line 2: /g, "") }, 400))
+        )
+      }))))
+
+    yield* router.post("/pilots/:id/actuals/import", fromThisSite(guarded(pagePermissions.actuals, (who) =>
+      Effect.gen(function*() {
+        const id = yield* param("id")
+        const request = yield* HttpServerRequest.HttpServerRequest
+        const form = yield* Effect.either(request.multipart)
+        if (form._tag === "Left") return yield* financePage(who, id, { error: `The upload could not be read: ${form.left.message}` }, 400)
+        const files = form.right["file"]
+        const upload = Array.isArray(files) ? files.find((f): f is { readonly _tag: "PersistedFile"; readonly name: string; readonly path: string } => typeof f !== "string" && f._tag === "PersistedFile") : undefined
+        if (upload === undefined || upload.name === "") return yield* financePage(who, id, { error: "Choose a CSV file of months (month,cost,benefit)." }, 400)
+        return yield* parseActualsCsv(readFileSync(upload.path, "utf8"), upload.name).pipe(
+          Effect.flatMap((rows) => decisions.recordActuals(id, rows, upload.name)),
+          Effect.map((n) => recorded(id, n)),
+          Effect.catchTag("InputError", (e) => financePage(who, id, { error: e.message }, 400))
+        )
+      }))))
 
     // --- run: start, stop, import, rejects ------------------------------------------------------
     const pilotHeader = (id: string) =>

@@ -52,6 +52,8 @@ const can = {
   run: (r: Role) => r === "owner" || r === "admin",
   /** Rejected rows: as `GET …/events/rejects` allows. */
   rejects: (r: Role) => r === "owner" || r === "analyst" || r === "admin",
+  /** Record actuals: as `POST …/actuals` allows. */
+  actuals: (r: Role) => r === "finance" || r === "admin",
   /** Record a decision (the computed verdict): as `POST …/decisions` allows. */
   decide: (r: Role) => r === "analyst" || r === "owner" || r === "admin",
   /** Replace the computed verdict, with a reason. */
@@ -332,9 +334,19 @@ export const PilotContent = ({ data, financeLink, decideLink = false, runLinks =
   )
 }
 
-export const FinanceContent = ({ data }: { data: FinancePageData }) => {
+/** What the finance page's actuals forms show: a result, or an error in place with what was typed. */
+export interface ActualsState {
+  readonly recorded?: number
+  readonly error?: string
+  readonly month?: string
+  readonly cost?: string
+  readonly benefit?: string
+}
+
+export const FinanceContent = ({ data, canRecord = false, actuals = {} }: { data: FinancePageData; canRecord?: boolean; actuals?: ActualsState }) => {
   const e = data.economics
   const c = data.roi.comparison
+  const base = `/pilots/${encodeURIComponent(data.pilot.id)}/actuals`
   return (
     <>
       <section>
@@ -390,6 +402,24 @@ export const FinanceContent = ({ data }: { data: FinancePageData }) => {
             </>
           )}
       </section>
+      {canRecord && (
+        <section id="record-actuals">
+          <h2>Record actuals</h2>
+          {actuals.recorded !== undefined && <div class="ok" role="status">Recorded {actuals.recorded} month{actuals.recorded === 1 ? "" : "s"} of actuals.</div>}
+          {actuals.error !== undefined && <div class="error" role="alert" id="actuals-error">{actuals.error}</div>}
+          <p class="muted">What scaling really cost and earned per month ({data.pilot.definition.economics.currency}); a month recorded again replaces the earlier figures.</p>
+          <form method="post" action={base}>
+            <p><label for="actuals-month">Month</label> <input type="text" id="actuals-month" name="month" placeholder="2026-06" pattern="\d{4}-\d{2}" value={actuals.month ?? ""} required />{" "}
+              <label for="actuals-cost">Cost</label> <input type="text" id="actuals-cost" name="cost" inputmode="decimal" value={actuals.cost ?? ""} required />{" "}
+              <label for="actuals-benefit">Benefit</label> <input type="text" id="actuals-benefit" name="benefit" inputmode="decimal" value={actuals.benefit ?? ""} required />{" "}
+              <button class="primary" type="submit">Record the month</button></p>
+          </form>
+          <form method="post" action={`${base}/import`} enctype="multipart/form-data">
+            <p><label for="actuals-file">or a CSV of months (month,cost,benefit)</label> <input type="file" id="actuals-file" name="file" accept=".csv,.txt" required />{" "}
+              <button type="submit">Import the months</button></p>
+          </form>
+        </section>
+      )}
     </>
   )
 }
