@@ -5,7 +5,7 @@
  * metric packs, deciding (an analyst records, an owner overrides after the warning for GO), and
  * every page fitting a 1280 px window. A screenshot of each page goes to test-artifacts/.
  */
-import { Decisions, PilotRegistry, readScenario, Simulation, Tokens } from "@pilotproof/engine"
+import { Decisions, fingerprint, parsePilotFile, PilotRegistry, readScenario, Simulation, Tokens } from "@pilotproof/engine"
 import { start } from "@pilotproof/server"
 import { Database } from "@pilotproof/store"
 import { Context, Effect, Exit, Layer, Scope } from "effect"
@@ -322,9 +322,66 @@ describe("web pages in Chromium", () => {
     expect(posted.status()).toBe(403)
   })
 
+  it("registers a pilot through the guided form: every problem at its field, the plan's estimate, the YAML download, the same definition a file would give", async () => {
+    const owner = await loginAs("owner")
+    await owner.goto(`${base}/register`)
+    await owner.click("a:has-text('or fill in the guided form')")
+    await owner.waitForURL(`${base}/register/guided`)
+    const fill = async (fields: Record<string, string>) => {
+      for (const [name, value] of Object.entries(fields)) await owner.fill(`[name="${name}"]`, value)
+    }
+    await fill({
+      id: "guided-bot", name: "Guided bot", "owner.name": "Anna Petrova", "owner.email": "anna", hypothesis: "The bot converts more leads.",
+      "metrics.0.key": "converted", "metrics.0.event": "deal_won", "plan.alpha": "0.7", "plan.mde": "0.1", "plan.baseline": "0.1",
+      "economics.unitsPerMonth": "3000", "value.0.metric": "converted", "value.0.amount": "12000",
+      "costs.0.item": "CRM integration", "readiness.dataOwner": "CRM team"
+    })
+    await owner.selectOption(`[name="metrics.1.pack"]`, "bot.complaints")
+    await owner.click("button:has-text('Check and estimate')")
+    // three mistakes, each named in the list and shown at its field
+    const listed = await owner.locator("#guided-errors li").allInnerTexts()
+    expect(listed).toHaveLength(3)
+    expect(await owner.locator(`.field-error[data-field="owner.email"]`).innerText()).toContain("owner.email must be an e-mail address")
+    expect(await owner.locator(`.field-error[data-field="plan.alpha"]`).innerText()).toContain("plan.alpha must be in (0, 0.5)")
+    expect(await owner.locator(`.field-error[data-field="costs.0"]`).innerText()).toContain(`cost line "CRM integration" needs an amount`)
+    expect(await owner.inputValue(`[name="hypothesis"]`)).toBe("The bot converts more leads.") // what was typed stays
+    await shot(owner, "guided-errors")
+
+    await fill({ "owner.email": "anna@example.com", "plan.alpha": "0.05", "costs.0.oneTime": "600000", perDay: "200" })
+    await owner.click("button:has-text('Check and estimate')")
+    expect(await owner.locator("#guided-plan").innerText()).toMatch(/^Valid\. The plan: [\d,]+ units per arm; at 200 units a day that takes \d+ days/)
+    const yaml = await owner.locator("#guided-yaml").innerText()
+    expect(yaml).toContain("id: guided-bot")
+    expect(yaml).toContain("pack: bot.complaints")
+    await shot(owner, "guided-valid")
+
+    const [download] = await Promise.all([owner.waitForEvent("download"), owner.click("button:has-text('Download as YAML')")])
+    expect(download.suggestedFilename()).toBe("guided-bot.yaml")
+    const downloaded = readFileSync((await download.path())!, "utf8")
+    expect(downloaded.trim()).toBe(yaml.trim())
+
+    await owner.goto(`${base}/register/guided`)
+    // the form again, filled as before, registered this time
+    await fill({
+      id: "guided-bot", name: "Guided bot", "owner.name": "Anna Petrova", "owner.email": "anna@example.com", hypothesis: "The bot converts more leads.",
+      "metrics.0.key": "converted", "metrics.0.event": "deal_won", "plan.mde": "0.1", "plan.baseline": "0.1",
+      "economics.unitsPerMonth": "3000", "value.0.metric": "converted", "value.0.amount": "12000",
+      "costs.0.item": "CRM integration", "costs.0.oneTime": "600000", "readiness.dataOwner": "CRM team"
+    })
+    await owner.selectOption(`[name="metrics.1.pack"]`, "bot.complaints")
+    await owner.click("button:has-text('Register')")
+    await owner.waitForURL(`${base}/pilots/guided-bot`)
+    expect(await owner.locator("h1").first().innerText()).toContain("Guided bot")
+    // the registered definition is the downloaded file's
+    const shown = await (await fetch(`${base}/api/pilots/guided-bot`, { headers: { authorization: `Bearer ${token["owner"]!}` } })).json() as { pilot: { definitionHash: string } }
+    const fromFile = parsePilotFile(downloaded, "guided-bot.yaml")
+    expect(fromFile._tag).toBe("Right")
+    if (fromFile._tag === "Right") expect(shown.pilot.definitionHash).toBe(fingerprint(fromFile.right.definition).hash)
+  })
+
   it("fits a 1280 px window: no page and no section scrolls sideways (the results table's last columns stay in view)", async () => {
     const page = await loginAs("admin", 1280)
-    const paths = ["/", `/pilots/${PILOT}`, `/pilots/${PILOT}/finance`, "/pilots/assistant-and-scoring", "/tokens", "/register", `/pilots/${PILOT}/decide`, `/pilots/${PILOT}/events`, "/pilots/lead-scoring-queue-priority/rejects", "/pilots/reply-drafting-assistant/start"]
+    const paths = ["/", `/pilots/${PILOT}`, `/pilots/${PILOT}/finance`, "/pilots/assistant-and-scoring", "/tokens", "/register", `/pilots/${PILOT}/decide`, `/pilots/${PILOT}/events`, "/pilots/lead-scoring-queue-priority/rejects", "/pilots/reply-drafting-assistant/start", "/register/guided"]
     for (const path of paths) {
       await page.goto(base + path)
       const overflow = await page.evaluate(() => ({

@@ -17,7 +17,7 @@ import {
 } from "@pilotproof/domain"
 import { Either, ParseResult, Schema } from "effect"
 import { Buffer } from "node:buffer"
-import { type CST, type Document, isMap, isNode, isPair, isScalar, isSeq, LineCounter, parseDocument, Parser, visit } from "yaml"
+import { type CST, type Document, isMap, isNode, isPair, isScalar, isSeq, LineCounter, parseDocument, Parser, stringify, visit } from "yaml"
 
 export interface ParsedPilotFile {
   readonly definition: PilotDefinition
@@ -240,3 +240,6 @@ const offsetOf = (doc: Document, path: ReadonlyArray<PropertyKey>): number | und
   }
   return offset
 }
+
+/** A pilot file's value as the YAML a product owner would write (the guided form's download). */
+export const pilotYaml = (value: unknown): string => stringify(value, { lineWidth: 100 })

@@ -6,8 +6,9 @@
  */
 import { HttpApiBuilder, HttpRouter, HttpServerRequest, HttpServerResponse, UrlParams } from "@effect/platform"
 import type { Principal, Role } from "@pilotproof/domain"
-import { VERDICTS, type Verdict } from "@pilotproof/domain"
-import { Decisions, EventImport, eventFileSource, formatOf, mayOverride, overrideWarning, parseActualsCsv, PilotRegistry, Snapshots, Tokens } from "@pilotproof/engine"
+import { METRIC_PACK_NAMES, METRIC_PACKS, packSection, VERDICTS, type Verdict } from "@pilotproof/domain"
+import { Decisions, EventImport, eventFileSource, formatOf, mayOverride, overrideWarning, parseActualsCsv, parsePilotFile, PilotRegistry, pilotYaml, planPilotFile, Snapshots, Tokens } from "@pilotproof/engine"
+import { fieldOfIssue, GUIDED_DEFAULTS, guidedDefinition, ROWS } from "./GuidedForm.js"
 import { Config, Effect, Either, Option } from "effect"
 import { readFileSync } from "node:fs"
 import { h } from "preact"
@@ -15,6 +16,8 @@ import { LoginThrottle, requestClient } from "./LoginThrottle.js"
 import { makePageData } from "./PageData.js"
 import {
   type ActualsState,
+  GuidedPage,
+  type GuidedState,
   EventsPage,
   LifecyclePage,
   RejectsPage,
@@ -415,6 +418,54 @@ export const PagesLive = HttpApiBuilder.Router.use((router) =>
             PilotDesignFrozen: (e) => Effect.succeed(registerPage(who, { text, source, message: e.message }, 409))
           })
         )
+      }))))
+
+    // --- the guided form ------------------------------------------------------------------------
+    const packs = METRIC_PACK_NAMES.filter((n) => packSection(n) === "metrics").map((name) => ({ name, summary: METRIC_PACKS[name].summary }))
+    const guidedPage = (who: Principal, state: GuidedState, status = 200) =>
+      html(page("Register a pilot, step by step", who, h(GuidedPage, { state, packs, rows: ROWS })), status)
+
+    yield* router.get("/register/guided", guarded(pagePermissions.register, (who) => Effect.succeed(guidedPage(who, { fields: GUIDED_DEFAULTS }))))
+
+    // Check (the plan's estimate and the YAML), download the YAML, or register: the same reader as
+    // a pilot file's, every problem at its field; registering is role-checked as POST /api/pilots is.
+    yield* router.post("/register/guided", fromThisSite(guarded(pagePermissions.register, (who) =>
+      Effect.gen(function*() {
+        const request = yield* HttpServerRequest.HttpServerRequest
+        const form = yield* request.urlParamsBody.pipe(Effect.orElseSucceed(() => UrlParams.empty))
+        const fields: Record<string, string> = {}
+        for (const [k, value] of form) if (!(k in fields)) fields[k] = value
+        const { perDay, rows, value } = guidedDefinition(fields)
+        const text = JSON.stringify(value)
+        const parsed = parsePilotFile(text, "the guided form")
+        if (Either.isLeft(parsed)) {
+          const issues = parsed.left.issues.map((i) => ({ path: i.path, message: i.message, field: fieldOfIssue(i.path, fields, rows) }))
+          return guidedPage(who, { fields, issues }, 400)
+        }
+        const id = parsed.right.definition.id
+        const yaml = pilotYaml(value)
+        const intent = fields["intent"] ?? "check"
+        if (intent === "yaml") {
+          return HttpServerResponse.text(yaml, { contentType: "text/yaml; charset=utf-8", headers: { "content-disposition": `attachment; filename="${id}.yaml"` } })
+        }
+        if (intent === "register") {
+          return yield* registry.register([{ source: `${id}.yaml`, text: yaml }]).pipe(
+            Effect.as(seeOther(`/pilots/${encodeURIComponent(id)}`)),
+            Effect.catchTags({
+              PilotDesignFrozen: (e) => Effect.succeed(guidedPage(who, { fields, yaml, error: e.message }, 409)),
+              InvalidPilotDefinition: (e) => Effect.succeed(guidedPage(who, { fields, issues: e.issues.map((i) => ({ path: i.path, message: i.message, field: fieldOfIssue(i.path, fields, rows) })) }, 400)),
+              InvalidPilotFiles: (e) => Effect.succeed(guidedPage(who, { fields, yaml, error: e.message }, 400))
+            })
+          )
+        }
+        const plan = planPilotFile(text, "the guided form", perDay === undefined ? {} : { perDay })
+        return guidedPage(who, {
+          fields,
+          yaml,
+          ...(Either.isRight(plan)
+            ? { plan: { perArm: plan.right.perArm.planned, days: plan.right.days.needed, planned: plan.right.days.planned, fits: plan.right.days.fits, perDay: plan.right.traffic.perDay, notes: plan.right.notes } }
+            : {})
+        })
       }))))
 
     // --- tokens --------------------------------------------------------------------------------

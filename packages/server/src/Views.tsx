@@ -32,7 +32,8 @@ input[type=text],input[type=password],select{padding:5px 8px;border:1px solid #d
 button.primary{background:#1f883d;color:#fff;border:0;border-radius:6px;padding:6px 14px;font-weight:600;cursor:pointer}
 .grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(170px,1fr));gap:10px}.kpi{border:1px solid #d0d7de;border-radius:6px;padding:8px 10px}
 .kpi b{display:block;font-size:18px}.chart svg{max-width:100%;height:auto}
-textarea.reason{min-height:70px}.warn-box{background:#fff8c5;border:1px solid #d4a72c;border-radius:6px;padding:8px 12px;margin:8px 0}
+textarea.reason{min-height:70px}table.rows input[type=text],table.rows select{min-width:0;width:100%;box-sizing:border-box}
+table.rows td{vertical-align:top}table.rows input+input{margin-top:4px}label input[type=text]{min-width:160px}.warn-box{background:#fff8c5;border:1px solid #d4a72c;border-radius:6px;padding:8px 12px;margin:8px 0}
 :focus-visible{outline:2px solid #0969da;outline-offset:2px}
 `
 
@@ -424,6 +425,141 @@ export const FinanceContent = ({ data, canRecord = false, actuals = {} }: { data
   )
 }
 
+/** The guided form's state: what was typed, every problem (at its field where it has one), the plan and YAML once valid. */
+export interface GuidedState {
+  readonly fields: Readonly<Record<string, string>>
+  readonly issues?: ReadonlyArray<{ readonly path: string; readonly message: string; readonly field?: string | undefined }>
+  readonly plan?: { readonly perArm: number; readonly days: number; readonly planned: number; readonly fits: boolean; readonly perDay: number; readonly notes: ReadonlyArray<string> }
+  readonly yaml?: string
+  readonly error?: string
+}
+
+const KINDS = ["bot", "scoring", "personalization", "assistant"] as const
+const UNITS = ["lead", "customer", "conversation", "deal", "ticket", "account", "user"] as const
+const CATEGORIES = ["integration", "license", "usage", "training", "support", "infrastructure", "other"] as const
+
+export const GuidedPage = ({ state, packs, rows }: {
+  state: GuidedState
+  packs: ReadonlyArray<{ readonly name: string; readonly summary: string }>
+  rows: { readonly variants: number; readonly metrics: number; readonly values: number; readonly costs: number }
+}) => {
+  const f = state.fields
+  const v = (name: string) => f[name] ?? ""
+  const problems = new Map<string, Array<string>>()
+  for (const i of state.issues ?? []) if (i.field !== undefined) problems.set(i.field, [...(problems.get(i.field) ?? []), i.message])
+  const bad = (name: string) => problems.get(name)?.map((m) => <span class="fail field-error" data-field={name}> {m}</span>)
+  const input = (name: string, label: string, attrs: Record<string, string> = {}) => (
+    <label>{label} <input type="text" name={name} value={v(name)} aria-invalid={problems.has(name) ? "true" : undefined} {...attrs} />{bad(name)}</label>
+  )
+  const choose = (name: string, label: string, options: ReadonlyArray<string>, blank = false) => (
+    <label>{label} <select name={name} aria-invalid={problems.has(name) ? "true" : undefined}>
+      {blank && <option value="">—</option>}
+      {options.map((o) => <option value={o} selected={v(name) === o}>{o}</option>)}
+    </select>{bad(name)}</label>
+  )
+  const range = (n: number) => Array.from({ length: n }, (_, i) => i)
+  return (
+    <section>
+      <h1>Register a pilot, step by step</h1>
+      <p class="muted">The form writes the pilot file a YAML would hold (docs/product-owner.md): check it, download it, or register it. <a href="/register">Paste or upload a file instead</a>.</p>
+      {state.error !== undefined && <div class="error" role="alert">{state.error}</div>}
+      {state.issues !== undefined && state.issues.length > 0 && (
+        <div class="error" role="alert" id="guided-errors">
+          <b>{state.issues.length} problem{state.issues.length === 1 ? "" : "s"}</b>
+          <ul>{state.issues.map((i) => <li class="issue"><code>{i.path === "" ? "(file)" : i.path}</code>: {i.message}</li>)}</ul>
+        </div>
+      )}
+      {state.plan !== undefined && (
+        <div class="ok" role="status" id="guided-plan">
+          Valid. The plan: <b>{state.plan.perArm.toLocaleString("en-US")}</b> units per arm; at {state.plan.perDay.toLocaleString("en-US")} units a day that takes <b>{Number.isFinite(state.plan.days) ? Math.ceil(state.plan.days) : "∞"}</b> days (planned {state.plan.planned}{state.plan.fits ? "" : ", beyond maxDays"}).
+          {state.plan.notes.length > 0 && <ul>{state.plan.notes.map((n) => <li>{n}</li>)}</ul>}
+        </div>
+      )}
+      <form method="post" action="/register/guided">
+        <h2>The pilot</h2>
+        <p>{input("id", "Id (kebab case)", { placeholder: "support-bot-lead-qualification" })} {input("name", "Name")}</p>
+        <p>{choose("kind", "Kind", KINDS)} {choose("unit", "Unit", UNITS)}</p>
+        <p>{input("owner.name", "Owner")} {input("owner.email", "Owner's e-mail")}</p>
+        <p><label for="guided-hypothesis">Hypothesis</label>{bad("hypothesis")}<textarea class="reason" id="guided-hypothesis" name="hypothesis">{v("hypothesis")}</textarea></p>
+
+        <h2>Variants</h2>
+        <table class="rows">
+          <thead><tr><th>Key</th><th>Weight</th><th>Control</th></tr></thead>
+          <tbody>{range(rows.variants).map((i) => (
+            <tr><td><input type="text" name={`variants.${i}.key`} value={v(`variants.${i}.key`)} aria-label={`variant ${i + 1} key`} />{bad(`variants.${i}.key`)}</td>
+              <td><input type="text" name={`variants.${i}.weight`} value={v(`variants.${i}.weight`)} aria-label={`variant ${i + 1} weight`} inputmode="decimal" />{bad(`variants.${i}.weight`)}</td>
+              <td><input type="radio" name="control" value={String(i)} checked={v("control") === String(i)} aria-label={`variant ${i + 1} is the control`} /></td></tr>
+          ))}</tbody>
+        </table>
+        {bad("variants")}
+
+        <h2>Metrics</h2>
+        <p class="muted">A metric pack (docs/ai-pilots.md) fills in a metric's events, window and direction; or describe the metric yourself.</p>
+        <table class="rows">
+          <thead><tr><th>Pack</th><th>Key</th><th>Role</th><th>Type</th><th>Event (or from → to)</th><th>Direction</th><th>Margin</th><th>Window days</th></tr></thead>
+          <tbody>{range(rows.metrics).map((i) => {
+            const m = (field: string) => `metrics.${i}.${field}`
+            return (
+              <tr>
+                <td><select name={m("pack")} aria-label={`metric ${i + 1} pack`}><option value="">—</option>{packs.map((p) => <option value={p.name} selected={v(m("pack")) === p.name} title={p.summary}>{p.name}</option>)}</select>{bad(m("pack"))}{bad(`metrics.${i}`)}</td>
+                <td><input type="text" name={m("key")} value={v(m("key"))} aria-label={`metric ${i + 1} key`} />{bad(m("key"))}</td>
+                <td><select name={m("role")} aria-label={`metric ${i + 1} role`}><option value="">—</option>{["primary", "secondary", "guardrail"].map((r) => <option value={r} selected={v(m("role")) === r}>{r}</option>)}</select>{bad(m("role"))}</td>
+                <td><select name={m("type")} aria-label={`metric ${i + 1} type`}><option value="">—</option>{["binomial", "mean", "duration"].map((t) => <option value={t} selected={v(m("type")) === t}>{t}</option>)}</select>{bad(m("type"))}</td>
+                <td><input type="text" name={m("event")} value={v(m("event"))} aria-label={`metric ${i + 1} event`} placeholder="deal_won" />{bad(m("event"))}
+                  <input type="text" name={m("from")} value={v(m("from"))} aria-label={`metric ${i + 1} duration from`} placeholder="from" />{bad(m("from"))}
+                  <input type="text" name={m("to")} value={v(m("to"))} aria-label={`metric ${i + 1} duration to`} placeholder="to" />{bad(m("to"))}</td>
+                <td><select name={m("direction")} aria-label={`metric ${i + 1} direction`}><option value="">—</option>{["increase", "decrease"].map((d) => <option value={d} selected={v(m("direction")) === d}>{d}</option>)}</select>{bad(m("direction"))}</td>
+                <td><input type="text" name={m("margin")} value={v(m("margin"))} aria-label={`metric ${i + 1} margin`} inputmode="decimal" />{bad(m("margin"))}</td>
+                <td><input type="text" name={m("window")} value={v(m("window"))} aria-label={`metric ${i + 1} window in days`} inputmode="numeric" />{bad(m("window"))}</td>
+              </tr>
+            )
+          })}</tbody>
+        </table>
+        {bad("metrics")}
+
+        <h2>Plan</h2>
+        <p>{input("plan.alpha", "α")} {input("plan.power", "Power")} {input("plan.mde", "MDE (relative)")} {input("plan.baseline", "Baseline")}</p>
+        <p>{input("plan.minDays", "Min days")} {input("plan.maxDays", "Max days")} <label><input type="checkbox" name="plan.sequential" checked={v("plan.sequential") === "on"} /> sequential monitoring</label>{" "}
+          {input("perDay", "Units a day, for the estimate (default: units a month ÷ 30)")}</p>
+        {bad("plan")}
+
+        <h2>Economics</h2>
+        <p>{input("economics.currency", "Currency")} {input("economics.horizonMonths", "Horizon, months")} {input("economics.discountRate", "Discount rate")}
+          {input("economics.contingency", "Contingency reserve (0.15–0.2)")} {input("economics.targetPaybackMonths", "Target payback, months")} {input("economics.unitsPerMonth", "Units a month at scale")}</p>
+        <table class="rows">
+          <thead><tr><th>Value of a metric: metric key</th><th>Amount per unit</th></tr></thead>
+          <tbody>{range(rows.values).map((i) => (
+            <tr><td><input type="text" name={`value.${i}.metric`} value={v(`value.${i}.metric`)} aria-label={`value ${i + 1} metric`} />{bad(`value.${i}.metric`)}</td>
+              <td><input type="text" name={`value.${i}.amount`} value={v(`value.${i}.amount`)} aria-label={`value ${i + 1} amount`} inputmode="decimal" /></td></tr>
+          ))}</tbody>
+        </table>
+        <table class="rows">
+          <thead><tr><th>Cost line</th><th>Category</th><th>One-time</th><th>Monthly</th><th>Per unit</th></tr></thead>
+          <tbody>{range(rows.costs).map((i) => {
+            const c = (field: string) => `costs.${i}.${field}`
+            return (
+              <tr><td><input type="text" name={c("item")} value={v(c("item"))} aria-label={`cost ${i + 1} item`} />{bad(c("item"))}{bad(`costs.${i}`)}</td>
+                <td><select name={c("category")} aria-label={`cost ${i + 1} category`}><option value="">—</option>{CATEGORIES.map((k) => <option value={k} selected={v(c("category")) === k}>{k}</option>)}</select></td>
+                <td><input type="text" name={c("oneTime")} value={v(c("oneTime"))} aria-label={`cost ${i + 1} one-time`} inputmode="decimal" />{bad(c("oneTime"))}</td>
+                <td><input type="text" name={c("monthly")} value={v(c("monthly"))} aria-label={`cost ${i + 1} monthly`} inputmode="decimal" />{bad(c("monthly"))}</td>
+                <td><input type="text" name={c("perUnit")} value={v(c("perUnit"))} aria-label={`cost ${i + 1} per unit`} inputmode="decimal" />{bad(c("perUnit"))}</td></tr>
+            )
+          })}</tbody>
+        </table>
+        {bad("economics")}
+
+        <h2>Readiness</h2>
+        <p>{choose("readiness.consent", "Consent", ["required", "not-required"])} {input("readiness.dataOwner", "Data owner")}</p>
+
+        <p><button type="submit" name="intent" value="check">Check and estimate</button>{" "}
+          <button type="submit" name="intent" value="yaml">Download as YAML</button>{" "}
+          <button class="primary" type="submit" name="intent" value="register">Register</button></p>
+      </form>
+      {state.yaml !== undefined && (<><h2>The pilot file</h2><pre class="src" id="guided-yaml">{state.yaml}</pre></>)}
+    </section>
+  )
+}
+
 export interface RegisterState {
   readonly text?: string
   readonly source?: string
@@ -455,6 +591,7 @@ export const RegisterPage = ({ state }: { state: RegisterState }) => {
       )}
       <form method="post" action="/register" enctype="multipart/form-data">
         <p><label>Upload a pilot file (.yaml, .yml, .json) <input type="file" name="file" accept=".yaml,.yml,.json" /></label></p>
+        <p><a href="/register/guided">or fill in the guided form</a></p>
         <p><label>or paste it (file name for messages: <input type="text" name="source" value={state.source ?? "pasted.yaml"} />)</label></p>
         <textarea name="text">{state.text ?? ""}</textarea>
         <p><button class="primary" type="submit">Validate and register</button></p>
