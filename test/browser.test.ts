@@ -379,9 +379,56 @@ describe("web pages in Chromium", () => {
     if (fromFile._tag === "Right") expect(shown.pilot.definitionHash).toBe(fingerprint(fromFile.right.definition).hash)
   })
 
+  it("manages alert targets in the browser (admins only), the signing secret shown once", async () => {
+    const admin = await loginAs("admin")
+    await admin.click("header a:has-text('Alerts')")
+    await admin.waitForURL(`${base}/alerts`)
+    await admin.selectOption("#alert-kind", "telegram")
+    await admin.fill("#alert-url", "https://api.telegram.org/bot123:abc/sendMessage")
+    await admin.click("button:has-text('Add')")
+    expect(await admin.locator("#alert-error").innerText()).toContain("a Telegram target needs --chat-id")
+    await admin.fill("#alert-url", "https://api.telegram.org/bot123:abc/sendMessage")
+    await admin.fill("#alert-chat", "-100123")
+    await admin.selectOption("#alert-pilot", PILOT)
+    await admin.click("button:has-text('Add')")
+    expect(await admin.locator("#alert-secret").innerText()).toMatch(/^[A-Za-z0-9_-]{32}$/)
+    const rows = await admin.locator("#alert-targets tbody tr").allInnerTexts()
+    expect(rows).toHaveLength(1)
+    expect(rows[0]).toContain("telegram")
+    expect(rows[0]).toContain("api.telegram.org")
+    expect(rows[0]).not.toContain("123:abc") // the bot token stays out of the page
+    await shot(admin, "alerts")
+    await admin.click("#alert-targets button:has-text('Remove')")
+    await admin.waitForURL(`${base}/alerts`)
+    expect(await admin.locator("#alert-targets tbody tr").count()).toBe(0)
+    const owner = await loginAs("owner")
+    expect((await owner.goto(`${base}/alerts`))?.status()).toBe(403)
+  })
+
+  it("labels every control, keeps the focus order the page's, and shows where the keyboard focus is", async () => {
+    const page = await loginAs("admin")
+    const paths = ["/", `/pilots/${PILOT}`, `/pilots/${PILOT}/finance`, `/pilots/${PILOT}/decide`, `/pilots/${PILOT}/events`, "/register", "/register/guided", "/tokens", "/alerts", "/pilots/reply-drafting-assistant/start"]
+    for (const path of paths) {
+      await page.goto(base + path)
+      const unlabelled = await page.evaluate(() =>
+        Array.from(document.querySelectorAll("input:not([type=hidden]), select, textarea"))
+          .filter((el) => ((el as HTMLInputElement).labels?.length ?? 0) === 0 && (el.getAttribute("aria-label") ?? "") === "")
+          .map((el) => el.getAttribute("name") ?? el.outerHTML.slice(0, 60)))
+      expect(unlabelled, path).toEqual([])
+      const reordered = await page.evaluate(() => Array.from(document.querySelectorAll("[tabindex]")).filter((el) => Number(el.getAttribute("tabindex")) > 0).length)
+      expect(reordered, path).toBe(0)
+      await page.keyboard.press("Tab")
+      const outline = await page.evaluate(() => {
+        const el = document.activeElement
+        return el === null || el === document.body ? "none" : getComputedStyle(el).outlineStyle
+      })
+      expect(outline, path).toBe("solid")
+    }
+  })
+
   it("fits a 1280 px window: no page and no section scrolls sideways (the results table's last columns stay in view)", async () => {
     const page = await loginAs("admin", 1280)
-    const paths = ["/", `/pilots/${PILOT}`, `/pilots/${PILOT}/finance`, "/pilots/assistant-and-scoring", "/tokens", "/register", `/pilots/${PILOT}/decide`, `/pilots/${PILOT}/events`, "/pilots/lead-scoring-queue-priority/rejects", "/pilots/reply-drafting-assistant/start", "/register/guided"]
+    const paths = ["/", `/pilots/${PILOT}`, `/pilots/${PILOT}/finance`, "/pilots/assistant-and-scoring", "/tokens", "/register", `/pilots/${PILOT}/decide`, `/pilots/${PILOT}/events`, "/pilots/lead-scoring-queue-priority/rejects", "/pilots/reply-drafting-assistant/start", "/register/guided", "/alerts"]
     for (const path of paths) {
       await page.goto(base + path)
       const overflow = await page.evaluate(() => ({

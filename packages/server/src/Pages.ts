@@ -7,7 +7,7 @@
 import { HttpApiBuilder, HttpRouter, HttpServerRequest, HttpServerResponse, UrlParams } from "@effect/platform"
 import type { Principal, Role } from "@pilotproof/domain"
 import { METRIC_PACK_NAMES, METRIC_PACKS, packSection, VERDICTS, type Verdict } from "@pilotproof/domain"
-import { Decisions, EventImport, eventFileSource, formatOf, mayOverride, overrideWarning, parseActualsCsv, parsePilotFile, PilotRegistry, pilotYaml, planPilotFile, Snapshots, Tokens } from "@pilotproof/engine"
+import { Alerts, Decisions, EventImport, eventFileSource, formatOf, mayOverride, overrideWarning, parseActualsCsv, parsePilotFile, PilotRegistry, pilotYaml, planPilotFile, Snapshots, Tokens } from "@pilotproof/engine"
 import { fieldOfIssue, GUIDED_DEFAULTS, guidedDefinition, ROWS } from "./GuidedForm.js"
 import { Config, Effect, Either, Option } from "effect"
 import { readFileSync } from "node:fs"
@@ -16,6 +16,7 @@ import { LoginThrottle, requestClient } from "./LoginThrottle.js"
 import { makePageData } from "./PageData.js"
 import {
   type ActualsState,
+  AlertsPage,
   GuidedPage,
   type GuidedState,
   EventsPage,
@@ -108,6 +109,7 @@ export const PagesLive = HttpApiBuilder.Router.use((router) =>
     const registry = yield* PilotRegistry
     const decisions = yield* Decisions
     const importer = yield* EventImport
+    const alerts = yield* Alerts
     const snapshots = yield* Snapshots
     const throttle = yield* LoginThrottle
     const data = yield* makePageData
@@ -467,6 +469,36 @@ export const PagesLive = HttpApiBuilder.Router.use((router) =>
             : {})
         })
       }))))
+
+    // --- alerts --------------------------------------------------------------------------------
+    const alertsPage = (who: Principal, extra: { readonly added?: { readonly id: string; readonly secret: string }; readonly error?: string }, status = 200) =>
+      Effect.gen(function*() {
+        const targets = yield* alerts.list()
+        const outbox = yield* alerts.outbox(20)
+        const pilotIds = (yield* registry.list()).map((p) => p.id)
+        return html(page("Alerts", who, h(AlertsPage, { targets, outbox, pilots: pilotIds, ...extra })), status)
+      })
+
+    yield* router.get("/alerts", guarded(pagePermissions.alerts, (who) => alertsPage(who, {})))
+
+    yield* router.post("/alerts", fromThisSite(guarded(pagePermissions.alerts, (who) =>
+      Effect.gen(function*() {
+        const request = yield* HttpServerRequest.HttpServerRequest
+        const form = yield* request.urlParamsBody.pipe(Effect.orElseSucceed(() => UrlParams.empty))
+        const field = (name: string) => Option.getOrElse(UrlParams.getFirst(form, name), () => "").trim()
+        const pilot = field("pilot")
+        const chatId = field("chatId")
+        return yield* alerts.add({ kind: field("kind"), url: field("url"), ...(pilot === "" ? {} : { pilotId: pilot }), ...(chatId === "" ? {} : { chatId }) }).pipe(
+          Effect.flatMap((added) => alertsPage(who, { added }, 201)),
+          Effect.catchTags({
+            InputError: (e) => alertsPage(who, { error: e.detail }, 400),
+            PilotNotFound: (e) => alertsPage(who, { error: e.message }, 400)
+          })
+        )
+      }))))
+
+    yield* router.post("/alerts/:id/remove", fromThisSite(guarded(pagePermissions.alerts, () =>
+      Effect.flatMap(param("id"), (id) => Effect.as(alerts.remove(id), seeOther("/alerts"))))))
 
     // --- tokens --------------------------------------------------------------------------------
     yield* router.get("/tokens", guarded(pagePermissions.tokens, (who) =>

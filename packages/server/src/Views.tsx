@@ -53,6 +53,8 @@ const can = {
   run: (r: Role) => r === "owner" || r === "admin",
   /** Rejected rows: as `GET …/events/rejects` allows. */
   rejects: (r: Role) => r === "owner" || r === "analyst" || r === "admin",
+  /** Alert targets: admins (like tokens: a target's URL holds a token). */
+  alerts: (r: Role) => r === "admin",
   /** Record actuals: as `POST …/actuals` allows. */
   actuals: (r: Role) => r === "finance" || r === "admin",
   /** Record a decision (the computed verdict): as `POST …/decisions` allows. */
@@ -78,6 +80,7 @@ export const page = (title: string, viewer: Viewer | undefined, body: ComponentC
           <a class="brand" href="/">Pilotproof</a>
           {viewer !== undefined && <a href="/">Pilots</a>}
           {viewer !== undefined && can.register(viewer.role) && <a href="/register">Register a pilot</a>}
+          {viewer !== undefined && can.alerts(viewer.role) && <a href="/alerts">Alerts</a>}
           {viewer !== undefined && can.tokens(viewer.role) && <a href="/tokens">Tokens</a>}
           {viewer !== undefined && (
             <form method="post" action="/logout">
@@ -593,7 +596,7 @@ export const RegisterPage = ({ state }: { state: RegisterState }) => {
         <p><label>Upload a pilot file (.yaml, .yml, .json) <input type="file" name="file" accept=".yaml,.yml,.json" /></label></p>
         <p><a href="/register/guided">or fill in the guided form</a></p>
         <p><label>or paste it (file name for messages: <input type="text" name="source" value={state.source ?? "pasted.yaml"} />)</label></p>
-        <textarea name="text">{state.text ?? ""}</textarea>
+        <textarea name="text" aria-label="the pilot file's text (YAML or JSON)">{state.text ?? ""}</textarea>
         <p><button class="primary" type="submit">Validate and register</button></p>
       </form>
     </section>
@@ -774,6 +777,65 @@ export const DecidePage = ({ pilot, computed, history, canOverride, state }: {
     </>
   )
 }
+
+export interface AlertTargetView {
+  readonly id: string
+  readonly kind: string
+  readonly pilotId: string | null
+  readonly host: string
+  readonly chatId: string | null
+  readonly createdAt: string
+}
+
+export interface AlertView {
+  readonly created_at: string
+  readonly pilot_id: string
+  readonly event: string
+  readonly delivered_at: string | null
+  readonly failed_at: string | null
+  readonly attempts: number
+  readonly last_error: string | null
+}
+
+/** Where alerts go (Slack, Telegram, JSON; every pilot or one) and what was sent lately. */
+export const AlertsPage = ({ targets, outbox, pilots, added, error }: {
+  targets: ReadonlyArray<AlertTargetView>
+  outbox: ReadonlyArray<AlertView>
+  pilots: ReadonlyArray<string>
+  added?: { readonly id: string; readonly secret: string } | undefined
+  error?: string | undefined
+}) => (
+  <section>
+    <h1>Alerts</h1>
+    <p class="muted">Decisions, verdict changes, SRM alarms and guardrail breaches, sent to Slack, Telegram or any JSON receiver, signed (docs/alerts.md).</p>
+    {added !== undefined && <div class="ok" role="status">Added target {added.id}. Its signing secret, shown only now: <code id="alert-secret">{added.secret}</code></div>}
+    {error !== undefined && <div class="error" role="alert" id="alert-error">{error}</div>}
+    <form method="post" action="/alerts">
+      <p><label for="alert-kind">Kind</label> <select id="alert-kind" name="kind">{["slack", "telegram", "json"].map((k) => <option value={k}>{k}</option>)}</select>{" "}
+        <label for="alert-url">URL</label> <input type="text" id="alert-url" name="url" placeholder="https://hooks.slack.com/services/…" required />{" "}
+        <label for="alert-chat">Telegram chat id</label> <input type="text" id="alert-chat" name="chatId" />{" "}
+        <label for="alert-pilot">Pilot</label> <select id="alert-pilot" name="pilot"><option value="">every pilot</option>{pilots.map((p) => <option value={p}>{p}</option>)}</select>{" "}
+        <button class="primary" type="submit">Add</button></p>
+    </form>
+    <table id="alert-targets">
+      <thead><tr><th>Kind</th><th>Pilot</th><th>Host</th><th>Chat</th><th>Added</th><th></th></tr></thead>
+      <tbody>{targets.map((t) => (
+        <tr><td>{t.kind}</td><td>{t.pilotId ?? "every pilot"}</td><td>{t.host}</td><td>{t.chatId ?? ""}</td><td>{t.createdAt}</td>
+          <td><form method="post" action={`/alerts/${encodeURIComponent(t.id)}/remove`}><button type="submit" aria-label={`remove the ${t.kind} target at ${t.host}`}>Remove</button></form></td></tr>
+      ))}</tbody>
+    </table>
+    <h2>Latest alerts</h2>
+    {outbox.length === 0 ? <p class="muted">None yet.</p> : (
+      <table id="alert-outbox">
+        <thead><tr><th>Created</th><th>Pilot</th><th>Event</th><th>State</th><th>Attempts</th><th>Last error</th></tr></thead>
+        <tbody>{outbox.map((a) => (
+          <tr><td>{a.created_at}</td><td>{a.pilot_id}</td><td>{a.event}</td>
+            <td>{a.delivered_at !== null ? "delivered" : a.failed_at !== null ? "given up" : "due"}</td><td>{a.attempts}</td><td class="wrap">{a.last_error ?? ""}</td></tr>
+        ))}</tbody>
+      </table>
+    )}
+  </section>
+)
 
 export const Problem = ({ title, message }: { title: string; message: string }) => (
   <section><h1>{title}</h1><div class="error">{message}</div><p><a href="/">Back to the pilots</a></p></section>
