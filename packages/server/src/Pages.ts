@@ -103,6 +103,13 @@ const problemPage = (viewer: Principal | undefined) => (error: { readonly _tag: 
     error._tag === "PilotNotFound" ? 404 : error._tag === "StorageError" ? 503 : 400
   ))
 
+/** The file a multipart form's field holds (its name as uploaded, and where it was kept), if any. */
+const uploadedFile = (field: unknown): { readonly name: string; readonly path: string } | undefined =>
+  Array.isArray(field)
+    ? field.find((f): f is { readonly _tag: "PersistedFile"; readonly name: string; readonly path: string } =>
+      typeof f !== "string" && (f as { readonly _tag?: string })._tag === "PersistedFile")
+    : undefined
+
 export const PagesLive = HttpApiBuilder.Router.use((router) =>
   Effect.gen(function*() {
     const tokens = yield* Tokens
@@ -253,7 +260,7 @@ export const PagesLive = HttpApiBuilder.Router.use((router) =>
         const form = yield* Effect.either(request.multipart)
         if (form._tag === "Left") return yield* financePage(who, id, { error: `The upload could not be read: ${form.left.message}` }, 400)
         const files = form.right["file"]
-        const upload = Array.isArray(files) ? files.find((f): f is { readonly _tag: "PersistedFile"; readonly name: string; readonly path: string } => typeof f !== "string" && f._tag === "PersistedFile") : undefined
+        const upload = uploadedFile(files)
         if (upload === undefined || upload.name === "") return yield* financePage(who, id, { error: "Choose a CSV file of months (month,cost,benefit)." }, 400)
         return yield* parseActualsCsv(readFileSync(upload.path, "utf8"), upload.name).pipe(
           Effect.flatMap((rows) => decisions.recordActuals(id, rows, upload.name)),
@@ -305,7 +312,7 @@ export const PagesLive = HttpApiBuilder.Router.use((router) =>
         const form = yield* Effect.either(request.multipart)
         if (form._tag === "Left") return problem(`The upload could not be read: ${form.left.message}`, 400)
         const files = form.right["file"]
-        const upload = Array.isArray(files) ? files.find((f): f is { readonly _tag: "PersistedFile"; readonly name: string; readonly path: string } => typeof f !== "string" && f._tag === "PersistedFile") : undefined
+        const upload = uploadedFile(files)
         if (upload === undefined || upload.name === "") return problem("Choose an event file to import.", 400)
         const format = formatOf(upload.name)
         if (format === undefined) return problem(`${upload.name}: name the file .csv, .tsv, .jsonl or .ndjson`, 400)
@@ -400,7 +407,7 @@ export const PagesLive = HttpApiBuilder.Router.use((router) =>
         const request = yield* HttpServerRequest.HttpServerRequest
         const form = yield* request.multipart.pipe(Effect.mapError((e) => ({ _tag: "InvalidForm", message: `the form could not be read: ${e.message}` })))
         const files = form["file"]
-        const upload = Array.isArray(files) ? files.find((f): f is { readonly _tag: "PersistedFile"; readonly name: string; readonly path: string } => typeof f !== "string" && f._tag === "PersistedFile") : undefined
+        const upload = uploadedFile(files)
         const uploaded = upload === undefined ? "" : readFileSync(upload.path, "utf8")
         const pasted = typeof form["text"] === "string" ? form["text"] : ""
         const named = typeof form["source"] === "string" && form["source"].trim() !== "" ? form["source"].trim() : "pasted.yaml"
