@@ -81,7 +81,7 @@ for (const dialect of DIALECTS) {
       await new Promise<void>((resolve) => sink.server.listen(0, "127.0.0.1", resolve))
       hook = `http://127.0.0.1:${(sink.server.address() as { port: number }).port}`
       scope = Effect.runSync(Scope.make())
-      const started = await Effect.runPromise(Scope.extend(start({ location: location.url, port: 0, refreshInBackground: true, alertDelivery: { baseDelayMs: 100 } }), scope))
+      const started = await Effect.runPromise(Scope.extend(start({ location: location.url, port: 0, refreshInBackground: true, alertDelivery: { baseDelayMs: 100, timeoutMs: 1000 } }), scope))
       base = started.url
       const tokens = Context.get(started.context, Tokens)
       owner = (await Effect.runPromise(tokens.create("owner", "owner"))).token

@@ -188,8 +188,9 @@ export class Alerts extends Effect.Service<Alerts>()("@pilotproof/engine/Alerts"
       const now = yield* nowIso
       const due = yield* repo.due(now, 100)
       const result = { delivered: 0, retrying: 0, givenUp: 0 }
-      for (const alert of due) {
-        if (!(yield* repo.claim(alert.id, alert.next_at, new Date(Date.parse(now) + 2 * o.timeoutMs).toISOString()))) continue
+      // each alert on its own: a receiver that hangs until the timeout holds up no other
+      const send = (alert: (typeof due)[number]) => Effect.gen(function*() {
+        if (!(yield* repo.claim(alert.id, alert.next_at, new Date(Date.parse(now) + 2 * o.timeoutMs).toISOString()))) return
         const timestamp = String(Math.floor((yield* Clock.currentTimeMillis) / 1000))
         const outcome = yield* Effect.promise(async () => {
           try {
@@ -224,7 +225,8 @@ export class Alerts extends Effect.Service<Alerts>()("@pilotproof/engine/Alerts"
           yield* repo.failed(alert.id, attempts, outcome, at, new Date(Date.parse(at) + delay).toISOString())
           result.retrying++
         }
-      }
+      })
+      yield* Effect.forEach(due, send, { concurrency: 8, discard: true })
       return result
     })
 
