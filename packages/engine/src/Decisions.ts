@@ -9,7 +9,7 @@
 import { type Evaluation, InputError, type RecordedDecision, RoiReport, type Verdict } from "@pilotproof/domain"
 import { overrideAllowed } from "@pilotproof/decision"
 import { compareActuals } from "@pilotproof/economics"
-import { DecisionRepo, PilotRepo } from "@pilotproof/store"
+import { Database, DecisionRepo, PilotRepo } from "@pilotproof/store"
 import { Effect } from "effect"
 import { nowIso } from "./Now.js"
 import { Alerts } from "./Alerts.js"
@@ -72,6 +72,7 @@ export const parseActualsCsv = (text: string, source: string): Effect.Effect<Arr
   if (rows.length === 0 && problems.length === 0) problems.push("no rows after the header")
   return problems.length > 0 ? Effect.fail(new InputError({ source, detail: problems.join("; ") })) : Effect.succeed(rows)
 }
+
 const monthIndex = (m: string) => {
   const [, y, mo] = MONTH.exec(m)!
   return Number(y) * 12 + Number(mo) - 1
@@ -89,6 +90,7 @@ export class Decisions extends Effect.Service<Decisions>()("@pilotproof/engine/D
     const pilots = yield* PilotRepo
     const snapshots = yield* Snapshots
     const alerts = yield* Alerts
+    const database = yield* Database
 
     const record = Effect.fn("Decisions.record")(function*(pilotId: string, options: { readonly asOfMs?: number; readonly actor: string; readonly override?: Override }) {
       // Decided now: on the current results snapshot (the one the pages show), named in the record.
@@ -97,28 +99,32 @@ export class Decisions extends Effect.Service<Decisions>()("@pilotproof/engine/D
       const now = yield* nowIso
       const computed = evaluation.decision.verdict
       const check = options.override === undefined ? undefined : overrideAllowed(computed, options.override.verdict)
-      const recorded = yield* repo.append({
-        pilot_id: pilotId,
-        decided_at: now,
-        as_of: evaluation.analysis.asOf,
-        design_hash: pilot.designHash ?? pilot.definitionHash,
-        computed_verdict: computed,
-        verdict: options.override?.verdict ?? computed,
-        reason: evaluation.decision.reason,
-        actor: options.actor,
-        override_verdict: options.override?.verdict ?? null,
-        override_reason: options.override?.reason ?? null,
-        override_by: options.override?.by ?? null,
-        snapshot_id: snapshot?.id ?? null,
-        evaluation
-      })
-      yield* alerts.decisionRecorded(pilotId, {
-        verdict: options.override?.verdict ?? computed,
-        computed,
-        reason: evaluation.decision.reason,
-        actor: options.actor,
-        overrideReason: options.override?.reason
-      }).pipe(Effect.catchAllCause((cause) => Effect.logWarning(`the alert of the decision on "${pilotId}" was not queued`, cause)))
+      // the record and its alerts in one transaction: a decision is never recorded without them
+      const recorded = yield* database.withTransaction(`recording a decision for "${pilotId}"`, Effect.gen(function*() {
+        const row = yield* repo.append({
+          pilot_id: pilotId,
+          decided_at: now,
+          as_of: evaluation.analysis.asOf,
+          design_hash: pilot.designHash ?? pilot.definitionHash,
+          computed_verdict: computed,
+          verdict: options.override?.verdict ?? computed,
+          reason: evaluation.decision.reason,
+          actor: options.actor,
+          override_verdict: options.override?.verdict ?? null,
+          override_reason: options.override?.reason ?? null,
+          override_by: options.override?.by ?? null,
+          snapshot_id: snapshot?.id ?? null,
+          evaluation
+        })
+        yield* alerts.decisionRecorded(pilotId, {
+          verdict: options.override?.verdict ?? computed,
+          computed,
+          reason: evaluation.decision.reason,
+          actor: options.actor,
+          overrideReason: options.override?.reason
+        })
+        return row
+      }))
       return { recorded, evaluation, ...(check?.warning === undefined ? {} : { overrideWarning: check.warning }) } satisfies DecisionOutcome
     })
 
