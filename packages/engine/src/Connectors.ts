@@ -37,9 +37,9 @@ import {
   secretMatches,
   verifyHubSpot
 } from "@pilotproof/connectors"
-import { CRM_SOURCES, type CrmMapping, type CrmSource, InputError, type Pilot, type PilotNotFound, type StorageError } from "@pilotproof/domain"
+import { ConnectorId, CRM_SOURCES, type CrmMapping, type CrmSource, InputError, type Pilot, type PilotNotFound, type StorageError } from "@pilotproof/domain"
 import { type ConnectorRow, ConnectorRepo, type DeliveryPart, EventRepo, PilotRepo, type RejectRow } from "@pilotproof/store"
-import { Clock, Effect, Stream } from "effect"
+import { Clock, Effect, Either, Option, ParseResult, Schema, Stream } from "effect"
 import { createHash, randomUUID } from "node:crypto"
 import { Bitrix24Rest } from "./Bitrix24Rest.js"
 import { eventRules, type EventRules, type SourceItem, storableText, toEventRow, UNSTORED_RAW } from "./EventRows.js"
@@ -145,9 +145,8 @@ export class Connectors extends Effect.Service<Connectors>()("@pilotproof/engine
 
     const register = Effect.fn("Connectors.register")(function*(input: RegisterConnector) {
       const where = `connector ${input.id}`
-      if (!/^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/.test(input.id) || input.id.length > 64) {
-        return yield* new InputError({ source: where, detail: "a connector id is lower-case kebab case (letters, digits, single hyphens), at most 64 characters, e.g. amo-main" })
-      }
+      const badId = Either.getLeft(Schema.decodeUnknownEither(ConnectorId)(input.id))
+      if (Option.isSome(badId)) return yield* new InputError({ source: where, detail: ParseResult.TreeFormatter.formatErrorSync(badId.value) })
       if (!isCrmSource(input.source)) {
         return yield* new InputError({ source: where, detail: `source must be one of ${CRM_SOURCES.join(", ")}; got ${JSON.stringify(input.source)}` })
       }
@@ -229,6 +228,24 @@ export class Connectors extends Effect.Service<Connectors>()("@pilotproof/engine
     }
 
     /**
+     * A record through a mapping, with each event's unit id normalized (the webhook and the
+     * export path alike): ignored, rejected, or its events — each read, or unreadable with why.
+     */
+    const mapWithUnits = (record: CrmRecord, mapping: CrmMapping) => {
+      const outcome = mapRecord(record, mapping)
+      if (outcome._tag !== "Events") return outcome
+      return {
+        _tag: "Events" as const,
+        events: outcome.events.map((event) => {
+          const unit = unitText(mapping, event.unit_id)
+          return unit === undefined
+            ? { _tag: "Unreadable" as const, reason: `${record.entity} (item ${record.position}): its ${mapping.unit} is not a ${unitKind(mapping.unit)} that can be read` }
+            : { _tag: "Event" as const, type: event.type, fields: { ...event, unit_id: unit } }
+        })
+      }
+    }
+
+    /**
      * A reject's own tag, from what it is about (the record and the reason), never from the
      * delivery that brought it: a retry batched differently meets the same rejects, two deliveries
      * with different problems never share one. Keyed when pseudonymizing (ids are guessable).
@@ -276,7 +293,7 @@ export class Connectors extends Effect.Service<Connectors>()("@pilotproof/engine
         reject(p.id === undefined ? `${delivery.bodyHash}:${p.position}` : `id:${p.id}`, p.reason, p.id === undefined ? "{}" : recordRaw({ id: p.id }), p.id)
       }
       for (const record of records) {
-        const outcome = mapRecord(record, target.mapping)
+        const outcome = mapWithUnits(record, target.mapping)
         if (outcome._tag === "Ignored") {
           ignored++
           continue
@@ -287,13 +304,11 @@ export class Connectors extends Effect.Service<Connectors>()("@pilotproof/engine
           continue
         }
         for (const event of outcome.events) {
-          const unit = unitText(target.mapping, event.unit_id)
-          if (unit === undefined) {
-            reject(identity, `${record.entity} (item ${record.position}): its ${target.mapping.unit} is not a ${unitKind(target.mapping.unit)} that can be read`, recordRaw(record), record.id)
+          if (event._tag === "Unreadable") {
+            reject(identity, event.reason, recordRaw(record), record.id)
             continue
           }
-          const item: SourceItem = { line: record.position, fields: { ...event, unit_id: unit } }
-          const row = toEventRow(item, target.rules, pseudonymizer, source, batchId)
+          const row = toEventRow({ line: record.position, fields: event.fields }, target.rules, pseudonymizer, source, batchId)
           if (row._tag === "Event") rows.push(row.row)
           else reject(`${identity}:${event.type}`, row.row.reason, recordRaw(record), record.id)
         }
@@ -551,14 +566,12 @@ export class Connectors extends Effect.Service<Connectors>()("@pilotproof/engine
             out.push({ line: item.line, reason: record.reason, raw: recordRaw({ id: record.id }) })
             continue
           }
-          const outcome = mapRecord(record, mapping)
+          const outcome = mapWithUnits(record, mapping)
           if (outcome._tag === "Ignored") counts.ignored++
           else if (outcome._tag === "Rejected") out.push({ line: item.line, reason: outcome.reason, raw: recordRaw(record) })
           else {
             for (const event of outcome.events) {
-              const unit = unitText(mapping, event.unit_id)
-              if (unit === undefined) out.push({ line: item.line, reason: `its ${mapping.unit} is not a ${identityKind(mapping.unit)} that can be read`, raw: recordRaw(record) })
-              else out.push({ line: item.line, fields: { ...event, unit_id: unit } })
+              out.push(event._tag === "Event" ? { line: item.line, fields: event.fields } : { line: item.line, reason: event.reason, raw: recordRaw(record) })
             }
           }
         }

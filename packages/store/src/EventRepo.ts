@@ -83,6 +83,17 @@ export class EventRepo extends Effect.Service<EventRepo>()("@pilotproof/store/Ev
       return Number(result.numAffectedRows ?? 0)
     }
 
+    /** Inserts rejected rows, skipping (pilot, source, line) already kept; how many were new. */
+    const insertRejects = async (trx: Kysely<DatabaseSchema>, rejects: ReadonlyArray<RejectRow>): Promise<number> => {
+      let inserted = 0
+      for (const chunk of chunks(rejects, ROWS_PER_STATEMENT)) {
+        const result = await trx.insertInto("event_rejects").values(chunk as Array<RejectRow>)
+          .onConflict((oc) => oc.columns(["pilot_id", "source", "line"]).doNothing()).executeTakeFirst()
+        inserted += Number(result.numInsertedOrUpdatedRows ?? 0)
+      }
+      return inserted
+    }
+
     const startImport = Effect.fn("EventRepo.startImport")(function*(batchId: string, pilotId: string, source: string, now: string) {
       // A first delivery until the source has once been imported to the end: an interrupted
       // attempt and its re-run are the same delivery.
@@ -117,15 +128,7 @@ export class EventRepo extends Effect.Service<EventRepo>()("@pilotproof/store/Ev
       return yield* database.withTransaction(operation, database.use(operation, async (trx): Promise<BatchResult> => {
         let inserted = 0
         for (const chunk of chunks(events, ROWS_PER_STATEMENT)) inserted += await insertEvents(trx, chunk)
-        let rejected = 0
-        for (const chunk of chunks(rejects, ROWS_PER_STATEMENT)) {
-          const result = await trx
-            .insertInto("event_rejects")
-            .values(chunk as Array<RejectRow>)
-            .onConflict((oc) => oc.columns(["pilot_id", "source", "line"]).doNothing())
-            .executeTakeFirst()
-          rejected += Number(result.numInsertedOrUpdatedRows ?? 0)
-        }
+        const rejected = await insertRejects(trx, rejects)
         const duplicates = events.length - inserted
         await trx
           .updateTable("imports")
@@ -169,12 +172,7 @@ export class EventRepo extends Effect.Service<EventRepo>()("@pilotproof/store/Ev
                 moved += Number(result.numUpdatedRows)
               }
             }
-            let rejected = 0
-            for (const chunk of chunks(part.rejects, ROWS_PER_STATEMENT)) {
-              const result = await trx.insertInto("event_rejects").values(chunk as Array<RejectRow>)
-                .onConflict((oc) => oc.columns(["pilot_id", "source", "line"]).doNothing()).executeTakeFirst()
-              rejected += Number(result.numInsertedOrUpdatedRows ?? 0)
-            }
+            const rejected = await insertRejects(trx, part.rejects)
             out.push({ pilotId: part.pilotId, inserted, duplicates: part.rows.length - inserted, rejected, moved })
             if (inserted + moved + rejected === 0) continue
             changed.add(part.pilotId)
