@@ -70,12 +70,16 @@ describe("web pages in Chromium", () => {
   })
 
   // chromium.launch starts with a fresh, temporary user-data-dir of its own.
-  /** A fresh browser context (no cookies), logged in with the role's token through the form. */
-  const loginAs = async (role: string, width = 1200): Promise<Page> => {
-    const context = await browser.newContext({ javaScriptEnabled: false, viewport: { width, height: 900 } })
+  /**
+   * A fresh browser context (no cookies), logged in with the role's token through the form.
+   * Script is off unless asked for: every flow works without it, and the two enhancements
+   * (the live estimate, upload progress) have tests of their own.
+   */
+  const loginAs = async (role: string, width = 1200, javaScriptEnabled = false): Promise<Page> => {
+    const context = await browser.newContext({ javaScriptEnabled, viewport: { width, height: 900 } })
     const page = await context.newPage()
-    // Nothing but this server may be contacted.
-    await page.route("**/*", (route) => (route.request().url().startsWith(base) ? route.continue() : route.abort()))
+    // Nothing but this server may be contacted (its own requests pass untouched).
+    await page.route((url) => !url.href.startsWith(base), (route) => route.abort())
     await page.goto(`${base}/`)
     expect(page.url()).toContain("/login")
     await page.fill("input[name=token]", token[role]!)
@@ -274,6 +278,29 @@ describe("web pages in Chromium", () => {
     await owner.click("button:has-text('Import')")
     expect(await owner.locator("#import-error").innerText()).toContain("notes.txt: the header (line 1) has no unit_id, type, ts columns")
 
+    // with script, a large file shows its progress while it is sent (the upload throttled to
+    // 256 KiB/s, so there is a moment to see it), then the same summary a plain post shows
+    const live = await loginAs("owner", 1200, true)
+    const large = join(dir, "large-scores.csv")
+    writeFileSync(large, "event_id,unit_id,type,variant,value,ts\n" +
+      Array.from({ length: 30_000 }, (_, i) => `big-${i},lead-${i},deal_won,,,2026-11-03T10:00:00Z\n`).join(""))
+    await live.goto(`${base}/pilots/${id}/events`)
+    const cdp = await live.context().newCDPSession(live)
+    await cdp.send("Network.enable")
+    await cdp.send("Network.emulateNetworkConditions", { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: 256 * 1024 })
+    await live.setInputFiles("#events-file", large)
+    await live.click("button:has-text('Import')")
+    await live.waitForFunction(() => {
+      const bar = document.getElementById("upload-progress") as HTMLProgressElement | null
+      return bar !== null && !bar.hidden && bar.max > 1 && bar.value > 0 && bar.value < bar.max
+    }, undefined, { timeout: 20_000 })
+    expect(await live.locator("#upload-status").innerText()).toMatch(/^Sending: \d+% of 1\.\d MiB$/)
+    expect(await live.locator("button:has-text('Import')").isDisabled()).toBe(true)
+    await shot(live, "upload-progress")
+    expect(await live.locator("#import-summary").innerText({ timeout: 60_000 })).toMatch(/^Imported large-scores\.csv: 30000 records — 30000 accepted, 0 duplicates, 0 rejected\.$/)
+    expect(live.url()).toBe(`${base}/pilots/${id}/events`)
+    await live.context().close()
+
     await owner.goto(`${base}/pilots/${id}/stop`)
     await owner.click("button:has-text('Stop the pilot')")
     await owner.waitForURL(`${base}/pilots/${id}`)
@@ -338,6 +365,7 @@ describe("web pages in Chromium", () => {
     })
     await owner.selectOption(`[name="metrics.1.pack"]`, "bot.complaints")
     await owner.click("button:has-text('Check and estimate')")
+    expect(await owner.locator("#live-estimate").innerText()).toBe("") // without script the estimate comes on Check
     // three mistakes, each named in the list and shown at its field
     const listed = await owner.locator("#guided-errors li").allInnerTexts()
     expect(listed).toHaveLength(3)
@@ -354,6 +382,29 @@ describe("web pages in Chromium", () => {
     expect(yaml).toContain("id: guided-bot")
     expect(yaml).toContain("pack: bot.complaints")
     await shot(owner, "guided-valid")
+
+    const checked = await owner.locator("#guided-plan").innerText()
+
+    // with script, the estimate follows the fields as they are typed, in the words Check uses
+    const live = await loginAs("owner", 1200, true)
+    await live.goto(`${base}/register/guided`)
+    for (const [name, value] of Object.entries({
+      id: "guided-bot", name: "Guided bot", "owner.name": "Anna Petrova", "owner.email": "anna", hypothesis: "The bot converts more leads.",
+      "metrics.0.key": "converted", "metrics.0.event": "deal_won", "plan.mde": "0.1", "plan.baseline": "0.1",
+      "economics.unitsPerMonth": "3000", "value.0.metric": "converted", "value.0.amount": "12000",
+      "costs.0.item": "CRM integration", "costs.0.oneTime": "600000", "readiness.dataOwner": "CRM team", perDay: "200"
+    })) await live.fill(`[name="${name}"]`, value)
+    await live.selectOption(`[name="metrics.1.pack"]`, "bot.complaints")
+    const estimate = live.locator("#live-estimate")
+    await expect.poll(() => estimate.innerText(), { timeout: 10_000 }).toMatch(/^No estimate yet: 1 problem — owner\.email: owner\.email must be an e-mail address/)
+    await live.fill(`[name="owner.email"]`, "anna@example.com")
+    await expect.poll(() => estimate.innerText(), { timeout: 10_000 }).toBe(checked)
+    await live.fill(`[name="perDay"]`, "400")
+    await expect.poll(() => estimate.innerText(), { timeout: 10_000 }).toMatch(/^Valid\. The plan: [\d,]+ units per arm; at 400 units a day that takes \d+ days/)
+    const days = (text: string) => Number(/takes (\d+) days/.exec(text)?.[1])
+    expect(days(await estimate.innerText())).toBe(Math.ceil(days(checked) / 2))
+    await shot(live, "guided-live-estimate")
+    await live.context().close()
 
     const [download] = await Promise.all([owner.waitForEvent("download"), owner.click("button:has-text('Download as YAML')")])
     expect(download.suggestedFilename()).toBe("guided-bot.yaml")

@@ -9,8 +9,9 @@
  */
 import { LIMITS } from "@pilotproof/api"
 import { Tokens } from "@pilotproof/engine"
-import { COOKIE, start } from "@pilotproof/server"
+import { COOKIE, LIVE_ESTIMATE, start, UPLOAD_PROGRESS } from "@pilotproof/server"
 import { Context, Effect, Exit, Scope } from "effect"
+import { createHash } from "node:crypto"
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { createServer, type IncomingHttpHeaders, request } from "node:http"
 import type { AddressInfo } from "node:net"
@@ -22,6 +23,8 @@ import { requireBin, runCli } from "./fixtures/Cli.js"
 import { minimalPilot } from "./fixtures/Definitions.js"
 
 const CHROMIUM = "/usr/bin/chromium"
+/** The only scripts a page may run: the two fixed enhancements, named by their SHA-256. */
+const scriptHashes = [LIVE_ESTIMATE, UPLOAD_PROGRESS].map((s) => `'sha256-${createHash("sha256").update(s, "utf8").digest("base64")}'`).sort()
 /** The throttle of the server under test: three wrong tokens, or six failures, per second. */
 const WINDOW_MS = 1000
 
@@ -134,7 +137,11 @@ describe("security headers", () => {
     const directives = Object.fromEntries(csp.split(";").map((d) => d.trim().split(/\s+/)).map(([name, ...values]) => [name, values.join(" ")]))
     expect(directives, `${what}: ${csp}`).toMatchObject({ "default-src": "'none'", "frame-ancestors": "'none'", "form-action": "'self'", "base-uri": "'none'" })
     expect(directives["style-src"], what).toMatch(/^'sha256-[A-Za-z0-9+/]+=*'$/) // the page's stylesheet, nothing else
-    expect(csp, what).not.toMatch(/script-src|unsafe-/)
+    // scripts: the fixed enhancements by their hashes only — no 'self', no host, no inline or eval
+    expect(directives["script-src"], what).toMatch(/^'sha256-[A-Za-z0-9+/]+=*'( 'sha256-[A-Za-z0-9+/]+=*')*$/)
+    expect(directives["script-src"]!.split(" ").sort(), what).toEqual(scriptHashes)
+    expect(directives["connect-src"], what).toBe("'self'")
+    expect(csp, what).not.toMatch(/unsafe-|\*/)
   }
 
   it("are on pages, the login page, the page showing a new token, and a missing page", async () => {

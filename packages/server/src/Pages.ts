@@ -5,7 +5,7 @@
  * JavaScript: plain links and forms.
  */
 import { HttpApiBuilder, HttpRouter, HttpServerRequest, HttpServerResponse, UrlParams } from "@effect/platform"
-import type { Principal, Role } from "@pilotproof/domain"
+import type { PlanReport, Principal, Role } from "@pilotproof/domain"
 import { METRIC_PACK_NAMES, METRIC_PACKS, packSection, VERDICTS, type Verdict } from "@pilotproof/domain"
 import { Alerts, Decisions, EventImport, eventFileSource, formatOf, mayOverride, overrideWarning, parseActualsCsv, parsePilotFile, PilotRegistry, pilotYaml, planPilotFile, Snapshots, Tokens } from "@pilotproof/engine"
 import { fieldOfIssue, GUIDED_DEFAULTS, guidedDefinition, ROWS } from "./GuidedForm.js"
@@ -18,6 +18,7 @@ import {
   type ActualsState,
   AlertsPage,
   GuidedPage,
+  type GuidedPlan,
   type GuidedState,
   EventsPage,
   LifecyclePage,
@@ -28,6 +29,8 @@ import {
   LoginPage,
   page,
   pagePermissions,
+  planSentence,
+  problemsSentence,
   PilotContent,
   PilotList,
   Problem,
@@ -438,12 +441,32 @@ export const PagesLive = HttpApiBuilder.Router.use((router) =>
 
     // Check (the plan's estimate and the YAML), download the YAML, or register: the same reader as
     // a pilot file's, every problem at its field; registering is role-checked as POST /api/pilots is.
+    /** The guided form's fields as posted (the first value of each name). */
+    const guidedFields = Effect.gen(function*() {
+      const request = yield* HttpServerRequest.HttpServerRequest
+      const form = yield* request.urlParamsBody.pipe(Effect.orElseSucceed(() => UrlParams.empty))
+      const fields: Record<string, string> = {}
+      for (const [k, value] of form) if (!(k in fields)) fields[k] = value
+      return fields
+    })
+    const planView = (report: PlanReport): GuidedPlan => ({
+      perArm: report.perArm.planned, days: report.days.needed, planned: report.days.planned, fits: report.days.fits, perDay: report.traffic.perDay, notes: report.notes
+    })
+
+    // The live estimate (BrowserScripts.LIVE_ESTIMATE): the planner's answer for the fields as they
+    // stand, in the words Check would show; nothing is stored.
+    yield* router.post("/register/guided/estimate", fromThisSite(guarded(pagePermissions.register, () =>
+      Effect.gen(function*() {
+        const { perDay, value } = guidedDefinition(yield* guidedFields)
+        const plan = planPilotFile(JSON.stringify(value), "the guided form", perDay === undefined ? {} : { perDay })
+        return yield* HttpServerResponse.json(Either.isRight(plan)
+          ? { ok: true, text: planSentence(planView(plan.right)) }
+          : { ok: false, text: problemsSentence(plan.left.issues) }).pipe(Effect.orDie)
+      }))))
+
     yield* router.post("/register/guided", fromThisSite(guarded(pagePermissions.register, (who) =>
       Effect.gen(function*() {
-        const request = yield* HttpServerRequest.HttpServerRequest
-        const form = yield* request.urlParamsBody.pipe(Effect.orElseSucceed(() => UrlParams.empty))
-        const fields: Record<string, string> = {}
-        for (const [k, value] of form) if (!(k in fields)) fields[k] = value
+        const fields = yield* guidedFields
         const { perDay, rows, value } = guidedDefinition(fields)
         const text = JSON.stringify(value)
         const parsed = parsePilotFile(text, "the guided form")
@@ -471,9 +494,7 @@ export const PagesLive = HttpApiBuilder.Router.use((router) =>
         return guidedPage(who, {
           fields,
           yaml,
-          ...(Either.isRight(plan)
-            ? { plan: { perArm: plan.right.perArm.planned, days: plan.right.days.needed, planned: plan.right.days.planned, fits: plan.right.days.fits, perDay: plan.right.traffic.perDay, notes: plan.right.notes } }
-            : {})
+          ...(Either.isRight(plan) ? { plan: planView(plan.right) } : {})
         })
       }))))
 

@@ -16,6 +16,7 @@ import { LoginThrottle, type LoginThrottleOptions, requestClient } from "./Login
 import { PagesLive } from "./Pages.js"
 import { RESULTS_QUEUE_DEFAULTS, resultsQueue, type ResultsQueueOptions } from "./ResultsQueue.js"
 import { SnapshotWorkers } from "./SnapshotWorkers.js"
+import { SCRIPT_SOURCES } from "./BrowserScripts.js"
 import { CSS_SOURCE } from "./Views.js"
 
 export interface ServerOptions {
@@ -187,11 +188,12 @@ const throttleApi = HttpMiddleware.make((app) =>
 
 /**
  * No response may be framed, sniffed or cached, nor its address sent to another site; pages may
- * run no script and use only their own stylesheet, and their forms post only here.
+ * use only their own stylesheet and run only the fixed scripts of `BrowserScripts` (by hash: no
+ * other inline or loaded script, no eval), which may call only this server; forms post only here.
  */
 const SECURITY_HEADERS = {
   "content-security-policy":
-    `default-src 'none'; style-src ${CSS_SOURCE}; form-action 'self'; base-uri 'none'; frame-ancestors 'none'`,
+    `default-src 'none'; style-src ${CSS_SOURCE}; script-src ${SCRIPT_SOURCES}; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'`,
   "x-frame-options": "DENY",
   "x-content-type-options": "nosniff",
   // Not no-referrer: with it a browser's own form posts carry `Origin: null`, which the pages refuse.

@@ -1,7 +1,8 @@
 /**
- * The pages, as preact components rendered to HTML on the server: escaped by construction, no
- * client-side script, one inline stylesheet (`CSS`, which the CSP allows by its hash), nothing
- * loaded from elsewhere. Charts are inline SVG made by `Charts.ts` from engine results.
+ * The pages, as preact components rendered to HTML on the server: escaped by construction, one
+ * inline stylesheet (`CSS`, which the CSP allows by its hash), nothing loaded from elsewhere, and
+ * no script but the two fixed enhancements of `BrowserScripts.ts` (a live estimate, upload
+ * progress), allowed by their hashes. Charts are inline SVG made by `Charts.ts` from engine results.
  */
 import { type RecordedDecision, ROLES, type Role, VERDICTS } from "@pilotproof/domain"
 import type { DefinitionIssue } from "@pilotproof/domain"
@@ -10,6 +11,7 @@ import type { TokenInfo } from "@pilotproof/engine"
 import { createHash } from "node:crypto"
 import type { ComponentChildren } from "preact"
 import { render } from "preact-render-to-string"
+import { LIVE_ESTIMATE, UPLOAD_PROGRESS } from "./BrowserScripts.js"
 import type { FinancePageData, ListRow, PilotPageData } from "./PageData.js"
 
 export const CSS = `
@@ -93,6 +95,9 @@ export const page = (title: string, viewer: Viewer | undefined, body: ComponentC
       </body>
     </html>
   )
+
+/** One of `BrowserScripts`' fixed scripts (the CSP allows each by its hash, and nothing else). */
+const Script = ({ text }: { text: string }) => <script dangerouslySetInnerHTML={{ __html: text }} />
 
 /** A standalone document (the report): the same content, no navigation. */
 export const standalone = (title: string, body: ComponentChildren): string =>
@@ -429,10 +434,31 @@ export const FinanceContent = ({ data, canRecord = false, actuals = {} }: { data
 }
 
 /** The guided form's state: what was typed, every problem (at its field where it has one), the plan and YAML once valid. */
+export interface GuidedPlan {
+  readonly perArm: number
+  readonly days: number
+  readonly planned: number
+  readonly fits: boolean
+  readonly perDay: number
+  readonly notes: ReadonlyArray<string>
+}
+
+/** The planner's answer for the guided form, in words: the same sentence for Check and for the live estimate. */
+export const planSentence = (plan: GuidedPlan): string =>
+  `Valid. The plan: ${plan.perArm.toLocaleString("en-US")} units per arm; at ${plan.perDay.toLocaleString("en-US")} units a day that takes ` +
+  `${Number.isFinite(plan.days) ? Math.ceil(plan.days) : "∞"} days (planned ${plan.planned}${plan.fits ? "" : ", beyond maxDays"}).` +
+  (plan.notes.length === 0 ? "" : ` ${plan.notes.join(" ")}`)
+
+/** What keeps the guided form from an estimate, in words: the count and the first few problems at their fields. */
+export const problemsSentence = (issues: ReadonlyArray<{ readonly path: string; readonly message: string }>): string =>
+  `No estimate yet: ${issues.length} problem${issues.length === 1 ? "" : "s"} — ` +
+  issues.slice(0, 3).map((i) => `${i.path === "" ? "(file)" : i.path}: ${i.message}`).join("; ") +
+  (issues.length > 3 ? "; …" : "") + "."
+
 export interface GuidedState {
   readonly fields: Readonly<Record<string, string>>
   readonly issues?: ReadonlyArray<{ readonly path: string; readonly message: string; readonly field?: string | undefined }>
-  readonly plan?: { readonly perArm: number; readonly days: number; readonly planned: number; readonly fits: boolean; readonly perDay: number; readonly notes: ReadonlyArray<string> }
+  readonly plan?: GuidedPlan
   readonly yaml?: string
   readonly error?: string
 }
@@ -473,12 +499,9 @@ export const GuidedPage = ({ state, packs, rows }: {
         </div>
       )}
       {state.plan !== undefined && (
-        <div class="ok" role="status" id="guided-plan">
-          Valid. The plan: <b>{state.plan.perArm.toLocaleString("en-US")}</b> units per arm; at {state.plan.perDay.toLocaleString("en-US")} units a day that takes <b>{Number.isFinite(state.plan.days) ? Math.ceil(state.plan.days) : "∞"}</b> days (planned {state.plan.planned}{state.plan.fits ? "" : ", beyond maxDays"}).
-          {state.plan.notes.length > 0 && <ul>{state.plan.notes.map((n) => <li>{n}</li>)}</ul>}
-        </div>
+        <div class="ok" role="status" id="guided-plan">{planSentence(state.plan)}</div>
       )}
-      <form method="post" action="/register/guided">
+      <form method="post" action="/register/guided" data-estimate="/register/guided/estimate">
         <h2>The pilot</h2>
         <p>{input("id", "Id (kebab case)", { placeholder: "support-bot-lead-qualification" })} {input("name", "Name")}</p>
         <p>{choose("kind", "Kind", KINDS)} {choose("unit", "Unit", UNITS)}</p>
@@ -525,6 +548,7 @@ export const GuidedPage = ({ state, packs, rows }: {
         <p>{input("plan.minDays", "Min days")} {input("plan.maxDays", "Max days")} <label><input type="checkbox" name="plan.sequential" checked={v("plan.sequential") === "on"} /> sequential monitoring</label>{" "}
           {input("perDay", "Units a day, for the estimate (default: units a month ÷ 30)")}</p>
         {bad("plan")}
+        <p id="live-estimate" aria-live="polite"></p>
 
         <h2>Economics</h2>
         <p>{input("economics.currency", "Currency")} {input("economics.horizonMonths", "Horizon, months")} {input("economics.discountRate", "Discount rate")}
@@ -559,6 +583,7 @@ export const GuidedPage = ({ state, packs, rows }: {
           <button class="primary" type="submit" name="intent" value="register">Register</button></p>
       </form>
       {state.yaml !== undefined && (<><h2>The pilot file</h2><pre class="src" id="guided-yaml">{state.yaml}</pre></>)}
+      <Script text={LIVE_ESTIMATE} />
     </section>
   )
 }
@@ -673,11 +698,13 @@ export const EventsPage = ({ pilot, summary, error }: {
         {summary.rejected > 0 && <> <a href={`/pilots/${encodeURIComponent(pilot.id)}/rejects?source=${encodeURIComponent(summary.source)}`}>See the rejected rows</a>.</>}
       </div>
     )}
-    <form method="post" action={`/pilots/${encodeURIComponent(pilot.id)}/events`} enctype="multipart/form-data">
+    <form method="post" action={`/pilots/${encodeURIComponent(pilot.id)}/events`} enctype="multipart/form-data" data-progress>
       <p><label for="events-file">An event file (.csv, .tsv, .jsonl; columns event_id, unit_id, type, variant, value, ts — docs/data.md)</label>{" "}
         <input type="file" id="events-file" name="file" accept=".csv,.tsv,.txt,.jsonl,.ndjson,.json" required /></p>
       <p><button class="primary" type="submit">Import</button> <span class="muted">Re-importing a file changes nothing. Larger than 16 MiB: pilotproof events import.</span></p>
+      <p><progress id="upload-progress" aria-label="Upload progress" hidden></progress> <span id="upload-status" role="status"></span></p>
     </form>
+    <Script text={UPLOAD_PROGRESS} />
   </section>
 )
 

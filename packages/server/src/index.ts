@@ -1,5 +1,6 @@
 export * from "./ApiHandlers.js"
 export * from "./AuthenticationLive.js"
+export * from "./BrowserScripts.js"
 export * from "./LoginThrottle.js"
 export * from "./Server.js"
 export * from "./Charts.js"
