@@ -301,6 +301,32 @@ describe("web pages in Chromium", () => {
     expect(live.url()).toBe(`${base}/pilots/${id}/events`)
     await live.context().close()
 
+    // a win stamped before its lead's exposure: the report warns, and its drill-down names the row
+    const late = join(dir, "late.csv")
+    writeFileSync(late, "event_id,unit_id,type,variant,value,ts\nlate-1,lead-1,deal_won,,,2026-11-01T09:00:00Z\n")
+    await owner.goto(`${base}/pilots/${id}/events`)
+    await owner.setInputFiles("#events-file", late)
+    await owner.click("button:has-text('Import')")
+    expect(await owner.locator("#import-summary").innerText()).toContain("1 accepted")
+    await owner.goto(`${base}/pilots/${id}?refresh=1`)
+    const early = owner.locator("tr", { has: owner.locator("td:text-is('outcome-before-exposure')") })
+    expect(await early.locator("td").nth(1).innerText()).toBe("warn")
+    await early.locator("a.drill").click()
+    await owner.waitForURL(`${base}/pilots/${id}/readiness/outcome-before-exposure`)
+    expect(await owner.locator("#problem-count").innerText()).toMatch(/^1 as of /)
+    expect((await owner.locator("#problems tbody tr").allInnerTexts()).map((r) => r.split("\t"))).toEqual([
+      ["late.csv", "2", "lead-1", "deal_won", "2026-11-01 09:00:00", "deal_won at 2026-11-01T09:00:00.000Z, before the unit's first exposure at 2026-11-02T10:00:00.000Z"]
+    ])
+    await shot(owner, "readiness-drill-down")
+    // the same list from the API, role-checked alike; a check with nothing to list is refused with the ones there are
+    const api = (path: string, role: string) => fetch(`${base}/api${path}`, { headers: { authorization: `Bearer ${token[role]!}` } })
+    const listed = await (await api(`/pilots/${id}/readiness/outcome-before-exposure`, "analyst")).json() as { total: number; problems: Array<{ source: string; line: number; unit: string }> }
+    expect([listed.total, listed.problems.map((p) => [p.source, p.line, p.unit])]).toEqual([1, [["late.csv", 2, "lead-1"]]])
+    expect((await api(`/pilots/${id}/readiness/outcome-before-exposure`, "finance")).status).toBe(403)
+    expect((await api(`/pilots/${id}/readiness/sample-ratio`, "analyst")).status).toBe(400)
+    expect((await owner.goto(`${base}/pilots/${id}/readiness/sample-ratio`))?.status()).toBe(404)
+    expect(await owner.locator("main").innerText()).toContain("those are same-person-two-ids, formats")
+
     await owner.goto(`${base}/pilots/${id}/stop`)
     await owner.click("button:has-text('Stop the pilot')")
     await owner.waitForURL(`${base}/pilots/${id}`)
@@ -479,7 +505,7 @@ describe("web pages in Chromium", () => {
 
   it("fits a 1280 px window: no page and no section scrolls sideways (the results table's last columns stay in view)", async () => {
     const page = await loginAs("admin", 1280)
-    const paths = ["/", `/pilots/${PILOT}`, `/pilots/${PILOT}/finance`, "/pilots/assistant-and-scoring", "/tokens", "/register", `/pilots/${PILOT}/decide`, `/pilots/${PILOT}/events`, "/pilots/lead-scoring-queue-priority/rejects", "/pilots/reply-drafting-assistant/start", "/register/guided", "/alerts"]
+    const paths = ["/", `/pilots/${PILOT}`, `/pilots/${PILOT}/finance`, "/pilots/assistant-and-scoring", "/tokens", "/register", `/pilots/${PILOT}/decide`, `/pilots/${PILOT}/events`, "/pilots/lead-scoring-queue-priority/rejects", "/pilots/lead-scoring-queue-priority/readiness/consent", "/pilots/reply-drafting-assistant/start", "/register/guided", "/alerts"]
     for (const path of paths) {
       await page.goto(base + path)
       const overflow = await page.evaluate(() => ({

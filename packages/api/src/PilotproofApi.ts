@@ -6,7 +6,7 @@
  * design or invalid transition, 413 too large, 503 storage.
  */
 import { HttpApi, HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform"
-import { AnalysisReport, EconomicsReport, Pilot, PilotVersion, PlanReport, ReadinessReport, RoiReport } from "@pilotproof/domain"
+import { AnalysisReport, EconomicsReport, ListedCheck, Pilot, PilotVersion, PlanReport, ReadinessProblems, ReadinessReport, RoiReport } from "@pilotproof/domain"
 import { Schema } from "effect"
 import { Authentication } from "./Authentication.js"
 import { DomainErrors as E, Forbidden, NotFound, Overloaded, PayloadTooLarge, TooManyRequests, UnsupportedMediaType } from "./HttpErrors.js"
@@ -102,6 +102,16 @@ export class ReadinessGroup extends HttpApiGroup.make("readiness")
   .add(
     HttpApiEndpoint.get("report", "/pilots/:id/readiness").setPath(S.PilotIdParam).setUrlParams(S.AsOfParams)
       .addSuccess(ReadinessReport).pipe(allow("owner", "analyst"))
+  )
+  .add(
+    HttpApiEndpoint.get("problems", "/pilots/:id/readiness/:check")
+      .setPath(Schema.Struct({ id: Schema.String, check: ListedCheck }))
+      .setUrlParams(Schema.Struct({
+        asOf: Schema.optional(Schema.String),
+        limit: Schema.optional(Schema.NumberFromString.annotations({ description: "at most this many problems (1–500, default 500)" }))
+      }))
+      .addSuccess(ReadinessProblems).pipe(allow("owner", "analyst"))
+      .annotate(OpenApi.Description, "The events (file and line) or units behind one readiness check, with how many there are: the drill-down of the report.")
   )
   .addError(E.PilotNotFound)
   .addError(E.InputError)

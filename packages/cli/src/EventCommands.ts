@@ -3,8 +3,8 @@
  * `pilotproof erase`: getting data in, checking it, and taking a person out.
  */
 import { Args, Command, Options } from "@effect/cli"
-import { ErasedPilots, InputError, parseMoment, ReadinessReport, StorageError } from "@pilotproof/domain"
-import { Assignments, Connectors, crmExportSource, Erasure, EventImport, eventFileSource, Readiness, Simulation } from "@pilotproof/engine"
+import { ErasedPilots, InputError, LISTED_CHECKS, parseMoment, ReadinessProblems, ReadinessReport, StorageError } from "@pilotproof/domain"
+import { Assignments, Connectors, crmExportSource, Erasure, EventImport, eventFileSource, MAX_LISTED_PROBLEMS, Readiness, Simulation } from "@pilotproof/engine"
 import { Clock, Console, Effect, Option, Schema } from "effect"
 import { readFileSync } from "node:fs"
 import { basename } from "node:path"
@@ -130,10 +130,22 @@ export const assignCommand = Command.make("assign", {
 export const readinessCommand = Command.make("readiness", {
   pilot: pilotArg,
   asOf: Options.text("as-of").pipe(Options.withDescription("ISO timestamp: the data as it stood then"), Options.optional),
+  list: Options.choice("list", LISTED_CHECKS).pipe(Options.withDescription("list the events (file and line) or units behind one check instead of the report"), Options.optional),
+  limit: Options.integer("limit").pipe(Options.withDescription(`with --list: how many to list, at most ${MAX_LISTED_PROBLEMS} (the total is always given)`), Options.withDefault(50)),
   format: formatOption
-}, ({ asOf, format, pilot }) =>
+}, ({ asOf, format, limit, list, pilot }) =>
   withEngine(Effect.gen(function*() {
     const asOfMs = yield* parseAsOf(asOf)
+    if (Option.isSome(list)) {
+      const listed = yield* (yield* Readiness).problems(pilot, list.value, { ...(asOfMs === undefined ? {} : { asOfMs }), limit })
+      if (format === "json") return yield* printEncoded(ReadinessProblems, listed)
+      if (listed.total === 0) return yield* Console.log(`no ${listed.check} problems in ${pilot} as of ${listed.asOf}`)
+      yield* Console.log(table(["SOURCE:LINE", "UNIT", "TYPE", "TIME", "PROBLEM"], listed.problems.map((p) => [
+        p.source === undefined ? "" : `${p.source}:${p.line ?? "?"}`, p.unit ?? "", p.type ?? "", p.ts ?? "", p.detail
+      ])))
+      if (listed.total > listed.problems.length) yield* Console.log(`… ${listed.total - listed.problems.length} more (--limit)`)
+      return
+    }
     const report = yield* (yield* Readiness).report(pilot, asOfMs)
     if (format === "json") return yield* printEncoded(ReadinessReport, report)
     yield* Console.log(describeReadiness(report))

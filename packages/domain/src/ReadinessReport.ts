@@ -68,3 +68,39 @@ export class ReadinessReport extends Schema.Class<ReadinessReport>("ReadinessRep
   srm: SampleRatio,
   checks: Schema.Array(ReadinessCheck)
 }, { description: "Data checks with a verdict each, and the sample-ratio-mismatch test." }) {}
+
+/** The checks whose problems are rows or units that can be listed (the drill-down of the report). */
+export const LISTED_CHECKS = [
+  "same-person-two-ids",
+  "formats",
+  "outcome-before-exposure",
+  "future-timestamps",
+  "consent",
+  "exposure-integrity"
+] as const satisfies ReadonlyArray<ReadinessCheckName>
+export const ListedCheck = Schema.Literal(...LISTED_CHECKS)
+export type ListedCheck = typeof ListedCheck.Type
+
+/** One problem behind a readiness check: an event (file and line) or a unit, and what is wrong with it. */
+export const ReadinessProblem = Schema.Struct({
+  /** The file (or delivery) the event came in, and its line there. */
+  source: optional(Schema.String),
+  line: optional(Schema.Number),
+  /** The unit id as stored (its keyed HMAC when pseudonymization is on). */
+  unit: optional(Schema.String),
+  type: optional(Schema.String),
+  /** The event's time, ISO 8601 UTC. */
+  ts: optional(Schema.String),
+  detail: Schema.String
+}).annotations({ identifier: "ReadinessProblem" })
+export type ReadinessProblem = typeof ReadinessProblem.Type
+
+export class ReadinessProblems extends Schema.Class<ReadinessProblems>("ReadinessProblems")({
+  pilotId: Schema.String,
+  check: ListedCheck,
+  asOf: Schema.String,
+  /** How many problems there are; `problems` holds the first `limit` of them. */
+  total: Schema.Number,
+  limit: Schema.Number,
+  problems: Schema.Array(ReadinessProblem)
+}, { description: "The events or units behind one readiness check, for finding and fixing them at the source." }) {}

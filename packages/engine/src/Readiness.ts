@@ -16,11 +16,14 @@
 import {
   type CheckStatus,
   clusterDesignOf,
+  InputError,
+  type ListedCheck,
   type Metric,
   type PilotDefinition,
   quantileValueMetric,
   type ReadinessCheck,
   type ReadinessCheckName,
+  ReadinessProblems,
   ReadinessReport
 } from "@pilotproof/domain"
 import { plannedSampleSizePerArm } from "@pilotproof/analysis"
@@ -38,6 +41,12 @@ export const aggregationScope = (d: PilotDefinition, asOfMs: number): Aggregatio
   consentRequired: d.readiness.consent === "required",
   ...(clusterDesignOf(d) === undefined ? {} : { clustered: true })
 })
+
+/** An event stamped more than this after now is in the future (clocks drift by minutes). */
+const FUTURE_GRACE_MS = 5 * 60_000
+
+/** The most problems a drill-down lists at once. */
+export const MAX_LISTED_PROBLEMS = 500
 
 /** Fewer clusters in an arm than this is a warning: the cluster-level test has little power. */
 export const MIN_CLUSTERS_PER_ARM = 20
@@ -82,7 +91,7 @@ export class Readiness extends Effect.Service<Readiness>()("@pilotproof/engine/R
       const exposure = yield* aggregation.exposures(aggregationScope(d, asOf))
       const volumes = yield* quality.volumes(pilotId)
       const identities = yield* quality.sharedIdentities(pilotId)
-      const { emails, events, future, phones } = yield* quality.eventProblems(pilotId, nowMs + 5 * 60_000)
+      const { emails, events, future, phones } = yield* quality.eventProblems(pilotId, nowMs + FUTURE_GRACE_MS)
       const early = yield* quality.outcomesBeforeExposure(pilotId, outcomeTypes(d.metrics))
       const exposed = yield* quality.exposedUnits(pilotId)
       const records = events + volumes.duplicatesSkipped + volumes.rejected
@@ -156,7 +165,33 @@ export class Readiness extends Effect.Service<Readiness>()("@pilotproof/engine/R
       })
     })
 
-    return { report } as const
+    /**
+     * The drill-down of one check: the events (file and line) or units behind it, the first
+     * `limit` in a stable order, with how many there are — the same conditions the report
+     * counts, as of the same moment.
+     */
+    const problems = Effect.fn("Readiness.problems")(function*(pilotId: string, check: ListedCheck, options: { readonly asOfMs?: number; readonly limit?: number } = {}) {
+      const pilot = yield* pilots.get(pilotId)
+      const d = pilot.definition
+      const nowMs = yield* Clock.currentTimeMillis
+      const asOfMs = options.asOfMs ?? nowMs
+      const limit = options.limit ?? MAX_LISTED_PROBLEMS
+      if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LISTED_PROBLEMS) {
+        return yield* new InputError({ source: "limit", detail: `${limit} is not a whole number from 1 to ${MAX_LISTED_PROBLEMS}` })
+      }
+      const listed = yield* quality.problems({
+        pilotId,
+        check,
+        asOfMs,
+        futureAfterMs: nowMs + FUTURE_GRACE_MS,
+        outcomeTypes: outcomeTypes(d.metrics),
+        consentRequired: d.readiness.consent === "required",
+        limit
+      })
+      return new ReadinessProblems({ pilotId, check, asOf: new Date(asOfMs).toISOString(), total: listed.total, limit, problems: listed.problems })
+    })
+
+    return { report, problems } as const
   }),
   dependencies: [PilotRepo.Default, Aggregation.Default, DataQuality.Default]
 }) {}

@@ -14,6 +14,7 @@ import {
   mayOverride,
   PilotRegistry,
   planPilotFile,
+  Readiness,
   Snapshots,
   Tokens
 } from "@pilotproof/engine"
@@ -124,9 +125,14 @@ const EventsLive = HttpApiBuilder.group(PilotproofApi, "events", (handlers) =>
 const ReadinessLive = HttpApiBuilder.group(PilotproofApi, "readiness", (handlers) =>
   Effect.gen(function*() {
     const snapshots = yield* Snapshots
-    return handlers.handle("report", ({ path, urlParams }) =>
-      Effect.flatMap(parseAsOf(urlParams.asOf), (asOfMs) =>
-        Effect.map(snapshots.evaluation(path.id, { ...refreshOf(urlParams), asOfMs }), (r) => r.evaluation.analysis.readiness)))
+    const readiness = yield* Readiness
+    return handlers
+      .handle("report", ({ path, urlParams }) =>
+        Effect.flatMap(parseAsOf(urlParams.asOf), (asOfMs) =>
+          Effect.map(snapshots.evaluation(path.id, { ...refreshOf(urlParams), asOfMs }), (r) => r.evaluation.analysis.readiness)))
+      .handle("problems", ({ path, urlParams }) =>
+        Effect.flatMap(parseAsOf(urlParams.asOf), (asOfMs) =>
+          readiness.problems(path.id, path.check, { ...withAsOf(asOfMs), ...(urlParams.limit === undefined ? {} : { limit: urlParams.limit }) })))
   }))
 
 const AnalysisLive = HttpApiBuilder.group(PilotproofApi, "analysis", (handlers) =>

@@ -5,9 +5,9 @@
  * JavaScript: plain links and forms.
  */
 import { HttpApiBuilder, HttpRouter, HttpServerRequest, HttpServerResponse, UrlParams } from "@effect/platform"
-import type { PlanReport, Principal, Role } from "@pilotproof/domain"
+import { LISTED_CHECKS, type ListedCheck, type PlanReport, type Principal, type Role } from "@pilotproof/domain"
 import { METRIC_PACK_NAMES, METRIC_PACKS, packSection, VERDICTS, type Verdict } from "@pilotproof/domain"
-import { Alerts, Decisions, EventImport, eventFileSource, formatOf, mayOverride, overrideWarning, parseActualsCsv, parsePilotFile, PilotRegistry, pilotYaml, planPilotFile, Snapshots, Tokens } from "@pilotproof/engine"
+import { Alerts, Decisions, Readiness, EventImport, eventFileSource, formatOf, mayOverride, overrideWarning, parseActualsCsv, parsePilotFile, PilotRegistry, pilotYaml, planPilotFile, Snapshots, Tokens } from "@pilotproof/engine"
 import { fieldOfIssue, GUIDED_DEFAULTS, guidedDefinition, ROWS } from "./GuidedForm.js"
 import { Config, Effect, Either, Option } from "effect"
 import { readFileSync } from "node:fs"
@@ -22,6 +22,7 @@ import {
   type GuidedState,
   EventsPage,
   LifecyclePage,
+  ReadinessProblemsPage,
   RejectsPage,
   DecidePage,
   type DecideState,
@@ -97,6 +98,8 @@ const safeNext = (next: string | undefined): string => {
 }
 
 const html = (body: string, status = 200) => HttpServerResponse.text(body, { status, contentType: "text/html; charset=utf-8" })
+const isListedCheck = (check: string): check is ListedCheck => (LISTED_CHECKS as ReadonlyArray<string>).includes(check)
+
 const seeOther = (location: string) => HttpServerResponse.redirect(location, { status: 303 })
 
 /** Errors a page can meet, as a page with the right status. */
@@ -121,6 +124,7 @@ export const PagesLive = HttpApiBuilder.Router.use((router) =>
     const importer = yield* EventImport
     const alerts = yield* Alerts
     const snapshots = yield* Snapshots
+    const readiness = yield* Readiness
     const throttle = yield* LoginThrottle
     const data = yield* makePageData
     const secureCookies = yield* SecureCookies
@@ -341,6 +345,20 @@ export const PagesLive = HttpApiBuilder.Router.use((router) =>
         const source = new URL(request.url, ORIGIN).searchParams.get("source") ?? undefined
         const { rows, total } = yield* importer.rejects(id, 500, source)
         return html(page(`Rejected rows: ${pilot.name}`, who, h(RejectsPage, { pilot, rows, total, source })))
+      })))
+
+    // The drill-down of a readiness check: the events or units behind it, role-checked as
+    // GET /api/pilots/:id/readiness/:check is.
+    yield* router.get("/pilots/:id/readiness/:check", guarded(pagePermissions.rejects, (who) =>
+      Effect.gen(function*() {
+        const id = yield* param("id")
+        const check = yield* param("check")
+        const pilot = yield* pilotHeader(id)
+        if (!isListedCheck(check)) {
+          return html(page("No such check", who, h(Problem, { title: "No such check", message: `"${check}" is not a readiness check with rows to list; those are ${LISTED_CHECKS.join(", ")}.` })), 404)
+        }
+        const listed = yield* readiness.problems(id, check)
+        return html(page(`Readiness, ${check}: ${pilot.name}`, who, h(ReadinessProblemsPage, { pilot, listed })))
       })))
 
     // --- decide -------------------------------------------------------------------------------

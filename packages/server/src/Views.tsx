@@ -5,7 +5,8 @@
  * progress), allowed by their hashes. Charts are inline SVG made by `Charts.ts` from engine results.
  */
 import { type RecordedDecision, ROLES, type Role, VERDICTS } from "@pilotproof/domain"
-import type { DefinitionIssue } from "@pilotproof/domain"
+import type { DefinitionIssue, ListedCheck, ReadinessProblems } from "@pilotproof/domain"
+import { LISTED_CHECKS } from "@pilotproof/domain"
 import type { MetricAnalysis } from "@pilotproof/domain"
 import type { TokenInfo } from "@pilotproof/engine"
 import { createHash } from "node:crypto"
@@ -214,7 +215,8 @@ export const PilotContent = ({ data, financeLink, decideLink = false, runLinks =
           <thead><tr><th>Check</th><th>Status</th><th>Detail</th></tr></thead>
           <tbody>{readiness.checks.map((c) => (
             <tr><td>{c.check}</td><td class={c.status}>{c.status}</td><td>{c.message}{c.examples.length > 0 && <span class="muted"> (e.g. {c.examples.join(", ")})</span>}
-              {c.check === "rejected-rows" && c.status !== "pass" && rejectsLink && <> <a href={`/pilots/${encodeURIComponent(pilot.id)}/rejects`}>every rejected row</a></>}</td></tr>
+              {c.check === "rejected-rows" && c.status !== "pass" && rejectsLink && <> <a href={`/pilots/${encodeURIComponent(pilot.id)}/rejects`}>every rejected row</a></>}
+              {c.count > 0 && c.status !== "pass" && rejectsLink && (LISTED_CHECKS as ReadonlyArray<string>).includes(c.check) && <> <a class="drill" href={`/pilots/${encodeURIComponent(pilot.id)}/readiness/${c.check}`}>list them</a></>}</td></tr>
           ))}</tbody>
         </table>
       </section>
@@ -707,6 +709,41 @@ export const EventsPage = ({ pilot, summary, error }: {
     <Script text={UPLOAD_PROGRESS} />
   </section>
 )
+
+/** What each listed readiness check shows, in a sentence over its table. */
+const LISTED_WHAT: Record<ListedCheck, string> = {
+  "same-person-two-ids": "Phone numbers and e-mails that appear under more than one unit id: one person counted as several units.",
+  formats: "Events whose phone could not be normalized to E.164 or whose e-mail is malformed (rows with an unreadable timestamp were rejected: see the rejected rows).",
+  "outcome-before-exposure": "Outcome events stamped before their unit's first exposure: the outcome cannot be the pilot's effect.",
+  "future-timestamps": "Events stamped in the future: a clock or time-zone problem at the source.",
+  consent: "Exposed units without a consent event that grants consent (or whose latest consent event withdraws it): they are left out of the analysis.",
+  "exposure-integrity": "Units exposed in more than one variant (left out of the analysis), then exposures whose variant is not the one the assignment gives."
+}
+
+/** The drill-down of a readiness check: the events or units behind it. */
+export const ReadinessProblemsPage = ({ pilot, listed }: {
+  pilot: { readonly id: string; readonly name: string }
+  listed: ReadinessProblems
+}) => {
+  const rows = listed.problems
+  const events = rows.some((r) => r.source !== undefined)
+  return (
+    <section>
+      <h1>Readiness, {listed.check}: {pilot.name}</h1>
+      <p><a href={`/pilots/${encodeURIComponent(pilot.id)}`}>back to the results</a></p>
+      <p>{LISTED_WHAT[listed.check]}</p>
+      <p id="problem-count">{listed.total === 0 ? "None as of " : `${listed.total} as of `}{listed.asOf.slice(0, 16).replace("T", " ")} UTC{rows.length < listed.total ? `; the first ${rows.length} shown` : ""}.</p>
+      {rows.length > 0 && (
+        <table id="problems">
+          <thead><tr>{events && <><th>File</th><th>Line</th></>}<th>Unit</th><th>Type</th><th>Time (UTC)</th><th>Problem</th></tr></thead>
+          <tbody>{rows.map((r) => (
+            <tr>{events && <><td class="wrap">{r.source ?? ""}</td><td>{r.line ?? ""}</td></>}<td class="wrap"><code>{r.unit ?? ""}</code></td><td>{r.type ?? ""}</td><td>{r.ts === undefined ? "" : r.ts.slice(0, 19).replace("T", " ")}</td><td class="wrap">{r.detail}</td></tr>
+          ))}</tbody>
+        </table>
+      )}
+    </section>
+  )
+}
 
 /** A pilot's rejected rows with file, line and reason. */
 export const RejectsPage = ({ pilot, rows, total, source }: {

@@ -2,10 +2,11 @@
  * The queries behind the readiness report: counts and a few examples for each data problem,
  * computed in the database.
  */
-import { EXPOSURE } from "@pilotproof/domain"
+import { EXPOSURE, type ListedCheck, type ReadinessProblem } from "@pilotproof/domain"
 import { Effect } from "effect"
-import { sql } from "kysely"
+import { type AliasedSelectQueryBuilder, sql } from "kysely"
 import { Database } from "./Database.js"
+import { consentedUnits } from "./ExposedUnits.js"
 
 export interface CountWithExamples {
   readonly count: number
@@ -13,6 +14,38 @@ export interface CountWithExamples {
 }
 
 const EXAMPLES = 3
+/** Unit ids listed for one shared phone or e-mail. */
+const UNITS_PER_KEY = 10
+
+/** What a readiness check's drill-down lists, and as of when. */
+export interface ProblemScope {
+  readonly pilotId: string
+  readonly check: ListedCheck
+  /** Exposure and consent problems as the data stood then. */
+  readonly asOfMs: number
+  /** Events stamped after this are in the future. */
+  readonly futureAfterMs: number
+  /** The event types that should follow a unit's first exposure. */
+  readonly outcomeTypes: ReadonlyArray<string>
+  readonly consentRequired: boolean
+  readonly limit: number
+}
+
+export interface ProblemList {
+  readonly total: number
+  readonly problems: ReadonlyArray<ReadinessProblem>
+}
+
+const iso = (ms: unknown) => new Date(num(ms)).toISOString()
+const FLAG_TEXT: Record<string, string> = { phone: "phone not normalizable to E.164", email: "malformed e-mail" }
+/** An event's place and identity in a problem row. */
+const at = (e: { readonly source: string; readonly line: number | null; readonly unit_id: string; readonly type: string; readonly ts_ms: number }) => ({
+  source: e.source,
+  ...(e.line === null ? {} : { line: num(e.line) }),
+  unit: e.unit_id,
+  type: e.type,
+  ts: iso(e.ts_ms)
+})
 const num = (value: unknown): number => (value === null || value === undefined ? 0 : Number(value))
 
 export class DataQuality extends Effect.Service<DataQuality>()("@pilotproof/store/DataQuality", {
@@ -158,6 +191,113 @@ export class DataQuality extends Effect.Service<DataQuality>()("@pilotproof/stor
       return num(row.n)
     })
 
-    return { volumes, sharedIdentities, eventProblems, outcomesBeforeExposure, exposedUnits } as const
+    /**
+     * The events or units behind one readiness check, the first `limit` of them in a stable order
+     * (file and line, or unit id) with how many there are: the drill-down of the report. Each is
+     * one query for the count and one for the rows, over the same indexes the report's checks use.
+     */
+    const problems = Effect.fn("DataQuality.problems")(function*(scope: ProblemScope) {
+      const { limit, pilotId } = scope
+      return yield* database.use(`listing the ${scope.check} problems of "${pilotId}"`, async (db): Promise<ProblemList> => {
+        const events = db.selectFrom("events as e").where("e.pilot_id", "=", pilotId)
+        /** How many rows a query gives (any query: it is counted as a subquery). */
+        const counted = async (q: { as: (alias: "c") => AliasedSelectQueryBuilder<object, "c"> }) =>
+          num((await db.selectFrom(q.as("c")).select(sql<number>`count(*)`.as("n")).executeTakeFirstOrThrow()).n)
+        const eventRows = (q: typeof events) => q.select(["e.source", "e.line", "e.unit_id", "e.type", "e.ts_ms"])
+        switch (scope.check) {
+          case "formats": {
+            const q = events.where("e.format_flags", "is not", null)
+            const rows = await eventRows(q).select("e.format_flags").orderBy("e.source").orderBy("e.line").orderBy("e.event_id").limit(limit).execute()
+            return {
+              total: await counted(q.select("e.event_id")),
+              problems: rows.map((e) => ({ ...at(e), detail: (e.format_flags ?? "").split(",").map((f) => FLAG_TEXT[f] ?? f).join("; ") }))
+            }
+          }
+          case "future-timestamps": {
+            const q = events.where("e.ts_ms", ">", scope.futureAfterMs)
+            const rows = await eventRows(q).orderBy("e.ts_ms", "desc").orderBy("e.event_id").limit(limit).execute()
+            return { total: await counted(q.select("e.event_id")), problems: rows.map((e) => ({ ...at(e), detail: `stamped ${iso(e.ts_ms)}, after ${iso(scope.futureAfterMs)}` })) }
+          }
+          case "outcome-before-exposure": {
+            if (scope.outcomeTypes.length === 0) return { total: 0, problems: [] }
+            const first = db.selectFrom("events")
+              .select((eb) => ["unit_id", eb.fn.min("ts_ms").as("first_ts")])
+              .where("pilot_id", "=", pilotId)
+              .where("type", "=", EXPOSURE)
+              .groupBy("unit_id")
+            const q = events.innerJoin(first.as("f"), "f.unit_id", "e.unit_id").where("e.type", "in", scope.outcomeTypes).whereRef("e.ts_ms", "<", "f.first_ts")
+            const rows = await q.select(["e.source", "e.line", "e.unit_id", "e.type", "e.ts_ms", "f.first_ts"])
+              .orderBy("e.source").orderBy("e.line").orderBy("e.event_id").limit(limit).execute()
+            return { total: await counted(q.select("e.event_id")), problems: rows.map((e) => ({ ...at(e), detail: `${e.type} at ${iso(e.ts_ms)}, before the unit's first exposure at ${iso(e.first_ts)}` })) }
+          }
+          case "same-person-two-ids": {
+            const out: Array<ReadinessProblem> = []
+            let total = 0
+            for (const [column, what] of [["phone_key", "phone"], ["email_key", "e-mail"]] as const) {
+              const shared = db.selectFrom("events").select(sql<string>`${sql.ref(column)}`.as("key"))
+                .where("pilot_id", "=", pilotId).where(column, "is not", null)
+                .groupBy(column).having(sql<number>`count(distinct unit_id)`, ">", 1)
+              total += await counted(shared)
+              const room = limit - out.length
+              if (room <= 0) continue
+              const keys = (await shared.orderBy(column).limit(room).execute()).map((k) => k.key)
+              if (keys.length === 0) continue
+              const pairs = await db.selectFrom("events").select([sql<string>`${sql.ref(column)}`.as("key"), "unit_id"])
+                .where("pilot_id", "=", pilotId).where(column, "in", keys)
+                .groupBy([column, "unit_id"]).orderBy(column).orderBy("unit_id").execute()
+              const units = new Map<string, Array<string>>()
+              for (const p of pairs) units.set(p.key, [...(units.get(p.key) ?? []), p.unit_id])
+              for (const key of keys) {
+                const ids = units.get(key) ?? []
+                out.push({ detail: `${what} ${key} under ${ids.length} unit ids: ${ids.slice(0, UNITS_PER_KEY).join(", ")}${ids.length > UNITS_PER_KEY ? ", …" : ""}` })
+              }
+            }
+            return { total, problems: out }
+          }
+          case "consent": {
+            if (!scope.consentRequired) return { total: 0, problems: [] }
+            const exposed = db.selectFrom("events")
+              .select((eb) => ["unit_id", eb.fn.min("ts_ms").as("first_ts"), eb.fn.min("variant").as("variant")])
+              .where("pilot_id", "=", pilotId).where("type", "=", EXPOSURE).where("ts_ms", "<=", scope.asOfMs)
+              .groupBy("unit_id").having(sql<number>`count(distinct variant)`, "=", 1)
+            const q = db.selectFrom(exposed.as("x"))
+              .leftJoin(consentedUnits(db, { pilotId, asOfMs: scope.asOfMs }).as("c"), "c.unit_id", "x.unit_id")
+              .where("c.unit_id", "is", null)
+            const total = await counted(q.select("x.unit_id"))
+            const rows = await q.select(["x.unit_id", "x.first_ts", "x.variant"]).orderBy("x.unit_id").limit(limit).execute()
+            return {
+              total,
+              problems: rows.map((u) => ({ unit: u.unit_id, ts: iso(u.first_ts), detail: `exposed in ${u.variant ?? "?"}; no consent event grants consent (or the latest withdraws it): left out of the analysis` }))
+            }
+          }
+          case "exposure-integrity": {
+            const multi = db.selectFrom("events")
+              .select((eb) => ["unit_id", eb.fn.min("ts_ms").as("first_ts"), eb.fn.min("variant").as("low"), eb.fn.max("variant").as("high"), sql<number>`count(distinct variant)`.as("variants")])
+              .where("pilot_id", "=", pilotId).where("type", "=", EXPOSURE).where("ts_ms", "<=", scope.asOfMs)
+              .groupBy("unit_id").having(sql<number>`count(distinct variant)`, ">", 1)
+            const multiTotal = await counted(multi)
+            const multiRows = await multi.orderBy("unit_id").limit(limit).execute()
+            const mismatched = events.where("e.type", "=", EXPOSURE).where("e.expected_variant", "is not", null).where("e.ts_ms", "<=", scope.asOfMs)
+            const mismatchTotal = await counted(mismatched.select("e.event_id"))
+            const room = limit - multiRows.length
+            const mismatchRows = room <= 0 ? [] : await eventRows(mismatched).select(["e.variant", "e.expected_variant"])
+              .orderBy("e.source").orderBy("e.line").orderBy("e.event_id").limit(room).execute()
+            return {
+              total: multiTotal + mismatchTotal,
+              problems: [
+                ...multiRows.map((u) => ({
+                  unit: u.unit_id,
+                  ts: iso(u.first_ts),
+                  detail: `seen in ${num(u.variants)} variants (${num(u.variants) === 2 ? `${u.low} and ${u.high}` : `${u.low} … ${u.high}`}): left out of the analysis`
+                })),
+                ...mismatchRows.map((e) => ({ ...at(e), detail: `exposed as ${e.variant ?? "?"}, but the assignment gives ${e.expected_variant ?? "?"}` }))
+              ]
+            }
+          }
+        }
+      })
+    })
+
+    return { volumes, sharedIdentities, eventProblems, outcomesBeforeExposure, exposedUnits, problems } as const
   })
 }) {}
