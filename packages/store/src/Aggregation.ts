@@ -289,7 +289,7 @@ export const metricStatsQuery = (db: Db, scope: AggregationScope, metric: Metric
     .orderBy("p.variant")
 
 /** One row of the moments a metric's statistics are read from (`metricStatsQuery`'s columns). */
-interface MomentsRow {
+export interface MomentsRow {
   readonly n: unknown
   readonly sy: unknown
   readonly syy: unknown
@@ -300,7 +300,7 @@ interface MomentsRow {
 }
 
 /** A variant's `VariantStats` from its row of moments, by the metric's type. */
-const statsOf = (metric: Metric, r: MomentsRow): VariantStats => {
+export const statsOf = (metric: Metric, r: MomentsRow): VariantStats => {
   if (metric.type === "quantile") return statsOf(quantileValueMetric(metric), r)
   const moments = { n: num(r.n), sum: num(r.sy), sumSquares: num(r.syy) }
   if (metric.type === "ratio") {
@@ -314,7 +314,7 @@ const statsOf = (metric: Metric, r: MomentsRow): VariantStats => {
 }
 
 /** A variant's `Clusters` stats from its row of `clusterStatsQuery`'s columns. */
-const clustersOf = (r: Omit<MomentsRow, "missing"> & { readonly units: unknown; readonly open: unknown }): VariantStats => ({
+export const clustersOf = (r: Omit<MomentsRow, "missing"> & { readonly units: unknown; readonly open: unknown }): VariantStats => ({
   _tag: "Clusters",
   moments: { n: num(r.n), sumX: num(r.sx), sumY: num(r.sy), sumX2: num(r.sxx), sumY2: num(r.syy), sumXY: num(r.sxy) },
   units: num(r.units),
