@@ -41,7 +41,7 @@ export const DEPENDENCY_TABLE: Readonly<Record<string, Allowed>> = {
   store: {
     internal: ["domain"],
     typesOnly: ["stats"],
-    external: ["effect", "kysely", "better-sqlite3", "pg"],
+    external: ["effect", "kysely", "better-sqlite3", "pg", "@clickhouse/client"],
     why: "store → stats is type-only: the sufficient-statistics shapes its SQL returns are spelled once, in stats"
   },
   simulator: { internal: ["domain", "assignment", "stats"], external: ["effect"] },

@@ -1,9 +1,10 @@
 /**
  * Every engine service over one database (an SQLite file or a `postgres://` URL), opened and
- * migrated once. The CLI and the server both run on this layer; snapshots are computed in this
- * process unless another `SnapshotComputer` is given (the server's worker threads).
+ * migrated once, and the events in it — or in the ClickHouse event store `PILOTPROOF_EVENTS`
+ * names. The CLI and the server both run on this layer; snapshots are computed in this process
+ * unless another `SnapshotComputer` is given (the server's worker threads, which open the same).
  */
-import { Aggregation, Database } from "@pilotproof/store"
+import { Aggregation, Database, eventStoreFromConfig } from "@pilotproof/store"
 import { Layer, type Redacted } from "effect"
 import { Alerts } from "./Alerts.js"
 import { Analysis } from "./Analysis.js"
@@ -46,7 +47,7 @@ export const EngineServices = <E = never>(computer: Layer.Layer<SnapshotComputer
 export const EngineLayer = <E = never>(
   location: Redacted.Redacted<string> | string,
   computer: Layer.Layer<SnapshotComputer, E> | Layer.Layer<never> = Layer.empty
-) => EngineServices(computer).pipe(Layer.provide(Database.fromUrl(location)))
+) => EngineServices(computer).pipe(Layer.provide(Layer.merge(Database.fromUrl(location), eventStoreFromConfig)))
 
 export type Engine = Layer.Layer.Success<ReturnType<typeof EngineLayer>>
 
@@ -55,4 +56,4 @@ export { printableLocation } from "@pilotproof/store"
 
 /** Only what computing snapshots needs, over its own connection (a snapshot worker thread). */
 export const SnapshotBuilderLayer = (location: Redacted.Redacted<string> | string) =>
-  SnapshotBuilder.Default.pipe(Layer.provide(Database.fromUrl(location)))
+  SnapshotBuilder.Default.pipe(Layer.provide(Layer.merge(Database.fromUrl(location), eventStoreFromConfig)))

@@ -15,35 +15,18 @@
  */
 import { DAY_MS, EXPOSURE, type ExposureSummary, type StorageError, type Metric, quantileValueMetric } from "@pilotproof/domain"
 import type { VariantStats } from "@pilotproof/stats"
-import { Effect, FiberRef } from "effect"
+import { Effect, FiberRef, Option } from "effect"
 import { type ExpressionBuilder, type Kysely, type RawBuilder, type SelectQueryBuilder, sql } from "kysely"
+import { ClickHouse } from "./ClickHouse.js"
+import { makeClickHouseAggregation } from "./ClickHouseAggregation.js"
 import { Database } from "./Database.js"
 import type { DatabaseSchema } from "./DatabaseSchema.js"
 import { consentedUnits, createExposedUnits, dropExposedUnits, type ExposedUnitsScope, exposedUnitsTable, exposedUnitsTableName } from "./ExposedUnits.js"
 import { aggregateOf, aggregateWhere, clusterOverTimeStatsQuery, covariateSpan, overTimeStatsQuery } from "./OverTimeStats.js"
+import { type AggregationScope, type AggregationShape, clustersOf, type ScoredDiagnostic, statsOf } from "./Moments.js"
 
-export interface AggregationScope {
-  readonly pilotId: string
-  /** Events after this moment are ignored (analysis as the data stood then). */
-  readonly asOfMs: number
-  readonly consentRequired: boolean
-  /**
-   * A cluster-randomized pilot: statistics are per cluster (the `cluster_id` of a unit's
-   * exposures), as `Clusters` stats, and the exposure summary counts clusters per variant.
-   */
-  readonly clustered?: boolean
-  /**
-   * `metricStatsByWeek` only: count the units whose metric window has closed by this moment
-   * (default the as-of moment), e.g. the data's horizon when the export stops before it.
-   */
-  readonly windowsClosedBy?: number
-  /**
-   * The temporary table of this pilot's exposed units as of `asOfMs` (`ExposedUnits`), set by
-   * `Aggregation.withExposedUnits` for the queries it runs: they read it instead of grouping the
-   * exposures again.
-   */
-  readonly exposedUnits?: string
-}
+export type { AggregationScope, AggregationShape, MomentsRow, ScoredDiagnostic } from "./Moments.js"
+export { clustersOf, statsOf } from "./Moments.js"
 
 type Db = Kysely<DatabaseSchema>
 
@@ -229,14 +212,6 @@ const perUnitOfType = (db: Db, scope: AggregationScope, metric: Exclude<Metric, 
   }
 }
 
-/** What a scoring diagnostic's pairs are read by: its score and outcome events and the window. */
-export interface ScoredDiagnostic {
-  readonly key: string
-  readonly score: string
-  readonly outcome: string
-  readonly window: { readonly days: number }
-}
-
 /**
  * Each analysed unit's score (the value of its first `score` event in the window; null without
  * one) and outcome (1 with an `outcome` event in the window): `unit_id`, `variant`, `score`,
@@ -287,39 +262,6 @@ export const metricStatsQuery = (db: Db, scope: AggregationScope, metric: Metric
     .select(["p.variant", ...momentColumns()])
     .groupBy("p.variant")
     .orderBy("p.variant")
-
-/** One row of the moments a metric's statistics are read from (`metricStatsQuery`'s columns). */
-export interface MomentsRow {
-  readonly n: unknown
-  readonly sy: unknown
-  readonly syy: unknown
-  readonly sx: unknown
-  readonly sxx: unknown
-  readonly sxy: unknown
-  readonly missing: unknown
-}
-
-/** A variant's `VariantStats` from its row of moments, by the metric's type. */
-export const statsOf = (metric: Metric, r: MomentsRow): VariantStats => {
-  if (metric.type === "quantile") return statsOf(quantileValueMetric(metric), r)
-  const moments = { n: num(r.n), sum: num(r.sy), sumSquares: num(r.syy) }
-  if (metric.type === "ratio") {
-    // y is the denominator and x the numerator in the per-unit query.
-    return { _tag: "Ratio", moments: { n: num(r.n), sumX: num(r.sx), sumY: num(r.sy), sumX2: num(r.sxx), sumY2: num(r.syy), sumXY: num(r.sxy) } }
-  }
-  if (metric.type === "duration") return { _tag: "Duration", moments, open: num(r.missing) }
-  return metric.type === "mean" && metric.covariate !== undefined
-    ? { _tag: "Moments", moments, covariate: { sumX: num(r.sx), sumX2: num(r.sxx), sumXY: num(r.sxy) } }
-    : { _tag: "Moments", moments }
-}
-
-/** A variant's `Clusters` stats from its row of `clusterStatsQuery`'s columns. */
-export const clustersOf = (r: Omit<MomentsRow, "missing"> & { readonly units: unknown; readonly open: unknown }): VariantStats => ({
-  _tag: "Clusters",
-  moments: { n: num(r.n), sumX: num(r.sx), sumY: num(r.sy), sumX2: num(r.sxx), sumY2: num(r.syy), sumXY: num(r.sxy) },
-  units: num(r.units),
-  open: num(r.open)
-})
 
 const WEEK_MS = 7 * DAY_MS
 
@@ -423,8 +365,15 @@ const resolved = <S extends AggregationScope>(scope: S): Effect.Effect<S> =>
     return table === undefined ? scope : { ...scope, exposedUnits: table.name }
   })
 
+/**
+ * Events → per-variant sufficient statistics: in the registry's database (SQLite or PostgreSQL,
+ * below), or, when the context holds a ClickHouse event store (`PILOTPROOF_EVENTS`), there
+ * (`ClickHouseAggregation`).
+ */
 export class Aggregation extends Effect.Service<Aggregation>()("@pilotproof/store/Aggregation", {
   effect: Effect.gen(function*() {
+    const events = yield* Effect.serviceOption(ClickHouse)
+    if (Option.isSome(events)) return yield* Effect.provideService(makeClickHouseAggregation, ClickHouse, events.value)
     const database = yield* Database
 
     /** Per-variant sufficient statistics of one metric. */
@@ -700,6 +649,7 @@ export class Aggregation extends Effect.Service<Aggregation>()("@pilotproof/stor
             )
           ))
 
-    return { metricStats, metricStatsOverTime, metricStatsByWeek, metricStatsBySegment, unitValues, scoredUnits, exposures, currentStatistics, withExposedUnits } as const
+    const inDatabase: AggregationShape = { metricStats, metricStatsOverTime, metricStatsByWeek, metricStatsBySegment, unitValues, scoredUnits, exposures, currentStatistics, withExposedUnits }
+    return inDatabase
   })
 }) {}

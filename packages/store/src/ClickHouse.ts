@@ -74,6 +74,8 @@ export interface ClickHouseShape {
   readonly writeTable: string
   /** Each shard's own table, which reads go to. */
   readonly localTable: string
+  /** The table that spans every shard (the Distributed one, or the only shard's own), for reads ClickHouse merges itself. */
+  readonly allTable: string
   /** Runs a SELECT on one shard and returns its rows. */
   readonly select: <A>(operation: string, query: ChSql, shard?: number) => Effect.Effect<ReadonlyArray<A>, StorageError>
   /** Runs a SELECT on every shard at once and returns each shard's rows. */
@@ -196,6 +198,7 @@ export const makeClickHouse = (address: ClickHouseAddress) =>
       location,
       writeTable,
       localTable: `${address.database}.events_local`,
+      allTable: writeTable,
       select,
       onEveryShard,
       commandOnEveryShard,
@@ -217,7 +220,17 @@ export const clickHouseLayer = (url: string) =>
     )
   )
 
-/** `PILOTPROOF_EVENTS`, when set: the ClickHouse address of the event store. */
-export const eventsUrlConfig = Config.option(Config.string("PILOTPROOF_EVENTS")).pipe(
-  Config.map(Option.filter((url) => url.trim() !== ""))
+/** `PILOTPROOF_EVENTS`, when set: the ClickHouse address of the event store (it may carry a password). */
+export const eventsUrlConfig = Config.option(Config.redacted("PILOTPROOF_EVENTS")).pipe(
+  Config.map(Option.filter((url) => Redacted.value(url).trim() !== ""))
+)
+
+/**
+ * The event store `PILOTPROOF_EVENTS` names: with it set, its ClickHouse joins the context and
+ * the event-reading and -writing services (`Aggregation`, `DataQuality`, `EventRepo`) use it;
+ * unset, nothing is added and the events stay in the registry's database.
+ */
+export const eventStoreFromConfig: Layer.Layer<never, StorageError> = Layer.unwrapEffect(
+  Effect.map(Effect.mapError(eventsUrlConfig, (e) => new StorageError({ operation: "reading PILOTPROOF_EVENTS", detail: String(e), cause: e })), (url): Layer.Layer<never, StorageError> =>
+    Option.isNone(url) ? Layer.empty : (clickHouseLayer(Redacted.value(url.value)) as Layer.Layer<ClickHouse, StorageError> as unknown as Layer.Layer<never, StorageError>))
 )

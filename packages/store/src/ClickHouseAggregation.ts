@@ -24,7 +24,7 @@
 import { CONSENT, DAY_MS, EXPOSURE, type ExposureSummary, type Metric, quantileValueMetric } from "@pilotproof/domain"
 import type { VariantStats } from "@pilotproof/stats"
 import { Effect } from "effect"
-import { Aggregation, type AggregationScope, clustersOf, type MomentsRow, type ScoredDiagnostic, statsOf } from "./Aggregation.js"
+import { type AggregationScope, type AggregationShape, clustersOf, type MomentsRow, type ScoredDiagnostic, statsOf } from "./Moments.js"
 import { ClickHouse } from "./ClickHouse.js"
 import { ch, chArray, chJoin, type ChSql, ident } from "./ClickHouseSql.js"
 
@@ -62,7 +62,7 @@ interface UnitNeeds {
  * its consent events (ts, value; a missing value grants), and `e{i}` its events of each type
  * (ts, value), all at or before the scope's moment.
  */
-const unitArrays = (table: string, scope: AggregationScope, needs: UnitNeeds): { readonly sql: ChSql; readonly events: (type: string) => ChSql } => {
+export const unitArrays = (table: string, scope: AggregationScope, needs: UnitNeeds): { readonly sql: ChSql; readonly events: (type: string) => ChSql } => {
   const types = [...new Set(needs.types)]
   const column = (type: string) => ch`${ident(`e${types.indexOf(type)}`)}`
   const attribute = needs.attribute === undefined
@@ -107,7 +107,7 @@ const aggregate = (kind: "sum" | "count" | "mean", events: ChSql, zeroMean = fal
  * variant by m, consenting by m when consent is required), `cluster`, `segment`/`has_segment`,
  * and, for a metric, `has_value` (the unit is in the per-unit query), `y` and `x`.
  */
-const unitAt = (m: ChSql, scope: AggregationScope, events: (type: string) => ChSql, metric?: PlainMetric) => {
+export const unitAt = (m: ChSql, scope: AggregationScope, events: (type: string) => ChSql, metric?: PlainMetric) => {
   const exposed = within(ch`ex`, m)
   const consents = within(ch`cs`, m)
   const grants = ch`arrayFilter(c -> c.2 != 0, ${consents})`
@@ -200,7 +200,7 @@ const grouped = <R extends MomentsRow>(shards: ReadonlyArray<ReadonlyArray<R>>, 
 }
 
 /** Byte order of two strings' UTF-8 encodings: how both ClickHouse and SQLite order unit ids. */
-const byteOrder = (a: string, b: string) => Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"))
+export const byteOrder = (a: string, b: string) => Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"))
 
 /** The ClickHouse implementation of `Aggregation`, for `ClickHouse`'s event store. */
 export const makeClickHouseAggregation = Effect.gen(function*() {
@@ -458,7 +458,7 @@ export const makeClickHouseAggregation = Effect.gen(function*() {
     return summary
   })
 
-  return Aggregation.make({
+  return {
     metricStats,
     metricStatsOverTime,
     metricStatsByWeek,
@@ -469,5 +469,5 @@ export const makeClickHouseAggregation = Effect.gen(function*() {
     currentStatistics: Effect.void,
     // every query reads the shards' tables directly: there is nothing to collect first
     withExposedUnits: (_scope, effect) => effect
-  })
+  } satisfies AggregationShape
 })

@@ -5,9 +5,10 @@
  * event ids the pilot has (`existingIds`, over every shard) and inserts only the new ones, so an
  * import's summary counts duplicates as the registry's ON CONFLICT does; and should two writers
  * race (or a retried insert land twice), `events_local` is a ReplacingMergeTree on (pilot, type,
- * unit, event id) whose version is minus the insert time, and every aggregation reads it FINAL:
- * a unit's re-delivered event counts once, as its first delivery. A re-delivery that moves an
- * event to another unit id is refused by the first layer alone.
+ * unit, event id) whose version is minus the event's time, and every aggregation reads it FINAL:
+ * a unit's re-delivered event counts once, at its earliest time — which is also how a webhook's
+ * out-of-order re-delivery with an earlier time moves the event (the registry's UPDATE). A
+ * re-delivery that moves an event to another unit id is refused by the first layer alone.
  *
  * Erasure is a mutation (`ALTER TABLE … DELETE`) on every shard, awaited: 18.16 has no
  * `mutations_sync`, so each shard's `system.mutations` is polled until none of the table's is
@@ -22,8 +23,8 @@ import type { EventRow } from "./EventRepo.js"
 /** Ids per existence query: the IN list stays a few hundred kilobytes. */
 const IDS_PER_QUERY = 5_000
 
-/** An event row as ClickHouse stores it: the registry's columns and the version FINAL keeps the smallest insert time by. */
-export const clickHouseRow = (row: EventRow, insertedMs: number): Record<string, unknown> => ({
+/** An event row as ClickHouse stores it: the registry's columns, and the version by which FINAL keeps the earliest. */
+export const clickHouseRow = (row: EventRow): Record<string, unknown> => ({
   pilot_id: row.pilot_id,
   event_id: row.event_id,
   unit_id: row.unit_id,
@@ -40,38 +41,65 @@ export const clickHouseRow = (row: EventRow, insertedMs: number): Record<string,
   source: row.source,
   line: row.line ?? null,
   batch_id: row.batch_id,
-  version: -insertedMs
+  version: -row.ts_ms
 })
 
 export const makeClickHouseEvents = Effect.gen(function*() {
   const store = yield* ClickHouse
   const local = ident(store.localTable)
+  const [database, table] = store.localTable.split(".") as [string, string]
+  const total = (shards: ReadonlyArray<ReadonlyArray<{ readonly n: number }>>) => shards.flat().reduce((s, r) => s + Number(r.n), 0)
 
-  /** Which of `eventIds` the pilot already has, on any shard. */
-  const existingIds = Effect.fn("ClickHouseEvents.existingIds")(function*(pilotId: string, eventIds: ReadonlyArray<string>) {
-    const found = new Set<string>()
+  /** Of `eventIds`, those the pilot has on any shard, with the earliest time each is stored at. */
+  const storedTimes = Effect.fn("ClickHouseEvents.storedTimes")(function*(pilotId: string, eventIds: ReadonlyArray<string>) {
+    const found = new Map<string, number>()
     for (let i = 0; i < eventIds.length; i += IDS_PER_QUERY) {
       const ids = eventIds.slice(i, i + IDS_PER_QUERY)
-      const shards = yield* store.onEveryShard<{ readonly event_id: string }>(
+      const shards = yield* store.onEveryShard<{ readonly event_id: string; readonly ts: number }>(
         `looking up event ids of "${pilotId}"`,
-        ch`SELECT DISTINCT event_id FROM ${local} WHERE pilot_id = ${pilotId} AND event_id IN ${ids}`
+        ch`SELECT event_id, min(ts_ms) AS ts FROM ${local} WHERE pilot_id = ${pilotId} AND event_id IN ${ids} GROUP BY event_id`
       )
-      for (const rows of shards) for (const r of rows) found.add(r.event_id)
+      for (const rows of shards) for (const r of rows) found.set(r.event_id, Math.min(Number(r.ts), found.get(r.event_id) ?? Infinity))
     }
     return found
   })
 
-  /** Inserts rows (new event ids: see `existingIds`), each on its unit's shard. */
-  const insert = Effect.fn("ClickHouseEvents.insert")(function*(rows: ReadonlyArray<EventRow>, insertedMs: number) {
-    yield* store.insert(`writing ${rows.length} events to ClickHouse ${store.location}`, rows.map((r) => clickHouseRow(r, insertedMs)))
+  /** Inserts rows, each on its unit's shard; the insert returns once every shard has its rows. */
+  const insert = Effect.fn("ClickHouseEvents.insert")(function*(rows: ReadonlyArray<EventRow>) {
+    yield* store.insert(`writing ${rows.length} events to ClickHouse ${store.location}`, rows.map(clickHouseRow))
   })
 
-  /** Rows of the units (stored ids) on every shard: how many, for an erasure's record and its check. */
-  const countOf = (unitIds: ReadonlyArray<string>) =>
-    Effect.map(
-      store.onEveryShard<{ readonly n: number }>(`counting events of ${unitIds.length} units`, ch`SELECT count() AS n FROM ${local} WHERE unit_id IN ${unitIds}`),
-      (shards) => shards.flat().reduce((s, r) => s + Number(r.n), 0)
+  /** Waits until no shard has a mutation of the events table left to do. */
+  const mutationsDone = (operation: string) =>
+    store.onEveryShard<{ readonly n: number }>(operation, ch`SELECT count() AS n FROM system.mutations WHERE database = ${database} AND table = ${table} AND is_done = 0`).pipe(
+      Effect.map(total),
+      Effect.filterOrFail((n) => n === 0, () => new StorageError({ operation, detail: "a shard has not finished changing the rows yet (after 10 minutes)" })),
+      Effect.retry(Schedule.spaced(Duration.millis(50)).pipe(Schedule.upTo(Duration.minutes(10)))),
+      Effect.asVoid
     )
+
+  const pilotsWhere = (operation: string, where: ReturnType<typeof ch>) =>
+    Effect.map(
+      store.onEveryShard<{ readonly pilot_id: string }>(operation, ch`SELECT DISTINCT pilot_id FROM ${local} WHERE ${where}`),
+      (shards) => [...new Set(shards.flat().map((r) => r.pilot_id))].sort()
+    )
+
+  /** The pilots holding events of a unit (its stored id). */
+  const pilotsOf = (unitKey: string) => pilotsWhere(`finding the pilots of a unit`, ch`unit_id = ${unitKey}`)
+
+  /** Unlinks a cluster (a manager) from every event naming it, awaited; the pilots it touched. */
+  const unlinkCluster = Effect.fn("ClickHouseEvents.unlinkCluster")(function*(clusterKey: string) {
+    const operation = `unlinking a cluster in ClickHouse ${store.location}`
+    const pilots = yield* pilotsWhere(operation, ch`cluster_id = ${clusterKey}`)
+    if (pilots.length === 0) return pilots
+    yield* store.commandOnEveryShard(operation, ch`ALTER TABLE ${local} UPDATE cluster_id = NULL WHERE cluster_id = ${clusterKey}`)
+    yield* mutationsDone(operation)
+    return pilots
+  })
+
+  /** Rows of the units (stored ids) on every shard. */
+  const countOf = (unitIds: ReadonlyArray<string>) =>
+    Effect.map(store.onEveryShard<{ readonly n: number }>(`counting events of ${unitIds.length} units`, ch`SELECT count() AS n FROM ${local} WHERE unit_id IN ${unitIds}`), total)
 
   /**
    * Deletes every event of the units (their stored ids: the keyed HMACs under pseudonymization)
@@ -83,19 +111,13 @@ export const makeClickHouseEvents = Effect.gen(function*() {
     const before = yield* countOf(unitIds)
     if (before === 0) return 0
     yield* store.commandOnEveryShard(operation, ch`ALTER TABLE ${local} DELETE WHERE unit_id IN ${unitIds}`)
-    const [database, table] = store.localTable.split(".") as [string, string]
-    const pending = Effect.map(
-      store.onEveryShard<{ readonly n: number }>(operation, ch`SELECT count() AS n FROM system.mutations WHERE database = ${database} AND table = ${table} AND is_done = 0`),
-      (shards) => shards.flat().reduce((s, r) => s + Number(r.n), 0)
-    )
-    yield* pending.pipe(
-      Effect.filterOrFail((n) => n === 0, () => new StorageError({ operation, detail: "a shard has not finished deleting the rows yet" })),
-      Effect.retry(Schedule.spaced(Duration.millis(50)).pipe(Schedule.upTo(Duration.minutes(10))))
-    )
+    yield* mutationsDone(operation)
     const left = yield* countOf(unitIds)
     if (left > 0) return yield* new StorageError({ operation, detail: `${left} event(s) of the erased units are still stored after the deletion finished` })
     return before
   })
 
-  return { existingIds, insert, erase } as const
+  return { storedTimes, insert, pilotsOf, unlinkCluster, erase } as const
 })
+
+export type ClickHouseEvents = Effect.Effect.Success<typeof makeClickHouseEvents>

@@ -1,10 +1,13 @@
 /**
  * The queries behind the readiness report: counts and a few examples for each data problem,
- * computed in the database.
+ * computed in the database — or, for the events, in the ClickHouse event store when the context
+ * holds one (`ClickHouseDataQuality`).
  */
 import { EXPOSURE, type ListedCheck, type ReadinessProblem } from "@pilotproof/domain"
-import { Effect } from "effect"
+import { Effect, Option } from "effect"
 import { type AliasedSelectQueryBuilder, sql } from "kysely"
+import { ClickHouse } from "./ClickHouse.js"
+import { makeClickHouseDataQuality } from "./ClickHouseDataQuality.js"
 import { Database } from "./Database.js"
 import { consentedUnits } from "./ExposedUnits.js"
 
@@ -298,6 +301,12 @@ export class DataQuality extends Effect.Service<DataQuality>()("@pilotproof/stor
       })
     })
 
-    return { volumes, sharedIdentities, eventProblems, outcomesBeforeExposure, exposedUnits, problems } as const
+    const inDatabase = { volumes, sharedIdentities, eventProblems, outcomesBeforeExposure, exposedUnits, problems } as const
+    // With a ClickHouse event store the events are read there; the import records and rejects stay here.
+    const events = yield* Effect.serviceOption(ClickHouse)
+    if (Option.isNone(events)) return inDatabase
+    const inClickHouse = yield* Effect.provideService(makeClickHouseDataQuality, ClickHouse, events.value)
+    const merged: typeof inDatabase = { ...inDatabase, ...inClickHouse }
+    return merged
   })
 }) {}

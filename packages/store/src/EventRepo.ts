@@ -5,10 +5,19 @@
  * so an interrupted import leaves only whole batches behind; re-running it inserts exactly the
  * rows that are missing, because an event's key is (pilot, event id) and duplicates are skipped
  * by the database (`ON CONFLICT DO NOTHING`), never by a read-then-write race.
+ *
+ * With a ClickHouse event store in the context (`PILOTPROOF_EVENTS`), the events go there and
+ * everything else stays here: a batch's new events are written to ClickHouse first, then its
+ * rejects, counters and data version commit here in one transaction. Should that commit fail,
+ * the events are in ClickHouse already and a re-run finds them (counted as duplicates); the
+ * analysis counts each once (`ClickHouseEvents`), and the snapshot includes them at the next
+ * committed write or within the hour a snapshot lives.
  */
 import { StorageError } from "@pilotproof/domain"
-import { Effect, Schedule } from "effect"
+import { Effect, Option, Schedule } from "effect"
 import { CompiledQuery, type Insertable, type Kysely, sql } from "kysely"
+import { ClickHouse } from "./ClickHouse.js"
+import { makeClickHouseEvents } from "./ClickHouseEvents.js"
 import { Database } from "./Database.js"
 import type { DatabaseSchema, EventRejectsTable, EventsTable } from "./DatabaseSchema.js"
 import { bumpDataVersion } from "./SnapshotRepo.js"
@@ -69,7 +78,29 @@ const compileEventInsert = (db: Kysely<DatabaseSchema>, n: number): string => {
 export class EventRepo extends Effect.Service<EventRepo>()("@pilotproof/store/EventRepo", {
   effect: Effect.gen(function*() {
     const database = yield* Database
+    const store = yield* Effect.serviceOption(ClickHouse)
+    const clickHouse = Option.isSome(store) ? Option.some(yield* Effect.provideService(makeClickHouseEvents, ClickHouse, store.value)) : Option.none()
     let fullChunkInsert: string | undefined
+
+    /** The rows of a batch whose event id is new to their pilot: the first of each id, none ClickHouse holds. */
+    const newInClickHouse = (events: NonNullable<Option.Option.Value<typeof clickHouse>>, rows: ReadonlyArray<EventRow>) =>
+      Effect.gen(function*() {
+        const firsts = new Map<string, EventRow>()
+        for (const row of rows) if (!firsts.has(`${row.pilot_id}\u0000${row.event_id}`)) firsts.set(`${row.pilot_id}\u0000${row.event_id}`, row)
+        const byPilot = new Map<string, Array<EventRow>>()
+        for (const row of firsts.values()) byPilot.set(row.pilot_id, [...(byPilot.get(row.pilot_id) ?? []), row])
+        const fresh: Array<EventRow> = []
+        const stored: Array<{ readonly row: EventRow; readonly ts: number }> = []
+        for (const [pilotId, pilotRows] of byPilot) {
+          const times = yield* events.storedTimes(pilotId, pilotRows.map((r) => r.event_id))
+          for (const row of pilotRows) {
+            const ts = times.get(row.event_id)
+            if (ts === undefined) fresh.push(row)
+            else stored.push({ row, ts })
+          }
+        }
+        return { fresh, stored }
+      })
 
     /** Inserts rows (at most `ROWS_PER_STATEMENT`), skipping event ids the pilot has; how many were new. */
     const insertEvents = async (trx: Kysely<DatabaseSchema>, rows: ReadonlyArray<EventRow>): Promise<number> => {
@@ -124,10 +155,16 @@ export class EventRepo extends Effect.Service<EventRepo>()("@pilotproof/store/Ev
       rejects: ReadonlyArray<RejectRow>
     ) {
       const operation = "writing a batch of events"
+      let written: number | undefined
+      if (Option.isSome(clickHouse)) {
+        const { fresh } = yield* newInClickHouse(clickHouse.value, events)
+        yield* clickHouse.value.insert(fresh)
+        written = fresh.length
+      }
       // One `use` for the whole batch: the chunk loop is the import's hot path.
       return yield* database.withTransaction(operation, database.use(operation, async (trx): Promise<BatchResult> => {
-        let inserted = 0
-        for (const chunk of chunks(events, ROWS_PER_STATEMENT)) inserted += await insertEvents(trx, chunk)
+        let inserted = written ?? 0
+        if (written === undefined) for (const chunk of chunks(events, ROWS_PER_STATEMENT)) inserted += await insertEvents(trx, chunk)
         const rejected = await insertRejects(trx, rejects)
         const duplicates = events.length - inserted
         await trx
@@ -155,15 +192,24 @@ export class EventRepo extends Effect.Service<EventRepo>()("@pilotproof/store/Ev
      */
     const writeDelivery = <E = never, R = never>(parts: ReadonlyArray<DeliveryPart>, now: string, also: Effect.Effect<void, E, R> = Effect.void) => {
       const operation = "writing a webhook delivery"
-      return database.withTransaction(operation, Effect.gen(function*() {
+      // ClickHouse first (an earlier time of a stored event is a new row FINAL prefers), then the rest here
+      const written = Option.isNone(clickHouse) ? Effect.succeed(undefined) : Effect.forEach(parts, (part) =>
+        Effect.gen(function*() {
+          const { fresh, stored } = yield* newInClickHouse(clickHouse.value, part.rows)
+          const earlier = stored.filter((s) => s.row.ts_ms < s.ts).map((s) => s.row)
+          yield* clickHouse.value.insert([...fresh, ...earlier])
+          return { inserted: fresh.length, moved: earlier.length }
+        }))
+      return Effect.flatMap(written, (inClickHouse) => database.withTransaction(operation, Effect.gen(function*() {
         const results = yield* database.use(operation, async (trx) => {
           const out: Array<BatchResult & { readonly pilotId: string; readonly moved: number }> = []
           const changed = new Set<string>()
-          for (const part of parts) {
-            let inserted = 0
-            for (const chunk of chunks(part.rows, ROWS_PER_STATEMENT)) inserted += await insertEvents(trx, chunk)
-            let moved = 0
-            if (inserted < part.rows.length) {
+          for (const [index, part] of parts.entries()) {
+            const fromClickHouse = inClickHouse?.[index]
+            let inserted = fromClickHouse?.inserted ?? 0
+            if (fromClickHouse === undefined) for (const chunk of chunks(part.rows, ROWS_PER_STATEMENT)) inserted += await insertEvents(trx, chunk)
+            let moved = fromClickHouse?.moved ?? 0
+            if (fromClickHouse === undefined && inserted < part.rows.length) {
               for (const row of part.rows) {
                 const result = await trx.updateTable("events")
                   .set({ ts_ms: row.ts_ms, value: row.value ?? null, attributes: row.attributes })
@@ -195,7 +241,7 @@ export class EventRepo extends Effect.Service<EventRepo>()("@pilotproof/store/Ev
         })
         yield* also
         return results
-      }))
+      })))
     }
 
     const finishImport = Effect.fn("EventRepo.finishImport")(function*(batchId: string, now: string) {
@@ -207,7 +253,7 @@ export class EventRepo extends Effect.Service<EventRepo>()("@pilotproof/store/Ev
       }))
       // PostgreSQL plans the aggregation joins from table statistics; right after a bulk load
       // they are missing until autovacuum gets to it, and the plans are 5–10× slower.
-      if (database.dialect === "postgres") {
+      if (database.dialect === "postgres" && Option.isNone(clickHouse)) {
         yield* database.use("refreshing planner statistics", (db) => sql`analyze events`.execute(db))
       }
     })
@@ -236,6 +282,7 @@ export class EventRepo extends Effect.Service<EventRepo>()("@pilotproof/store/Ev
 
     /** Which of `eventIds` the pilot already has (for dry runs, which must not write). */
     const existingIds = Effect.fn("EventRepo.existingIds")(function*(pilotId: string, eventIds: ReadonlyArray<string>) {
+      if (Option.isSome(clickHouse)) return new Set((yield* clickHouse.value.storedTimes(pilotId, eventIds)).keys())
       const found = new Set<string>()
       for (const chunk of chunks(eventIds, ROWS_PER_STATEMENT)) {
         const rows = yield* database.use("looking up event ids", (db) =>
@@ -285,11 +332,20 @@ export class EventRepo extends Effect.Service<EventRepo>()("@pilotproof/store/Ev
       clusterKey?: string
     ) {
       const operation = "erasing a subject"
+      // In ClickHouse, the events go first (awaited and checked): should the record below fail,
+      // running the erasure again finds nothing more there and records it.
+      const inClickHouse = Option.isNone(clickHouse) ? undefined : yield* Effect.gen(function*() {
+        const events = clickHouse.value
+        const byCluster = clusterKey === undefined ? [] : yield* events.unlinkCluster(clusterKey)
+        const pilots = yield* events.pilotsOf(unitKey)
+        const deleted = yield* events.erase([unitKey])
+        return { byCluster, pilots, deleted }
+      })
       const erased = yield* database.withTransaction(operation, Effect.gen(function*() {
-        const touchedByCluster = new Set<string>()
+        const touchedByCluster = new Set<string>(inClickHouse?.byCluster ?? [])
         // A manager of a cluster-randomized pilot is a person too: the deals stay (they are the
         // customers'), the link to the manager goes, so they leave the cluster analysis.
-        if (clusterKey !== undefined) {
+        if (clusterKey !== undefined && inClickHouse === undefined) {
           const clustered = yield* database.use(operation, (db) =>
             db.selectFrom("events").select("pilot_id").distinct().where("cluster_id", "=", clusterKey).execute())
           if (clustered.length > 0) {
@@ -297,13 +353,17 @@ export class EventRepo extends Effect.Service<EventRepo>()("@pilotproof/store/Ev
           }
           for (const p of clustered) touchedByCluster.add(p.pilot_id)
         }
-        const pilots = yield* database.use(operation, (db) =>
-          db.selectFrom("events").select("pilot_id").distinct().where("unit_id", "=", unitKey).orderBy("pilot_id").execute())
+        const pilots = inClickHouse !== undefined
+          ? inClickHouse.pilots.map((pilot_id) => ({ pilot_id }))
+          : yield* database.use(operation, (db) =>
+            db.selectFrom("events").select("pilot_id").distinct().where("unit_id", "=", unitKey).orderBy("pilot_id").execute())
         const touched = new Set([...pilots.map((p) => p.pilot_id), ...touchedByCluster])
         const keyedPilots = yield* database.use(operation, (db) =>
           db.selectFrom("event_rejects").select("pilot_id").distinct().where("unit_id", "=", unitKey).execute())
         for (const p of keyedPilots) touched.add(p.pilot_id)
-        const events = yield* database.use(operation, (db) => db.deleteFrom("events").where("unit_id", "=", unitKey).executeTakeFirst())
+        const events = inClickHouse !== undefined
+          ? { numDeletedRows: BigInt(inClickHouse.deleted) }
+          : yield* database.use(operation, (db) => db.deleteFrom("events").where("unit_id", "=", unitKey).executeTakeFirst())
         const keyed = yield* database.use(operation, (db) => db.deleteFrom("event_rejects").where("unit_id", "=", unitKey).executeTakeFirst())
         let byContent = 0
         for (const mention of mentions.filter((m) => m !== "")) {
