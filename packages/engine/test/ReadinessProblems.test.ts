@@ -1,16 +1,18 @@
 /**
- * The drill-down of the readiness report on SQLite and PostgreSQL: each listed check names the
- * events (file and line) or units behind it, and counts exactly what the report counts.
+ * The drill-down of the readiness report on SQLite, PostgreSQL and the ClickHouse event store
+ * (the registry in SQLite): each listed check names the events (file and line) or units behind
+ * it, and counts exactly what the report counts.
  */
 import { describe, expect, it } from "@effect/vitest"
 import { assign } from "@pilotproof/assignment"
 import { LISTED_CHECKS } from "@pilotproof/domain"
 import { EventImport, eventFileSource, PilotRegistry, Readiness } from "@pilotproof/engine"
-import { Aggregation, type Database } from "@pilotproof/store"
+import { Aggregation, Database } from "@pilotproof/store"
 import { Effect, Layer } from "effect"
 import { mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { clickHouseTestLayer } from "../../../test/fixtures/ClickHouse.js"
 import { DIALECTS } from "../../../test/fixtures/Databases.js"
 import { minimalPilot } from "../../../test/fixtures/Definitions.js"
 
@@ -46,10 +48,15 @@ const line = (eventId: string) => ROWS.findIndex((r) => r.startsWith(`${eventId}
 const services = Layer.mergeAll(PilotRegistry.Default, EventImport.Default, Readiness.Default, Aggregation.Default)
 const AS_OF = Date.parse("2026-04-01T00:00:00Z")
 
-for (const dialect of DIALECTS) {
-  describe(`readiness drill-down on ${dialect.name}`, () => {
+const STORES = [
+  ...DIALECTS.map((d) => ({ name: d.name, layer: d.layer })),
+  { name: "clickhouse", layer: () => Layer.merge(Database.sqlite(":memory:"), clickHouseTestLayer()) }
+]
+
+for (const store of STORES) {
+  describe(`readiness drill-down on ${store.name}`, () => {
     const fresh = <A, E>(effect: Effect.Effect<A, E, Layer.Layer.Success<typeof services> | Database>) =>
-      Effect.provide(effect, services.pipe(Layer.provideMerge(dialect.layer())))
+      Effect.provide(effect, services.pipe(Layer.provideMerge(store.layer())))
 
     // live: "the future" is the real clock's
     it.live("lists the events and units behind each check, as many as the report counts", () =>
@@ -57,7 +64,7 @@ for (const dialect of DIALECTS) {
         const registry = yield* PilotRegistry
         yield* registry.register([{ source: "pilot.json", text: JSON.stringify(minimalPilot(ID)) }])
         yield* registry.start(ID)
-        const path = join(dir, `drill-${dialect.name}.csv`)
+        const path = join(dir, `drill-${store.name}.csv`)
         writeFileSync(path, ROWS.join("\n") + "\n")
         const source = yield* eventFileSource(path)
         const summary = yield* (yield* EventImport).run({ pilotId: ID, source: "drill.csv", batches: source.batches })
