@@ -4,7 +4,7 @@
  * events in SQLite; an unreachable or malformed address is refused with what and where.
  */
 import { afterAll, describe, expect, it } from "vitest"
-import { mkdtempSync, rmSync } from "node:fs"
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { requireBin, runCli } from "./fixtures/Cli.js"
@@ -83,5 +83,18 @@ describe("pilotproof with PILOTPROOF_EVENTS=clickhouse://…", () => {
     expect(typo.code).toBe(1)
     expect(typo.stderr).toContain("is not clickhouse://[user[:password]@]host:port[,host:port…]/database[?cluster=name]")
     for (const r of [down, bad, typo]) expect(r.stderr).not.toContain("secret")
+    // a warehouse pilot without the ClickHouse that holds its table: said so, nothing else tried
+    const file = join(dir, "in-place.yaml")
+    writeFileSync(file, readFileSync(join(EXPERIMENTS_DIR, `${ID}.yaml`), "utf8").replace(/^id: .*$/m, "id: in-place").replace(/^crm:[\s\S]*?(?=^\w)/m, "") +
+      "\nwarehouse: { table: analytics.crm_events, columns: { unit: customer_id, type: event_name, ts: event_time } }\n")
+    for (const args of [["pilot", "register", file], ["pilot", "start", "in-place"]]) expect((await runCli(db, args)).code).toBe(0)
+    const analysed = await runCli(db, ["analyze", "in-place"])
+    expect(analysed.code).toBe(1)
+    expect(analysed.stderr).toContain("the pilot reads its events from the ClickHouse table analytics.crm_events: set PILOTPROOF_EVENTS to the ClickHouse that holds it")
+    const late = join(dir, "late.csv")
+    writeFileSync(late, "event_id,unit_id,type,variant,value,ts\nx,lead-1,deal_won,,,2026-03-02T10:00:00Z\n")
+    const imported = await runCli(db, ["events", "import", "in-place", late])
+    expect(imported.code).toBe(1)
+    expect(imported.stderr).toContain(`pilot "in-place" reads its events in place from the ClickHouse table analytics.crm_events`)
   }, 60_000)
 })

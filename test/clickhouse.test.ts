@@ -6,8 +6,9 @@
  * few hundred bytes whatever the number of units; an erasure is awaited and verified.
  */
 import { describe, expect, it } from "@effect/vitest"
+import { createClient } from "@clickhouse/client"
 import { Evaluation } from "@pilotproof/domain"
-import { Analysis, PilotRegistry, Simulation } from "@pilotproof/engine"
+import { Analysis, EventImport, inMemorySource, PilotRegistry, Simulation } from "@pilotproof/engine"
 import {
   Aggregation,
   ch,
@@ -19,6 +20,7 @@ import {
   PilotRepo
 } from "@pilotproof/store"
 import { Effect, Layer, Schema } from "effect"
+import { parse } from "yaml"
 import { readdirSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -138,4 +140,66 @@ describe("the ClickHouse event store (2 shards)", () => {
       expect(total(exposedAfter)).toBe(total(exposedBefore) - 1)
       expect((yield* events.pilotsOf(victim!.unit_id))).toEqual([])
     })), 180_000)
+
+  // A company's own tables, analysed in place: the bot pilot's events under the company's column
+  // names, once in a table on every shard sharded by customer (read shard by shard), once in a
+  // Distributed table sharded at random, so a customer's rows are split (read through one server).
+  for (const layout of ["sharded by unit", "split across shards"] as const) {
+    it.live(`a warehouse pilot reads a ClickHouse table in place (${layout}): the same analysis, and nothing can be imported into it`, () =>
+      run(Effect.gen(function*() {
+        const id = "support-bot-lead-qualification"
+        const registry = yield* PilotRegistry
+        yield* registry.register(experimentFiles().filter((f) => f.source.endsWith(`/${id}.yaml`)))
+        yield* registry.start(id)
+        yield* (yield* Simulation).intoPilot(join(EXPERIMENTS_DIR, "scenarios", `${id}.yaml`))
+        const database = yield* Database
+        const rows: ReadonlyArray<EventRow> = yield* database.use("reading the events", (db) =>
+          db.selectFrom("events").selectAll().where("pilot_id", "=", id).execute())
+
+        const store = yield* ClickHouse
+        const db = store.address.database
+        const sharded = layout === "sharded by unit"
+        yield* store.commandOnEveryShard("a warehouse table", ch`CREATE TABLE ${ident(`${db}.crm_local`)} (customer_id String, event_name String,
+          event_time DateTime, event_ms Int64, amount Nullable(Float64), arm Nullable(String)) ENGINE = MergeTree ORDER BY (customer_id, event_time)`)
+        yield* store.commandOnEveryShard("a warehouse table", ch`CREATE TABLE ${ident(`${db}.crm_all`)} AS ${ident(`${db}.crm_local`)}
+          ENGINE = Distributed(${store.address.cluster!}, ${ident(db)}, crm_local, ${sharded ? ch`sipHash64(customer_id)` : ch`rand()`})`)
+        const client = createClient({ url: store.address.shards[0]!, clickhouse_settings: { insert_distributed_sync: 1 } })
+        yield* Effect.promise(() => client.insert({
+          table: `${db}.crm_all`,
+          format: "JSONEachRow",
+          values: rows.map((r) => ({
+            customer_id: r.unit_id, event_name: r.type === "exposure" ? "offer_shown" : r.type, event_time: Math.floor(r.ts_ms / 1000), event_ms: r.ts_ms,
+            amount: r.value ?? null, arm: r.variant ?? null
+          }))
+        }).finally(() => client.close()))
+
+        const file = parse(experimentFiles().find((f) => f.source.endsWith(`/${id}.yaml`))!.text) as Record<string, unknown>
+        delete file["crm"]
+        const warehouseId = "bot-in-the-warehouse"
+        yield* registry.register([{
+          source: `${warehouseId}.json`,
+          text: JSON.stringify({
+            ...file,
+            id: warehouseId,
+            salt: id,
+            warehouse: sharded
+              ? { table: `${db}.crm_local`, columns: { unit: "customer_id", type: "event_name", ts: "event_time", value: "amount", variant: "arm" }, exposure: "offer_shown", shardedByUnit: true }
+              : { table: `${db}.crm_all`, columns: { unit: "customer_id", type: "event_name", ts: "event_ms", value: "amount", variant: "arm" }, time: "milliseconds", exposure: "offer_shown" }
+          })
+        }])
+        yield* registry.start(warehouseId)
+        const asOf = Date.now()
+        const fromSql = yield* (yield* Analysis).analyze(id, asOf)
+        const inPlace = yield* Effect.provide(Effect.flatMap(Analysis, (a) => a.analyze(warehouseId, asOf)), clickHouseAnalysis())
+        expect(differences(inPlace.metrics, fromSql.metrics)).toEqual([])
+        expect(differences(inPlace.readiness.exposure, fromSql.readiness.exposure)).toEqual([])
+        expect(inPlace.readiness.checks.find((c) => c.check === "consent")).toEqual(fromSql.readiness.checks.find((c) => c.check === "consent"))
+        // the table is read, never written
+        const refused = yield* Effect.flip(Effect.provide(
+          Effect.flatMap(EventImport, (importer) => importer.run({ pilotId: warehouseId, source: "late.csv", batches: inMemorySource([]) })),
+          EventImport.Default
+        ))
+        expect(refused.message).toContain(`pilot "${warehouseId}" reads its events in place from the ClickHouse table ${db}.crm_`)
+      })), 180_000)
+  }
 })

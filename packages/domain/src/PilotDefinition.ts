@@ -7,6 +7,7 @@
  * it concerns, so the file reader can point at the line.
  */
 import { Option, Schema } from "effect"
+import { WarehouseSource } from "./Warehouse.js"
 import { CrmMapping } from "./CrmMapping.js"
 import { CONSENT, EXPOSURE } from "./Event.js"
 import { EventName, MetricKey, PilotId, VariantKey } from "./Ids.js"
@@ -434,6 +435,8 @@ export const PilotDefinitionFields = Schema.Struct({
   diagnostics: Schema.optional(Schema.Array(Diagnostic).pipe(Schema.maxItems(10, { message: () => "at most 10 diagnostics" }))),
   /** Where outcome events come from in the CRM, by connector (`CrmMapping`); part of the frozen design. */
   crm: Schema.optional(Schema.Array(CrmMapping).pipe(Schema.maxItems(8, { message: () => "at most 8 CRM mappings" }))),
+  /** A warehouse-native pilot: its events read in place from a ClickHouse table (`WarehouseSource`). */
+  warehouse: Schema.optional(WarehouseSource),
   plan: Plan,
   economics: Economics,
   readiness: Readiness,
@@ -457,6 +460,7 @@ export interface RuleSections {
   readonly metrics?: Fields["metrics"] | undefined
   readonly diagnostics?: Fields["diagnostics"] | undefined
   readonly crm?: Fields["crm"] | undefined
+  readonly warehouse?: Fields["warehouse"] | undefined
   readonly plan?: Partial<Fields["plan"]> | undefined
   readonly economics?: Partial<Fields["economics"]> | undefined
   readonly failed?: ReadonlySet<string> | undefined
@@ -475,6 +479,7 @@ export const crossFieldIssues = (d: RuleSections): Array<Schema.FilterIssue> => 
   if (d.metrics !== undefined) metricIssues(d.metrics, at)
   if (d.diagnostics !== undefined) diagnosticIssues(d.diagnostics, d.metrics, at)
   if (d.crm !== undefined) crmIssues(d.crm, d.metrics, d.diagnostics, at)
+  if (d.warehouse !== undefined) warehouseIssues(d, at)
   if (d.plan !== undefined) planIssues(d.plan, d.metrics, at, readable)
   clusterIssues(d, at, readable)
   segmentIssues(d, at)
@@ -642,6 +647,18 @@ const RESERVED_FIELDS = new Set([
   // the identity attributes ingest normalizes and, when pseudonymizing, removes (engine's Identity)
   "phone", "phone_number", "telephone", "mobile", "email", "e_mail", "mail"
 ])
+
+/**
+ * A warehouse table carries unit, type, time, value and variant only: no CRM mapping (its events
+ * are the table's), no attributes (segments, a cluster's manager), no phones or e-mails.
+ */
+const warehouseIssues = (d: RuleSections, at: At) => {
+  if (d.crm !== undefined) at(["crm"], "a warehouse pilot reads its events from warehouse.table: it takes no crm mapping")
+  if ((d.segments ?? []).length > 0) at(["segments"], "a warehouse pilot's table has no exposure attributes to segment by (warehouse.columns maps unit, type, ts, value and variant)")
+  if (d.analysisUnit !== undefined || d.clusterField !== undefined) {
+    at([d.analysisUnit !== undefined ? "analysisUnit" : "clusterField"], "a warehouse pilot cannot be cluster-randomized yet: its table has no cluster column")
+  }
+}
 
 const segmentIssues = (d: RuleSections, at: At) => {
   const segments = d.segments ?? []

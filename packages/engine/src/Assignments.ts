@@ -5,6 +5,7 @@
  */
 import { assign } from "@pilotproof/assignment"
 import { EXPOSURE, PilotNotRunning } from "@pilotproof/domain"
+import { readInPlace } from "./EventImport.js"
 import { PilotRepo } from "@pilotproof/store"
 import { Effect, Stream } from "effect"
 import { EventImport, type ImportSummary } from "./EventImport.js"
@@ -27,6 +28,9 @@ export class Assignments extends Effect.Service<Assignments>()("@pilotproof/engi
       const pilot = yield* pilots.get(pilotId)
       if (logExposures && pilot.status === "draft") {
         return yield* new PilotNotRunning({ pilotId, status: pilot.status, action: "log exposures for" })
+      }
+      if (logExposures && pilot.definition.warehouse !== undefined) {
+        return yield* readInPlace(pilotId, pilot.definition.warehouse.table, "--log-exposures")
       }
       const { allocation } = eventRules(pilot.definition)
       const assignments: Array<UnitAssignment> = unitIds.map((unitId) => {

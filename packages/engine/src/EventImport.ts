@@ -4,13 +4,12 @@
  * line and reason. Re-importing the same data changes nothing; an interrupted import re-run
  * ends in the same state as an uninterrupted one.
  */
-import { PilotNotRunning } from "@pilotproof/domain"
+import { InputError, PilotNotRunning } from "@pilotproof/domain"
 import { EventRepo, PilotRepo } from "@pilotproof/store"
 import { Effect, Stream } from "effect"
 import { randomUUID } from "node:crypto"
 import { eventRules, isRawReject, type SourceItem, storableText, toEventRow, UNSTORED_RAW } from "./EventRows.js"
 import { Pseudonymizer } from "./Pseudonymizer.js"
-import type { InputError } from "@pilotproof/domain"
 import { nowIso } from "./Now.js"
 
 export interface ImportSummary {
@@ -34,6 +33,10 @@ export interface ImportOptions {
 }
 
 
+/** A warehouse pilot's events are its table's rows, read in place: nothing is imported into it. */
+export const readInPlace = (pilotId: string, table: string, source: string) =>
+  new InputError({ source, detail: `pilot "${pilotId}" reads its events in place from the ClickHouse table ${table} (its warehouse section): nothing is imported into it` })
+
 export class EventImport extends Effect.Service<EventImport>()("@pilotproof/engine/EventImport", {
   effect: Effect.gen(function*() {
     const pilots = yield* PilotRepo
@@ -45,6 +48,7 @@ export class EventImport extends Effect.Service<EventImport>()("@pilotproof/engi
       if (pilot.status === "draft") {
         return yield* new PilotNotRunning({ pilotId: pilot.id, status: pilot.status, action: "import events into" })
       }
+      if (pilot.definition.warehouse !== undefined) return yield* readInPlace(pilot.id, pilot.definition.warehouse.table, options.source)
       const rules = eventRules(pilot.definition)
       const dryRun = options.dryRun ?? false
       const batchId = randomUUID()

@@ -39,7 +39,8 @@ export const aggregationScope = (d: PilotDefinition, asOfMs: number): Aggregatio
   pilotId: d.id,
   asOfMs,
   consentRequired: d.readiness.consent === "required",
-  ...(clusterDesignOf(d) === undefined ? {} : { clustered: true })
+  ...(clusterDesignOf(d) === undefined ? {} : { clustered: true }),
+  ...(d.warehouse === undefined ? {} : { warehouse: d.warehouse })
 })
 
 /** An event stamped more than this after now is in the future (clocks drift by minutes). */
@@ -90,10 +91,10 @@ export class Readiness extends Effect.Service<Readiness>()("@pilotproof/engine/R
       yield* aggregation.currentStatistics
       const exposure = yield* aggregation.exposures(aggregationScope(d, asOf))
       const volumes = yield* quality.volumes(pilotId)
-      const identities = yield* quality.sharedIdentities(pilotId)
-      const { emails, events, future, phones } = yield* quality.eventProblems(pilotId, nowMs + FUTURE_GRACE_MS)
-      const early = yield* quality.outcomesBeforeExposure(pilotId, outcomeTypes(d.metrics))
-      const exposed = yield* quality.exposedUnits(pilotId)
+      const identities = yield* quality.sharedIdentities(pilotId, d.warehouse)
+      const { emails, events, future, phones } = yield* quality.eventProblems(pilotId, nowMs + FUTURE_GRACE_MS, d.warehouse)
+      const early = yield* quality.outcomesBeforeExposure(pilotId, outcomeTypes(d.metrics), d.warehouse)
+      const exposed = yield* quality.exposedUnits(pilotId, d.warehouse)
       const records = events + volumes.duplicatesSkipped + volumes.rejected
 
       const variants = d.variants.map((v) => v.key)
@@ -186,7 +187,8 @@ export class Readiness extends Effect.Service<Readiness>()("@pilotproof/engine/R
         futureAfterMs: nowMs + FUTURE_GRACE_MS,
         outcomeTypes: outcomeTypes(d.metrics),
         consentRequired: d.readiness.consent === "required",
-        limit
+        limit,
+        ...(d.warehouse === undefined ? {} : { warehouse: d.warehouse })
       })
       return new ReadinessProblems({ pilotId, check, asOf: new Date(asOfMs).toISOString(), total: listed.total, limit, problems: listed.problems })
     })

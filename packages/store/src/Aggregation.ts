@@ -17,7 +17,7 @@ import { DAY_MS, EXPOSURE, type ExposureSummary, type StorageError, type Metric,
 import type { VariantStats } from "@pilotproof/stats"
 import { Effect, FiberRef, Option } from "effect"
 import { type ExpressionBuilder, type Kysely, type RawBuilder, type SelectQueryBuilder, sql } from "kysely"
-import { ClickHouse } from "./ClickHouse.js"
+import { ClickHouse, noWarehouseHere } from "./ClickHouse.js"
 import { makeClickHouseAggregation } from "./ClickHouseAggregation.js"
 import { Database } from "./Database.js"
 import type { DatabaseSchema } from "./DatabaseSchema.js"
@@ -378,6 +378,7 @@ export class Aggregation extends Effect.Service<Aggregation>()("@pilotproof/stor
 
     /** Per-variant sufficient statistics of one metric. */
     const metricStats = Effect.fn("Aggregation.metricStats")(function*(given: AggregationScope, metric: Metric) {
+      if (given.warehouse !== undefined) return yield* noWarehouseHere(given.pilotId, given.warehouse)
       const scope = yield* resolved(given)
       if (scope.clustered === true) return yield* clusterStats(scope, metric)
       const rows = yield* database.use(`aggregating metric "${metric.key}" of "${scope.pilotId}"`, (db) =>
@@ -395,6 +396,7 @@ export class Aggregation extends Effect.Service<Aggregation>()("@pilotproof/stor
      * `windowsClosedBy`), so every cohort is measured over the same time. One query.
      */
     const metricStatsByWeek = Effect.fn("Aggregation.metricStatsByWeek")(function*(given: AggregationScope, metric: Metric, originMs: number) {
+      if (given.warehouse !== undefined) return yield* noWarehouseHere(given.pilotId, given.warehouse)
       const scope = yield* resolved(given)
       const rows = yield* database.use(`aggregating metric "${metric.key}" of "${scope.pilotId}" by exposure week`, (db) =>
         weeklyStatsQuery(db, scope, metric, originMs).execute()
@@ -417,6 +419,7 @@ export class Aggregation extends Effect.Service<Aggregation>()("@pilotproof/stor
      * is absent from that moment's record, as in `metricStats`.
      */
     const metricStatsOverTime = Effect.fn("Aggregation.metricStatsOverTime")(function*(given: AggregationScope, metric: Metric, moments: ReadonlyArray<number>) {
+      if (given.warehouse !== undefined) return yield* noWarehouseHere(given.pilotId, given.warehouse)
       if (moments.length === 0) return []
       // an open table as of a later moment serves too: a unit's rows are the same for every moment up to it
       const later = tableFor(yield* FiberRef.get(openTables), given, true)
@@ -457,6 +460,7 @@ export class Aggregation extends Effect.Service<Aggregation>()("@pilotproof/stor
      * pre-registered segment); `value` null for the units whose exposures do not carry it. One query.
      */
     const metricStatsBySegment = Effect.fn("Aggregation.metricStatsBySegment")(function*(given: AggregationScope, metric: Metric, attribute: string) {
+      if (given.warehouse !== undefined) return yield* noWarehouseHere(given.pilotId, given.warehouse)
       const scope = yield* resolved(given)
       const rows = yield* database.use(`aggregating metric "${metric.key}" of "${scope.pilotId}" by segment ${attribute}`, (db) =>
         segmentStatsQuery(db, database.dialect, scope, metric, attribute).execute()
@@ -477,6 +481,7 @@ export class Aggregation extends Effect.Service<Aggregation>()("@pilotproof/stor
      * tests): one read of the per-unit query, not one per variant.
      */
     const unitValues = Effect.fn("Aggregation.unitValues")(function*(given: AggregationScope, metric: Metric) {
+      if (given.warehouse !== undefined) return yield* noWarehouseHere(given.pilotId, given.warehouse)
       const scope = yield* resolved(given)
       const rows = yield* database.use(`reading unit values of "${metric.key}"`, (db) =>
         db.selectFrom(perUnit(db, scope, metric).as("p"))
@@ -499,6 +504,7 @@ export class Aggregation extends Effect.Service<Aggregation>()("@pilotproof/stor
      * of them, the first in unit order (pseudonymized ids are keyed hashes: a uniform sample).
      */
     const scoredUnits = Effect.fn("Aggregation.scoredUnits")(function*(given: AggregationScope, diagnostic: ScoredDiagnostic, limit: number) {
+      if (given.warehouse !== undefined) return yield* noWarehouseHere(given.pilotId, given.warehouse)
       const scope = yield* resolved(given)
       // one read: each variant's units numbered in unit order and counted, the first `limit` kept
       const rows = yield* database.use(`reading the scores of "${diagnostic.key}"`, (db) =>
@@ -532,6 +538,7 @@ export class Aggregation extends Effect.Service<Aggregation>()("@pilotproof/stor
 
     /** Who is analysed: units per variant and what was excluded, for SRM and readiness. */
     const exposures = Effect.fn("Aggregation.exposures")(function*(given: AggregationScope) {
+      if (given.warehouse !== undefined) return yield* noWarehouseHere(given.pilotId, given.warehouse)
       const scope = yield* resolved(given)
       return yield* database.use(`summarizing exposures of "${scope.pilotId}"`, async (db) => {
         // single-variant units, and of them those analysed (with consent where it is required), in one read

@@ -17,7 +17,7 @@
  * JSON numbers. Its errors become `StorageError`s naming the operation and the server.
  */
 import { type ClickHouseClient, ClickHouseLogLevel, createClient } from "@clickhouse/client"
-import { StorageError } from "@pilotproof/domain"
+import { StorageError, type WarehouseSource } from "@pilotproof/domain"
 import { Config, Context, Effect, Either, Layer, Option, Redacted } from "effect"
 import { ch, ChSql, ident } from "./ClickHouseSql.js"
 
@@ -59,6 +59,13 @@ export const parseClickHouseUrl = (url: string): Either.Either<ClickHouseAddress
     ...(password === undefined ? {} : { password: Redacted.make(decodeURIComponent(password)) })
   })
 }
+
+/** A warehouse pilot's table is in ClickHouse: without the event store there, nothing can read it. */
+export const noWarehouseHere = (pilotId: string, source: WarehouseSource) =>
+  new StorageError({
+    operation: `reading the events of "${pilotId}"`,
+    detail: `the pilot reads its events from the ClickHouse table ${source.table}: set PILOTPROOF_EVENTS to the ClickHouse that holds it (docs/scale.md)`
+  })
 
 /** The address without its password, for messages. */
 const redactEventsUrl = (url: string): string => url.replace(/\/\/([^:@/]+):[^@/]*@/, "//$1:***@")

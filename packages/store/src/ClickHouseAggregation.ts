@@ -21,7 +21,7 @@
  * Written for what ClickHouse 18.16 (Debian 12) understands: no CTEs, no window functions, one
  * JOIN at most (none is used), lambdas over arrays.
  */
-import { CONSENT, DAY_MS, EXPOSURE, type ExposureSummary, type Metric, quantileValueMetric } from "@pilotproof/domain"
+import { CONSENT, DAY_MS, EXPOSURE, type ExposureSummary, type Metric, quantileValueMetric, type StorageError, type WarehouseSource } from "@pilotproof/domain"
 import type { VariantStats } from "@pilotproof/stats"
 import { Effect } from "effect"
 import { type AggregationScope, type AggregationShape, clustersOf, type MomentsRow, type ScoredDiagnostic, statsOf } from "./Moments.js"
@@ -48,6 +48,40 @@ const metricTypes = (metric: PlainMetric): ReadonlyArray<string> => {
   }
 }
 
+/**
+ * Where a pilot's events are read: Pilotproof's own table (this pilot's rows, FINAL), or a
+ * warehouse pilot's table with its columns mapped onto the event columns (read as it is: no
+ * FINAL, every row an event). `everyShard`: each shard holds its units' rows and is queried on
+ * its own; otherwise the first server reads the table (a Distributed one merges the shards).
+ */
+export interface EventSource {
+  readonly from: ChSql
+  readonly where: ChSql
+  readonly everyShard: boolean
+}
+
+const NULL_STRING = ch`CAST(NULL AS Nullable(String))`
+
+/** A warehouse table's rows as event rows (`WarehouseSource`'s mapping). */
+const warehouseRows = (w: WarehouseSource) => {
+  const c = w.columns
+  const ts = w.time === "datetime" ? ch`toInt64(toUnixTimestamp(w_ts)) * 1000` : w.time === "seconds" ? ch`toInt64(w_ts) * 1000` : ch`toInt64(w_ts)`
+  // the source columns under names of their own first: `toString(type) AS type` would be a cyclic alias
+  return ch`(SELECT toString(w_unit) AS unit_id, if(toString(w_type) = ${w.exposure}, ${EXPOSURE}, toString(w_type)) AS type, ${ts} AS ts_ms,
+      ${c.value === undefined ? ch`CAST(NULL AS Nullable(Float64))` : ch`toNullable(toFloat64(w_value))`} AS value,
+      ${c.variant === undefined ? NULL_STRING : ch`toNullable(toString(w_variant))`} AS variant,
+      '' AS event_id, ${w.table} AS source, CAST(NULL AS Nullable(Int64)) AS line, '{}' AS attributes, ${NULL_STRING} AS cluster_id,
+      ${NULL_STRING} AS phone_key, ${NULL_STRING} AS email_key, ${NULL_STRING} AS format_flags, ${NULL_STRING} AS expected_variant
+    FROM (SELECT ${ident(c.unit)} AS w_unit, ${ident(c.type)} AS w_type, ${ident(c.ts)} AS w_ts
+      ${c.value === undefined ? ch`` : ch`, ${ident(c.value)} AS w_value`}${c.variant === undefined ? ch`` : ch`, ${ident(c.variant)} AS w_variant`}
+      FROM ${ident(w.table)}))`
+}
+
+export const eventSource = (table: string, scope: { readonly pilotId: string; readonly warehouse?: WarehouseSource | undefined }): EventSource =>
+  scope.warehouse === undefined
+    ? { from: ch`${ident(table)} FINAL`, where: ch`pilot_id = ${scope.pilotId}`, everyShard: true }
+    : { from: warehouseRows(scope.warehouse), where: ch`1`, everyShard: scope.warehouse.shardedByUnit }
+
 /** What the per-unit step collects besides the metric's events. */
 interface UnitNeeds {
   readonly types: ReadonlyArray<string>
@@ -68,6 +102,7 @@ export const unitArrays = (table: string, scope: AggregationScope, needs: UnitNe
   const attribute = needs.attribute === undefined
     ? ch`'', 0`
     : ch`visitParamExtractString(attributes, ${needs.attribute}), visitParamHas(attributes, ${needs.attribute})`
+  const source = eventSource(table, scope)
   const read = [...new Set([EXPOSURE, ...(scope.consentRequired ? [CONSENT] : []), ...types, ...(needs.scored === undefined ? [] : [needs.scored])])]
   return {
     events: column,
@@ -76,8 +111,8 @@ export const unitArrays = (table: string, scope: AggregationScope, needs: UnitNe
         ${scope.consentRequired ? ch`groupArrayIf((ts_ms, ifNull(value, 1)), type = ${CONSENT})` : ch`emptyArrayUInt8()`} AS cs,
         ${needs.scored === undefined ? ch`emptyArrayUInt8()` : ch`groupArrayIf((ts_ms, event_id, value), type = ${needs.scored} AND isNotNull(value))`} AS sc
         ${chJoin(types.map((type) => ch`, groupArrayIf((ts_ms, value), type = ${type}) AS ${column(type)}`), "")}
-      FROM ${ident(table)} FINAL
-      WHERE pilot_id = ${scope.pilotId} AND ts_ms <= ${Math.floor(scope.asOfMs)} AND type IN ${read}
+      FROM ${source.from}
+      WHERE ${source.where} AND ts_ms <= ${Math.floor(scope.asOfMs)} AND type IN ${read}
       GROUP BY unit_id
       HAVING countIf(type = ${EXPOSURE}) > 0`
   }
@@ -206,6 +241,9 @@ export const byteOrder = (a: string, b: string) => Buffer.compare(Buffer.from(a,
 export const makeClickHouseAggregation = Effect.gen(function*() {
   const store = yield* ClickHouse
   const table = store.localTable
+  /** A query on the shards the scope's events are on: each shard's rows. */
+  const onShards = <A>(scope: AggregationScope, operation: string, query: ChSql): Effect.Effect<ReadonlyArray<ReadonlyArray<A>>, StorageError> =>
+    eventSource(table, scope).everyShard ? store.onEveryShard<A>(operation, query) : Effect.map(store.select<A>(operation, query), (rows) => [rows])
 
   /** Step 2's rows for the scope's moment, analysed units only (and, for a metric, those in its per-unit query). */
   const perUnit = (scope: AggregationScope, metric: PlainMetric | undefined, needs: Omit<UnitNeeds, "types"> = {}) => {
@@ -220,7 +258,7 @@ export const makeClickHouseAggregation = Effect.gen(function*() {
     Effect.gen(function*() {
       const p = plain(metric)
       const ratio = p.type === "ratio"
-      const shards = yield* store.onEveryShard<{ variant: string; cluster: string; total: number; size: number; units: number; open: number }>(
+      const shards = yield* onShards<{ variant: string; cluster: string; total: number; size: number; units: number; open: number }>(scope,
         `aggregating metric "${metric.key}" of "${scope.pilotId}" per cluster`,
         ch`SELECT variant, cluster, ${ratio ? ch`sum(x)` : ch`sum(ifNull(y, 0))`} AS total, ${ratio ? ch`sum(ifNull(y, 0))` : ch`count(y)`} AS size,
             count(y) AS units, ${p.type === "duration" ? ch`count() - count(y)` : ch`0`} AS open
@@ -259,7 +297,7 @@ export const makeClickHouseAggregation = Effect.gen(function*() {
 
   const metricStats = Effect.fn("ClickHouseAggregation.metricStats")(function*(scope: AggregationScope, metric: Metric) {
     if (scope.clustered === true) return yield* clusterStats(scope, metric)
-    const shards = yield* store.onEveryShard<MomentsRow & { readonly variant: string }>(
+    const shards = yield* onShards<MomentsRow & { readonly variant: string }>(scope,
       `aggregating metric "${metric.key}" of "${scope.pilotId}"`,
       ch`SELECT variant, ${MOMENTS} FROM (${perUnit(scope, plain(metric))}) GROUP BY variant`
     )
@@ -271,7 +309,7 @@ export const makeClickHouseAggregation = Effect.gen(function*() {
   const metricStatsByWeek = Effect.fn("ClickHouseAggregation.metricStatsByWeek")(function*(scope: AggregationScope, metric: Metric, originMs: number) {
     const p = plain(metric)
     const closed = Math.floor(Math.min(scope.asOfMs, scope.windowsClosedBy ?? scope.asOfMs))
-    const shards = yield* store.onEveryShard<MomentsRow & { readonly variant: string; readonly week: number }>(
+    const shards = yield* onShards<MomentsRow & { readonly variant: string; readonly week: number }>(scope,
       `aggregating metric "${metric.key}" of "${scope.pilotId}" by exposure week`,
       // the SQL stores' integer division truncates toward zero, as intDiv does
       ch`SELECT variant, intDiv(first_ts - ${Math.floor(originMs)}, ${WEEK_MS}) AS week, ${MOMENTS}
@@ -297,7 +335,7 @@ export const makeClickHouseAggregation = Effect.gen(function*() {
       FROM (${units.sql}) ARRAY JOIN ${chArray(at)} AS moment, arrayEnumerate(${chArray(at)}) AS position`
     if (scope.clustered === true) {
       const ratio = p.type === "ratio"
-      const shards = yield* store.onEveryShard<{ k: number; variant: string; cluster: string; total: number; size: number; units: number; open: number }>(
+      const shards = yield* onShards<{ k: number; variant: string; cluster: string; total: number; size: number; units: number; open: number }>(scope,
         `aggregating metric "${metric.key}" of "${scope.pilotId}" over time per cluster`,
         ch`SELECT k, variant, cluster, ${ratio ? ch`sum(x)` : ch`sum(ifNull(y, 0))`} AS total, ${ratio ? ch`sum(ifNull(y, 0))` : ch`count(y)`} AS size,
             count(y) AS units, ${p.type === "duration" ? ch`count() - count(y)` : ch`0`} AS open
@@ -335,7 +373,7 @@ export const makeClickHouseAggregation = Effect.gen(function*() {
         return out
       })
     }
-    const shards = yield* store.onEveryShard<MomentsRow & { readonly k: number; readonly variant: string }>(
+    const shards = yield* onShards<MomentsRow & { readonly k: number; readonly variant: string }>(scope,
       `aggregating metric "${metric.key}" of "${scope.pilotId}" over time`,
       ch`SELECT k, variant, ${MOMENTS} FROM (${perMoment}) WHERE analysed AND has_value GROUP BY k, variant`
     )
@@ -348,7 +386,7 @@ export const makeClickHouseAggregation = Effect.gen(function*() {
   })
 
   const metricStatsBySegment = Effect.fn("ClickHouseAggregation.metricStatsBySegment")(function*(scope: AggregationScope, metric: Metric, attribute: string) {
-    const shards = yield* store.onEveryShard<MomentsRow & { readonly variant: string; readonly segment: string; readonly has_segment: number }>(
+    const shards = yield* onShards<MomentsRow & { readonly variant: string; readonly segment: string; readonly has_segment: number }>(scope,
       `aggregating metric "${metric.key}" of "${scope.pilotId}" by segment ${attribute}`,
       ch`SELECT variant, segment, has_segment, ${MOMENTS} FROM (${perUnit(scope, plain(metric), { attribute })}) GROUP BY variant, has_segment, segment`
     )
@@ -366,7 +404,7 @@ export const makeClickHouseAggregation = Effect.gen(function*() {
   })
 
   const unitValues = Effect.fn("ClickHouseAggregation.unitValues")(function*(scope: AggregationScope, metric: Metric) {
-    const shards = yield* store.onEveryShard<{ readonly variant: string; readonly unit_id: string; readonly y: number }>(
+    const shards = yield* onShards<{ readonly variant: string; readonly unit_id: string; readonly y: number }>(scope,
       `reading unit values of "${metric.key}"`,
       ch`SELECT variant, unit_id, y FROM (${perUnit(scope, plain(metric))}) WHERE isNotNull(y)`
     )
@@ -386,11 +424,11 @@ export const makeClickHouseAggregation = Effect.gen(function*() {
         scores[1].3 AS score, length(${within(units.events(diagnostic.outcome), asOf, ch`first_ts`, ch`first_ts + ${w}`)}) > 0 AS outcome
       FROM (SELECT unit_id, sc, ${units.events(diagnostic.outcome)}, ${unitAt(asOf, scope, units.events)} FROM (${units.sql}) WHERE analysed)
       WHERE length(scores) > 0`
-    const counts = yield* store.onEveryShard<{ readonly variant: string; readonly units: number }>(
+    const counts = yield* onShards<{ readonly variant: string; readonly units: number }>(scope,
       `counting the scores of "${diagnostic.key}"`,
       ch`SELECT variant, count() AS units FROM (${scored}) GROUP BY variant`
     )
-    const firsts = yield* store.onEveryShard<{ readonly variant: string; readonly unit_id: string; readonly score: number; readonly outcome: number }>(
+    const firsts = yield* onShards<{ readonly variant: string; readonly unit_id: string; readonly score: number; readonly outcome: number }>(scope,
       `reading the scores of "${diagnostic.key}"`,
       ch`SELECT variant, unit_id, score, outcome FROM (${scored}) ORDER BY variant, unit_id LIMIT ${Math.max(0, Math.floor(limit))} BY variant`
     )
@@ -415,16 +453,16 @@ export const makeClickHouseAggregation = Effect.gen(function*() {
     const single = ch`SELECT variant, cluster, analysed AS consented, single FROM (
         SELECT unit_id, ${unitAt(asOf, scope, units.events)}, arrayUniq(arrayMap(e -> e.2, ex)) = 1 AS single FROM (${units.sql}))
       WHERE single`
-    const byVariant = yield* store.onEveryShard<{ readonly variant: string; readonly all: number; readonly n: number; readonly clusters: ReadonlyArray<string> }>(
+    const byVariant = yield* onShards<{ readonly variant: string; readonly all: number; readonly n: number; readonly clusters: ReadonlyArray<string> }>(scope,
       `counting the exposed units of "${scope.pilotId}"`,
       ch`SELECT variant, count() AS all, countIf(consented) AS n,
           ${scope.clustered === true ? ch`groupUniqArrayIf(cluster, consented AND cluster != '')` : ch`emptyArrayString()`} AS clusters
         FROM (${single}) GROUP BY variant`
     )
-    const exposed = yield* store.onEveryShard<{ readonly units: number; readonly events: number; readonly first: number; readonly last: number; readonly mismatched: number }>(
+    const exposed = yield* onShards<{ readonly units: number; readonly events: number; readonly first: number; readonly last: number; readonly mismatched: number }>(scope,
       `counting the exposures of "${scope.pilotId}"`,
       ch`SELECT uniqExact(unit_id) AS units, count() AS events, min(ts_ms) AS first, max(ts_ms) AS last, countIf(isNotNull(expected_variant)) AS mismatched
-        FROM ${ident(table)} FINAL WHERE pilot_id = ${scope.pilotId} AND type = ${EXPOSURE} AND ts_ms <= ${Math.floor(scope.asOfMs)}`
+        FROM ${eventSource(table, scope).from} WHERE ${eventSource(table, scope).where} AND type = ${EXPOSURE} AND ts_ms <= ${Math.floor(scope.asOfMs)}`
     )
     const unitsByVariant: Record<string, number> = {}
     const clusterSets = new Map<string, Set<string>>()

@@ -4,12 +4,14 @@
  * under two unit ids, which may be on two shards) is read through the Distributed table, which
  * merges the shards' partial aggregates; what is a unit's own (its first exposure, its consent)
  * is computed on each shard from the unit's events, and the shards' counts and first rows are
- * merged here. Rows are ordered as SQLite orders them (byte order; a missing line first).
+ * merged here. Rows are ordered as SQLite orders them (byte order; a missing line first). A
+ * warehouse pilot's table is read in place (`eventSource`); it has no phones, e-mails or format
+ * flags, so those checks find nothing there.
  */
-import { EXPOSURE, type ReadinessProblem } from "@pilotproof/domain"
+import { EXPOSURE, type ReadinessProblem, type WarehouseSource } from "@pilotproof/domain"
 import { Effect } from "effect"
 import { ClickHouse } from "./ClickHouse.js"
-import { byteOrder, unitArrays, unitAt } from "./ClickHouseAggregation.js"
+import { byteOrder, type EventSource, eventSource, unitArrays, unitAt } from "./ClickHouseAggregation.js"
 import { ch, type ChSql, ident } from "./ClickHouseSql.js"
 import type { CountWithExamples, ProblemList, ProblemScope } from "./DataQuality.js"
 
@@ -37,16 +39,20 @@ const at = (e: EventAt) => ({ source: e.source, ...(e.line === null ? {} : { lin
 export const makeClickHouseDataQuality = Effect.gen(function*() {
   const store = yield* ClickHouse
   const all = ident(store.allTable)
-  const local = ident(store.localTable)
   const EVENT = ch`source, line, unit_id, type, ts_ms, event_id`
+  const sourceOf = (pilotId: string, warehouse?: WarehouseSource) => eventSource(store.localTable, { pilotId, warehouse })
+
+  /** Each shard's rows (or the first server's, for a table it reads whole). */
+  const onShards = <A>(src: EventSource, operation: string, query: ChSql) =>
+    src.everyShard ? store.onEveryShard<A>(operation, query) : Effect.map(store.select<A>(operation, query), (rows) => [rows])
 
   /** Rows of every shard's answer to `query`, merged in source-and-line order and cut to `limit`. */
-  const firstRows = <R extends EventAt>(operation: string, query: ChSql, limit: number) =>
-    Effect.map(store.onEveryShard<R>(operation, ch`${query} ORDER BY source, line NULLS FIRST, event_id LIMIT ${limit}`), (shards) =>
+  const firstRows = <R extends EventAt>(src: EventSource, operation: string, query: ChSql, limit: number) =>
+    Effect.map(onShards<R>(src, operation, ch`${query} ORDER BY source, line NULLS FIRST, event_id LIMIT ${limit}`), (shards) =>
       shards.flat().sort(bySourceLine).slice(0, limit))
 
-  const countOn = (operation: string, query: ChSql) =>
-    Effect.map(store.onEveryShard<{ readonly n: number }>(operation, query), (shards) => shards.flat().reduce((s, r) => s + num(r.n), 0))
+  const countOn = (src: EventSource, operation: string, query: ChSql) =>
+    Effect.map(onShards<{ readonly n: number }>(src, operation, query), (shards) => shards.flat().reduce((s, r) => s + num(r.n), 0))
 
   /** Keys (phone or e-mail) under more than one unit id, in key order, with their units: through the Distributed table. */
   const sharedKeys = (pilotId: string, column: "phone_key" | "email_key", operation: string) =>
@@ -57,9 +63,10 @@ export const makeClickHouseDataQuality = Effect.gen(function*() {
       (rows) => [...rows].sort((a, b) => byteOrder(a.key, b.key))
     )
 
-  const sharedIdentities = Effect.fn("ClickHouseDataQuality.sharedIdentities")(function*(pilotId: string) {
+  const sharedIdentities = Effect.fn("ClickHouseDataQuality.sharedIdentities")(function*(pilotId: string, warehouse?: WarehouseSource) {
     const operation = `finding people under two unit ids in "${pilotId}"`
     const out: Record<"phone" | "email", CountWithExamples & { units: number }> = { phone: { count: 0, units: 0, examples: [] }, email: { count: 0, units: 0, examples: [] } }
+    if (warehouse !== undefined) return out
     for (const column of ["phone_key", "email_key"] as const) {
       const groups = yield* sharedKeys(pilotId, column, operation)
       out[column === "phone_key" ? "phone" : "email"] = {
@@ -73,24 +80,25 @@ export const makeClickHouseDataQuality = Effect.gen(function*() {
 
   const flagged = (flag: "phone" | "email") => ch`ifNull(format_flags, '') LIKE ${`%${flag}%`}`
 
-  const eventProblems = Effect.fn("ClickHouseDataQuality.eventProblems")(function*(pilotId: string, nowMs: number) {
+  const eventProblems = Effect.fn("ClickHouseDataQuality.eventProblems")(function*(pilotId: string, nowMs: number, warehouse?: WarehouseSource) {
     const operation = `checking the events of "${pilotId}"`
-    const where = ch`pilot_id = ${pilotId}`
-    const [counts] = yield* store.select<{ readonly events: number; readonly future: number; readonly phone: number; readonly email: number }>(operation,
+    const src = sourceOf(pilotId, warehouse)
+    const shards = yield* onShards<{ readonly events: number; readonly future: number; readonly phone: number; readonly email: number }>(src, operation,
       ch`SELECT count() AS events, countIf(ts_ms > ${Math.floor(nowMs)}) AS future, countIf(${flagged("phone")}) AS phone, countIf(${flagged("email")}) AS email
-        FROM ${all} FINAL WHERE ${where}`)
+        FROM ${src.from} WHERE ${src.where}`)
+    const sum = (k: "events" | "future" | "phone" | "email") => shards.flat().reduce((s, r) => s + num(r[k]), 0)
     const examples = (count: number, condition: ChSql, order: "line" | "latest") =>
       count === 0
         ? Effect.succeed([])
         : order === "line"
-        ? Effect.map(firstRows<EventAt>(operation, ch`SELECT ${EVENT} FROM ${local} FINAL WHERE ${where} AND ${condition}`, EXAMPLES), (rows) => rows.map((e) => `${e.source}:${e.line ?? "?"}`))
-        : Effect.map(store.onEveryShard<EventAt>(operation, ch`SELECT ${EVENT} FROM ${local} FINAL WHERE ${where} AND ${condition} ORDER BY ts_ms DESC LIMIT ${EXAMPLES}`), (shards) =>
-          shards.flat().sort((a, b) => num(b.ts_ms) - num(a.ts_ms)).slice(0, EXAMPLES).map((e) => `${e.source}:${e.line ?? "?"}`))
-    const phone = num(counts?.phone)
-    const email = num(counts?.email)
-    const future = num(counts?.future)
+        ? Effect.map(firstRows<EventAt>(src, operation, ch`SELECT ${EVENT} FROM ${src.from} WHERE ${src.where} AND ${condition}`, EXAMPLES), (rows) => rows.map((e) => `${e.source}:${e.line ?? "?"}`))
+        : Effect.map(onShards<EventAt>(src, operation, ch`SELECT ${EVENT} FROM ${src.from} WHERE ${src.where} AND ${condition} ORDER BY ts_ms DESC LIMIT ${EXAMPLES}`), (rows) =>
+          rows.flat().sort((a, b) => num(b.ts_ms) - num(a.ts_ms)).slice(0, EXAMPLES).map((e) => `${e.source}:${e.line ?? "?"}`))
+    const phone = sum("phone")
+    const email = sum("email")
+    const future = sum("future")
     return {
-      events: num(counts?.events),
+      events: sum("events"),
       phones: { count: phone, examples: yield* examples(phone, flagged("phone"), "line") } satisfies CountWithExamples,
       emails: { count: email, examples: yield* examples(email, flagged("email"), "line") } satisfies CountWithExamples,
       future: { count: future, examples: yield* examples(future, ch`ts_ms > ${Math.floor(nowMs)}`, "latest") } satisfies CountWithExamples
@@ -101,63 +109,68 @@ export const makeClickHouseDataQuality = Effect.gen(function*() {
    * Outcome events before their unit's first exposure, on each shard: per unit its first exposure
    * and its outcome events, those before it unfolded (ARRAY JOIN) as event rows.
    */
-  const earlyOutcomes = (pilotId: string, types: ReadonlyArray<string>) =>
+  const earlyOutcomes = (src: EventSource, types: ReadonlyArray<string>) =>
     ch`SELECT o.1 AS source, o.2 AS line, unit_id, o.3 AS type, o.4 AS ts_ms, o.5 AS event_id, first_ts FROM (
         SELECT unit_id, minIf(ts_ms, type = ${EXPOSURE}) AS first_ts, countIf(type = ${EXPOSURE}) AS exposures,
           groupArrayIf((source, line, type, ts_ms, event_id), type IN ${types}) AS outcomes
-        FROM ${local} FINAL WHERE pilot_id = ${pilotId} AND type IN ${[EXPOSURE, ...types]}
+        FROM ${src.from} WHERE ${src.where} AND type IN ${[EXPOSURE, ...types]}
         GROUP BY unit_id HAVING exposures > 0)
       ARRAY JOIN outcomes AS o WHERE o.4 < first_ts`
 
-  const outcomesBeforeExposure = Effect.fn("ClickHouseDataQuality.outcomesBeforeExposure")(function*(pilotId: string, types: ReadonlyArray<string>) {
+  const outcomesBeforeExposure = Effect.fn("ClickHouseDataQuality.outcomesBeforeExposure")(function*(pilotId: string, types: ReadonlyArray<string>, warehouse?: WarehouseSource) {
     if (types.length === 0) return { count: 0, examples: [] } satisfies CountWithExamples
     const operation = `finding outcomes before exposure in "${pilotId}"`
-    const count = yield* countOn(operation, ch`SELECT count() AS n FROM (${earlyOutcomes(pilotId, types)})`)
-    const examples = count === 0 ? [] : yield* firstRows<EventAt>(operation, ch`SELECT * FROM (${earlyOutcomes(pilotId, types)})`, EXAMPLES)
+    const src = sourceOf(pilotId, warehouse)
+    const count = yield* countOn(src, operation, ch`SELECT count() AS n FROM (${earlyOutcomes(src, types)})`)
+    const examples = count === 0 ? [] : yield* firstRows<EventAt>(src, operation, ch`SELECT * FROM (${earlyOutcomes(src, types)})`, EXAMPLES)
     return { count, examples: examples.map((e) => `${e.source}:${e.line ?? "?"} ${e.type}`) } satisfies CountWithExamples
   })
 
-  const exposedUnits = Effect.fn("ClickHouseDataQuality.exposedUnits")(function*(pilotId: string) {
+  const exposedUnits = Effect.fn("ClickHouseDataQuality.exposedUnits")(function*(pilotId: string, warehouse?: WarehouseSource) {
     // a unit's exposures are on its shard: the shards' counts add up
-    return yield* countOn(`counting exposed units of "${pilotId}"`,
-      ch`SELECT uniqExact(unit_id) AS n FROM ${local} FINAL WHERE pilot_id = ${pilotId} AND type = ${EXPOSURE}`)
+    const src = sourceOf(pilotId, warehouse)
+    return yield* countOn(src, `counting exposed units of "${pilotId}"`,
+      ch`SELECT uniqExact(unit_id) AS n FROM ${src.from} WHERE ${src.where} AND type = ${EXPOSURE}`)
   })
 
   const problems = Effect.fn("ClickHouseDataQuality.problems")(function*(scope: ProblemScope) {
     const { limit, pilotId } = scope
     const operation = `listing the ${scope.check} problems of "${pilotId}"`
-    const where = ch`pilot_id = ${pilotId}`
+    const src = sourceOf(pilotId, scope.warehouse)
+    const where = src.where
+    const from = src.from
     const asOf = Math.floor(scope.asOfMs)
     switch (scope.check) {
       case "formats": {
         const condition = ch`isNotNull(format_flags)`
-        const rows = yield* firstRows<EventAt & { readonly format_flags: string }>(operation, ch`SELECT ${EVENT}, format_flags FROM ${local} FINAL WHERE ${where} AND ${condition}`, limit)
+        const rows = yield* firstRows<EventAt & { readonly format_flags: string }>(src, operation, ch`SELECT ${EVENT}, format_flags FROM ${from} WHERE ${where} AND ${condition}`, limit)
         return {
-          total: yield* countOn(operation, ch`SELECT count() AS n FROM ${local} FINAL WHERE ${where} AND ${condition}`),
+          total: yield* countOn(src, operation, ch`SELECT count() AS n FROM ${from} WHERE ${where} AND ${condition}`),
           problems: rows.map((e) => ({ ...at(e), detail: e.format_flags.split(",").map((f) => FLAG_TEXT[f] ?? f).join("; ") }))
         } satisfies ProblemList
       }
       case "future-timestamps": {
         const condition = ch`ts_ms > ${Math.floor(scope.futureAfterMs)}`
-        const shards = yield* store.onEveryShard<EventAt>(operation, ch`SELECT ${EVENT} FROM ${local} FINAL WHERE ${where} AND ${condition} ORDER BY ts_ms DESC, event_id LIMIT ${limit}`)
+        const shards = yield* onShards<EventAt>(src, operation, ch`SELECT ${EVENT} FROM ${from} WHERE ${where} AND ${condition} ORDER BY ts_ms DESC, event_id LIMIT ${limit}`)
         const rows = shards.flat().sort((a, b) => num(b.ts_ms) - num(a.ts_ms) || byteOrder(a.event_id, b.event_id)).slice(0, limit)
         return {
-          total: yield* countOn(operation, ch`SELECT count() AS n FROM ${local} FINAL WHERE ${where} AND ${condition}`),
+          total: yield* countOn(src, operation, ch`SELECT count() AS n FROM ${from} WHERE ${where} AND ${condition}`),
           problems: rows.map((e) => ({ ...at(e), detail: `stamped ${iso(e.ts_ms)}, after ${iso(scope.futureAfterMs)}` }))
         } satisfies ProblemList
       }
       case "outcome-before-exposure": {
         if (scope.outcomeTypes.length === 0) return { total: 0, problems: [] } satisfies ProblemList
-        const early = earlyOutcomes(pilotId, scope.outcomeTypes)
-        const rows = yield* firstRows<EventAt & { readonly first_ts: number }>(operation, ch`SELECT * FROM (${early})`, limit)
+        const early = earlyOutcomes(src, scope.outcomeTypes)
+        const rows = yield* firstRows<EventAt & { readonly first_ts: number }>(src, operation, ch`SELECT * FROM (${early})`, limit)
         return {
-          total: yield* countOn(operation, ch`SELECT count() AS n FROM (${early})`),
+          total: yield* countOn(src, operation, ch`SELECT count() AS n FROM (${early})`),
           problems: rows.map((e) => ({ ...at(e), detail: `${e.type} at ${iso(e.ts_ms)}, before the unit's first exposure at ${iso(e.first_ts)}` }))
         } satisfies ProblemList
       }
       case "same-person-two-ids": {
         const out: Array<ReadinessProblem> = []
         let total = 0
+        if (scope.warehouse !== undefined) return { total, problems: out } satisfies ProblemList
         for (const [column, what] of [["phone_key", "phone"], ["email_key", "e-mail"]] as const) {
           const groups = yield* sharedKeys(pilotId, column, operation)
           total += groups.length
@@ -175,34 +188,34 @@ export const makeClickHouseDataQuality = Effect.gen(function*() {
       }
       case "consent": {
         if (!scope.consentRequired) return { total: 0, problems: [] } satisfies ProblemList
-        const aggregationScope = { pilotId, asOfMs: asOf, consentRequired: true }
+        const aggregationScope = { pilotId, asOfMs: asOf, consentRequired: true, ...(scope.warehouse === undefined ? {} : { warehouse: scope.warehouse }) }
         const units = unitArrays(store.localTable, aggregationScope, { types: [] })
         // single-variant exposed units as of the moment whose latest consent event does not grant it
         const missing = ch`SELECT unit_id, first_ts, variant FROM (
             SELECT unit_id, ${unitAt(ch`${asOf}`, aggregationScope, units.events)}, arrayUniq(arrayMap(e -> e.2, ex)) = 1 AS single FROM (${units.sql}))
           WHERE single AND NOT analysed`
-        const shards = yield* store.onEveryShard<{ readonly unit_id: string; readonly first_ts: number; readonly variant: string }>(operation, ch`${missing} ORDER BY unit_id LIMIT ${limit}`)
+        const shards = yield* onShards<{ readonly unit_id: string; readonly first_ts: number; readonly variant: string }>(src, operation, ch`${missing} ORDER BY unit_id LIMIT ${limit}`)
         const rows = shards.flat().sort((a, b) => byteOrder(a.unit_id, b.unit_id)).slice(0, limit)
         return {
-          total: yield* countOn(operation, ch`SELECT count() AS n FROM (${missing})`),
+          total: yield* countOn(src, operation, ch`SELECT count() AS n FROM (${missing})`),
           problems: rows.map((u) => ({ unit: u.unit_id, ts: iso(u.first_ts), detail: `exposed in ${u.variant}; no consent event grants consent (or the latest withdraws it): left out of the analysis` }))
         } satisfies ProblemList
       }
       case "exposure-integrity": {
         const multi = ch`SELECT unit_id, min(ts_ms) AS first_ts, min(variant) AS low, max(variant) AS high, uniqExact(variant) AS variants
-          FROM ${local} FINAL WHERE ${where} AND type = ${EXPOSURE} AND ts_ms <= ${asOf} GROUP BY unit_id HAVING variants > 1`
-        const multiShards = yield* store.onEveryShard<{ readonly unit_id: string; readonly first_ts: number; readonly low: string; readonly high: string; readonly variants: number }>(
-          operation, ch`${multi} ORDER BY unit_id LIMIT ${limit}`)
+          FROM ${from} WHERE ${where} AND type = ${EXPOSURE} AND ts_ms <= ${asOf} GROUP BY unit_id HAVING variants > 1`
+        const multiShards = yield* onShards<{ readonly unit_id: string; readonly first_ts: number; readonly low: string; readonly high: string; readonly variants: number }>(
+          src, operation, ch`${multi} ORDER BY unit_id LIMIT ${limit}`)
         const multiRows = multiShards.flat().sort((a, b) => byteOrder(a.unit_id, b.unit_id)).slice(0, limit)
-        const multiTotal = yield* countOn(operation, ch`SELECT count() AS n FROM (${multi})`)
+        const multiTotal = yield* countOn(src, operation, ch`SELECT count() AS n FROM (${multi})`)
         const mismatched = ch`${where} AND type = ${EXPOSURE} AND isNotNull(expected_variant) AND ts_ms <= ${asOf}`
         const room = limit - multiRows.length
         const mismatchRows = room <= 0
           ? []
-          : yield* firstRows<EventAt & { readonly variant: string | null; readonly expected_variant: string }>(operation,
-            ch`SELECT ${EVENT}, variant, expected_variant FROM ${local} FINAL WHERE ${mismatched}`, room)
+          : yield* firstRows<EventAt & { readonly variant: string | null; readonly expected_variant: string }>(src, operation,
+            ch`SELECT ${EVENT}, variant, expected_variant FROM ${from} WHERE ${mismatched}`, room)
         return {
-          total: multiTotal + (yield* countOn(operation, ch`SELECT count() AS n FROM ${local} FINAL WHERE ${mismatched}`)),
+          total: multiTotal + (yield* countOn(src, operation, ch`SELECT count() AS n FROM ${from} WHERE ${mismatched}`)),
           problems: [
             ...multiRows.map((u) => ({
               unit: u.unit_id,

@@ -3,10 +3,10 @@
  * computed in the database — or, for the events, in the ClickHouse event store when the context
  * holds one (`ClickHouseDataQuality`).
  */
-import { EXPOSURE, type ListedCheck, type ReadinessProblem } from "@pilotproof/domain"
+import { EXPOSURE, type ListedCheck, type ReadinessProblem, type WarehouseSource } from "@pilotproof/domain"
 import { Effect, Option } from "effect"
 import { type AliasedSelectQueryBuilder, sql } from "kysely"
-import { ClickHouse } from "./ClickHouse.js"
+import { ClickHouse, noWarehouseHere } from "./ClickHouse.js"
 import { makeClickHouseDataQuality } from "./ClickHouseDataQuality.js"
 import { Database } from "./Database.js"
 import { consentedUnits } from "./ExposedUnits.js"
@@ -17,6 +17,7 @@ export interface CountWithExamples {
 }
 
 const EXAMPLES = 3
+
 /** Unit ids listed for one shared phone or e-mail. */
 const UNITS_PER_KEY = 10
 
@@ -32,6 +33,8 @@ export interface ProblemScope {
   readonly outcomeTypes: ReadonlyArray<string>
   readonly consentRequired: boolean
   readonly limit: number
+  /** A warehouse-native pilot: its events are the rows of this ClickHouse table. */
+  readonly warehouse?: WarehouseSource
 }
 
 export interface ProblemList {
@@ -99,7 +102,8 @@ export class DataQuality extends Effect.Service<DataQuality>()("@pilotproof/stor
      * per column over its covering index (pilot, key, unit), counted and sampled here (the groups
      * are the shared keys only, few even in dirty data).
      */
-    const sharedIdentities = Effect.fn("DataQuality.sharedIdentities")(function*(pilotId: string) {
+    const sharedIdentities = Effect.fn("DataQuality.sharedIdentities")(function*(pilotId: string, source?: WarehouseSource) {
+      if (source !== undefined) return yield* noWarehouseHere(pilotId, source)
       return yield* database.use(`finding people under two unit ids in "${pilotId}"`, async (db) => {
         const out: Record<"phone" | "email", CountWithExamples & { units: number }> = {
           phone: { count: 0, units: 0, examples: [] },
@@ -129,7 +133,8 @@ export class DataQuality extends Effect.Service<DataQuality>()("@pilotproof/stor
      * have a phone or e-mail that could not be normalized, how many are stamped after `nowMs`.
      * Examples (source:line) are read only for a problem that occurs.
      */
-    const eventProblems = Effect.fn("DataQuality.eventProblems")(function*(pilotId: string, nowMs: number) {
+    const eventProblems = Effect.fn("DataQuality.eventProblems")(function*(pilotId: string, nowMs: number, source?: WarehouseSource) {
+      if (source !== undefined) return yield* noWarehouseHere(pilotId, source)
       return yield* database.use(`checking the events of "${pilotId}"`, async (db) => {
         const flagged = (flag: "phone" | "email") => sql<boolean>`${sql.ref("format_flags")} like ${`%${flag}%`}`
         // the count and the times from the aggregation index alone; the flags from the rows
@@ -167,7 +172,8 @@ export class DataQuality extends Effect.Service<DataQuality>()("@pilotproof/stor
     })
 
     /** Outcome events stamped before their unit's first exposure (types that should follow it). */
-    const outcomesBeforeExposure = Effect.fn("DataQuality.outcomesBeforeExposure")(function*(pilotId: string, types: ReadonlyArray<string>) {
+    const outcomesBeforeExposure = Effect.fn("DataQuality.outcomesBeforeExposure")(function*(pilotId: string, types: ReadonlyArray<string>, source?: WarehouseSource) {
+      if (source !== undefined) return yield* noWarehouseHere(pilotId, source)
       if (types.length === 0) return { count: 0, examples: [] } satisfies CountWithExamples
       return yield* database.use(`finding outcomes before exposure in "${pilotId}"`, async (db) => {
         const first = db.selectFrom("events")
@@ -187,7 +193,8 @@ export class DataQuality extends Effect.Service<DataQuality>()("@pilotproof/stor
     })
 
     /** Exposed units (any consent state, any number of variants). */
-    const exposedUnits = Effect.fn("DataQuality.exposedUnits")(function*(pilotId: string) {
+    const exposedUnits = Effect.fn("DataQuality.exposedUnits")(function*(pilotId: string, source?: WarehouseSource) {
+      if (source !== undefined) return yield* noWarehouseHere(pilotId, source)
       const row = yield* database.use(`counting exposed units of "${pilotId}"`, (db) =>
         db.selectFrom("events").select(sql<number>`count(distinct unit_id)`.as("n"))
           .where("pilot_id", "=", pilotId).where("type", "=", EXPOSURE).executeTakeFirstOrThrow())
@@ -201,6 +208,7 @@ export class DataQuality extends Effect.Service<DataQuality>()("@pilotproof/stor
      */
     const problems = Effect.fn("DataQuality.problems")(function*(scope: ProblemScope) {
       const { limit, pilotId } = scope
+      if (scope.warehouse !== undefined) return yield* noWarehouseHere(pilotId, scope.warehouse)
       return yield* database.use(`listing the ${scope.check} problems of "${pilotId}"`, async (db): Promise<ProblemList> => {
         const events = db.selectFrom("events as e").where("e.pilot_id", "=", pilotId)
         /** How many rows a query gives (any query: it is counted as a subquery). */

@@ -3,7 +3,7 @@
  * share: the scope of a read, the service's shape, and how a row of moments becomes a variant's
  * sufficient statistics.
  */
-import type { ExposureSummary, Metric, StorageError } from "@pilotproof/domain"
+import type { ExposureSummary, Metric, StorageError, WarehouseSource } from "@pilotproof/domain"
 import { quantileValueMetric } from "@pilotproof/domain"
 import type { VariantStats } from "@pilotproof/stats"
 import type { Effect } from "effect"
@@ -32,6 +32,8 @@ export interface AggregationScope {
    * exposures again.
    */
   readonly exposedUnits?: string
+  /** A warehouse-native pilot: its events are the rows of this ClickHouse table, read in place. */
+  readonly warehouse?: WarehouseSource
 }
 
 /** What a scoring diagnostic's pairs are read by: its score and outcome events and the window. */
