@@ -18,6 +18,8 @@ export default defineConfig({
       ? ["test/validity/**/*.test.ts"]
       : ["packages/*/test/**/*.test.ts", "test/**/*.test.ts"],
     exclude: ["**/node_modules/**", "**/dist/**", ...(process.env["PILOTPROOF_VALIDITY"] === "full" ? [] : ["test/validity/**"])],
+    // the ClickHouse test cluster (test/clickhouse/cluster), started when it is not answering
+    globalSetup: ["./test/fixtures/ClickHouseCluster.ts"],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     reporters: ["./test/fixtures/SummaryReporter.ts"]

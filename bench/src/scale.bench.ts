@@ -37,7 +37,7 @@ const EVENTS_PER_UNIT = 5
 const PG_URL = process.env["PILOTPROOF_BENCH_PG"] ?? "postgres://postgres@127.0.0.1:5432/test"
 
 /** Personalized offers at scale: conversion in 14 days, revenue with CUPED on pre-period spend, a complaint guardrail. */
-const DEFINITION = {
+export const DEFINITION = {
   id: PILOT,
   name: "Scale benchmark",
   kind: "personalization",
