@@ -25,7 +25,7 @@ import { readdirSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { clickHouseTestLayer } from "./fixtures/ClickHouse.js"
-import { EXPERIMENTS_DIR, experimentFiles } from "./fixtures/Definitions.js"
+import { EXPERIMENTS_DIR } from "./fixtures/Definitions.js"
 
 /** Every demo pilot, and the fixture pilots with scenarios: segments (novelty), quantiles, metric packs. */
 const FIXTURES = fileURLToPath(new URL("./fixtures", import.meta.url))
@@ -58,6 +58,16 @@ const differences = (actual: unknown, expected: unknown, path = ""): Array<strin
   return actual === expected ? [] : [`${path}: ${JSON.stringify(actual)} ≠ ${JSON.stringify(expected)}`]
 }
 
+/** A pilot of `dir` registered, started and fed its scenario's simulated events (in SQLite). */
+const simulated = (dir: string, id: string) =>
+  Effect.gen(function*() {
+    const registry = yield* PilotRegistry
+    yield* registry.register([pilotFile(dir, id)])
+    yield* registry.start(id)
+    yield* (yield* Simulation).intoPilot(join(dir, "scenarios", `${id}.yaml`))
+    return registry
+  })
+
 /** The pilot's events as the registry stores them, copied into ClickHouse (twice with `again`). */
 const copyEvents = (pilotId: string, again = false) =>
   Effect.gen(function*() {
@@ -79,10 +89,7 @@ describe("the ClickHouse event store (2 shards)", () => {
   for (const { dir, id } of PILOTS) {
     it.live(`${id}: the evaluation and the effect over time from ClickHouse equal SQLite's`, () =>
       run(Effect.gen(function*() {
-        const registry = yield* PilotRegistry
-        yield* registry.register([pilotFile(dir, id)])
-        yield* registry.start(id)
-        yield* (yield* Simulation).intoPilot(join(dir, "scenarios", `${id}.yaml`))
+        yield* simulated(dir, id)
         // the same batch delivered twice: FINAL keeps one of each event
         const copied = yield* copyEvents(id, true)
         expect(copied).toBeGreaterThan(1000)
@@ -99,10 +106,7 @@ describe("the ClickHouse event store (2 shards)", () => {
   it.live("keeps every unit's events on one shard, answers a metric in a few hundred bytes, and erases a unit for good", () =>
     run(Effect.gen(function*() {
       const id = "support-bot-lead-qualification"
-      const registry = yield* PilotRegistry
-      yield* registry.register(experimentFiles().filter((f) => f.source.endsWith(`/${id}.yaml`)))
-      yield* registry.start(id)
-      yield* (yield* Simulation).intoPilot(join(EXPERIMENTS_DIR, "scenarios", `${id}.yaml`))
+      yield* simulated(EXPERIMENTS_DIR, id)
       yield* copyEvents(id)
       const store = yield* ClickHouse
       const local = ident(store.localTable)
@@ -148,10 +152,7 @@ describe("the ClickHouse event store (2 shards)", () => {
     it.live(`a warehouse pilot reads a ClickHouse table in place (${layout}): the same analysis, and nothing can be imported into it`, () =>
       run(Effect.gen(function*() {
         const id = "support-bot-lead-qualification"
-        const registry = yield* PilotRegistry
-        yield* registry.register(experimentFiles().filter((f) => f.source.endsWith(`/${id}.yaml`)))
-        yield* registry.start(id)
-        yield* (yield* Simulation).intoPilot(join(EXPERIMENTS_DIR, "scenarios", `${id}.yaml`))
+        const registry = yield* simulated(EXPERIMENTS_DIR, id)
         const database = yield* Database
         const rows: ReadonlyArray<EventRow> = yield* database.use("reading the events", (db) =>
           db.selectFrom("events").selectAll().where("pilot_id", "=", id).execute())
@@ -173,7 +174,7 @@ describe("the ClickHouse event store (2 shards)", () => {
           }))
         }).finally(() => client.close()))
 
-        const file = parse(experimentFiles().find((f) => f.source.endsWith(`/${id}.yaml`))!.text) as Record<string, unknown>
+        const file = parse(pilotFile(EXPERIMENTS_DIR, id).text) as Record<string, unknown>
         delete file["crm"]
         const warehouseId = "bot-in-the-warehouse"
         yield* registry.register([{

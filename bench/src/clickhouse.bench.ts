@@ -18,7 +18,7 @@ import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import pg from "pg"
-import { DEFINITION, load, type Target } from "./scale.bench.js"
+import { DEFINITION, load, postgresReachable, type Target } from "./scale.bench.js"
 import { ratio } from "./Timing.js"
 
 const PILOT = "scale-bench"
@@ -128,18 +128,6 @@ const onClickHouse = (name: string, url: string, registryFile: string, units: nu
       Layer.provideMerge(Layer.merge(Database.sqlite(registryFile), clickHouseLayer(url)))
     ))
   )
-
-const postgresReachable = async () => {
-  const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 3000 })
-  try {
-    await client.connect()
-    return true
-  } catch {
-    return false
-  } finally {
-    await client.end().catch(() => undefined)
-  }
-}
 
 const dropDatabase = (url: string) =>
   Effect.runPromise(Effect.scoped(Effect.flatMap(ClickHouse, (store) =>

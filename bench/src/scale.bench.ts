@@ -195,7 +195,8 @@ const inChild = (task: ChildTask): ChildResult => {
   return JSON.parse(lines[lines.length - 1]!) as ChildResult
 }
 
-const postgresReachable = async () => {
+/** Whether the benchmark's PostgreSQL answers (else its suites run on SQLite alone). */
+export const postgresReachable = async () => {
   const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 3000 })
   try {
     await client.connect()

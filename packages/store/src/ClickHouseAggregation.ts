@@ -237,6 +237,60 @@ const grouped = <R extends MomentsRow>(shards: ReadonlyArray<ReadonlyArray<R>>, 
 /** Byte order of two strings' UTF-8 encodings: how both ClickHouse and SQLite order unit ids. */
 export const byteOrder = (a: string, b: string) => Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"))
 
+/** One shard's partial totals of a cluster (`clusterColumns`' row). */
+interface ClusterPart {
+  readonly variant: string
+  readonly cluster: string
+  readonly total: number
+  readonly size: number
+  readonly units: number
+  readonly open: number
+}
+
+/**
+ * The per-cluster partial totals of a metric's per-unit rows, as `Aggregation.clusterStatsQuery`
+ * forms them: the outcome total (a ratio's numerator) and the size (units with a value, or a
+ * ratio's denominator total), the units and the open durations.
+ */
+const clusterColumns = (metric: PlainMetric) => {
+  const ratio = metric.type === "ratio"
+  return ch`${ratio ? ch`sum(x)` : ch`sum(ifNull(y, 0))`} AS total, ${ratio ? ch`sum(ifNull(y, 0))` : ch`count(y)`} AS size,
+    count(y) AS units, ${metric.type === "duration" ? ch`count() - count(y)` : ch`0`} AS open`
+}
+
+/**
+ * Per variant, the clusters' moments from the shards' partial totals: a cluster's units may be on
+ * several shards, so its totals are added first, then squared.
+ */
+const clusterMoments = (parts: ReadonlyArray<ClusterPart>): Record<string, VariantStats> => {
+  const clusters = new Map<string, { variant: string; total: number; size: number; units: number; open: number }>()
+  for (const r of parts) {
+    const key = `${r.variant}\u0000${r.cluster}`
+    const c = clusters.get(key) ?? { variant: r.variant, total: 0, size: 0, units: 0, open: 0 }
+    c.total += num(r.total)
+    c.size += num(r.size)
+    c.units += num(r.units)
+    c.open += num(r.open)
+    clusters.set(key, c)
+  }
+  const byVariant = new Map<string, { n: number; sx: number; sxx: number; sy: number; syy: number; sxy: number; units: number; open: number }>()
+  for (const c of clusters.values()) {
+    const v = byVariant.get(c.variant) ?? { n: 0, sx: 0, sxx: 0, sy: 0, syy: 0, sxy: 0, units: 0, open: 0 }
+    v.n += 1
+    v.sx += c.total
+    v.sxx += c.total * c.total
+    v.sy += c.size
+    v.syy += c.size * c.size
+    v.sxy += c.total * c.size
+    v.units += c.units
+    v.open += c.open
+    byVariant.set(c.variant, v)
+  }
+  const out: Record<string, VariantStats> = {}
+  for (const [variant, v] of [...byVariant].sort(([a], [b]) => byteOrder(a, b))) out[variant] = clustersOf(v)
+  return out
+}
+
 /** The ClickHouse implementation of `Aggregation`, for `ClickHouse`'s event store. */
 export const makeClickHouseAggregation = Effect.gen(function*() {
   const store = yield* ClickHouse
@@ -255,45 +309,11 @@ export const makeClickHouseAggregation = Effect.gen(function*() {
   const momentsOf = (metric: Metric, m: ShardMoments) => statsOf(metric, m)
 
   const clusterStats = (scope: AggregationScope, metric: Metric) =>
-    Effect.gen(function*() {
-      const p = plain(metric)
-      const ratio = p.type === "ratio"
-      const shards = yield* onShards<{ variant: string; cluster: string; total: number; size: number; units: number; open: number }>(scope,
-        `aggregating metric "${metric.key}" of "${scope.pilotId}" per cluster`,
-        ch`SELECT variant, cluster, ${ratio ? ch`sum(x)` : ch`sum(ifNull(y, 0))`} AS total, ${ratio ? ch`sum(ifNull(y, 0))` : ch`count(y)`} AS size,
-            count(y) AS units, ${p.type === "duration" ? ch`count() - count(y)` : ch`0`} AS open
-          FROM (${perUnit(scope, p)}) WHERE cluster != '' GROUP BY variant, cluster`
-      )
-      // a cluster's units may be on several shards: its totals are added first
-      const clusters = new Map<string, { variant: string; total: number; size: number; units: number; open: number }>()
-      for (const rows of shards) {
-        for (const r of rows) {
-          const key = `${r.variant}\u0000${r.cluster}`
-          const c = clusters.get(key) ?? { variant: r.variant, total: 0, size: 0, units: 0, open: 0 }
-          c.total += num(r.total)
-          c.size += num(r.size)
-          c.units += num(r.units)
-          c.open += num(r.open)
-          clusters.set(key, c)
-        }
-      }
-      const byVariant = new Map<string, { n: number; sx: number; sxx: number; sy: number; syy: number; sxy: number; units: number; open: number }>()
-      for (const c of clusters.values()) {
-        const v = byVariant.get(c.variant) ?? { n: 0, sx: 0, sxx: 0, sy: 0, syy: 0, sxy: 0, units: 0, open: 0 }
-        v.n += 1
-        v.sx += c.total
-        v.sxx += c.total * c.total
-        v.sy += c.size
-        v.syy += c.size * c.size
-        v.sxy += c.total * c.size
-        v.units += c.units
-        v.open += c.open
-        byVariant.set(c.variant, v)
-      }
-      const out: Record<string, VariantStats> = {}
-      for (const [variant, v] of [...byVariant].sort(([a], [b]) => byteOrder(a, b))) out[variant] = clustersOf(v)
-      return out
-    })
+    Effect.map(
+      onShards<ClusterPart>(scope, `aggregating metric "${metric.key}" of "${scope.pilotId}" per cluster`,
+        ch`SELECT variant, cluster, ${clusterColumns(plain(metric))} FROM (${perUnit(scope, plain(metric))}) WHERE cluster != '' GROUP BY variant, cluster`),
+      (shards) => clusterMoments(shards.flat())
+    )
 
   const metricStats = Effect.fn("ClickHouseAggregation.metricStats")(function*(scope: AggregationScope, metric: Metric) {
     if (scope.clustered === true) return yield* clusterStats(scope, metric)
@@ -334,44 +354,10 @@ export const makeClickHouseAggregation = Effect.gen(function*() {
     const perMoment = ch`SELECT position - 1 AS k, unit_id, ${unitAt(ch`moment`, scope, units.events, p)}
       FROM (${units.sql}) ARRAY JOIN ${chArray(at)} AS moment, arrayEnumerate(${chArray(at)}) AS position`
     if (scope.clustered === true) {
-      const ratio = p.type === "ratio"
-      const shards = yield* onShards<{ k: number; variant: string; cluster: string; total: number; size: number; units: number; open: number }>(scope,
-        `aggregating metric "${metric.key}" of "${scope.pilotId}" over time per cluster`,
-        ch`SELECT k, variant, cluster, ${ratio ? ch`sum(x)` : ch`sum(ifNull(y, 0))`} AS total, ${ratio ? ch`sum(ifNull(y, 0))` : ch`count(y)`} AS size,
-            count(y) AS units, ${p.type === "duration" ? ch`count() - count(y)` : ch`0`} AS open
-          FROM (${perMoment}) WHERE analysed AND has_value AND cluster != '' GROUP BY k, variant, cluster`
-      )
-      return at.map((_, k) => {
-        const clusters = new Map<string, { variant: string; total: number; size: number; units: number; open: number }>()
-        for (const rows of shards) {
-          for (const r of rows) {
-            if (num(r.k) !== k) continue
-            const key = `${r.variant}\u0000${r.cluster}`
-            const c = clusters.get(key) ?? { variant: r.variant, total: 0, size: 0, units: 0, open: 0 }
-            c.total += num(r.total)
-            c.size += num(r.size)
-            c.units += num(r.units)
-            c.open += num(r.open)
-            clusters.set(key, c)
-          }
-        }
-        const out: Record<string, VariantStats> = {}
-        const byVariant = new Map<string, { n: number; sx: number; sxx: number; sy: number; syy: number; sxy: number; units: number; open: number }>()
-        for (const c of clusters.values()) {
-          const v = byVariant.get(c.variant) ?? { n: 0, sx: 0, sxx: 0, sy: 0, syy: 0, sxy: 0, units: 0, open: 0 }
-          v.n += 1
-          v.sx += c.total
-          v.sxx += c.total * c.total
-          v.sy += c.size
-          v.syy += c.size * c.size
-          v.sxy += c.total * c.size
-          v.units += c.units
-          v.open += c.open
-          byVariant.set(c.variant, v)
-        }
-        for (const [variant, v] of [...byVariant].sort(([a], [b]) => byteOrder(a, b))) out[variant] = clustersOf(v)
-        return out
-      })
+      const shards = yield* onShards<ClusterPart & { readonly k: number }>(scope, `aggregating metric "${metric.key}" of "${scope.pilotId}" over time per cluster`,
+        ch`SELECT k, variant, cluster, ${clusterColumns(p)} FROM (${perMoment}) WHERE analysed AND has_value AND cluster != '' GROUP BY k, variant, cluster`)
+      const parts = shards.flat()
+      return at.map((_, k) => clusterMoments(parts.filter((r) => num(r.k) === k)))
     }
     const shards = yield* onShards<MomentsRow & { readonly k: number; readonly variant: string }>(scope,
       `aggregating metric "${metric.key}" of "${scope.pilotId}" over time`,
