@@ -1,5 +1,6 @@
 /**
- * What a delivery leaves in the store, on SQLite and the real PostgreSQL server: one event per
+ * What a delivery leaves in the store, on SQLite, the real PostgreSQL server and the ClickHouse
+ * event store (the registry in SQLite): one event per
  * entity and event type however often and in whatever order it arrives (the earliest time
  * kept), no trace of a retry that changes nothing (no import record, no new data version), a
  * revoked connector's id registered again with a new secret, and a Bitrix24 deal the portal
@@ -7,9 +8,10 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Connectors, EngineServices, PilotRegistry } from "@pilotproof/engine"
-import { Database } from "@pilotproof/store"
-import { Effect, Layer } from "effect"
+import { ch, ClickHouse, Database, ident } from "@pilotproof/store"
+import { Effect, Layer, Option } from "effect"
 import { createServer } from "node:http"
+import { clickHouseTestLayer } from "../../../test/fixtures/ClickHouse.js"
 import { DIALECTS } from "../../../test/fixtures/Databases.js"
 import { minimalPilot } from "../../../test/fixtures/Definitions.js"
 
@@ -34,7 +36,25 @@ const refusingPortal = () =>
     server.listen(0, "127.0.0.1", () => resolve({ url: `http://127.0.0.1:${(server.address() as { port: number }).port}/rest/1/c/`, close: () => server.close() }))
   })
 
-for (const dialect of DIALECTS) {
+const STORES = [
+  ...DIALECTS.map((d) => ({ name: d.name, layer: d.layer })),
+  { name: "clickhouse", layer: () => Layer.merge(Database.sqlite(":memory:"), clickHouseTestLayer()) }
+]
+
+/** The pilot's deal_won events as stored: in ClickHouse (as every read sees them, FINAL) when it holds the events. */
+const storedWins = Effect.gen(function*() {
+  const events = yield* Effect.serviceOption(ClickHouse)
+  if (Option.isSome(events)) {
+    const shards = yield* events.value.onEveryShard<{ readonly event_id: string; readonly ts_ms: number }>("reading the events",
+      ch`SELECT event_id, ts_ms FROM ${ident(events.value.localTable)} FINAL WHERE pilot_id = ${PILOT} AND type = 'deal_won' ORDER BY event_id`)
+    return shards.flat()
+  }
+  const database = yield* Database
+  return yield* database.use("reading the events", (db) =>
+    db.selectFrom("events").select(["event_id", "ts_ms"]).where("pilot_id", "=", PILOT).where("type", "=", "deal_won").orderBy("event_id").execute())
+})
+
+for (const dialect of STORES) {
   describe(`CRM deliveries in the store on ${dialect.name}`, () => {
     it.live("one event per entity and type, the earliest time; a retry leaves no trace; a revoked id comes back; a refused deal is not kept", () =>
       Effect.gen(function*() {
@@ -49,11 +69,10 @@ for (const dialect of DIALECTS) {
             connectors.receive({ source, connectorId, method: "POST", uri: "http://x/", query, headers: { "content-type": "application/x-www-form-urlencoded" }, body }),
             (a) => ({ status: a.status, body: JSON.parse(a.body) as Record<string, unknown> })
           )
-        const state = database.use("reading state", async (db) => ({
-          events: await db.selectFrom("events").select(["event_id", "ts_ms"]).where("pilot_id", "=", PILOT).where("type", "=", "deal_won").execute(),
+        const state = Effect.zipWith(storedWins, database.use("reading state", async (db) => ({
           imports: Number((await db.selectFrom("imports").select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow()).n),
           version: Number((await db.selectFrom("pilots").select("data_version").where("id", "=", PILOT).executeTakeFirstOrThrow()).data_version)
-        }))
+        })), (events, registry) => ({ events, ...registry }))
 
         // a later change arrives first; the earlier one after it: one event, at the earlier time
         expect((yield* send(won("501", 1_772_445_600))).body).toMatchObject({ accepted: 1 })

@@ -142,9 +142,9 @@ export const makeClickHouse = (address: ClickHouseAddress) =>
             ...(address.password === undefined ? {} : { password: Redacted.value(address.password) }),
             request_timeout: 300_000,
             clickhouse_settings: SETTINGS,
-            // failures reach the caller as StorageErrors; the client's own advice on progress
-            // headers (for load balancers that cut idle connections) does not apply on 127.0.0.1
-            log: { level: ClickHouseLogLevel.ERROR }
+            // every failure reaches the caller as a StorageError naming the operation; the client's
+            // own log would print the same raw, before the message a user should read
+            log: { level: ClickHouseLogLevel.OFF }
           })
         )
       ),
