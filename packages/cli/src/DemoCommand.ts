@@ -8,7 +8,7 @@
  */
 import { Command, Options } from "@effect/cli"
 import { DAY_MS, primaryMetric } from "@pilotproof/domain"
-import { Decisions, PilotRegistry, printableLocation, readScenario, Simulation } from "@pilotproof/engine"
+import { Decisions, eventsLocationNote, PilotRegistry, printableLocation, readScenario, Simulation } from "@pilotproof/engine"
 import { serve } from "@pilotproof/server"
 import { Config, Console, Effect } from "effect"
 import { existsSync } from "node:fs"
@@ -46,7 +46,7 @@ const runDemo = (experiments: string) =>
     const files = yield* readPilotFiles([experiments])
     const registered = yield* registry.register(files)
     const created = registered.filter((r) => r.registration.outcome !== "unchanged").length
-    yield* Console.log(`Pilotproof demo on ${location}: ${files.length} pilots from ${experiments}/ (${created} new or changed)`)
+    yield* Console.log(`Pilotproof demo on ${location}${yield* eventsLocationNote}: ${files.length} pilots from ${experiments}/ (${created} new or changed)`)
 
     const rows: Array<Array<string>> = []
     // each verdict beside the one its scenario's ground truth implies

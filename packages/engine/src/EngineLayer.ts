@@ -51,8 +51,8 @@ export const EngineLayer = <E = never>(
 
 export type Engine = Layer.Layer.Success<ReturnType<typeof EngineLayer>>
 
-/** A database location as it may be printed (a PostgreSQL URL without its password). */
-export { printableLocation } from "@pilotproof/store"
+/** A database location as it may be printed (a PostgreSQL URL without its password), and where the events are when not there. */
+export { eventsLocationNote, printableLocation } from "@pilotproof/store"
 
 /** Only what computing snapshots needs, over its own connection (a snapshot worker thread). */
 export const SnapshotBuilderLayer = (location: Redacted.Redacted<string> | string) =>

@@ -6,7 +6,7 @@
 import { HttpApiBuilder, HttpApp, HttpMiddleware, HttpServer, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import { LIMITS, PilotproofApi } from "@pilotproof/api"
-import { Alerts, Connectors, type DeliveryOptions, EngineLayer, printableLocation, Snapshots, Tokens } from "@pilotproof/engine"
+import { Alerts, Connectors, type DeliveryOptions, EngineLayer, eventsLocationNote, printableLocation, Snapshots, Tokens } from "@pilotproof/engine"
 import { Console, Context, Effect, Either, Layer, Option, Redacted, Schedule } from "effect"
 import { createServer } from "node:http"
 import { ApiHandlers } from "./ApiHandlers.js"
@@ -273,7 +273,7 @@ export const serve = (options: ServeOptions) =>
     const tokens = Context.get(context, Tokens)
     const active = yield* tokens.countActive()
     const where = printableLocation(Redacted.isRedacted(options.location) ? options.location : Redacted.make(options.location))
-    yield* Console.log(`Pilotproof is serving ${where} at ${url}/`)
+    yield* Console.log(`Pilotproof is serving ${where}${yield* eventsLocationNote} at ${url}/`)
     yield* Console.log(`  pages: ${url}/   API: ${url}/api   OpenAPI: ${url}/api/openapi.json`)
     if (active === 0) {
       if (options.bootstrapAdmin === true) {

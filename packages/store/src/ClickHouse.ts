@@ -241,3 +241,16 @@ export const eventStoreFromConfig: Layer.Layer<never, StorageError> = Layer.unwr
   Effect.map(Effect.mapError(eventsUrlConfig, (e) => new StorageError({ operation: "reading PILOTPROOF_EVENTS", detail: String(e), cause: e })), (url): Layer.Layer<never, StorageError> =>
     Option.isNone(url) ? Layer.empty : (clickHouseLayer(Redacted.value(url.value)) as Layer.Layer<ClickHouse, StorageError> as unknown as Layer.Layer<never, StorageError>))
 )
+
+/** Where `PILOTPROOF_EVENTS` keeps the events, for banners: `, events in ClickHouse host:port,…/database`, or nothing. */
+export const eventsLocationNote = Effect.map(
+  Effect.orElseSucceed(eventsUrlConfig, () => Option.none<Redacted.Redacted<string>>()),
+  Option.match({
+    onNone: () => "",
+    onSome: (url) =>
+      Either.match(parseClickHouseUrl(Redacted.value(url)), {
+        onLeft: () => "",
+        onRight: (a) => `, events in ClickHouse ${a.shards.map((s) => s.replace(/^http:\/\//, "")).join(",")}/${a.database}`
+      })
+  })
+)
