@@ -244,15 +244,16 @@ export const eventStoreFromConfig: Layer.Layer<never, StorageError> = Layer.unwr
     Option.isNone(url) ? Layer.empty : (clickHouseLayer(Redacted.value(url.value)) as Layer.Layer<ClickHouse, StorageError> as unknown as Layer.Layer<never, StorageError>))
 )
 
-/** Where `PILOTPROOF_EVENTS` keeps the events, for banners: `, events in ClickHouse host:port,…/database`, or nothing. */
-export const eventsLocationNote = Effect.map(
-  Effect.orElseSucceed(eventsUrlConfig, () => Option.none<Redacted.Redacted<string>>()),
-  Option.match({
-    onNone: () => "",
-    onSome: (url) =>
-      Either.match(parseClickHouseUrl(Redacted.value(url)), {
-        onLeft: () => "",
-        onRight: (a) => `, events in ClickHouse ${a.shards.map((s) => s.replace(/^http:\/\//, "")).join(",")}/${a.database}`
-      })
-  })
-)
+/**
+ * Where `PILOTPROOF_EVENTS` keeps the events, for banners: `, events in ClickHouse host:port,…/database`
+ * (and, without a pseudonym key, that ClickHouse's statement logs would keep erased ids), or nothing.
+ */
+export const eventsLocationNote = Effect.gen(function*() {
+  const url = yield* Effect.orElseSucceed(eventsUrlConfig, () => Option.none<Redacted.Redacted<string>>())
+  if (Option.isNone(url)) return ""
+  const address = parseClickHouseUrl(Redacted.value(url.value))
+  if (Either.isLeft(address)) return ""
+  const key = yield* Effect.orElseSucceed(Config.option(Config.redacted("PILOTPROOF_PSEUDONYM_KEY")), () => Option.none())
+  const where = `, events in ClickHouse ${address.right.shards.map((s) => s.replace(/^http:\/\//, "")).join(",")}/${address.right.database}`
+  return Option.isSome(key) ? where : `${where} (PILOTPROOF_PSEUDONYM_KEY is not set: an erased unit id would stay in ClickHouse's statement logs; docs/scale.md)`
+})
