@@ -5,8 +5,8 @@
  * Each shard answers for its own units (the Distributed table shards by unit, so a unit's events
  * are on one shard) in one query per metric, in three steps:
  *  1. per unit, its events of the types the metric reads, as arrays: `groupArrayIf((ts, value),
- *     type = …)` over `events_local FINAL` (FINAL collapses a re-delivered event id to its first
- *     delivery), cut at the as-of moment;
+ *     type = …)` over `events_local FINAL` (FINAL collapses a re-delivered event id to its
+ *     earliest delivery), or over a warehouse pilot's own table, cut at the as-of moment;
  *  2. per unit (and per moment, for the effect over time), whether it is analysed then — exposed,
  *     in one variant, consenting — and its value `y` (and `x`), as array expressions: the same
  *     definitions as the SQL per-unit query (`Aggregation.perUnitQuery`);
