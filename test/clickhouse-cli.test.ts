@@ -82,6 +82,9 @@ describe("pilotproof with PILOTPROOF_EVENTS=clickhouse://…", () => {
     const typo = await runCli(db, ["pilot", "list"], undefined, { PILOTPROOF_EVENTS: "http://127.0.0.1:18123" })
     expect(typo.code).toBe(1)
     expect(typo.stderr).toContain("is not clickhouse://[user[:password]@]host:port[,host:port…]/database[?cluster=name]")
+    const partial = await runCli(db, ["pilot", "list"], undefined, { PILOTPROOF_EVENTS: url.replace("127.0.0.1:18123,127.0.0.1:18124", "127.0.0.1:18123") })
+    expect(partial.code).toBe(1)
+    expect(partial.stderr).toContain("PILOTPROOF_EVENTS names 1 shard, but the servers' remote_servers give the cluster 2 shards")
     for (const r of [down, bad, typo]) expect(r.stderr).not.toContain("secret")
     // a warehouse pilot without the ClickHouse that holds its table: said so, nothing else tried
     const file = join(dir, "in-place.yaml")

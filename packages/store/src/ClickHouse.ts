@@ -70,6 +70,8 @@ export const noWarehouseHere = (pilotId: string, source: WarehouseSource) =>
 /** The address without its password, for messages. */
 const redactEventsUrl = (url: string): string => url.replace(/\/\/([^:@/]+):[^@/]*@/, "//$1:***@")
 
+const shards = (n: number) => `${n} shard${n === 1 ? "" : "s"}`
+
 /** Settings sent with every query: JSON numbers for 64-bit integers (counts, times), nothing 18.16 lacks. */
 const SETTINGS = { output_format_json_quote_64bit_integers: 0 } as const
 
@@ -197,7 +199,7 @@ export const makeClickHouse = (address: ClickHouseAddress) =>
       if ((row?.shards ?? 0) !== address.shards.length) {
         return yield* new StorageError({
           operation: `checking the ClickHouse cluster "${address.cluster}"`,
-          detail: `PILOTPROOF_EVENTS names ${address.shards.length} shards, but the servers' remote_servers give the cluster ${row?.shards ?? 0}`
+          detail: `PILOTPROOF_EVENTS names ${shards(address.shards.length)}, but the servers' remote_servers give the cluster ${shards(row?.shards ?? 0)}`
         })
       }
     }
