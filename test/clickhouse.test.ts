@@ -110,11 +110,11 @@ describe("the ClickHouse event store (2 shards)", () => {
       yield* copyEvents(id)
       const store = yield* ClickHouse
       const local = ident(store.localTable)
-      const perShard = yield* store.onEveryShard<{ readonly units: number; readonly events: number }>("counting",
-        ch`SELECT uniqExact(unit_id) AS units, count() AS events FROM ${local} FINAL WHERE pilot_id = ${id}`)
+      const perShard = yield* store.onEveryShard("counting",
+        ch`SELECT uniqExact(unit_id) AS units, count() AS events FROM ${local} FINAL WHERE pilot_id = ${id}`, Schema.Struct({ units: Schema.Number, events: Schema.Number }))
       // both shards hold a share, and no unit is on both
       expect(perShard.every((rows) => rows[0]!.units > 1000)).toBe(true)
-      const [both] = yield* store.select<{ readonly units: number }>("counting", ch`SELECT uniqExact(unit_id) AS units FROM ${ident(`${store.address.database}.events`)} WHERE pilot_id = ${id}`)
+      const [both] = yield* store.select("counting", ch`SELECT uniqExact(unit_id) AS units FROM ${ident(`${store.address.database}.events`)} WHERE pilot_id = ${id}`, Schema.Struct({ units: Schema.Number }))
       expect(both!.units).toBe(perShard.reduce((s, rows) => s + rows[0]!.units, 0))
 
       const aggregation = yield* Effect.provide(Aggregation, Aggregation.Default)
@@ -135,7 +135,7 @@ describe("the ClickHouse event store (2 shards)", () => {
 
       // erasure: awaited on every shard, verified, and the unit is gone from the analysis
       const events = yield* makeClickHouseEvents
-      const [victim] = yield* store.select<{ readonly unit_id: string }>("a unit", ch`SELECT unit_id FROM ${ident(`${store.address.database}.events`)} WHERE pilot_id = ${id} AND type = 'exposure' ORDER BY unit_id LIMIT 1`)
+      const [victim] = yield* store.select("a unit", ch`SELECT unit_id FROM ${ident(`${store.address.database}.events`)} WHERE pilot_id = ${id} AND type = 'exposure' ORDER BY unit_id LIMIT 1`, Schema.Struct({ unit_id: Schema.String }))
       const exposedBefore = yield* aggregation.exposures(scope)
       const erased = yield* events.erase([victim!.unit_id])
       expect(erased).toBeGreaterThan(0)

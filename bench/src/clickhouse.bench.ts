@@ -13,7 +13,7 @@
  */
 import { Aggregation, ch, ClickHouse, clickHouseLayer, Database, ident, PilotRepo } from "@pilotproof/store"
 import { PilotRegistry } from "@pilotproof/engine"
-import { Effect, Layer } from "effect"
+import { Effect, Layer, Schema } from "effect"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -112,8 +112,9 @@ const onClickHouse = (name: string, url: string, registryFile: string, units: nu
     }))
     const loadS = (performance.now() - started) / 1000
     const [database, table] = store.localTable.split(".") as [string, string]
-    const parts = yield* store.onEveryShard<{ readonly bytes: number; readonly rows: number }>("measuring the table",
-      ch`SELECT sum(bytes_on_disk) AS bytes, sum(rows) AS rows FROM system.parts WHERE database = ${database} AND table = ${table} AND active`)
+    const parts = yield* store.onEveryShard("measuring the table",
+      ch`SELECT sum(bytes_on_disk) AS bytes, sum(rows) AS rows FROM system.parts WHERE database = ${database} AND table = ${table} AND active`,
+      Schema.Struct({ bytes: Schema.Number, rows: Schema.Number }))
     const disk = parts.flat().reduce((s, p) => s + Number(p.bytes), 0)
     const rows = parts.flat().reduce((s, p) => s + Number(p.rows), 0)
     const bytes = (run: () => Effect.Effect<unknown, unknown>) =>

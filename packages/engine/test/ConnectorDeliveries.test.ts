@@ -9,7 +9,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Connectors, EngineServices, PilotRegistry } from "@pilotproof/engine"
 import { ch, ClickHouse, Database, ident } from "@pilotproof/store"
-import { Effect, Layer, Option } from "effect"
+import { Effect, Layer, Option, Schema } from "effect"
 import { createServer } from "node:http"
 import { clickHouseTestLayer } from "../../../test/fixtures/ClickHouse.js"
 import { DIALECTS } from "../../../test/fixtures/Databases.js"
@@ -45,8 +45,9 @@ const STORES = [
 const storedWins = Effect.gen(function*() {
   const events = yield* Effect.serviceOption(ClickHouse)
   if (Option.isSome(events)) {
-    const shards = yield* events.value.onEveryShard<{ readonly event_id: string; readonly ts_ms: number }>("reading the events",
-      ch`SELECT event_id, ts_ms FROM ${ident(events.value.localTable)} FINAL WHERE pilot_id = ${PILOT} AND type = 'deal_won' ORDER BY event_id`)
+    const shards = yield* events.value.onEveryShard("reading the events",
+      ch`SELECT event_id, ts_ms FROM ${ident(events.value.localTable)} FINAL WHERE pilot_id = ${PILOT} AND type = 'deal_won' ORDER BY event_id`,
+      Schema.Struct({ event_id: Schema.String, ts_ms: Schema.Number }))
     return shards.flat()
   }
   const database = yield* Database

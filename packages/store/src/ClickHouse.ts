@@ -18,7 +18,7 @@
  */
 import { type ClickHouseClient, ClickHouseLogLevel, createClient } from "@clickhouse/client"
 import { StorageError, type WarehouseSource } from "@pilotproof/domain"
-import { Config, Context, Effect, Either, Layer, Option, Redacted } from "effect"
+import { Config, Context, Effect, Either, Layer, Option, Redacted, Schema } from "effect"
 import { ch, ChSql, ident } from "./ClickHouseSql.js"
 
 /** Where the events live, read from `PILOTPROOF_EVENTS`. */
@@ -85,10 +85,10 @@ export interface ClickHouseShape {
   readonly localTable: string
   /** The table that spans every shard (the Distributed one, or the only shard's own), for reads ClickHouse merges itself. */
   readonly allTable: string
-  /** Runs a SELECT on one shard and returns its rows. */
-  readonly select: <A>(operation: string, query: ChSql, shard?: number) => Effect.Effect<ReadonlyArray<A>, StorageError>
-  /** Runs a SELECT on every shard at once and returns each shard's rows. */
-  readonly onEveryShard: <A>(operation: string, query: ChSql) => Effect.Effect<ReadonlyArray<ReadonlyArray<A>>, StorageError>
+  /** Runs a SELECT on one shard and returns its rows, decoded by `row` (the columns the query selects). */
+  readonly select: <A, I>(operation: string, query: ChSql, row: Schema.Schema<A, I>, shard?: number) => Effect.Effect<ReadonlyArray<A>, StorageError>
+  /** Runs a SELECT on every shard at once and returns each shard's rows, decoded by `row`. */
+  readonly onEveryShard: <A, I>(operation: string, query: ChSql, row: Schema.Schema<A, I>) => Effect.Effect<ReadonlyArray<ReadonlyArray<A>>, StorageError>
   /** Runs a statement (DDL, ALTER) on every shard. */
   readonly commandOnEveryShard: (operation: string, query: ChSql) => Effect.Effect<void, StorageError>
   /** Inserts rows (objects keyed by column) into the write table, synchronously to their shards. */
@@ -157,19 +157,26 @@ export const makeClickHouse = (address: ClickHouseAddress) =>
     const fail = (operation: string, shard: number) => (cause: unknown) =>
       new StorageError({ operation, detail: describe(cause, address.shards[shard]!.replace(/^http:\/\//, "")), cause })
 
-    const select = <A>(operation: string, query: ChSql, shard = 0) =>
+    const select = <A, I>(operation: string, query: ChSql, row: Schema.Schema<A, I>, shard = 0) =>
       Effect.tryPromise({
         try: async () => {
           const result = await clients[shard]!.query({ query: query.text, format: "JSONEachRow" })
           const text = await result.text()
           received += Buffer.byteLength(text, "utf8")
-          return text.split("\n").filter((line) => line !== "").map((line) => JSON.parse(line) as A)
+          return text.split("\n").filter((line) => line !== "").map((line): unknown => JSON.parse(line))
         },
         catch: fail(operation, shard)
-      })
+      }).pipe(
+        Effect.flatMap((rows) => Schema.decodeUnknown(Schema.Array(row))(rows)),
+        Effect.mapError((e) =>
+          e._tag === "StorageError"
+            ? e
+            : new StorageError({ operation, detail: `ClickHouse at ${address.shards[shard]!.replace(/^http:\/\//, "")} answered rows of another shape: ${e.message}`, cause: e })
+        )
+      )
 
-    const onEveryShard = <A>(operation: string, query: ChSql) =>
-      Effect.forEach(clients, (_, shard) => select<A>(operation, query, shard), { concurrency: "unbounded" })
+    const onEveryShard = <A, I>(operation: string, query: ChSql, row: Schema.Schema<A, I>) =>
+      Effect.forEach(clients, (_, shard) => select(operation, query, row, shard), { concurrency: "unbounded" })
 
     const commandOnEveryShard = (operation: string, query: ChSql) =>
       Effect.forEach(clients, (client, shard) =>
@@ -192,9 +199,10 @@ export const makeClickHouse = (address: ClickHouseAddress) =>
 
     for (const statement of schema(address)) yield* commandOnEveryShard(`creating the event tables in ClickHouse ${location}`, statement)
     if (address.cluster !== undefined) {
-      const [row] = yield* select<{ readonly shards: number }>(
+      const [row] = yield* select(
         `checking the ClickHouse cluster "${address.cluster}"`,
-        ch`SELECT uniqExact(shard_num) AS shards FROM system.clusters WHERE cluster = ${address.cluster}`
+        ch`SELECT uniqExact(shard_num) AS shards FROM system.clusters WHERE cluster = ${address.cluster}`,
+        Schema.Struct({ shards: Schema.Number })
       )
       if ((row?.shards ?? 0) !== address.shards.length) {
         return yield* new StorageError({

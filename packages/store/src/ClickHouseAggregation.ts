@@ -23,7 +23,7 @@
  */
 import { CONSENT, DAY_MS, EXPOSURE, type ExposureSummary, type Metric, quantileValueMetric, type StorageError, type WarehouseSource } from "@pilotproof/domain"
 import type { VariantStats } from "@pilotproof/stats"
-import { Effect } from "effect"
+import { Effect, Schema } from "effect"
 import { type AggregationScope, type AggregationShape, clustersOf, type MomentsRow, type ScoredDiagnostic, statsOf } from "./Moments.js"
 import { ClickHouse } from "./ClickHouse.js"
 import { ch, chArray, chJoin, type ChSql, ident } from "./ClickHouseSql.js"
@@ -237,15 +237,15 @@ const grouped = <R extends MomentsRow>(shards: ReadonlyArray<ReadonlyArray<R>>, 
 /** Byte order of two strings' UTF-8 encodings: how both ClickHouse and SQLite order unit ids. */
 export const byteOrder = (a: string, b: string) => Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"))
 
+/** A numeric column of an answer: ClickHouse gives NULL for the sum of a group without values. */
+const Num = Schema.NullOr(Schema.Number)
+
+/** The columns of `MOMENTS`. */
+const MomentColumns = { n: Num, sy: Num, syy: Num, sx: Num, sxx: Num, sxy: Num, missing: Num }
+
 /** One shard's partial totals of a cluster (`clusterColumns`' row). */
-interface ClusterPart {
-  readonly variant: string
-  readonly cluster: string
-  readonly total: number
-  readonly size: number
-  readonly units: number
-  readonly open: number
-}
+const ClusterPart = Schema.Struct({ variant: Schema.String, cluster: Schema.String, total: Num, size: Num, units: Num, open: Num })
+type ClusterPart = typeof ClusterPart.Type
 
 /**
  * The per-cluster partial totals of a metric's per-unit rows, as `Aggregation.clusterStatsQuery`
@@ -296,8 +296,8 @@ export const makeClickHouseAggregation = Effect.gen(function*() {
   const store = yield* ClickHouse
   const table = store.localTable
   /** A query on the shards the scope's events are on: each shard's rows. */
-  const onShards = <A>(scope: AggregationScope, operation: string, query: ChSql): Effect.Effect<ReadonlyArray<ReadonlyArray<A>>, StorageError> =>
-    eventSource(table, scope).everyShard ? store.onEveryShard<A>(operation, query) : Effect.map(store.select<A>(operation, query), (rows) => [rows])
+  const onShards = <A, I>(scope: AggregationScope, operation: string, query: ChSql, row: Schema.Schema<A, I>): Effect.Effect<ReadonlyArray<ReadonlyArray<A>>, StorageError> =>
+    eventSource(table, scope).everyShard ? store.onEveryShard(operation, query, row) : Effect.map(store.select(operation, query, row), (rows) => [rows])
 
   /** Step 2's rows for the scope's moment, analysed units only (and, for a metric, those in its per-unit query). */
   const perUnit = (scope: AggregationScope, metric: PlainMetric | undefined, needs: Omit<UnitNeeds, "types"> = {}) => {
@@ -310,16 +310,17 @@ export const makeClickHouseAggregation = Effect.gen(function*() {
 
   const clusterStats = (scope: AggregationScope, metric: Metric) =>
     Effect.map(
-      onShards<ClusterPart>(scope, `aggregating metric "${metric.key}" of "${scope.pilotId}" per cluster`,
-        ch`SELECT variant, cluster, ${clusterColumns(plain(metric))} FROM (${perUnit(scope, plain(metric))}) WHERE cluster != '' GROUP BY variant, cluster`),
+      onShards(scope, `aggregating metric "${metric.key}" of "${scope.pilotId}" per cluster`,
+        ch`SELECT variant, cluster, ${clusterColumns(plain(metric))} FROM (${perUnit(scope, plain(metric))}) WHERE cluster != '' GROUP BY variant, cluster`, ClusterPart),
       (shards) => clusterMoments(shards.flat())
     )
 
   const metricStats = Effect.fn("ClickHouseAggregation.metricStats")(function*(scope: AggregationScope, metric: Metric) {
     if (scope.clustered === true) return yield* clusterStats(scope, metric)
-    const shards = yield* onShards<MomentsRow & { readonly variant: string }>(scope,
+    const shards = yield* onShards(scope,
       `aggregating metric "${metric.key}" of "${scope.pilotId}"`,
-      ch`SELECT variant, ${MOMENTS} FROM (${perUnit(scope, plain(metric))}) GROUP BY variant`
+      ch`SELECT variant, ${MOMENTS} FROM (${perUnit(scope, plain(metric))}) GROUP BY variant`,
+      Schema.Struct({ variant: Schema.String, ...MomentColumns })
     )
     const out: Record<string, VariantStats> = {}
     for (const g of grouped(shards, (r) => r.variant).sort((a, b) => byteOrder(a.first.variant, b.first.variant))) out[g.first.variant] = momentsOf(metric, g.moments)
@@ -329,12 +330,13 @@ export const makeClickHouseAggregation = Effect.gen(function*() {
   const metricStatsByWeek = Effect.fn("ClickHouseAggregation.metricStatsByWeek")(function*(scope: AggregationScope, metric: Metric, originMs: number) {
     const p = plain(metric)
     const closed = Math.floor(Math.min(scope.asOfMs, scope.windowsClosedBy ?? scope.asOfMs))
-    const shards = yield* onShards<MomentsRow & { readonly variant: string; readonly week: number }>(scope,
+    const shards = yield* onShards(scope,
       `aggregating metric "${metric.key}" of "${scope.pilotId}" by exposure week`,
       // the SQL stores' integer division truncates toward zero, as intDiv does
       ch`SELECT variant, intDiv(first_ts - ${Math.floor(originMs)}, ${WEEK_MS}) AS week, ${MOMENTS}
         FROM (${perUnit(scope, p)})${p.window === undefined ? ch`` : ch` WHERE first_ts + ${p.window.days * DAY_MS} <= ${closed}`}
-        GROUP BY variant, week`
+        GROUP BY variant, week`,
+      Schema.Struct({ variant: Schema.String, week: Schema.Number, ...MomentColumns })
     )
     const weeks = new Map<number, Record<string, VariantStats>>()
     for (const g of grouped(shards, (r) => `${r.week}\u0000${r.variant}`).sort((a, b) => byteOrder(a.first.variant, b.first.variant))) {
@@ -354,14 +356,16 @@ export const makeClickHouseAggregation = Effect.gen(function*() {
     const perMoment = ch`SELECT position - 1 AS k, unit_id, ${unitAt(ch`moment`, scope, units.events, p)}
       FROM (${units.sql}) ARRAY JOIN ${chArray(at)} AS moment, arrayEnumerate(${chArray(at)}) AS position`
     if (scope.clustered === true) {
-      const shards = yield* onShards<ClusterPart & { readonly k: number }>(scope, `aggregating metric "${metric.key}" of "${scope.pilotId}" over time per cluster`,
-        ch`SELECT k, variant, cluster, ${clusterColumns(p)} FROM (${perMoment}) WHERE analysed AND has_value AND cluster != '' GROUP BY k, variant, cluster`)
+      const shards = yield* onShards(scope, `aggregating metric "${metric.key}" of "${scope.pilotId}" over time per cluster`,
+        ch`SELECT k, variant, cluster, ${clusterColumns(p)} FROM (${perMoment}) WHERE analysed AND has_value AND cluster != '' GROUP BY k, variant, cluster`,
+        Schema.Struct({ k: Schema.Number, ...ClusterPart.fields }))
       const parts = shards.flat()
       return at.map((_, k) => clusterMoments(parts.filter((r) => num(r.k) === k)))
     }
-    const shards = yield* onShards<MomentsRow & { readonly k: number; readonly variant: string }>(scope,
+    const shards = yield* onShards(scope,
       `aggregating metric "${metric.key}" of "${scope.pilotId}" over time`,
-      ch`SELECT k, variant, ${MOMENTS} FROM (${perMoment}) WHERE analysed AND has_value GROUP BY k, variant`
+      ch`SELECT k, variant, ${MOMENTS} FROM (${perMoment}) WHERE analysed AND has_value GROUP BY k, variant`,
+      Schema.Struct({ k: Schema.Number, variant: Schema.String, ...MomentColumns })
     )
     const groups = grouped(shards, (r) => `${r.k}\u0000${r.variant}`).sort((a, b) => byteOrder(a.first.variant, b.first.variant))
     return at.map((_, k) => {
@@ -372,9 +376,10 @@ export const makeClickHouseAggregation = Effect.gen(function*() {
   })
 
   const metricStatsBySegment = Effect.fn("ClickHouseAggregation.metricStatsBySegment")(function*(scope: AggregationScope, metric: Metric, attribute: string) {
-    const shards = yield* onShards<MomentsRow & { readonly variant: string; readonly segment: string; readonly has_segment: number }>(scope,
+    const shards = yield* onShards(scope,
       `aggregating metric "${metric.key}" of "${scope.pilotId}" by segment ${attribute}`,
-      ch`SELECT variant, segment, has_segment, ${MOMENTS} FROM (${perUnit(scope, plain(metric), { attribute })}) GROUP BY variant, has_segment, segment`
+      ch`SELECT variant, segment, has_segment, ${MOMENTS} FROM (${perUnit(scope, plain(metric), { attribute })}) GROUP BY variant, has_segment, segment`,
+      Schema.Struct({ variant: Schema.String, segment: Schema.String, has_segment: Schema.Number, ...MomentColumns })
     )
     const values = new Map<string | null, Record<string, VariantStats>>()
     const groups = grouped(shards, (r) => `${num(r.has_segment)}\u0000${num(r.has_segment) === 1 ? r.segment : ""}\u0000${r.variant}`)
@@ -390,9 +395,10 @@ export const makeClickHouseAggregation = Effect.gen(function*() {
   })
 
   const unitValues = Effect.fn("ClickHouseAggregation.unitValues")(function*(scope: AggregationScope, metric: Metric) {
-    const shards = yield* onShards<{ readonly variant: string; readonly unit_id: string; readonly y: number }>(scope,
+    const shards = yield* onShards(scope,
       `reading unit values of "${metric.key}"`,
-      ch`SELECT variant, unit_id, y FROM (${perUnit(scope, plain(metric))}) WHERE isNotNull(y)`
+      ch`SELECT variant, unit_id, y FROM (${perUnit(scope, plain(metric))}) WHERE isNotNull(y)`,
+      Schema.Struct({ variant: Schema.String, unit_id: Schema.String, y: Schema.Number })
     )
     const rows = shards.flat().sort((a, b) => byteOrder(a.variant, b.variant) || byteOrder(a.unit_id, b.unit_id))
     const byVariant: Record<string, Array<number>> = {}
@@ -410,13 +416,15 @@ export const makeClickHouseAggregation = Effect.gen(function*() {
         scores[1].3 AS score, length(${within(units.events(diagnostic.outcome), asOf, ch`first_ts`, ch`first_ts + ${w}`)}) > 0 AS outcome
       FROM (SELECT unit_id, sc, ${units.events(diagnostic.outcome)}, ${unitAt(asOf, scope, units.events)} FROM (${units.sql}) WHERE analysed)
       WHERE length(scores) > 0`
-    const counts = yield* onShards<{ readonly variant: string; readonly units: number }>(scope,
+    const counts = yield* onShards(scope,
       `counting the scores of "${diagnostic.key}"`,
-      ch`SELECT variant, count() AS units FROM (${scored}) GROUP BY variant`
+      ch`SELECT variant, count() AS units FROM (${scored}) GROUP BY variant`,
+      Schema.Struct({ variant: Schema.String, units: Schema.Number })
     )
-    const firsts = yield* onShards<{ readonly variant: string; readonly unit_id: string; readonly score: number; readonly outcome: number }>(scope,
+    const firsts = yield* onShards(scope,
       `reading the scores of "${diagnostic.key}"`,
-      ch`SELECT variant, unit_id, score, outcome FROM (${scored}) ORDER BY variant, unit_id LIMIT ${Math.max(0, Math.floor(limit))} BY variant`
+      ch`SELECT variant, unit_id, score, outcome FROM (${scored}) ORDER BY variant, unit_id LIMIT ${Math.max(0, Math.floor(limit))} BY variant`,
+      Schema.Struct({ variant: Schema.String, unit_id: Schema.String, score: Num, outcome: Schema.Number })
     )
     const total = new Map<string, number>()
     for (const r of counts.flat()) total.set(r.variant, (total.get(r.variant) ?? 0) + num(r.units))
@@ -433,22 +441,25 @@ export const makeClickHouseAggregation = Effect.gen(function*() {
   })
 
   const exposures = Effect.fn("ClickHouseAggregation.exposures")(function*(scope: AggregationScope) {
+    const source = eventSource(table, scope)
     const units = unitArrays(table, scope, { types: [] })
     const asOf = ch`${Math.floor(scope.asOfMs)}`
     // per variant, the units seen in it alone, and those of them analysed (consenting, when consent is required)
     const single = ch`SELECT variant, cluster, analysed AS consented, single FROM (
         SELECT unit_id, ${unitAt(asOf, scope, units.events)}, arrayUniq(arrayMap(e -> e.2, ex)) = 1 AS single FROM (${units.sql}))
       WHERE single`
-    const byVariant = yield* onShards<{ readonly variant: string; readonly all: number; readonly n: number; readonly clusters: ReadonlyArray<string> }>(scope,
+    const byVariant = yield* onShards(scope,
       `counting the exposed units of "${scope.pilotId}"`,
       ch`SELECT variant, count() AS all, countIf(consented) AS n,
           ${scope.clustered === true ? ch`groupUniqArrayIf(cluster, consented AND cluster != '')` : ch`emptyArrayString()`} AS clusters
-        FROM (${single}) GROUP BY variant`
+        FROM (${single}) GROUP BY variant`,
+      Schema.Struct({ variant: Schema.String, all: Schema.Number, n: Schema.Number, clusters: Schema.Array(Schema.String) })
     )
-    const exposed = yield* onShards<{ readonly units: number; readonly events: number; readonly first: number; readonly last: number; readonly mismatched: number }>(scope,
+    const exposed = yield* onShards(scope,
       `counting the exposures of "${scope.pilotId}"`,
       ch`SELECT uniqExact(unit_id) AS units, count() AS events, min(ts_ms) AS first, max(ts_ms) AS last, countIf(isNotNull(expected_variant)) AS mismatched
-        FROM ${eventSource(table, scope).from} WHERE ${eventSource(table, scope).where} AND type = ${EXPOSURE} AND ts_ms <= ${Math.floor(scope.asOfMs)}`
+        FROM ${source.from} WHERE ${source.where} AND type = ${EXPOSURE} AND ts_ms <= ${Math.floor(scope.asOfMs)}`,
+      Schema.Struct({ units: Schema.Number, events: Schema.Number, first: Schema.Number, last: Schema.Number, mismatched: Schema.Number })
     )
     const unitsByVariant: Record<string, number> = {}
     const clusterSets = new Map<string, Set<string>>()

@@ -9,7 +9,7 @@
  * flags, so those checks find nothing there.
  */
 import { EXPOSURE, type ReadinessProblem, type WarehouseSource } from "@pilotproof/domain"
-import { Effect } from "effect"
+import { Effect, Schema } from "effect"
 import { ClickHouse } from "./ClickHouse.js"
 import { byteOrder, type EventSource, eventSource, unitArrays, unitAt } from "./ClickHouseAggregation.js"
 import { ch, type ChSql, ident } from "./ClickHouseSql.js"
@@ -21,14 +21,20 @@ const num = (value: unknown): number => (value === null || value === undefined ?
 const iso = (ms: unknown) => new Date(num(ms)).toISOString()
 const FLAG_TEXT: Record<string, string> = { phone: "phone not normalizable to E.164", email: "malformed e-mail" }
 
-interface EventAt {
-  readonly source: string
-  readonly line: number | null
-  readonly unit_id: string
-  readonly type: string
-  readonly ts_ms: number
-  readonly event_id: string
+/** An event's place and identity, as `EVENT` selects them. */
+const EventAtFields = {
+  source: Schema.String,
+  line: Schema.NullOr(Schema.Number),
+  unit_id: Schema.String,
+  type: Schema.String,
+  ts_ms: Schema.Number,
+  event_id: Schema.String
 }
+const EventAt = Schema.Struct(EventAtFields)
+type EventAt = typeof EventAt.Type
+const Count = Schema.Struct({ n: Schema.Number })
+/** An outcome stamped before its unit's first exposure (`earlyOutcomes`' row). */
+const EarlyOutcome = Schema.Struct({ ...EventAtFields, first_ts: Schema.Number })
 
 /** Source, then line (a missing one first), then event id: the SQL stores' order of examples. */
 const bySourceLine = (a: EventAt, b: EventAt) =>
@@ -43,23 +49,24 @@ export const makeClickHouseDataQuality = Effect.gen(function*() {
   const sourceOf = (pilotId: string, warehouse?: WarehouseSource) => eventSource(store.localTable, { pilotId, warehouse })
 
   /** Each shard's rows (or the first server's, for a table it reads whole). */
-  const onShards = <A>(src: EventSource, operation: string, query: ChSql) =>
-    src.everyShard ? store.onEveryShard<A>(operation, query) : Effect.map(store.select<A>(operation, query), (rows) => [rows])
+  const onShards = <A, I>(src: EventSource, operation: string, query: ChSql, row: Schema.Schema<A, I>) =>
+    src.everyShard ? store.onEveryShard(operation, query, row) : Effect.map(store.select(operation, query, row), (rows) => [rows])
 
   /** Rows of every shard's answer to `query`, merged in source-and-line order and cut to `limit`. */
-  const firstRows = <R extends EventAt>(src: EventSource, operation: string, query: ChSql, limit: number) =>
-    Effect.map(onShards<R>(src, operation, ch`${query} ORDER BY source, line NULLS FIRST, event_id LIMIT ${limit}`), (shards) =>
+  const firstRows = <R extends EventAt, I>(src: EventSource, operation: string, query: ChSql, limit: number, row: Schema.Schema<R, I>) =>
+    Effect.map(onShards(src, operation, ch`${query} ORDER BY source, line NULLS FIRST, event_id LIMIT ${limit}`, row), (shards) =>
       shards.flat().sort(bySourceLine).slice(0, limit))
 
   const countOn = (src: EventSource, operation: string, query: ChSql) =>
-    Effect.map(onShards<{ readonly n: number }>(src, operation, query), (shards) => shards.flat().reduce((s, r) => s + num(r.n), 0))
+    Effect.map(onShards(src, operation, query, Count), (shards) => shards.flat().reduce((s, r) => s + num(r.n), 0))
 
   /** Keys (phone or e-mail) under more than one unit id, in key order, with their units: through the Distributed table. */
   const sharedKeys = (pilotId: string, column: "phone_key" | "email_key", operation: string) =>
     Effect.map(
-      store.select<{ readonly key: string; readonly units: number }>(operation,
+      store.select(operation,
         ch`SELECT ${ident(column)} AS key, uniqExact(unit_id) AS units FROM ${all} FINAL
-          WHERE pilot_id = ${pilotId} AND isNotNull(${ident(column)}) GROUP BY key HAVING units > 1`),
+          WHERE pilot_id = ${pilotId} AND isNotNull(${ident(column)}) GROUP BY key HAVING units > 1`,
+        Schema.Struct({ key: Schema.String, units: Schema.Number })),
       (rows) => [...rows].sort((a, b) => byteOrder(a.key, b.key))
     )
 
@@ -83,16 +90,17 @@ export const makeClickHouseDataQuality = Effect.gen(function*() {
   const eventProblems = Effect.fn("ClickHouseDataQuality.eventProblems")(function*(pilotId: string, nowMs: number, warehouse?: WarehouseSource) {
     const operation = `checking the events of "${pilotId}"`
     const src = sourceOf(pilotId, warehouse)
-    const shards = yield* onShards<{ readonly events: number; readonly future: number; readonly phone: number; readonly email: number }>(src, operation,
+    const shards = yield* onShards(src, operation,
       ch`SELECT count() AS events, countIf(ts_ms > ${Math.floor(nowMs)}) AS future, countIf(${flagged("phone")}) AS phone, countIf(${flagged("email")}) AS email
-        FROM ${src.from} WHERE ${src.where}`)
+        FROM ${src.from} WHERE ${src.where}`,
+      Schema.Struct({ events: Schema.Number, future: Schema.Number, phone: Schema.Number, email: Schema.Number }))
     const sum = (k: "events" | "future" | "phone" | "email") => shards.flat().reduce((s, r) => s + num(r[k]), 0)
     const examples = (count: number, condition: ChSql, order: "line" | "latest") =>
       count === 0
         ? Effect.succeed([])
         : order === "line"
-        ? Effect.map(firstRows<EventAt>(src, operation, ch`SELECT ${EVENT} FROM ${src.from} WHERE ${src.where} AND ${condition}`, EXAMPLES), (rows) => rows.map((e) => `${e.source}:${e.line ?? "?"}`))
-        : Effect.map(onShards<EventAt>(src, operation, ch`SELECT ${EVENT} FROM ${src.from} WHERE ${src.where} AND ${condition} ORDER BY ts_ms DESC LIMIT ${EXAMPLES}`), (rows) =>
+        ? Effect.map(firstRows(src, operation, ch`SELECT ${EVENT} FROM ${src.from} WHERE ${src.where} AND ${condition}`, EXAMPLES, EventAt), (rows) => rows.map((e) => `${e.source}:${e.line ?? "?"}`))
+        : Effect.map(onShards(src, operation, ch`SELECT ${EVENT} FROM ${src.from} WHERE ${src.where} AND ${condition} ORDER BY ts_ms DESC LIMIT ${EXAMPLES}`, EventAt), (rows) =>
           rows.flat().sort((a, b) => num(b.ts_ms) - num(a.ts_ms)).slice(0, EXAMPLES).map((e) => `${e.source}:${e.line ?? "?"}`))
     const phone = sum("phone")
     const email = sum("email")
@@ -122,7 +130,7 @@ export const makeClickHouseDataQuality = Effect.gen(function*() {
     const operation = `finding outcomes before exposure in "${pilotId}"`
     const src = sourceOf(pilotId, warehouse)
     const count = yield* countOn(src, operation, ch`SELECT count() AS n FROM (${earlyOutcomes(src, types)})`)
-    const examples = count === 0 ? [] : yield* firstRows<EventAt>(src, operation, ch`SELECT * FROM (${earlyOutcomes(src, types)})`, EXAMPLES)
+    const examples = count === 0 ? [] : yield* firstRows(src, operation, ch`SELECT * FROM (${earlyOutcomes(src, types)})`, EXAMPLES, EarlyOutcome)
     return { count, examples: examples.map((e) => `${e.source}:${e.line ?? "?"} ${e.type}`) } satisfies CountWithExamples
   })
 
@@ -143,7 +151,8 @@ export const makeClickHouseDataQuality = Effect.gen(function*() {
     switch (scope.check) {
       case "formats": {
         const condition = ch`isNotNull(format_flags)`
-        const rows = yield* firstRows<EventAt & { readonly format_flags: string }>(src, operation, ch`SELECT ${EVENT}, format_flags FROM ${from} WHERE ${where} AND ${condition}`, limit)
+        const rows = yield* firstRows(src, operation, ch`SELECT ${EVENT}, format_flags FROM ${from} WHERE ${where} AND ${condition}`, limit,
+          Schema.Struct({ ...EventAtFields, format_flags: Schema.String }))
         return {
           total: yield* countOn(src, operation, ch`SELECT count() AS n FROM ${from} WHERE ${where} AND ${condition}`),
           problems: rows.map((e) => ({ ...at(e), detail: e.format_flags.split(",").map((f) => FLAG_TEXT[f] ?? f).join("; ") }))
@@ -151,7 +160,7 @@ export const makeClickHouseDataQuality = Effect.gen(function*() {
       }
       case "future-timestamps": {
         const condition = ch`ts_ms > ${Math.floor(scope.futureAfterMs)}`
-        const shards = yield* onShards<EventAt>(src, operation, ch`SELECT ${EVENT} FROM ${from} WHERE ${where} AND ${condition} ORDER BY ts_ms DESC, event_id LIMIT ${limit}`)
+        const shards = yield* onShards(src, operation, ch`SELECT ${EVENT} FROM ${from} WHERE ${where} AND ${condition} ORDER BY ts_ms DESC, event_id LIMIT ${limit}`, EventAt)
         const rows = shards.flat().sort((a, b) => num(b.ts_ms) - num(a.ts_ms) || byteOrder(a.event_id, b.event_id)).slice(0, limit)
         return {
           total: yield* countOn(src, operation, ch`SELECT count() AS n FROM ${from} WHERE ${where} AND ${condition}`),
@@ -161,7 +170,7 @@ export const makeClickHouseDataQuality = Effect.gen(function*() {
       case "outcome-before-exposure": {
         if (scope.outcomeTypes.length === 0) return { total: 0, problems: [] } satisfies ProblemList
         const early = earlyOutcomes(src, scope.outcomeTypes)
-        const rows = yield* firstRows<EventAt & { readonly first_ts: number }>(src, operation, ch`SELECT * FROM (${early})`, limit)
+        const rows = yield* firstRows(src, operation, ch`SELECT * FROM (${early})`, limit, EarlyOutcome)
         return {
           total: yield* countOn(src, operation, ch`SELECT count() AS n FROM (${early})`),
           problems: rows.map((e) => ({ ...at(e), detail: `${e.type} at ${iso(e.ts_ms)}, before the unit's first exposure at ${iso(e.first_ts)}` }))
@@ -176,8 +185,9 @@ export const makeClickHouseDataQuality = Effect.gen(function*() {
           total += groups.length
           const keys = groups.slice(0, Math.max(0, limit - out.length)).map((g) => g.key)
           if (keys.length === 0) continue
-          const pairs = yield* store.select<{ readonly key: string; readonly units: ReadonlyArray<string> }>(operation,
-            ch`SELECT ${ident(column)} AS key, groupUniqArray(unit_id) AS units FROM ${all} WHERE pilot_id = ${pilotId} AND ${ident(column)} IN ${keys} GROUP BY key`)
+          const pairs = yield* store.select(operation,
+            ch`SELECT ${ident(column)} AS key, groupUniqArray(unit_id) AS units FROM ${all} WHERE pilot_id = ${pilotId} AND ${ident(column)} IN ${keys} GROUP BY key`,
+            Schema.Struct({ key: Schema.String, units: Schema.Array(Schema.String) }))
           const units = new Map(pairs.map((p) => [p.key, [...p.units].sort(byteOrder)]))
           for (const key of keys) {
             const ids = units.get(key) ?? []
@@ -194,7 +204,8 @@ export const makeClickHouseDataQuality = Effect.gen(function*() {
         const missing = ch`SELECT unit_id, first_ts, variant FROM (
             SELECT unit_id, ${unitAt(ch`${asOf}`, aggregationScope, units.events)}, arrayUniq(arrayMap(e -> e.2, ex)) = 1 AS single FROM (${units.sql}))
           WHERE single AND NOT analysed`
-        const shards = yield* onShards<{ readonly unit_id: string; readonly first_ts: number; readonly variant: string }>(src, operation, ch`${missing} ORDER BY unit_id LIMIT ${limit}`)
+        const shards = yield* onShards(src, operation, ch`${missing} ORDER BY unit_id LIMIT ${limit}`,
+          Schema.Struct({ unit_id: Schema.String, first_ts: Schema.Number, variant: Schema.String }))
         const rows = shards.flat().sort((a, b) => byteOrder(a.unit_id, b.unit_id)).slice(0, limit)
         return {
           total: yield* countOn(src, operation, ch`SELECT count() AS n FROM (${missing})`),
@@ -204,16 +215,17 @@ export const makeClickHouseDataQuality = Effect.gen(function*() {
       case "exposure-integrity": {
         const multi = ch`SELECT unit_id, min(ts_ms) AS first_ts, min(variant) AS low, max(variant) AS high, uniqExact(variant) AS variants
           FROM ${from} WHERE ${where} AND type = ${EXPOSURE} AND ts_ms <= ${asOf} GROUP BY unit_id HAVING variants > 1`
-        const multiShards = yield* onShards<{ readonly unit_id: string; readonly first_ts: number; readonly low: string; readonly high: string; readonly variants: number }>(
-          src, operation, ch`${multi} ORDER BY unit_id LIMIT ${limit}`)
+        const multiShards = yield* onShards(src, operation, ch`${multi} ORDER BY unit_id LIMIT ${limit}`,
+          Schema.Struct({ unit_id: Schema.String, first_ts: Schema.Number, low: Schema.NullOr(Schema.String), high: Schema.NullOr(Schema.String), variants: Schema.Number }))
         const multiRows = multiShards.flat().sort((a, b) => byteOrder(a.unit_id, b.unit_id)).slice(0, limit)
         const multiTotal = yield* countOn(src, operation, ch`SELECT count() AS n FROM (${multi})`)
         const mismatched = ch`${where} AND type = ${EXPOSURE} AND isNotNull(expected_variant) AND ts_ms <= ${asOf}`
         const room = limit - multiRows.length
         const mismatchRows = room <= 0
           ? []
-          : yield* firstRows<EventAt & { readonly variant: string | null; readonly expected_variant: string }>(src, operation,
-            ch`SELECT ${EVENT}, variant, expected_variant FROM ${from} WHERE ${mismatched}`, room)
+          : yield* firstRows(src, operation,
+            ch`SELECT ${EVENT}, variant, expected_variant FROM ${from} WHERE ${mismatched}`, room,
+            Schema.Struct({ ...EventAtFields, variant: Schema.NullOr(Schema.String), expected_variant: Schema.String }))
         return {
           total: multiTotal + (yield* countOn(src, operation, ch`SELECT count() AS n FROM ${from} WHERE ${mismatched}`)),
           problems: [

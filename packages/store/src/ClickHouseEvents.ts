@@ -15,10 +15,15 @@
  * left undone, and then the shards are asked again that no row of the units remains.
  */
 import { StorageError } from "@pilotproof/domain"
-import { Duration, Effect, Schedule } from "effect"
+import { Data, Duration, Effect, Schedule, Schema } from "effect"
 import { ClickHouse } from "./ClickHouse.js"
 import { ch, ident } from "./ClickHouseSql.js"
 import type { EventRow } from "./EventRepo.js"
+
+/** A shard still running a mutation (local to `mutationsDone`'s polling). */
+class MutationPending extends Data.TaggedError("MutationPending") {}
+
+const Count = Schema.Struct({ n: Schema.Number })
 
 /** Ids per existence query: the IN list stays a few hundred kilobytes. */
 const IDS_PER_QUERY = 5_000
@@ -55,9 +60,10 @@ export const makeClickHouseEvents = Effect.gen(function*() {
     const found = new Map<string, number>()
     for (let i = 0; i < eventIds.length; i += IDS_PER_QUERY) {
       const ids = eventIds.slice(i, i + IDS_PER_QUERY)
-      const shards = yield* store.onEveryShard<{ readonly event_id: string; readonly ts: number }>(
+      const shards = yield* store.onEveryShard(
         `looking up event ids of "${pilotId}"`,
-        ch`SELECT event_id, min(ts_ms) AS ts FROM ${local} WHERE pilot_id = ${pilotId} AND event_id IN ${ids} GROUP BY event_id`
+        ch`SELECT event_id, min(ts_ms) AS ts FROM ${local} WHERE pilot_id = ${pilotId} AND event_id IN ${ids} GROUP BY event_id`,
+        Schema.Struct({ event_id: Schema.String, ts: Schema.Number })
       )
       for (const rows of shards) for (const r of rows) found.set(r.event_id, Math.min(Number(r.ts), found.get(r.event_id) ?? Infinity))
     }
@@ -71,16 +77,19 @@ export const makeClickHouseEvents = Effect.gen(function*() {
 
   /** Waits until no shard has a mutation of the events table left to do. */
   const mutationsDone = (operation: string) =>
-    store.onEveryShard<{ readonly n: number }>(operation, ch`SELECT count() AS n FROM system.mutations WHERE database = ${database} AND table = ${table} AND is_done = 0`).pipe(
+    store.onEveryShard(operation, ch`SELECT count() AS n FROM system.mutations WHERE database = ${database} AND table = ${table} AND is_done = 0`, Count).pipe(
       Effect.map(total),
-      Effect.filterOrFail((n) => n === 0, () => new StorageError({ operation, detail: "a shard has not finished changing the rows yet (after 10 minutes)" })),
-      Effect.retry(Schedule.spaced(Duration.millis(50)).pipe(Schedule.upTo(Duration.minutes(10)))),
+      // asked again while a shard is still at it (not when the question itself fails), for up to 10 minutes
+      Effect.filterOrFail((n) => n === 0, () => new MutationPending()),
+      Effect.retry({ while: (e) => e instanceof MutationPending, schedule: Schedule.spaced(Duration.millis(50)).pipe(Schedule.upTo(Duration.minutes(10))) }),
+      Effect.catchTag("MutationPending", () =>
+        Effect.fail(new StorageError({ operation, detail: "a shard has not finished changing the rows after 10 minutes" }))),
       Effect.asVoid
     )
 
   const pilotsWhere = (operation: string, where: ReturnType<typeof ch>) =>
     Effect.map(
-      store.onEveryShard<{ readonly pilot_id: string }>(operation, ch`SELECT DISTINCT pilot_id FROM ${local} WHERE ${where}`),
+      store.onEveryShard(operation, ch`SELECT DISTINCT pilot_id FROM ${local} WHERE ${where}`, Schema.Struct({ pilot_id: Schema.String })),
       (shards) => [...new Set(shards.flat().map((r) => r.pilot_id))].sort()
     )
 
@@ -99,7 +108,7 @@ export const makeClickHouseEvents = Effect.gen(function*() {
 
   /** Rows of the units (stored ids) on every shard. */
   const countOf = (unitIds: ReadonlyArray<string>) =>
-    Effect.map(store.onEveryShard<{ readonly n: number }>(`counting events of ${unitIds.length} units`, ch`SELECT count() AS n FROM ${local} WHERE unit_id IN ${unitIds}`), total)
+    Effect.map(store.onEveryShard(`counting events of ${unitIds.length} units`, ch`SELECT count() AS n FROM ${local} WHERE unit_id IN ${unitIds}`, Count), total)
 
   /**
    * Deletes every event of the units (their stored ids: the keyed HMACs under pseudonymization)

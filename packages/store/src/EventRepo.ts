@@ -17,7 +17,7 @@ import { StorageError } from "@pilotproof/domain"
 import { Effect, Option, Schedule } from "effect"
 import { CompiledQuery, type Insertable, type Kysely, sql } from "kysely"
 import { ClickHouse } from "./ClickHouse.js"
-import { makeClickHouseEvents } from "./ClickHouseEvents.js"
+import { type ClickHouseEvents, makeClickHouseEvents } from "./ClickHouseEvents.js"
 import { Database } from "./Database.js"
 import type { DatabaseSchema, EventRejectsTable, EventsTable } from "./DatabaseSchema.js"
 import { bumpDataVersion } from "./SnapshotRepo.js"
@@ -83,7 +83,7 @@ export class EventRepo extends Effect.Service<EventRepo>()("@pilotproof/store/Ev
     let fullChunkInsert: string | undefined
 
     /** The rows of a batch whose event id is new to their pilot: the first of each id, none ClickHouse holds. */
-    const newInClickHouse = (events: NonNullable<Option.Option.Value<typeof clickHouse>>, rows: ReadonlyArray<EventRow>) =>
+    const newInClickHouse = (events: ClickHouseEvents, rows: ReadonlyArray<EventRow>) =>
       Effect.gen(function*() {
         const firsts = new Map<string, EventRow>()
         for (const row of rows) if (!firsts.has(`${row.pilot_id}\u0000${row.event_id}`)) firsts.set(`${row.pilot_id}\u0000${row.event_id}`, row)
