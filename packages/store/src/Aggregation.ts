@@ -22,7 +22,7 @@ import { makeClickHouseAggregation } from "./ClickHouseAggregation.js"
 import { Database } from "./Database.js"
 import type { DatabaseSchema } from "./DatabaseSchema.js"
 import { consentedUnits, createExposedUnits, dropExposedUnits, type ExposedUnitsScope, exposedUnitsTable, exposedUnitsTableName } from "./ExposedUnits.js"
-import { aggregateOf, aggregateWhere, clusterOverTimeStatsQuery, covariateSpan, overTimeStatsQuery } from "./OverTimeStats.js"
+import { aggregateOf, aggregateWhere, clusterOverTimeStatsQuery, covariateSpan, overTimeMoments, overTimeStatsQuery } from "./OverTimeStats.js"
 import { type AggregationScope, type AggregationShape, clustersOf, type ScoredDiagnostic, statsOf } from "./Moments.js"
 
 export type { AggregationScope, AggregationShape, MomentsRow, ScoredDiagnostic } from "./Moments.js"
@@ -437,7 +437,7 @@ export class Aggregation extends Effect.Service<Aggregation>()("@pilotproof/stor
           const at = (name: string) => r[`${name}${k}`]
           out[String(variant)] = scope.clustered === true
             ? clustersOf({ n: at("n"), sx: at("sx"), sy: at("sy"), sxx: at("sxx"), syy: at("syy"), sxy: at("sxy"), units: at("units"), open: at("open") })
-            : statsOf(metric, { n: at("n"), sy: at("sy"), syy: at("syy"), sx: at("sx"), sxx: at("sxx"), sxy: at("sxy"), missing: at("missing") })
+            : statsOf(metric, overTimeMoments(r, k))
         }
         return out
       })

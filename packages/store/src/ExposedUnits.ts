@@ -1,7 +1,7 @@
 /**
  * A pilot's exposed units as of a moment, one row per unit: its first exposure, its first
  * variant, the moment a second variant appears (null while it has one), whether its latest
- * consent event grants consent, and its cluster. Every aggregation starts from these rows, so a
+ * consent event grants consent and when it first granted it, and its cluster. Every aggregation starts from these rows, so a
  * snapshot — readiness, every metric, the novelty weeks, the segments, the effect over time —
  * reads them once: `withExposedUnits` materializes them in a temporary table for the effect it
  * runs, and the aggregation queries of that pilot and moment read the table instead of grouping
@@ -35,24 +35,45 @@ export interface ExposedUnitRow {
   readonly until_ts: number | null
   /** 1 when its latest consent event (value 0 withdraws) grants consent, else 0. */
   readonly consented: number
+  /** Its first consent event that grants consent; null without any. Consent as of an earlier moment starts here for a unit that never withdrew. */
+  readonly granted_ts: number | null
   /** The `cluster_id` its exposures name (the smallest, should they differ). */
   readonly cluster_id: string | null
 }
 
-/** Units whose latest consent event as of the scope's moment grants consent. */
-export const consentedUnits = (db: Db, scope: ExposedUnitsScope) =>
+/** The consent events of the scope's pilot up to its moment. */
+const consentEvents = (db: Db, scope: ExposedUnitsScope) =>
   db
     .selectFrom("events")
-    .select("unit_id")
     .where("pilot_id", "=", scope.pilotId)
     .where("type", "=", CONSENT)
     .where("ts_ms", "<=", scope.asOfMs)
+
+/** A consent event's value grants consent unless it is 0 (a withdrawal); no value grants. */
+const grants = sql<boolean>`coalesce(value, 1) <> 0`
+
+/** Whether a unit's latest consent event, among the events grouped, grants consent. */
+const latestGrants = sql<number>`max(case when ${grants} then ts_ms end)`
+
+/** Units whose latest consent event as of the scope's moment grants consent. */
+export const consentedUnits = (db: Db, scope: ExposedUnitsScope) =>
+  consentEvents(db, scope)
+    .select("unit_id")
     .groupBy("unit_id")
-    .having(
-      sql<number>`max(case when coalesce(value, 1) <> 0 then ts_ms end)`,
-      ">",
-      sql<number>`coalesce(max(case when value = 0 then ts_ms end), -1)`
-    )
+    .having(latestGrants, ">", sql<number>`coalesce(max(case when value = 0 then ts_ms end), -1)`)
+
+/**
+ * Per unit with consent events as of the scope's moment: `consented` (its latest grants) and
+ * `granted_ts` (its first grant), one pass over the consent events.
+ */
+export const consentOfUnits = (db: Db, scope: ExposedUnitsScope) =>
+  consentEvents(db, scope)
+    .select([
+      "unit_id",
+      sql<number>`case when ${latestGrants} > coalesce(max(case when value = 0 then ts_ms end), -1) then 1 else 0 end`.as("consented"),
+      sql<number | null>`min(case when ${grants} then ts_ms end)`.as("granted_ts")
+    ])
+    .groupBy("unit_id")
 
 /**
  * Every exposed unit with `unit_id`, `first_ts`, `variant`, `until_ts` and `cluster_id` (of a
@@ -100,17 +121,18 @@ export const exposedUnitsQuery = (db: Db, scope: ExposedUnitsScope) =>
         ])
         .groupBy("r.unit_id"))
 
-/** The table's rows: `exposedUnitsQuery` with each unit's consent as of the moment. Exported for the PostgreSQL plan checks. */
+/** The table's rows: `exposedUnitsQuery` with each unit's consent as of the moment and its first grant. Exported for the PostgreSQL plan checks. */
 export const exposedUnitsRowsQuery = (db: Db, scope: ExposedUnitsScope) =>
   db.selectFrom(exposedUnitsQuery(db, scope).as("a"))
-    // a membership test against the consenting units, collected once (a join costs as much again)
-    .select((eb) => [
+    .leftJoin(consentOfUnits(db, scope).as("c"), "c.unit_id", "a.unit_id")
+    .select([
       "a.unit_id",
       "a.first_ts",
       "a.variant",
       "a.until_ts",
       "a.cluster_id",
-      eb.case().when("a.unit_id", "in", consentedUnits(db, scope)).then(1).else(0).end().as("consented")
+      sql<number>`coalesce(c.consented, 0)`.as("consented"),
+      "c.granted_ts"
     ])
 
 let tables = 0
@@ -130,9 +152,9 @@ const SAFE_NAME = /^[a-z_][a-z0-9_]*$/
 export const createExposedUnits = async (db: Db, dialect: "sqlite" | "postgres", name: string, scope: ExposedUnitsScope): Promise<void> => {
   if (!SAFE_NAME.test(name)) throw new Error(`not a table name for exposed units: ${JSON.stringify(name)}`)
   await sql`create temporary table ${sql.table(name)} (
-    unit_id text primary key, first_ts bigint not null, variant text, until_ts bigint, cluster_id text, consented integer not null)`.execute(db)
+    unit_id text primary key, first_ts bigint not null, variant text, until_ts bigint, cluster_id text, consented integer not null, granted_ts bigint)`.execute(db)
   const rows = exposedUnitsRowsQuery(db, scope).compile()
-  await db.executeQuery({ ...rows, sql: `insert into ${name} (unit_id, first_ts, variant, until_ts, cluster_id, consented) ${rows.sql}` })
+  await db.executeQuery({ ...rows, sql: `insert into ${name} (unit_id, first_ts, variant, until_ts, cluster_id, consented, granted_ts) ${rows.sql}` })
   if (dialect === "postgres") await sql`analyze ${sql.table(name)}`.execute(db)
 }
 

@@ -6,22 +6,25 @@
  * read of the data up to the last moment carries every earlier one:
  *  - a unit is analysed as of t when its first exposure is at or before t and its second
  *    variant (if any) appears after t — per unit, the earliest exposure of each variant, ranked;
- *  - with consent required, its latest consent event at or before t grants it (one conditional
- *    aggregate per moment over the consent events);
+ *  - with consent required, its latest consent event at or before t grants it: from its first
+ *    grant on for a unit that never withdrew (the exposed-units table keeps that moment), one
+ *    bit per moment for the few that did;
  *  - its value as of t counts the events at or before t (conditional sums per moment; a
  *    conversion is the first event in the window; a duration's start and end are the earliest
  *    events, so as of t it has started when its start ≤ t and ended when its end ≤ t).
  * A conversion with events that cancel it (`unless`) is not monotone — converted as of t when its
  * first event is at or before t and the first cancelling one after t — but is still read off the
  * two earliest times.
- * Per moment k the columns are `n{k}`, `sy{k}`, … (the moments `metricStatsQuery` returns) and
- * `m{k}`, the rows present (a variant without any as of t is absent there, as in
- * `metricStatsQuery`). Each moment is an integer of epoch milliseconds, inlined as a literal.
+ * Per moment k the columns are `m{k}`, the rows present (a variant without any as of t is absent
+ * there, as in `metricStatsQuery`), and the sums the metric needs (`overTimeMoments` turns them
+ * into the moments `metricStatsQuery` returns). A unit's analysed-as-of-t test is computed once
+ * per row and moment from a few per-unit columns, not carried through the per-unit GROUP BY as a
+ * column per moment. Each moment is an integer of epoch milliseconds, inlined as a literal.
  */
 import { CONSENT, DAY_MS, EXPOSURE, type Metric, quantileValueMetric } from "@pilotproof/domain"
-import { type ExpressionBuilder, type JoinBuilder, type Kysely, type RawBuilder, sql } from "kysely"
+import { type ExpressionBuilder, type JoinBuilder, type Kysely, type RawBuilder, type SelectQueryBuilder, sql } from "kysely"
 import type { DatabaseSchema } from "./DatabaseSchema.js"
-import { exposedUnitsQuery, exposedUnitsTable } from "./ExposedUnits.js"
+import { consentOfUnits, exposedUnitsQuery, exposedUnitsTable } from "./ExposedUnits.js"
 
 type Db = Kysely<DatabaseSchema>
 
@@ -76,62 +79,72 @@ export const covariateSpan = (
 const lit = (t: number) => sql.lit(Math.floor(t))
 const col = (name: string) => sql.ref(name)
 
+/** Moments a query can carry: a unit that withdrew consent has one bit per moment in an integer. */
+const MAX_MOMENTS = 30
+
 /**
- * Every exposed unit with its first exposure, its first variant and `in{k}` (1 when it is
- * analysed as of moment k: exposed by then, in one variant only by then, consenting by then).
+ * Every exposed unit with what decides whether it is analysed as of a moment: `first_ts`,
+ * `variant`, `until_ts` and, with consent required, `granted_ts` (its first grant) and `cmask`
+ * — only for a unit that withdrew consent by the last moment (nearly none): bit k set when its
+ * latest consent event by moment k grants it. Any other unit consents from its first grant on.
  */
 const unitsAtMoments = (db: Db, scope: OverTimeScope, moments: ReadonlyArray<number>) => {
+  if (moments.length > MAX_MOMENTS) throw new Error(`an over-time query carries at most ${MAX_MOMENTS} moments, not ${moments.length}`)
+  const granted = scope.consentRequired ? sql<number | null>`c.granted_ts` : sql<number | null>`cast(null as bigint)`
   const units = scope.exposedUnits === undefined
-    ? exposedUnitsQuery(db, scope)
+    ? db.selectFrom(exposedUnitsQuery(db, scope).as("x"))
+      .$if(scope.consentRequired, (q) => q.leftJoin(consentOfUnits(db, scope).as("c"), "c.unit_id", "x.unit_id") as unknown as typeof q)
+      .select(["x.unit_id", "x.first_ts", "x.variant", "x.until_ts", granted.as("granted_ts")])
     : db.selectFrom(exposedUnitsTable(scope.exposedUnits).as("x"))
-      .select(["x.unit_id", "x.first_ts", "x.variant", "x.until_ts", "x.cluster_id"])
+      .select(["x.unit_id", "x.first_ts", "x.variant", "x.until_ts", (scope.consentRequired ? sql<number | null>`x.granted_ts` : granted).as("granted_ts")])
       .where("x.first_ts", "<=", scope.asOfMs)
-  // Consent as of t: the latest grant by t is later than the latest withdrawal by t. A unit that
-  // never withdrew (nearly all) consents from its first grant on, which one pass of two
-  // aggregates gives; the per-moment aggregates are taken over the units that withdrew only.
+  if (!scope.consentRequired) return db.selectFrom(units.as("a")).select(["a.unit_id", "a.first_ts", "a.variant", "a.until_ts", "a.granted_ts", sql<number | null>`cast(null as bigint)`.as("cmask")])
   const consentEvents = db.selectFrom("events")
     .where("pilot_id", "=", scope.pilotId)
     .where("type", "=", CONSENT)
     .where("ts_ms", "<=", scope.asOfMs)
-  const granted = consentEvents
-    .select([
-      "unit_id",
-      sql<number | null>`min(case when coalesce(value, 1) <> 0 then ts_ms end)`.as("granted_ts"),
-      sql<number>`max(case when value = 0 then 1 else 0 end)`.as("withdrew")
-    ])
-    .groupBy("unit_id")
+  const consentsAt = (t: number, k: number) =>
+    sql`case when max(case when coalesce(value, 1) <> 0 and ts_ms <= ${lit(t)} then ts_ms end)
+      > coalesce(max(case when value = 0 and ts_ms <= ${lit(t)} then ts_ms end), -1) then ${sql.lit(2 ** k)} else 0 end`
   const withdrawn = consentEvents
-    .select([
-      "unit_id",
-      ...moments.map((t, k) =>
-        sql<number>`case when max(case when coalesce(value, 1) <> 0 and ts_ms <= ${lit(t)} then ts_ms end)
-          > coalesce(max(case when value = 0 and ts_ms <= ${lit(t)} then ts_ms end), -1) then 1 else 0 end`.as(`c${k}`)
-      )
-    ])
+    .select(["unit_id", sql<number>`${sql.join(moments.map(consentsAt), sql` + `)}`.as("cmask")])
     .where("unit_id", "in", consentEvents.select("unit_id").where("value", "=", 0))
     .groupBy("unit_id")
-  const consents = (t: number, k: number) =>
-    sql`case when g.withdrew = 1 then ${col(`w.c${k}`)} = 1 else g.granted_ts <= ${lit(t)} end`
-  const analysed = (t: number, k: number): RawBuilder<number> =>
-    sql<number>`case when a.first_ts <= ${lit(t)} and (a.until_ts is null or a.until_ts > ${lit(t)})${
-      scope.consentRequired ? sql` and ${consents(t, k)}` : sql``
-    } then 1 else 0 end`
   return db.selectFrom(units.as("a"))
-    .$if(scope.consentRequired, (q) =>
-      q.leftJoin(granted.as("g"), "g.unit_id", "a.unit_id").leftJoin(withdrawn.as("w"), "w.unit_id", "a.unit_id") as unknown as typeof q)
-    .select(["a.unit_id", "a.first_ts", "a.variant", ...moments.map((t, k) => analysed(t, k).as(`in${k}`))])
+    .leftJoin(withdrawn.as("w"), "w.unit_id", "a.unit_id")
+    .select(["a.unit_id", "a.first_ts", "a.variant", "a.until_ts", "a.granted_ts", sql<number | null>`w.cmask`.as("cmask")])
 }
 
-/** `in{k}` carried through a per-unit GROUP BY (constant within a unit). */
-const carried = (moments: ReadonlyArray<number>, from = "u") => moments.map((_, k) => sql<number>`min(${col(`${from}.in${k}`)})`.as(`in${k}`))
+/** What `unitsAtMoments` gives, carried through a per-unit GROUP BY (constant within a unit). */
+const carried = (from = "u") => ["first_ts", "until_ts", "granted_ts", "cmask"].map((c) => sql`min(${col(`${from}.${c}`)})`.as(c))
+
+/** Whether the unit of row `h` is analysed as of moment k (`t`): exposed by then, in one variant only by then, consenting by then. */
+const analysedAt = (scope: OverTimeScope, t: number, k: number, h = "h"): RawBuilder<boolean> => {
+  const at = (c: string) => col(`${h}.${c}`)
+  return sql<boolean>`${at("first_ts")} <= ${lit(t)} and (${at("until_ts")} is null or ${at("until_ts")} > ${lit(t)})${
+    scope.consentRequired
+      ? sql` and case when ${at("cmask")} is null then ${at("granted_ts")} <= ${lit(t)} else ((${at("cmask")} >> ${sql.lit(k)}) & 1) = 1 end`
+      : sql``
+  }`
+}
 
 /**
- * Per-unit values at each moment: `unit_id`, `variant`, `p{k}` (1 when the unit is in the
- * per-unit query as of moment k), `y{k}` and `x{k}` (null when it is not), as
- * `metricStatsQuery`'s per-unit query would give them as of that moment.
+ * A metric's per-unit rows `h` (one per analysed unit, carrying what `analysedAt` reads) and,
+ * per moment, whether the row is in the per-unit query then (`present`), its value then
+ * (`value`; for a `binary` metric the condition that it converted by then) and its covariate.
+ * `kind` says what the value can be: `binary` 0/1, `total` never null for a present row (a sum or
+ * count), `nullable` (a mean of events, a duration still open).
  */
-const perUnitAtMoments = (db: Db, scope: OverTimeScope, metric: Metric, moments: ReadonlyArray<number>) => {
-  if (metric.type === "quantile") return perUnitAtMoments(db, scope, quantileValueMetric(metric), moments)
+interface UnitsAtMoments {
+  readonly units: SelectQueryBuilder<any, any, any>
+  readonly present: (t: number, k: number) => RawBuilder<boolean>
+  readonly value: (t: number, k: number) => RawBuilder<unknown>
+  readonly covariate?: (k: number) => RawBuilder<unknown>
+  readonly kind: "binary" | "total" | "nullable"
+}
+
+const atMoments = (db: Db, scope: OverTimeScope, metric: Metric, moments: ReadonlyArray<number>): UnitsAtMoments => {
+  if (metric.type === "quantile") return atMoments(db, scope, quantileValueMetric(metric), moments)
   const windowEnd = (metric.window?.days ?? 0) * DAY_MS
   const units = unitsAtMoments(db, scope, moments).as("u")
   const inWindow = (q: ExpressionBuilder<any, any>) =>
@@ -149,78 +162,92 @@ const perUnitAtMoments = (db: Db, scope: OverTimeScope, metric: Metric, moments:
           .on(inWindow))
   /** The aggregate of a unit's events at or before t. */
   const upTo = (aggregate: "sum" | "count" | "mean", t: number): RawBuilder<number> => aggregateWhere(aggregate, sql`e.ts_ms <= ${lit(t)}`)
-  /** The final shape from `from` rows carrying `in{k}` and the moment's raw `y`/`x` expressions. */
-  const present = (from: string, y: (k: number) => RawBuilder<unknown>, x: (k: number) => RawBuilder<unknown> | undefined) =>
-    moments.flatMap((_, k) => {
-      const inK = col(`${from}.in${k}`)
-      const xk = x(k)
-      return [
-        sql<number>`${inK}`.as(`p${k}`),
-        sql<number | null>`case when ${inK} = 1 then ${y(k)} end`.as(`y${k}`),
-        (xk === undefined ? sql<number | null>`cast(null as double precision)` : sql<number | null>`case when ${inK} = 1 then ${xk} end`).as(`x${k}`)
-      ]
-    })
+  const present = (t: number, k: number) => analysedAt(scope, t, k)
+  const perMoment = (k: number) => col(`h.v${k}`)
 
   switch (metric.type) {
     case "binomial": {
       if (metric.unless !== undefined) {
         // converted as of t: its first event in the window is at or before t, and the first that
         // cancels it (if any) after t — a unit can convert and then lose it
-        const spans = unitsWithEvents([metric.event, ...metric.unless])
-          .select([
-            "u.unit_id",
-            "u.variant",
-            sql<number | null>`min(case when e.type = ${metric.event} then e.ts_ms end)`.as("hit_ts"),
-            sql<number | null>`min(case when e.type <> ${metric.event} then e.ts_ms end)`.as("cancel_ts"),
-            ...carried(moments)
-          ])
-          .groupBy(["u.unit_id", "u.variant"])
-        return db.selectFrom(spans.as("h")).select([
-          "h.unit_id",
-          "h.variant",
-          ...present("h", (k) => sql`case when h.hit_ts <= ${lit(moments[k]!)} and (h.cancel_ts is null or h.cancel_ts > ${lit(moments[k]!)}) then 1 else 0 end`, () => undefined)
-        ])
+        return {
+          units: unitsWithEvents([metric.event, ...metric.unless])
+            .select([
+              "u.unit_id",
+              "u.variant",
+              ...carried(),
+              sql<number | null>`min(case when e.type = ${metric.event} then e.ts_ms end)`.as("hit_ts"),
+              sql<number | null>`min(case when e.type <> ${metric.event} then e.ts_ms end)`.as("cancel_ts")
+            ])
+            .groupBy(["u.unit_id", "u.variant"]),
+          present,
+          value: (t) => sql`h.hit_ts <= ${lit(t)} and (h.cancel_ts is null or h.cancel_ts > ${lit(t)})`,
+          kind: "binary"
+        }
       }
       // converted as of t: the unit's first event in its window (and from its first exposure) is at or before t
-      const hits = unitsWithEvents(metric.event)
-        .select(["u.unit_id", "u.variant", sql<number | null>`min(e.ts_ms)`.as("hit_ts"), ...carried(moments)])
-        .groupBy(["u.unit_id", "u.variant"])
-      return db.selectFrom(hits.as("h"))
-        .select(["h.unit_id", "h.variant", ...present("h", (k) => sql`case when h.hit_ts <= ${lit(moments[k]!)} then 1 else 0 end`, () => undefined)])
+      return {
+        units: unitsWithEvents(metric.event)
+          .select(["u.unit_id", "u.variant", ...carried(), sql<number | null>`min(e.ts_ms)`.as("hit_ts")])
+          .groupBy(["u.unit_id", "u.variant"]),
+        present,
+        value: (t) => sql`h.hit_ts <= ${lit(t)}`,
+        kind: "binary"
+      }
     }
     case "mean": {
       const aggregate = metric.aggregate
+      const kind = aggregate === "mean" ? "nullable" : "total"
       const cov = metric.covariate
       if (cov === undefined) {
-        const outcome = unitsWithEvents(metric.event)
-          .select(["u.unit_id", "u.variant", ...carried(moments), ...moments.map((t, k) => upTo(aggregate, t).as(`v${k}`))])
-          .groupBy(["u.unit_id", "u.variant"])
-        return db.selectFrom(outcome.as("o")).select(["o.unit_id", "o.variant", ...present("o", (k) => sql`${col(`o.v${k}`)}`, () => undefined)])
+        return {
+          units: unitsWithEvents(metric.event)
+            .select(["u.unit_id", "u.variant", ...carried(), ...moments.map((t, k) => upTo(aggregate, t).as(`v${k}`))])
+            .groupBy(["u.unit_id", "u.variant"]),
+          present,
+          value: (_, k) => perMoment(k),
+          kind
+        }
       }
       // the covariate is the unit's pre-exposure period, the same at every moment, read in the outcome's join
       const span = covariateSpan(metric, cov, scope)
-      const outcome = db.selectFrom(units)
-        .leftJoin("events as e", span.join)
-        .select([
-          "u.unit_id",
-          "u.variant",
-          ...carried(moments),
-          ...moments.map((t, k) => aggregateWhere(aggregate, sql`${span.outcome} and e.ts_ms <= ${lit(t)}`).as(`v${k}`)),
-          sql<number>`coalesce(${aggregateWhere(cov.aggregate, span.covariate)}, 0)`.as("x")
-        ])
-        .groupBy(["u.unit_id", "u.variant"])
-      return db.selectFrom(outcome.as("o"))
-        .select(["o.unit_id", "o.variant", ...present("o", (k) => sql`${col(`o.v${k}`)}`, () => sql`o.x`)])
+      return {
+        units: db.selectFrom(units)
+          .leftJoin("events as e", span.join)
+          .select([
+            "u.unit_id",
+            "u.variant",
+            ...carried(),
+            ...moments.map((t, k) => aggregateWhere(aggregate, sql`${span.outcome} and e.ts_ms <= ${lit(t)}`).as(`v${k}`)),
+            sql<number>`coalesce(${aggregateWhere(cov.aggregate, span.covariate)}, 0)`.as("x")
+          ])
+          .groupBy(["u.unit_id", "u.variant"]),
+        present,
+        value: (_, k) => perMoment(k),
+        covariate: () => sql`h.x`,
+        kind
+      }
     }
     case "ratio": {
-      const part = (event: string, aggregate: "sum" | "count") =>
+      const part = (event: string, aggregate: "sum" | "count", withUnit: boolean) =>
         unitsWithEvents(event)
-          .select(["u.unit_id", "u.variant", ...carried(moments), ...moments.map((t, k) => upTo(aggregate, t).as(`v${k}`))])
+          .select(["u.unit_id", "u.variant", ...(withUnit ? carried() : []), ...moments.map((t, k) => upTo(aggregate, t).as(`v${k}`))])
           .groupBy(["u.unit_id", "u.variant"])
       // y is the denominator and x the numerator, as in the per-unit query
-      return db.selectFrom(part(metric.numerator.event, metric.numerator.aggregate).as("nu"))
-        .innerJoin(part(metric.denominator.event, metric.denominator.aggregate).as("de"), "de.unit_id", "nu.unit_id")
-        .select(["nu.unit_id", "nu.variant", ...present("nu", (k) => sql`${col(`de.v${k}`)}`, (k) => sql`${col(`nu.v${k}`)}`)])
+      return {
+        units: db.selectFrom(part(metric.numerator.event, metric.numerator.aggregate, true).as("nu"))
+          .innerJoin(part(metric.denominator.event, metric.denominator.aggregate, false).as("de"), "de.unit_id", "nu.unit_id")
+          .select([
+            "nu.unit_id",
+            "nu.variant",
+            ...["first_ts", "until_ts", "granted_ts", "cmask"].map((c) => col(`nu.${c}`).as(c)),
+            ...moments.flatMap((_, k) => [col(`de.v${k}`).as(`v${k}`), col(`nu.v${k}`).as(`x${k}`)])
+          ]),
+        present,
+        value: (_, k) => perMoment(k),
+        covariate: (k) => col(`h.x${k}`),
+        kind: "total"
+      }
     }
     case "duration": {
       const scale = metric.in === "minutes" ? 60_000 : metric.in === "hours" ? 3_600_000 : DAY_MS
@@ -230,68 +257,104 @@ const perUnitAtMoments = (db: Db, scope: OverTimeScope, metric: Metric, moments:
             .on("e.pilot_id", "=", scope.pilotId)
             .on("e.type", "=", metric.from)
             .on("e.ts_ms", "<=", scope.asOfMs))
-        .select((eb) => ["u.unit_id", "u.variant", eb.fn.min("e.ts_ms").as("start_ts"), ...carried(moments)])
+        .select((eb) => ["u.unit_id", "u.variant", eb.fn.min("e.ts_ms").as("start_ts"), ...carried()])
         .groupBy(["u.unit_id", "u.variant"])
         .as("s")
-      const spans = db.selectFrom(starts).select((eb) => [
-        "s.unit_id",
-        "s.variant",
-        "s.start_ts",
-        ...moments.map((_, k) => col(`s.in${k}`).as(`in${k}`)),
-        eb.selectFrom("events as e")
-          .select((m) => m.fn.min("e.ts_ms").as("end_ts"))
-          .whereRef("e.unit_id", "=", "s.unit_id")
-          .where("e.pilot_id", "=", scope.pilotId)
-          .where("e.type", "=", metric.to)
-          .where("e.ts_ms", "<=", scope.asOfMs)
-          .where("e.ts_ms", ">=", sql<number>`s.start_ts`)
-          .$if(metric.window !== undefined, (q) => q.where("e.ts_ms", "<=", sql<number>`s.start_ts + ${windowEnd}`))
-          .as("end_ts")
-      ])
       // as of t the unit is in the query once it has started by t, and its duration is known once it has ended by t
-      return db.selectFrom(spans.as("d")).select([
-        "d.unit_id",
-        "d.variant",
-        ...moments.flatMap((t, k) => {
-          const started = sql<boolean>`${col(`d.in${k}`)} = 1 and d.start_ts <= ${lit(t)}`
-          return [
-            sql<number>`case when ${started} then 1 else 0 end`.as(`p${k}`),
-            sql<number | null>`case when ${started} and d.end_ts <= ${lit(t)} then (d.end_ts - d.start_ts) / ${sql.lit(scale)}.0 end`.as(`y${k}`),
-            sql<number | null>`cast(null as double precision)`.as(`x${k}`)
-          ]
-        })
-      ])
+      return {
+        units: db.selectFrom(starts).select((eb) => [
+          "s.unit_id",
+          "s.variant",
+          "s.start_ts",
+          ...["first_ts", "until_ts", "granted_ts", "cmask"].map((c) => col(`s.${c}`).as(c)),
+          eb.selectFrom("events as e")
+            .select((m) => m.fn.min("e.ts_ms").as("end_ts"))
+            .whereRef("e.unit_id", "=", "s.unit_id")
+            .where("e.pilot_id", "=", scope.pilotId)
+            .where("e.type", "=", metric.to)
+            .where("e.ts_ms", "<=", scope.asOfMs)
+            .where("e.ts_ms", ">=", sql<number>`s.start_ts`)
+            .$if(metric.window !== undefined, (q) => q.where("e.ts_ms", "<=", sql<number>`s.start_ts + ${windowEnd}`))
+            .as("end_ts")
+        ]),
+        present: (t, k) => sql<boolean>`${analysedAt(scope, t, k)} and h.start_ts <= ${lit(t)}`,
+        value: (t) => sql`case when h.end_ts <= ${lit(t)} then (h.end_ts - h.start_ts) / ${sql.lit(scale)}.0 end`,
+        kind: "nullable"
+      }
     }
   }
 }
 
-/** The query behind `Aggregation.metricStatsOverTime` for individually randomized pilots: per variant, the moments as of each moment. */
+/**
+ * Per-unit values at each moment: `unit_id`, `variant`, `p{k}` (1 when the unit is in the
+ * per-unit query as of moment k), `y{k}` and `x{k}` (null when it is not), as
+ * `metricStatsQuery`'s per-unit query would give them as of that moment.
+ */
+const perUnitAtMoments = (db: Db, scope: OverTimeScope, metric: Metric, moments: ReadonlyArray<number>) => {
+  const m = atMoments(db, scope, metric, moments)
+  return db.selectFrom(m.units.as("h")).select([
+    "h.unit_id",
+    "h.variant",
+    ...moments.flatMap((t, k) => {
+      const present = m.present(t, k)
+      const value = m.kind === "binary" ? sql`case when ${m.value(t, k)} then 1 else 0 end` : m.value(t, k)
+      const x = m.covariate?.(k)
+      return [
+        sql<number>`case when ${present} then 1 else 0 end`.as(`p${k}`),
+        sql<number | null>`case when ${present} then ${value} end`.as(`y${k}`),
+        (x === undefined ? sql<number | null>`cast(null as double precision)` : sql<number | null>`case when ${present} then ${x} end`).as(`x${k}`)
+      ]
+    })
+  ])
+}
+
+/**
+ * The query behind `Aggregation.metricStatsOverTime` for individually randomized pilots: per
+ * variant and moment k, `m{k}` (the units in the per-unit query then) and the sums of their
+ * values — only those the metric's kind needs (`overTimeMoments` fills in the rest): ten
+ * moments of six sums over every unit were most of this query's work, and a conversion's
+ * n, Σy and Σy² are two numbers.
+ */
 export const overTimeStatsQuery = (db: Db, scope: OverTimeScope, metric: Metric, moments: ReadonlyArray<number>) => {
-  // the x moments only where there is an x (a ratio's numerator, a covariate): ten moments of
-  // three sums over every unit are most of this query's work otherwise
-  const valued = metric.type === "quantile" ? quantileValueMetric(metric) : metric
-  const withX = valued.type === "ratio" || (valued.type === "mean" && valued.covariate !== undefined)
-  const zero = sql<number>`0`
-  return db.selectFrom(perUnitAtMoments(db, scope, metric, moments).as("p"))
+  const m = atMoments(db, scope, metric, moments)
+  return db.selectFrom(m.units.as("h"))
     .select([
-      "p.variant",
-      ...moments.flatMap((_, k) => {
-        const y = col(`p.y${k}`)
-        const x = col(`p.x${k}`)
+      "h.variant",
+      ...moments.flatMap((t, k) => {
+        const present = m.present(t, k)
+        const units = sql<number>`sum(case when ${present} then 1 else 0 end)`.as(`m${k}`)
+        if (m.kind === "binary") return [units, sql<number>`sum(case when ${present} and ${m.value(t, k)} then 1 else 0 end)`.as(`sy${k}`)]
+        const y = m.value(t, k)
+        const x = m.covariate?.(k)
+        const known = m.kind === "nullable" ? sql`${present} and ${y} is not null` : present
         return [
-          sql<number>`count(${y})`.as(`n${k}`),
-          sql<number>`coalesce(sum(${y}), 0)`.as(`sy${k}`),
-          sql<number>`coalesce(sum(${y} * ${y}), 0)`.as(`syy${k}`),
-          (withX ? sql<number>`coalesce(sum(case when ${y} is not null then ${x} end), 0)` : zero).as(`sx${k}`),
-          (withX ? sql<number>`coalesce(sum(case when ${y} is not null then ${x} * ${x} end), 0)` : zero).as(`sxx${k}`),
-          (withX ? sql<number>`coalesce(sum(${x} * ${y}), 0)` : zero).as(`sxy${k}`),
-          sql<number>`coalesce(sum(${col(`p.p${k}`)}), 0) - count(${y})`.as(`missing${k}`),
-          sql<number>`coalesce(sum(${col(`p.p${k}`)}), 0)`.as(`m${k}`)
+          units,
+          ...(m.kind === "nullable" ? [sql<number>`count(case when ${present} then ${y} end)`.as(`n${k}`)] : []),
+          sql<number>`coalesce(sum(case when ${present} then ${y} end), 0)`.as(`sy${k}`),
+          sql<number>`coalesce(sum(case when ${present} then ${y} * ${y} end), 0)`.as(`syy${k}`),
+          ...(x === undefined ? [] : [
+            sql<number>`coalesce(sum(case when ${known} then ${x} end), 0)`.as(`sx${k}`),
+            sql<number>`coalesce(sum(case when ${known} then ${x} * ${x} end), 0)`.as(`sxx${k}`),
+            sql<number>`coalesce(sum(case when ${present} then ${x} * ${y} end), 0)`.as(`sxy${k}`)
+          ])
         ]
       })
     ])
-    .groupBy("p.variant")
-    .orderBy("p.variant")
+    .groupBy("h.variant")
+    .orderBy("h.variant")
+}
+
+/**
+ * Moment k of a row of `overTimeStatsQuery` as the per-variant moments of `metricStatsQuery`:
+ * a present unit's conversion is 0 or 1 (n = m, Σy² = Σy), a sum or count is never missing, and
+ * a metric without an x has zero x sums.
+ */
+export const overTimeMoments = (row: Readonly<Record<string, unknown>>, k: number) => {
+  const at = (name: string) => row[`${name}${k}`]
+  const m = at("m")
+  const n = at("n") ?? m
+  const sy = at("sy")
+  return { m, n, sy, syy: at("syy") ?? sy, sx: at("sx") ?? 0, sxx: at("sxx") ?? 0, sxy: at("sxy") ?? 0, missing: Number(m) - Number(n) }
 }
 
 /**
