@@ -18,6 +18,9 @@ export const CONSENT = "consent"
 /** Milliseconds in a day: metric windows and runtimes are whole days of epoch milliseconds. */
 export const DAY_MS = 86_400_000
 
+/** A week in milliseconds: the novelty check's exposure cohorts. */
+export const WEEK_MS = 7 * DAY_MS
+
 const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|([+-])(\d{2}):?(\d{2}))$/
 
 /**

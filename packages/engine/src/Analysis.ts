@@ -29,15 +29,31 @@ import {
   type PilotDefinition,
   primaryMetric,
   type SegmentAnalysis,
-  sidesOf
+  sidesOf,
+  WEEK_MS
 } from "@pilotproof/domain"
 import { decide, type DecisionInput, type EconomicsEvidence } from "@pilotproof/decision"
+import type { VariantStats } from "@pilotproof/stats"
 import { Aggregation, PilotRepo } from "@pilotproof/store"
 import { Clock, Effect } from "effect"
 import { seedOf, treatmentEconomics } from "./PilotEconomics.js"
 import { aggregationScope, plannedSampleSizePerArm, Readiness } from "./Readiness.js"
 
-const WEEK_MS = 7 * DAY_MS
+
+/**
+ * The moments of the primary's effect-over-time chart: as the data stood each day (short pilots)
+ * or week, at most 10 points, from the first exposure to the last one (or the as-of moment, if
+ * earlier), the last point at the as-of moment at most.
+ */
+export const overTimeMoments = (firstExposureMs: number, lastExposureMs: number | undefined, asOf: number): Array<number> => {
+  const last = Math.min(asOf, lastExposureMs ?? asOf)
+  const days = Math.max(1, Math.ceil((last - firstExposureMs) / DAY_MS))
+  const step = Math.max(days <= 21 ? 1 : 7, Math.ceil(days / 10)) * DAY_MS
+  const times: Array<number> = []
+  for (let t = firstExposureMs + step; t < last; t += step) times.push(t)
+  times.push(Math.min(last + 1, asOf))
+  return times
+}
 
 /** Per-unit values are read for rank tests, and scores for a scoring diagnostic, up to this many units per arm (memory stays bounded). */
 const MAX_UNIT_VALUES = 250_000
@@ -133,9 +149,16 @@ export class Analysis extends Effect.Service<Analysis>()("@pilotproof/engine/Ana
 
     /** Every aggregation of the analysis starts from the same exposed units: collected once (or the open collection). */
     const analyzePilot = (pilot: Pilot, asOf: number) =>
-      aggregation.withExposedUnits(aggregationScope(pilot.definition, asOf), analyzeAt(pilot, asOf))
+      Effect.map(aggregation.withExposedUnits(aggregationScope(pilot.definition, asOf), analyzeAt(pilot, asOf, false)), (a) => a.report)
 
-    const analyzeAt = Effect.fn("Analysis.analyzeAt")(function*(pilot: Pilot, asOf: number) {
+    /**
+     * The analysis as of `asOf` and, with `withOverTime`, the primary's sufficient statistics at
+     * each moment of its effect-over-time chart. The primary of an individually randomized pilot
+     * (not a quantile) is read in one query with its novelty cohorts and those moments
+     * (`Aggregation.metricHistory`), whether or not the chart is wanted, so an analysis and a
+     * snapshot sum the same rows the same way.
+     */
+    const analyzeAt = Effect.fn("Analysis.analyzeAt")(function*(pilot: Pilot, asOf: number, withOverTime: boolean) {
       const pilotId = pilot.id
       const d = pilot.definition
       const ready = yield* readiness.report(pilotId, asOf)
@@ -144,10 +167,25 @@ export class Analysis extends Effect.Service<Analysis>()("@pilotproof/engine/Ana
       const scope = aggregationScope(d, asOf)
       const plan = analysisPlan(d)
       const cluster = clusterDesignOf(d)
+      const ex = ready.exposure
+      const primary = primaryMetric(d)
+
+      // The novelty check of the primary: individually randomized pilots (a cluster's deals span
+      // weeks), a primary compared on sufficient statistics (not a quantile), and a metric with a window — without one, later cohorts have had less time and
+      // every effect would seem to fade. Windows must have closed by the data's horizon: the last
+      // exposure (exports stop with the pilot), or the as-of moment if earlier.
+      const origin = ex.firstExposureMs
+      const novelty = cluster === undefined && primary.type !== "quantile" && primary.window !== undefined && origin !== undefined
+        ? { originMs: origin, windowsClosedBy: Math.min(asOf, ex.lastExposureMs ?? asOf) }
+        : undefined
+      const chart = withOverTime && origin !== undefined ? overTimeMoments(origin, ex.lastExposureMs, asOf) : []
+      const history = cluster === undefined && primary.type !== "quantile"
+        ? yield* aggregation.metricHistory(scope, primary, chart[chart.length - 1] === asOf ? chart : [...chart, asOf], novelty)
+        : undefined
 
       const metrics: Array<MetricAnalysis> = []
       for (const metric of d.metrics) {
-        const stats = yield* aggregation.metricStats(scope, metric)
+        const stats = history !== undefined && metric.key === primary.key ? history.atMoments[history.atMoments.length - 1]! : yield* aggregation.metricStats(scope, metric)
         let values: Record<string, Float64Array> | undefined
         const largest = Math.max(0, ...Object.values(stats).map((s) => s.moments.n))
         // durations for their Mann–Whitney check (up to a size), quantiles always: they are compared on the values
@@ -157,19 +195,8 @@ export class Analysis extends Effect.Service<Analysis>()("@pilotproof/engine/Ana
         }
         metrics.push(compareMetric(metric, stats, control, treatments, metricPlanOf(plan, metric), values))
       }
-      const ex = ready.exposure
-      // The novelty check of the primary: individually randomized pilots (a cluster's deals span
-      // weeks), a primary compared on sufficient statistics (not a quantile), and a metric with a window — without one, later cohorts have had less time and
-      // every effect would seem to fade. Windows must have closed by the data's horizon: the last
-      // exposure (exports stop with the pilot), or the as-of moment if earlier.
-      const primary = primaryMetric(d)
-      if (cluster === undefined && primary.type !== "quantile" && primary.window !== undefined && ex.firstExposureMs !== undefined) {
-        const origin = ex.firstExposureMs
-        const horizon = Math.min(asOf, ex.lastExposureMs ?? asOf)
-        const weeks = (yield* aggregation.metricStatsByWeek({ ...scope, windowsClosedBy: horizon }, primary, origin)).map((w) => ({
-          ...w,
-          from: new Date(origin + w.week * WEEK_MS).toISOString().slice(0, 10)
-        }))
+      if (novelty !== undefined && history !== undefined) {
+        const weeks = history.weeks.map((w) => ({ ...w, from: new Date(novelty.originMs + w.week * WEEK_MS).toISOString().slice(0, 10) }))
         const at = metrics.findIndex((m) => m.key === primary.key)
         const m = metrics[at]!
         metrics[at] = {
@@ -200,7 +227,7 @@ export class Analysis extends Effect.Service<Analysis>()("@pilotproof/engine/Ana
           diagnostics.push(scoringDiagnosticOf(diagnostic, scored, variants, d.plan.alpha))
         }
       }
-      return new AnalysisReport({
+      const report = new AnalysisReport({
         pilotId,
         name: d.name,
         status: pilot.status,
@@ -225,6 +252,11 @@ export class Analysis extends Effect.Service<Analysis>()("@pilotproof/engine/Ana
         ...(segments.length === 0 ? {} : { segments }),
         ...(diagnostics.length === 0 ? {} : { diagnostics })
       })
+      if (chart.length === 0) return { report }
+      const overTime = history !== undefined
+        ? history.atMoments.slice(0, chart.length)
+        : yield* aggregation.metricStatsOverTime(aggregationScope(d, chart[chart.length - 1]!), primary, chart)
+      return { report, overTime: { moments: chart, stats: overTime } }
     })
 
     /** Analysis, economics per treatment, and the policy's decision. */
@@ -232,54 +264,57 @@ export class Analysis extends Effect.Service<Analysis>()("@pilotproof/engine/Ana
       return yield* evaluatePilot(yield* pilots.get(pilotId), asOfMs ?? (yield* Clock.currentTimeMillis))
     })
 
-    const evaluatePilot = Effect.fn("Analysis.evaluatePilot")(function*(pilot: Pilot, asOf: number) {
-      const analysis = yield* analyzePilot(pilot, asOf)
+    const evaluatePilot = (pilot: Pilot, asOf: number) => Effect.map(evaluateAt(pilot, asOf, false), (e) => e.evaluation)
+
+    const evaluateAt = Effect.fn("Analysis.evaluateAt")(function*(pilot: Pilot, asOf: number, withOverTime: boolean) {
+      const analyzed = yield* aggregation.withExposedUnits(aggregationScope(pilot.definition, asOf), analyzeAt(pilot, asOf, withOverTime))
+      const analysis = analyzed.report
       const d = pilot.definition
       const seed = seedOf(analysis.designHash ?? pilot.id)
       const economics = analysis.treatments.map((t) => treatmentEconomics(d, analysis.metrics, t, seed))
       const decision = decide(decisionInput(d, analysis, economics))
-      return new Evaluation({ analysis, economics, decision })
+      return { evaluation: new Evaluation({ analysis, economics, decision }), overTime: analyzed.overTime }
     })
 
-    /**
-     * The effect on the primary metric as the data stood each day (short pilots) or week, at
-     * most 10 points, for every treatment: the primary's sufficient statistics as of every date
-     * from one query (`metricStatsOverTime`), each compared by the same method as the full
-     * analysis. Degenerate points are left out.
-     */
-    const overTime = Effect.fn("Analysis.overTime")(function*(pilot: Pilot, report: AnalysisReport) {
+    /** The primary's effect at each moment, for every treatment, each compared by the same method as the full analysis; degenerate points are left out. */
+    const seriesOf = (pilot: Pilot, report: AnalysisReport, moments: ReadonlyArray<number>, stats: ReadonlyArray<Record<string, VariantStats>>) => {
       const series: Record<string, Array<EffectAtTime>> = Object.fromEntries(report.treatments.map((t) => [t, []]))
-      if (report.runtime.firstExposure === undefined) return series
       const d = pilot.definition
       const metric = primaryMetric(d)
-      const first = Date.parse(report.runtime.firstExposure)
-      const last = Math.min(Date.parse(report.asOf), Date.parse(report.runtime.lastExposure ?? report.asOf))
-      const days = Math.max(1, Math.ceil((last - first) / DAY_MS))
-      const step = Math.max(days <= 21 ? 1 : 7, Math.ceil(days / 10)) * DAY_MS
-      const times: Array<number> = []
-      for (let t = first + step; t < last; t += step) times.push(t)
-      times.push(last + 1)
       const plan = analysisPlan(d)
-      const stats = yield* aggregation.metricStatsOverTime(aggregationScope(d, last + 1), metric, times)
-      for (const [k, t] of times.entries()) {
+      for (const [k, t] of moments.entries()) {
         for (const c of compareMetric(metric, stats[k]!, report.control, report.treatments, plan).comparisons) {
           if (c.degenerate !== undefined) continue
           series[c.variant]?.push({ date: new Date(t).toISOString().slice(0, 10), estimate: c.absolute.estimate, lower: c.absolute.ci.lower, upper: c.absolute.ci.upper })
         }
       }
       return series
+    }
+
+    /**
+     * The effect on the primary metric as the data stood at each moment of its chart
+     * (`overTimeMoments`), for every treatment, from one query (`metricStatsOverTime`): for an
+     * analysis already made (a page asked for an explicit as-of); a snapshot's series comes
+     * with its analysis (`results`).
+     */
+    const overTime = Effect.fn("Analysis.overTime")(function*(pilot: Pilot, report: AnalysisReport) {
+      if (report.runtime.firstExposure === undefined) return seriesOf(pilot, report, [], [])
+      const asOf = Date.parse(report.asOf)
+      const moments = overTimeMoments(Date.parse(report.runtime.firstExposure), report.runtime.lastExposure === undefined ? undefined : Date.parse(report.runtime.lastExposure), asOf)
+      const d = pilot.definition
+      const stats = yield* aggregation.metricStatsOverTime(aggregationScope(d, moments[moments.length - 1]!), primaryMetric(d), moments)
+      return seriesOf(pilot, report, moments, stats)
     })
 
     /**
      * What a results snapshot holds, as of `asOfMs`: the evaluation and the primary's effect
-     * over time, both from one collection of the exposed units (on PostgreSQL one view of the data).
+     * over time, both from one collection of the exposed units (on PostgreSQL one view of the
+     * data) and, for most pilots, the primary's value, cohorts and chart from one query.
      */
     const results = Effect.fn("Analysis.results")(function*(pilotId: string, asOfMs: number) {
       const pilot = yield* pilots.get(pilotId)
-      return yield* aggregation.withExposedUnits(aggregationScope(pilot.definition, asOfMs), Effect.gen(function*() {
-        const evaluation = yield* evaluatePilot(pilot, asOfMs)
-        return { evaluation, overTime: yield* overTime(pilot, evaluation.analysis) }
-      }))
+      const { evaluation, overTime } = yield* evaluateAt(pilot, asOfMs, true)
+      return { evaluation, overTime: seriesOf(pilot, evaluation.analysis, overTime?.moments ?? [], overTime?.stats ?? []) }
     })
 
     return { analyze, evaluate, overTime, results } as const

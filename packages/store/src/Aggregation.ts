@@ -13,7 +13,7 @@
  * moment reads, instead of each grouping the exposures again; outside it, each query groups
  * them itself. Both give the same numbers (the aggregation tests run every query both ways).
  */
-import { DAY_MS, EXPOSURE, type ExposureSummary, type StorageError, type Metric, quantileValueMetric } from "@pilotproof/domain"
+import { DAY_MS, EXPOSURE, type ExposureSummary, type StorageError, type Metric, quantileValueMetric, WEEK_MS } from "@pilotproof/domain"
 import type { VariantStats } from "@pilotproof/stats"
 import { Effect, FiberRef, Option } from "effect"
 import { type ExpressionBuilder, type Kysely, type RawBuilder, type SelectQueryBuilder, sql } from "kysely"
@@ -22,10 +22,10 @@ import { makeClickHouseAggregation } from "./ClickHouseAggregation.js"
 import { Database } from "./Database.js"
 import type { DatabaseSchema } from "./DatabaseSchema.js"
 import { consentedUnits, createExposedUnits, dropExposedUnits, type ExposedUnitsScope, exposedUnitsTable, exposedUnitsTableName } from "./ExposedUnits.js"
-import { aggregateOf, aggregateWhere, clusterOverTimeStatsQuery, covariateSpan, overTimeMoments, overTimeStatsQuery } from "./OverTimeStats.js"
-import { type AggregationScope, type AggregationShape, clustersOf, type ScoredDiagnostic, statsOf } from "./Moments.js"
+import { aggregateOf, aggregateWhere, clusterOverTimeStatsQuery, covariateSpan, overTimeMoments, overTimeStatsQuery, WEEKLY } from "./OverTimeStats.js"
+import { type AggregationScope, type AggregationShape, clustersOf, type HistoryWeeks, type MetricHistory, type ScoredDiagnostic, statsOf } from "./Moments.js"
 
-export type { AggregationScope, AggregationShape, MomentsRow, ScoredDiagnostic } from "./Moments.js"
+export type { AggregationScope, AggregationShape, HistoryWeeks, MetricHistory, MomentsRow, ScoredDiagnostic } from "./Moments.js"
 export { clustersOf, statsOf } from "./Moments.js"
 
 type Db = Kysely<DatabaseSchema>
@@ -263,7 +263,6 @@ export const metricStatsQuery = (db: Db, scope: AggregationScope, metric: Metric
     .groupBy("p.variant")
     .orderBy("p.variant")
 
-const WEEK_MS = 7 * DAY_MS
 
 /**
  * The query behind `Aggregation.metricStatsByWeek`: `metricStatsQuery`'s moments grouped by
@@ -338,6 +337,42 @@ export const clusterStatsQuery = (db: Db, scope: AggregationScope, metric: Metri
     ])
     .groupBy("c.variant")
     .orderBy("c.variant")
+}
+
+/**
+ * `metricHistory`'s answer from the rows of `overTimeStatsQuery`: per moment, each variant's
+ * sums added over its week rows (a variant without units by a moment is absent there); per
+ * week, the variants with units whose window has closed.
+ */
+const historyOf = (metric: Metric, rows: ReadonlyArray<Record<string, unknown>>, moments: number, byWeek: boolean): MetricHistory => {
+  const SUMS = ["m", "n", "sy", "syy", "sx", "sxx", "sxy", "missing"] as const
+  const atMoments = Array.from({ length: moments }, (_, k) => {
+    const totals = new Map<string, Record<(typeof SUMS)[number], number>>()
+    for (const r of rows) {
+      const variant = r["variant"]
+      if (variant === null || variant === undefined) continue
+      const sums = overTimeMoments(r, k)
+      const total = totals.get(String(variant)) ?? { m: 0, n: 0, sy: 0, syy: 0, sx: 0, sxx: 0, sxy: 0, missing: 0 }
+      for (const name of SUMS) total[name] += num(sums[name])
+      totals.set(String(variant), total)
+    }
+    const out: Record<string, VariantStats> = {}
+    for (const [variant, total] of totals) if (total.m > 0) out[variant] = statsOf(metric, total)
+    return out
+  })
+  const weeks = new Map<number, Record<string, VariantStats>>()
+  if (byWeek) {
+    for (const r of rows) {
+      const variant = r["variant"]
+      const sums = overTimeMoments(r, WEEKLY)
+      if (variant === null || variant === undefined || num(sums.m) === 0) continue
+      const week = num(r["week"])
+      const byVariant = weeks.get(week) ?? {}
+      byVariant[String(variant)] = statsOf(metric, sums)
+      weeks.set(week, byVariant)
+    }
+  }
+  return { atMoments, weeks: [...weeks.entries()].sort(([a], [b]) => a - b).map(([week, stats]) => ({ week, stats })) }
 }
 
 /** An open table of a pilot's exposed units as of a moment (`withExposedUnits`). */
@@ -441,6 +476,30 @@ export class Aggregation extends Effect.Service<Aggregation>()("@pilotproof/stor
         }
         return out
       })
+    })
+
+    /**
+     * One metric's per-variant stats as of each of `moments` and, with `weeks`, its exposure-week
+     * cohorts as of the scope's moment — an individually randomized pilot's from one query
+     * (`overTimeStatsQuery` grouped by week too; each moment's stats are the sum of its weeks').
+     */
+    const metricHistory = Effect.fn("Aggregation.metricHistory")(function*(given: AggregationScope, metric: Metric, moments: ReadonlyArray<number>, weeks?: HistoryWeeks) {
+      if (given.warehouse !== undefined) return yield* noWarehouseHere(given.pilotId, given.warehouse)
+      if (given.clustered === true || (weeks === undefined && moments.length === 0)) {
+        return {
+          atMoments: yield* metricStatsOverTime(given, metric, moments),
+          weeks: weeks === undefined ? [] : yield* metricStatsByWeek({ ...given, windowsClosedBy: weeks.windowsClosedBy }, metric, weeks.originMs)
+        }
+      }
+      const later = tableFor(yield* FiberRef.get(openTables), given, true)
+      const scope = later === undefined ? given : { ...given, exposedUnits: later.name }
+      // the cohorts are counted as of the scope's moment: the query's last moment
+      const read = weeks === undefined || moments[moments.length - 1] === scope.asOfMs ? moments : [...moments, scope.asOfMs]
+      const byWeek = weeks === undefined ? undefined : { originMs: weeks.originMs, closedBy: Math.min(scope.asOfMs, weeks.windowsClosedBy) }
+      const rows: ReadonlyArray<Record<string, unknown>> = yield* database.use(`aggregating metric "${metric.key}" of "${scope.pilotId}" over time`, (db) =>
+        overTimeStatsQuery(db, scope, metric, read, byWeek).execute()
+      )
+      return historyOf(metric, rows, moments.length, weeks !== undefined)
     })
 
     const clusterStats = Effect.fn("Aggregation.clusterStats")(function*(scope: AggregationScope, metric: Metric) {
@@ -656,7 +715,7 @@ export class Aggregation extends Effect.Service<Aggregation>()("@pilotproof/stor
             )
           ))
 
-    const inDatabase: AggregationShape = { metricStats, metricStatsOverTime, metricStatsByWeek, metricStatsBySegment, unitValues, scoredUnits, exposures, currentStatistics, withExposedUnits }
+    const inDatabase: AggregationShape = { metricStats, metricStatsOverTime, metricHistory, metricStatsByWeek, metricStatsBySegment, unitValues, scoredUnits, exposures, currentStatistics, withExposedUnits }
     return inDatabase
   })
 }) {}

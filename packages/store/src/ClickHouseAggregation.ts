@@ -21,17 +21,16 @@
  * Written for what ClickHouse 18.16 (Debian 12) understands: no CTEs, no window functions, one
  * JOIN at most (none is used), lambdas over arrays.
  */
-import { CONSENT, DAY_MS, EXPOSURE, type ExposureSummary, type Metric, quantileValueMetric, type StorageError, type WarehouseSource } from "@pilotproof/domain"
+import { CONSENT, DAY_MS, EXPOSURE, type ExposureSummary, type Metric, quantileValueMetric, type StorageError, type WarehouseSource, WEEK_MS } from "@pilotproof/domain"
 import type { VariantStats } from "@pilotproof/stats"
 import { Effect, Schema } from "effect"
-import { type AggregationScope, type AggregationShape, clustersOf, type MomentsRow, type ScoredDiagnostic, statsOf } from "./Moments.js"
+import { type AggregationScope, type AggregationShape, clustersOf, type HistoryWeeks, type MomentsRow, type ScoredDiagnostic, statsOf } from "./Moments.js"
 import { ClickHouse } from "./ClickHouse.js"
 import { ch, chArray, chJoin, type ChSql, ident } from "./ClickHouseSql.js"
 
 type PlainMetric = Exclude<Metric, { readonly type: "quantile" }>
 const plain = (metric: Metric): PlainMetric => (metric.type === "quantile" ? quantileValueMetric(metric) : metric)
 
-const WEEK_MS = 7 * DAY_MS
 const num = (value: unknown): number => (value === null || value === undefined ? 0 : Number(value))
 
 /** The event types a metric's per-unit value reads. */
@@ -493,9 +492,18 @@ export const makeClickHouseAggregation = Effect.gen(function*() {
     return summary
   })
 
+  // the moments and the cohorts are two shard-local queries here (array-per-unit reads are cheap)
+  const metricHistory = Effect.fn("ClickHouseAggregation.metricHistory")(function*(scope: AggregationScope, metric: Metric, moments: ReadonlyArray<number>, weeks?: HistoryWeeks) {
+    return {
+      atMoments: yield* metricStatsOverTime(scope, metric, moments),
+      weeks: weeks === undefined ? [] : yield* metricStatsByWeek({ ...scope, windowsClosedBy: weeks.windowsClosedBy }, metric, weeks.originMs)
+    }
+  })
+
   return {
     metricStats,
     metricStatsOverTime,
+    metricHistory,
     metricStatsByWeek,
     metricStatsBySegment,
     unitValues,

@@ -84,10 +84,28 @@ export interface ScoredArm {
   readonly outcomes: Uint8Array
 }
 
+/** The exposure-week cohorts a `metricHistory` read also returns: weeks from `originMs`, windows closed by `windowsClosedBy`. */
+export interface HistoryWeeks {
+  readonly originMs: number
+  readonly windowsClosedBy: number
+}
+
+/** What `metricHistory` returns. */
+export interface MetricHistory {
+  readonly atMoments: Array<Record<string, VariantStats>>
+  readonly weeks: Array<{ readonly week: number; readonly stats: Record<string, VariantStats> }>
+}
+
 /** The `Aggregation` service: events → per-variant sufficient statistics, wherever the events are. */
 export interface AggregationShape {
   readonly metricStats: (scope: AggregationScope, metric: Metric) => Effect.Effect<Record<string, VariantStats>, StorageError>
   readonly metricStatsOverTime: (scope: AggregationScope, metric: Metric, moments: ReadonlyArray<number>) => Effect.Effect<Array<Record<string, VariantStats>>, StorageError>
+  /**
+   * One metric's history in one read: its per-variant stats as of each of `moments` (at or
+   * before the scope's moment, as `metricStatsOverTime`) and, with `weeks`, its exposure-week
+   * cohorts as of the scope's moment (as `metricStatsByWeek` with `windowsClosedBy`).
+   */
+  readonly metricHistory: (scope: AggregationScope, metric: Metric, moments: ReadonlyArray<number>, weeks?: HistoryWeeks) => Effect.Effect<MetricHistory, StorageError>
   readonly metricStatsByWeek: (scope: AggregationScope, metric: Metric, originMs: number) => Effect.Effect<Array<{ readonly week: number; readonly stats: Record<string, VariantStats> }>, StorageError>
   readonly metricStatsBySegment: (scope: AggregationScope, metric: Metric, attribute: string) => Effect.Effect<Array<{ readonly value: string | null; readonly stats: Record<string, VariantStats> }>, StorageError>
   readonly unitValues: (scope: AggregationScope, metric: Metric) => Effect.Effect<Record<string, Float64Array>, StorageError>

@@ -21,7 +21,7 @@
  * per row and moment from a few per-unit columns, not carried through the per-unit GROUP BY as a
  * column per moment. Each moment is an integer of epoch milliseconds, inlined as a literal.
  */
-import { CONSENT, DAY_MS, EXPOSURE, type Metric, quantileValueMetric } from "@pilotproof/domain"
+import { CONSENT, DAY_MS, EXPOSURE, type Metric, quantileValueMetric, WEEK_MS } from "@pilotproof/domain"
 import { type ExpressionBuilder, type JoinBuilder, type Kysely, type RawBuilder, type SelectQueryBuilder, sql } from "kysely"
 import type { DatabaseSchema } from "./DatabaseSchema.js"
 import { consentOfUnits, exposedUnitsQuery, exposedUnitsTable } from "./ExposedUnits.js"
@@ -309,48 +309,69 @@ const perUnitAtMoments = (db: Db, scope: OverTimeScope, metric: Metric, moments:
 }
 
 /**
- * The query behind `Aggregation.metricStatsOverTime` for individually randomized pilots: per
- * variant and moment k, `m{k}` (the units in the per-unit query then) and the sums of their
- * values — only those the metric's kind needs (`overTimeMoments` fills in the rest): ten
- * moments of six sums over every unit were most of this query's work, and a conversion's
- * n, Σy and Σy² are two numbers.
+ * Per variant, `m{suffix}` (the units `present` selects) and the sums of their values as of moment
+ * k (`t`) — only those the metric's kind needs (`overTimeMoments` fills in the rest): ten
+ * moments of six sums over every unit were most of the over-time query's work, and a
+ * conversion's n, Σy and Σy² are two numbers.
  */
-export const overTimeStatsQuery = (db: Db, scope: OverTimeScope, metric: Metric, moments: ReadonlyArray<number>) => {
+const sumsAt = (m: UnitsAtMoments, present: RawBuilder<boolean>, t: number, k: number, suffix: string) => {
+  const units = sql<number>`sum(case when ${present} then 1 else 0 end)`.as(`m${suffix}`)
+  if (m.kind === "binary") return [units, sql<number>`sum(case when ${present} and ${m.value(t, k)} then 1 else 0 end)`.as(`sy${suffix}`)]
+  const y = m.value(t, k)
+  const x = m.covariate?.(k)
+  const known = m.kind === "nullable" ? sql`${present} and ${y} is not null` : present
+  return [
+    units,
+    ...(m.kind === "nullable" ? [sql<number>`count(case when ${present} then ${y} end)`.as(`n${suffix}`)] : []),
+    sql<number>`coalesce(sum(case when ${present} then ${y} end), 0)`.as(`sy${suffix}`),
+    sql<number>`coalesce(sum(case when ${present} then ${y} * ${y} end), 0)`.as(`syy${suffix}`),
+    ...(x === undefined ? [] : [
+      sql<number>`coalesce(sum(case when ${known} then ${x} end), 0)`.as(`sx${suffix}`),
+      sql<number>`coalesce(sum(case when ${known} then ${x} * ${x} end), 0)`.as(`sxx${suffix}`),
+      sql<number>`coalesce(sum(case when ${present} then ${x} * ${y} end), 0)`.as(`sxy${suffix}`)
+    ])
+  ]
+}
+
+/** The exposure-week cohorts an over-time query also groups by: weeks from `originMs`, windows closed by `closedBy`. */
+export interface OverTimeWeeks {
+  readonly originMs: number
+  readonly closedBy: number
+}
+
+/** The column suffix of the exposure-week cohorts' sums in `overTimeStatsQuery`. */
+export const WEEKLY = "w"
+
+/**
+ * The query behind `Aggregation.metricStatsOverTime` for individually randomized pilots: per
+ * variant and moment k, `m{k}` and the sums `sumsAt` gives. With `weeks`, it is also grouped by
+ * each unit's exposure week (`week`, as `weeklyStatsQuery` counts it) and carries the sums of
+ * the last moment over the units whose window has closed by `weeks.closedBy` (suffix `WEEKLY`):
+ * the primary metric's value, its novelty cohorts and its effect over time from one read.
+ */
+export const overTimeStatsQuery = (db: Db, scope: OverTimeScope, metric: Metric, moments: ReadonlyArray<number>, weeks?: OverTimeWeeks) => {
   const m = atMoments(db, scope, metric, moments)
+  const week = sql<number>`(h.first_ts - ${sql.lit(Math.floor(weeks?.originMs ?? 0))}) / ${sql.lit(WEEK_MS)}`
+  const last = moments.length - 1
+  const window = metric.type === "quantile" ? quantileValueMetric(metric).window : metric.window
+  const closed = window === undefined ? sql<boolean>`1 = 1` : sql<boolean>`h.first_ts + ${sql.lit(window.days * DAY_MS)} <= ${lit(weeks?.closedBy ?? 0)}`
   return db.selectFrom(m.units.as("h"))
     .select([
       "h.variant",
-      ...moments.flatMap((t, k) => {
-        const present = m.present(t, k)
-        const units = sql<number>`sum(case when ${present} then 1 else 0 end)`.as(`m${k}`)
-        if (m.kind === "binary") return [units, sql<number>`sum(case when ${present} and ${m.value(t, k)} then 1 else 0 end)`.as(`sy${k}`)]
-        const y = m.value(t, k)
-        const x = m.covariate?.(k)
-        const known = m.kind === "nullable" ? sql`${present} and ${y} is not null` : present
-        return [
-          units,
-          ...(m.kind === "nullable" ? [sql<number>`count(case when ${present} then ${y} end)`.as(`n${k}`)] : []),
-          sql<number>`coalesce(sum(case when ${present} then ${y} end), 0)`.as(`sy${k}`),
-          sql<number>`coalesce(sum(case when ${present} then ${y} * ${y} end), 0)`.as(`syy${k}`),
-          ...(x === undefined ? [] : [
-            sql<number>`coalesce(sum(case when ${known} then ${x} end), 0)`.as(`sx${k}`),
-            sql<number>`coalesce(sum(case when ${known} then ${x} * ${x} end), 0)`.as(`sxx${k}`),
-            sql<number>`coalesce(sum(case when ${present} then ${x} * ${y} end), 0)`.as(`sxy${k}`)
-          ])
-        ]
-      })
+      ...moments.flatMap((t, k) => sumsAt(m, m.present(t, k), t, k, `${k}`)),
+      ...(weeks === undefined ? [] : [week.as("week"), ...sumsAt(m, sql<boolean>`${m.present(moments[last]!, last)} and ${closed}`, moments[last]!, last, WEEKLY)])
     ])
-    .groupBy("h.variant")
+    .groupBy(weeks === undefined ? ["h.variant"] : [sql`h.variant`, week])
     .orderBy("h.variant")
 }
 
 /**
- * Moment k of a row of `overTimeStatsQuery` as the per-variant moments of `metricStatsQuery`:
- * a present unit's conversion is 0 or 1 (n = m, Σy² = Σy), a sum or count is never missing, and
- * a metric without an x has zero x sums.
+ * The sums of suffix `suffix` (a moment's index, or `WEEKLY`) of a row of `overTimeStatsQuery` as
+ * the per-variant moments of `metricStatsQuery`: a present unit's conversion is 0 or 1 (n = m,
+ * Σy² = Σy), a sum or count is never missing, and a metric without an x has zero x sums.
  */
-export const overTimeMoments = (row: Readonly<Record<string, unknown>>, k: number) => {
-  const at = (name: string) => row[`${name}${k}`]
+export const overTimeMoments = (row: Readonly<Record<string, unknown>>, suffix: number | string) => {
+  const at = (name: string) => row[`${name}${suffix}`]
   const m = at("m")
   const n = at("n") ?? m
   const sy = at("sy")

@@ -193,6 +193,7 @@ const throughExposedUnits = Layer.effect(
       metricStatsByWeek: (scope, metric, origin) => within(scope)(a.metricStatsByWeek(scope, metric, origin)),
       metricStatsBySegment: (scope, metric, attribute) => within(scope)(a.metricStatsBySegment(scope, metric, attribute)),
       metricStatsOverTime: (scope, metric, moments) => within(scope, 5 * DAY_MS)(a.metricStatsOverTime(scope, metric, moments)),
+      metricHistory: (scope, metric, moments, weeks) => within(scope, 5 * DAY_MS)(a.metricHistory(scope, metric, moments, weeks)),
       unitValues: (scope, metric) => within(scope)(a.unitValues(scope, metric)),
       exposures: (scope) => within(scope)(a.exposures(scope))
     })
@@ -421,6 +422,43 @@ for (const dialect of DIALECTS) for (const path of PATHS) {
           // the first moment precedes most exposures; every later one has both arms of every metric
           expect(compared).toBeGreaterThan(2 * pilot.metrics.length * (moments.length - 1) * 2)
         })), 120_000)
+
+      it.effect("a metric's history: its moments and exposure-week cohorts from one query equal each moment's aggregation and the weekly one", () =>
+        seeded(Effect.gen(function*() {
+          const aggregation = yield* Aggregation
+          const origin = Math.min(...events.filter((e) => e.type === "exposure").map((e) => e.ts))
+          let cohorts = 0
+          for (const consentRequired of [false, true]) {
+            const scope = { pilotId: "aggregation", asOfMs: moments.at(-1)!, consentRequired }
+            for (const metric of pilot.metrics as unknown as ReadonlyArray<Metric>) {
+              // the cohorts as of the scope's moment with windows closed by then, the moments ending there;
+              // then with windows closed by day 16 (the later cohorts left out), asked without the scope's moment (the query adds it)
+              for (const [asked, windowsClosedBy] of [[moments, moments.at(-1)!], [moments.slice(0, -1), T0 + 16 * DAY_MS]] as const) {
+                const label = `${metric.key} consent ${consentRequired} closed by ${windowsClosedBy} of ${asked.length} moments`
+                const history = yield* aggregation.metricHistory(scope, metric, asked, { originMs: origin, windowsClosedBy })
+                expect(history.atMoments, label).toHaveLength(asked.length)
+                if (asked === moments) {
+                  // against each moment's own aggregation (the over-time test compares every moment)
+                  for (const k of [0, Math.floor(asked.length / 2), asked.length - 1]) {
+                    expectSameStats(history.atMoments[k]!, yield* aggregation.metricStats({ ...scope, asOfMs: asked[k]! }, metric), `${label} moment ${k}`)
+                  }
+                } else {
+                  const series = yield* aggregation.metricStatsOverTime(scope, metric, asked)
+                  for (const [k, stats] of series.entries()) expectSameStats(history.atMoments[k]!, stats, `${label} moment ${k}`)
+                }
+                const weekly = yield* aggregation.metricStatsByWeek({ ...scope, windowsClosedBy }, metric, origin)
+                expect(history.weeks.map((w) => w.week), label).toEqual(weekly.map((w) => w.week))
+                for (const [i, w] of weekly.entries()) expectSameStats(history.weeks[i]!.stats, w.stats, `${label} week ${w.week}`)
+                cohorts += weekly.length
+              }
+            }
+          }
+          expect(cohorts).toBeGreaterThan(2 * pilot.metrics.length)
+          // without cohorts: the moments alone
+          const alone = yield* aggregation.metricHistory({ pilotId: "aggregation", asOfMs: moments.at(-1)!, consentRequired: true }, pilot.metrics[0] as unknown as Metric, moments)
+          expect(alone.weeks).toEqual([])
+          expect(alone.atMoments).toHaveLength(moments.length)
+        })), 180_000)
 
       it.effect("over time on a cluster-randomized pilot: per-cluster totals as of each moment in one query", () =>
         seeded(Effect.gen(function*() {

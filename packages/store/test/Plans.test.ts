@@ -76,13 +76,14 @@ const badPlans = Effect.flatMap(Database, (database) => database.withSession("ex
   for (const [consentRequired, exposedUnits] of [[false, undefined], [true, undefined], [false, table], [true, table]] as const) {
     const scope = { pilotId: "aggregation", asOfMs, consentRequired, ...(exposedUnits === undefined ? {} : { exposedUnits }) }
     for (const metric of pilot.metrics as unknown as ReadonlyArray<Metric>) {
-      // the per-variant query, the novelty check's per-week one, a cluster-randomized pilot's per-cluster one, the over-time ones
+      // the per-variant query, the novelty check's per-week one, a cluster-randomized pilot's per-cluster one, the over-time ones (with the primary's cohorts too)
       const queries = [
         ["per variant", (db: Kysely<DatabaseSchema>) => metricStatsQuery(db, scope, metric).compile()],
         ["per exposure week", (db: Kysely<DatabaseSchema>) => weeklyStatsQuery(db, scope, metric, T0).compile()],
         ["per cluster", (db: Kysely<DatabaseSchema>) => clusterStatsQuery(db, { ...scope, clustered: true }, metric).compile()],
         ["per segment", (db: Kysely<DatabaseSchema>) => segmentStatsQuery(db, "postgres", scope, metric, "channel").compile()],
         ["over time", (db: Kysely<DatabaseSchema>) => overTimeStatsQuery(db, scope, metric, OVER_TIME(scope.asOfMs)).compile()],
+        ["over time with exposure-week cohorts", (db: Kysely<DatabaseSchema>) => overTimeStatsQuery(db, scope, metric, OVER_TIME(scope.asOfMs), { originMs: T0, closedBy: scope.asOfMs }).compile()],
         ["over time per cluster", (db: Kysely<DatabaseSchema>) => clusterOverTimeStatsQuery(db, { ...scope, clustered: true }, metric, OVER_TIME(scope.asOfMs)).compile()]
       ] as const
       for (const [shape, compile] of queries) {
