@@ -13,7 +13,7 @@
  * when its first exposure is at or before t and its second variant, if any, appears after t.
  */
 import { CONSENT, EXPOSURE } from "@pilotproof/domain"
-import { type Kysely, sql } from "kysely"
+import { type CompiledQuery, type Kysely, type SelectQueryBuilder, sql } from "kysely"
 import type { DatabaseSchema } from "./DatabaseSchema.js"
 
 type Db = Kysely<DatabaseSchema>
@@ -39,6 +39,8 @@ export interface ExposedUnitRow {
   readonly granted_ts: number | null
   /** The `cluster_id` its exposures name (the smallest, should they differ). */
   readonly cluster_id: string | null
+  /** 1 for a unit whose exposures name more than one variant (its row is then from its ranked variants), else 0. */
+  readonly multi: number
 }
 
 /** The consent events of the scope's pilot up to its moment. */
@@ -75,22 +77,46 @@ export const consentOfUnits = (db: Db, scope: ExposedUnitsScope) =>
     ])
     .groupBy("unit_id")
 
+/** Each unit's earliest exposure of each variant (and, for a cluster-randomized pilot, its cluster), up to the scope's moment. */
+const exposureVariants = (db: Db, scope: ExposedUnitsScope) =>
+  db.selectFrom("events")
+    // the cluster only where there are clusters: it is the one column the aggregation index does not cover
+    .select((eb) => ["unit_id", "variant", eb.fn.min("ts_ms").as("vts"), (scope.clustered === true ? eb.fn.min("cluster_id") : sql<string | null>`null`).as("cluster_id")])
+    .where("pilot_id", "=", scope.pilotId)
+    .where("type", "=", EXPOSURE)
+    .where("ts_ms", "<=", scope.asOfMs)
+    .groupBy(["unit_id", "variant"])
+
+/**
+ * Units seen in more than one variant, from `variants` (`exposureVariants`' rows of those units):
+ * their variants ranked by earliest exposure (`row_number`, which costs a sort) give the first
+ * exposure and variant, and the moment the second appears.
+ */
+const rankedUnits = (db: Db, variants: SelectQueryBuilder<any, any, { unit_id: string; variant: string | null; vts: number; cluster_id: string | null }>) =>
+  db.selectFrom(
+    db.selectFrom(variants.as("v"))
+      .select(["v.unit_id", "v.variant", "v.vts", "v.cluster_id", sql<number>`row_number() over (partition by v.unit_id order by v.vts, v.variant)`.as("rn")])
+      .as("r")
+  )
+    .select([
+      "r.unit_id",
+      sql<number>`min(case when r.rn = 1 then r.vts end)`.as("first_ts"),
+      sql<string | null>`min(case when r.rn = 1 then r.variant end)`.as("variant"),
+      // the moment the unit is seen in a second variant: excluded from then on
+      sql<number | null>`min(case when r.rn = 2 then r.vts end)`.as("until_ts"),
+      sql<string | null>`min(r.cluster_id)`.as("cluster_id")
+    ])
+    .groupBy("r.unit_id")
+
 /**
  * Every exposed unit with `unit_id`, `first_ts`, `variant`, `until_ts` and `cluster_id` (of a
  * cluster-randomized pilot), from its exposures: each variant's earliest, then per unit. Units
  * seen in one variant (nearly all) take their row from plain aggregates; only units seen in
- * more rank their variants by earliest exposure (`row_number`), which costs a sort.
+ * more rank their variants (`rankedUnits`). What an aggregation reads without a table.
  */
 export const exposedUnitsQuery = (db: Db, scope: ExposedUnitsScope) =>
   db
-    .with("v", (qb) =>
-      qb.selectFrom("events")
-        // the cluster only where there are clusters: it is the one column the aggregation index does not cover
-        .select((eb) => ["unit_id", "variant", eb.fn.min("ts_ms").as("vts"), (scope.clustered === true ? eb.fn.min("cluster_id") : sql<string | null>`null`).as("cluster_id")])
-        .where("pilot_id", "=", scope.pilotId)
-        .where("type", "=", EXPOSURE)
-        .where("ts_ms", "<=", scope.asOfMs)
-        .groupBy(["unit_id", "variant"]))
+    .with("v", () => exposureVariants(db, scope))
     .with("n", (qb) =>
       qb.selectFrom("v")
         .select((eb) => [
@@ -104,36 +130,38 @@ export const exposedUnitsQuery = (db: Db, scope: ExposedUnitsScope) =>
     .selectFrom("n")
     .select(["n.unit_id", sql<number>`n.first_ts`.as("first_ts"), sql<string | null>`n.variant`.as("variant"), sql<number | null>`cast(null as bigint)`.as("until_ts"), sql<string | null>`n.cluster_id`.as("cluster_id")])
     .where("n.variants", "=", 1)
-    .unionAll((eb) =>
-      eb.selectFrom(
-        eb.selectFrom("v")
-          .select(["v.unit_id", "v.variant", "v.vts", "v.cluster_id", sql<number>`row_number() over (partition by v.unit_id order by v.vts, v.variant)`.as("rn")])
-          .where("v.unit_id", "in", eb.selectFrom("n").select("n.unit_id").where("n.variants", ">", 1))
-          .as("r")
-      )
-        .select([
-          "r.unit_id",
-          sql<number>`min(case when r.rn = 1 then r.vts end)`.as("first_ts"),
-          sql<string | null>`min(case when r.rn = 1 then r.variant end)`.as("variant"),
-          // the moment the unit is seen in a second variant: excluded from then on
-          sql<number | null>`min(case when r.rn = 2 then r.vts end)`.as("until_ts"),
-          sql<string | null>`min(r.cluster_id)`.as("cluster_id")
-        ])
-        .groupBy("r.unit_id"))
+    .unionAll((eb) => rankedUnits(db, eb.selectFrom("v").select(["v.unit_id", "v.variant", "v.vts", "v.cluster_id"]).where("v.unit_id", "in", eb.selectFrom("n").select("n.unit_id").where("n.variants", ">", 1))))
 
-/** The table's rows: `exposedUnitsQuery` with each unit's consent as of the moment and its first grant. Exported for the PostgreSQL plan checks. */
-export const exposedUnitsRowsQuery = (db: Db, scope: ExposedUnitsScope) =>
-  db.selectFrom(exposedUnitsQuery(db, scope).as("a"))
-    .leftJoin(consentOfUnits(db, scope).as("c"), "c.unit_id", "a.unit_id")
-    .select([
-      "a.unit_id",
-      "a.first_ts",
-      "a.variant",
-      "a.until_ts",
-      "a.cluster_id",
-      sql<number>`coalesce(c.consented, 0)`.as("consented"),
-      "c.granted_ts"
+/** The consent table's rows (`consentOfUnits`), as a FROM item. */
+const consentTable = (name: string) => sql<{ unit_id: string; consented: number; granted_ts: number | null }>`${sql.table(name)}`
+
+/**
+ * The table's rows but for units seen in more than one variant: one pass over the exposures in
+ * the aggregation index's order (grouped by unit, no sort), each unit's consent looked up in the
+ * consent table `consent`; `multi` is 1 for a unit whose exposures name more than one variant
+ * (or a variant and none), whose row `rankedUnits` then corrects. Exported for the PostgreSQL plan checks.
+ */
+export const exposedUnitsRowsQuery = (db: Db, scope: ExposedUnitsScope, consent: string) =>
+  db.selectFrom("events as e")
+    .leftJoin(consentTable(consent).as("c"), "c.unit_id", "e.unit_id")
+    .select((eb) => [
+      "e.unit_id",
+      eb.fn.min("e.ts_ms").as("first_ts"),
+      eb.fn.min("e.variant").as("variant"),
+      sql<number | null>`cast(null as bigint)`.as("until_ts"),
+      (scope.clustered === true ? eb.fn.min("e.cluster_id") : sql<string | null>`cast(null as text)`).as("cluster_id"),
+      sql<number>`coalesce(min(c.consented), 0)`.as("consented"),
+      sql<number | null>`min(c.granted_ts)`.as("granted_ts"),
+      sql<number>`case when count(e.variant) = 0 or (count(e.variant) = count(*) and min(e.variant) = max(e.variant)) then 0 else 1 end`.as("multi")
     ])
+    .where("e.pilot_id", "=", scope.pilotId)
+    .where("e.type", "=", EXPOSURE)
+    .where("e.ts_ms", "<=", scope.asOfMs)
+    .groupBy("e.unit_id")
+
+/** The first exposure, variant, second-variant moment and cluster of the table `name`'s units seen in more than one variant. Exported for the PostgreSQL plan checks. */
+export const multiVariantUnitsQuery = (db: Db, scope: ExposedUnitsScope, name: string) =>
+  rankedUnits(db, exposureVariants(db, scope).where("unit_id", "in", db.selectFrom(exposedUnitsTable(name).as("m")).select("m.unit_id").where("m.multi", "=", 1)))
 
 let tables = 0
 
@@ -146,15 +174,33 @@ export const exposedUnitsTableName = (): string => `pp_exposed_units_${process.p
 const SAFE_NAME = /^[a-z_][a-z0-9_]*$/
 
 /**
- * Creates the temporary table `name` of the scope's exposed units, keyed by unit, and fills it;
- * on PostgreSQL with planner statistics (autovacuum never analyses temporary tables).
+ * Creates the temporary table `name` of the scope's exposed units, keyed by unit, and fills it
+ * in steps, each a pass in index order whose memory is the temporary store's bounded cache (one
+ * statement of grouped subqueries held each in memory of its own, 40 MB at a million events):
+ * the units' consent into `<name>_consent`, dropped after; the units from their exposures; the
+ * few seen in more than one variant corrected from their ranked variants. On PostgreSQL the
+ * table then gets planner statistics (autovacuum never analyses temporary tables).
  */
 export const createExposedUnits = async (db: Db, dialect: "sqlite" | "postgres", name: string, scope: ExposedUnitsScope): Promise<void> => {
   if (!SAFE_NAME.test(name)) throw new Error(`not a table name for exposed units: ${JSON.stringify(name)}`)
-  await sql`create temporary table ${sql.table(name)} (
-    unit_id text primary key, first_ts bigint not null, variant text, until_ts bigint, cluster_id text, consented integer not null, granted_ts bigint)`.execute(db)
-  const rows = exposedUnitsRowsQuery(db, scope).compile()
-  await db.executeQuery({ ...rows, sql: `insert into ${name} (unit_id, first_ts, variant, until_ts, cluster_id, consented, granted_ts) ${rows.sql}` })
+  const consent = `${name}_consent`
+  const into = async (table: string, columns: ReadonlyArray<string>, rows: CompiledQuery) => {
+    await db.executeQuery({ ...rows, sql: `insert into ${table} (${columns.join(", ")}) ${rows.sql}` })
+  }
+  await sql`create temporary table ${sql.table(consent)} (unit_id text primary key, consented integer not null, granted_ts bigint)`.execute(db)
+  try {
+    await into(consent, ["unit_id", "consented", "granted_ts"], consentOfUnits(db, scope).compile())
+    await sql`create temporary table ${sql.table(name)} (
+      unit_id text primary key, first_ts bigint not null, variant text, until_ts bigint, cluster_id text, consented integer not null, granted_ts bigint, multi integer not null)`.execute(db)
+    await into(name, ["unit_id", "first_ts", "variant", "until_ts", "cluster_id", "consented", "granted_ts", "multi"], exposedUnitsRowsQuery(db, scope, consent).compile())
+  } finally {
+    await sql`drop table if exists ${sql.table(consent)}`.execute(db)
+  }
+  const multi = await sql<{ n: number }>`select count(*) as n from ${sql.table(name)} where multi = 1`.execute(db)
+  if (Number(multi.rows[0]?.n ?? 0) > 0) {
+    await sql`update ${sql.table(name)} set first_ts = r.first_ts, variant = r.variant, until_ts = r.until_ts, cluster_id = r.cluster_id
+      from (${multiVariantUnitsQuery(db, scope, name)}) as r where r.unit_id = ${sql.table(name)}.unit_id`.execute(db)
+  }
   if (dialect === "postgres") await sql`analyze ${sql.table(name)}`.execute(db)
 }
 

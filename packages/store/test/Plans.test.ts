@@ -9,7 +9,7 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import type { Metric } from "@pilotproof/domain"
-import { Aggregation, clusterOverTimeStatsQuery, createExposedUnits, exposedUnitsRowsQuery, exposedUnitsTableName, clusterStatsQuery, Database, type DatabaseSchema, EventRepo, metricStatsQuery, overTimeStatsQuery, PilotRepo, segmentStatsQuery, weeklyStatsQuery } from "@pilotproof/store"
+import { Aggregation, clusterOverTimeStatsQuery, consentOfUnits, createExposedUnits, exposedUnitsRowsQuery, exposedUnitsTableName, multiVariantUnitsQuery, clusterStatsQuery, Database, type DatabaseSchema, EventRepo, metricStatsQuery, overTimeStatsQuery, PilotRepo, segmentStatsQuery, weeklyStatsQuery } from "@pilotproof/store"
 import { Effect, Layer } from "effect"
 import { CompiledQuery, type Kysely, sql } from "kysely"
 import { freshSchema, PG_URL, postgresLayer } from "../../../test/fixtures/Databases.js"
@@ -70,8 +70,15 @@ const badPlans = Effect.flatMap(Database, (database) => database.withSession("ex
   const asOfMs = T0 + 40 * DAY_MS
   const table = exposedUnitsTableName()
   yield* database.use("collecting the exposed units", (db) => createExposedUnits(db, "postgres", table, { pilotId: "aggregation", asOfMs, clustered: true }))
+  // the steps that fill it: the consent table (made again here: the table's own is dropped once used), the units, the units in two variants
+  const units = { pilotId: "aggregation", asOfMs, clustered: true }
+  const consent = `${table}_consent`
+  yield* database.use("collecting consent", (db) =>
+    sql`create temporary table ${sql.table(consent)} as ${consentOfUnits(db, units)}`.execute(db).then(() => sql`analyze ${sql.table(consent)}`.execute(db)))
   const found: Array<string> = [
-    ...yield* perRowScansOf("filling the exposed-units table", (db) => exposedUnitsRowsQuery(db, { pilotId: "aggregation", asOfMs, clustered: true }).compile())
+    ...yield* perRowScansOf("collecting consent for the exposed-units table", (db) => consentOfUnits(db, units).compile()),
+    ...yield* perRowScansOf("filling the exposed-units table", (db) => exposedUnitsRowsQuery(db, units, consent).compile()),
+    ...yield* perRowScansOf("correcting the units seen in two variants", (db) => multiVariantUnitsQuery(db, units, table).compile())
   ]
   for (const [consentRequired, exposedUnits] of [[false, undefined], [true, undefined], [false, table], [true, table]] as const) {
     const scope = { pilotId: "aggregation", asOfMs, consentRequired, ...(exposedUnits === undefined ? {} : { exposedUnits }) }
