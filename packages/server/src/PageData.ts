@@ -66,6 +66,14 @@ export const reading = (m: Pick<MetricAnalysis, "direction">, lower: number, upp
   return "unclear"
 }
 
+/**
+ * A pilot page's charts by the objects they are drawn from: a current snapshot's report and
+ * series are decoded once and kept, so a page read from it neither rebuilds the charts' data
+ * nor serializes their specs to find them in the chart cache (a tenth of the page's time).
+ */
+const forests = new WeakMap<AnalysisReport, string>()
+const timelines = new WeakMap<object, Map<string, string>>()
+
 /** The page-data loaders, with the engine services captured (so route handlers need nothing). */
 export const makePageData = Effect.gen(function*() {
   const registry = yield* PilotRegistry
@@ -93,8 +101,8 @@ export const makePageData = Effect.gen(function*() {
       const { evaluation, snapshot } = yield* snapshots.evaluation(id, options)
       const decision = yield* decisionView(id, () => Effect.succeed(evaluation))
       const report = evaluation.analysis
-      const forest: Array<ForestRow> = report.metrics.flatMap((m) =>
-        m.comparisons.filter((c) => c.degenerate === undefined).map((c) => ({
+      const forestSvg = forests.get(report) ?? (yield* forestPlot(report.metrics.flatMap((m) =>
+        m.comparisons.filter((c) => c.degenerate === undefined).map((c): ForestRow => ({
           label: `${m.key} · ${c.variant}`,
           role: m.role,
           estimate: c.relative.estimate,
@@ -102,18 +110,23 @@ export const makePageData = Effect.gen(function*() {
           upper: c.relative.ci.upper,
           reading: reading(m, c.absolute.ci.lower, c.absolute.ci.upper)
         }))
-      )
+      )))
+      forests.set(report, forestSvg)
       const variant = decision.evaluation.decision.variant ?? report.treatments[0] ?? ""
       const primary = primaryMetric(pilot.definition)
       const timeTitle = `${primary.key}: ${variant} − ${report.control}${primary.type === "binomial" ? " (rate difference)" : ""}`
       const series = snapshot?.overTime ?? (yield* analysis.overTime(pilot, report))
+      const drawn = timelines.get(series) ?? new Map<string, string>()
+      timelines.set(series, drawn)
+      const timeSvg = drawn.get(timeTitle) ?? (yield* effectOverTime(series[variant] ?? [], timeTitle))
+      drawn.set(timeTitle, timeSvg)
       return {
         pilot,
         readiness: report.readiness,
         analysis: report,
         decision,
-        forestSvg: yield* forestPlot(forest),
-        timeSvg: yield* effectOverTime(series[variant] ?? [], timeTitle),
+        forestSvg,
+        timeSvg,
         timeTitle,
         ...(snapshot === undefined ? {} : { snapshot: { id: snapshot.id, key: snapshot.key, computedAt: snapshot.computedAt, computeMs: snapshot.computeMs } })
       } satisfies PilotPageData
