@@ -22,7 +22,7 @@ import { makeClickHouseAggregation } from "./ClickHouseAggregation.js"
 import { Database } from "./Database.js"
 import type { DatabaseSchema } from "./DatabaseSchema.js"
 import { consentedUnits, createExposedUnits, dropExposedUnits, type ExposedUnitsScope, exposedUnitsTable, exposedUnitsTableName } from "./ExposedUnits.js"
-import { aggregateOf, aggregateWhere, clusterOverTimeStatsQuery, covariateSpan, overTimeMoments, overTimeStatsQuery, WEEKLY } from "./OverTimeStats.js"
+import { aggregateOf, aggregateWhere, clusterOverTimeStatsQuery, covariateSpan, durationEnd, overTimeMoments, overTimeStatsQuery, WEEKLY } from "./OverTimeStats.js"
 import { type AggregationScope, type AggregationShape, clustersOf, type HistoryWeeks, type MetricHistory, type ScoredDiagnostic, statsOf } from "./Moments.js"
 
 export type { AggregationScope, AggregationShape, HistoryWeeks, MetricHistory, MomentsRow, ScoredDiagnostic } from "./Moments.js"
@@ -196,16 +196,7 @@ const perUnitOfType = (db: Db, scope: AggregationScope, metric: Exclude<Metric, 
       return db.selectFrom(starts).select((eb) => [
         "s.unit_id",
         "s.variant",
-        sql<number | null>`(${
-          eb.selectFrom("events as e")
-            .select((m) => m.fn.min("e.ts_ms").as("end_ts"))
-            .whereRef("e.unit_id", "=", "s.unit_id")
-            .where("e.pilot_id", "=", scope.pilotId)
-            .where("e.type", "=", metric.to)
-            .where("e.ts_ms", "<=", scope.asOfMs)
-            .where("e.ts_ms", ">=", sql<number>`s.start_ts`)
-            .$if(metric.window !== undefined, (q) => q.where("e.ts_ms", "<=", sql<number>`s.start_ts + ${windowEnd}`))
-        } - s.start_ts) / ${sql.lit(scale)}.0`.as("y"),
+        sql<number | null>`(${durationEnd(eb, scope, metric)} - s.start_ts) / ${sql.lit(scale)}.0`.as("y"),
         noCovariate
       ])
     }

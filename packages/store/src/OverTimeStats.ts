@@ -76,6 +76,24 @@ export const covariateSpan = (
   }
 }
 
+/**
+ * A duration's end for the unit of row `s` (carrying its `start_ts`): its first `to` event at or
+ * after the start, within the window, up to the scope's moment — a correlated subquery.
+ */
+export const durationEnd = (
+  eb: ExpressionBuilder<any, any>,
+  scope: { readonly pilotId: string; readonly asOfMs: number },
+  metric: Extract<Metric, { readonly type: "duration" }>
+) =>
+  eb.selectFrom("events as e")
+    .select((m) => m.fn.min("e.ts_ms").as("end_ts"))
+    .whereRef("e.unit_id", "=", "s.unit_id")
+    .where("e.pilot_id", "=", scope.pilotId)
+    .where("e.type", "=", metric.to)
+    .where("e.ts_ms", "<=", scope.asOfMs)
+    .where("e.ts_ms", ">=", sql<number>`s.start_ts`)
+    .$if(metric.window !== undefined, (q) => q.where("e.ts_ms", "<=", sql<number>`s.start_ts + ${(metric.window?.days ?? 0) * DAY_MS}`))
+
 const lit = (t: number) => sql.lit(Math.floor(t))
 const col = (name: string) => sql.ref(name)
 
@@ -267,15 +285,7 @@ const atMoments = (db: Db, scope: OverTimeScope, metric: Metric, moments: Readon
           "s.variant",
           "s.start_ts",
           ...["first_ts", "until_ts", "granted_ts", "cmask"].map((c) => col(`s.${c}`).as(c)),
-          eb.selectFrom("events as e")
-            .select((m) => m.fn.min("e.ts_ms").as("end_ts"))
-            .whereRef("e.unit_id", "=", "s.unit_id")
-            .where("e.pilot_id", "=", scope.pilotId)
-            .where("e.type", "=", metric.to)
-            .where("e.ts_ms", "<=", scope.asOfMs)
-            .where("e.ts_ms", ">=", sql<number>`s.start_ts`)
-            .$if(metric.window !== undefined, (q) => q.where("e.ts_ms", "<=", sql<number>`s.start_ts + ${windowEnd}`))
-            .as("end_ts")
+          durationEnd(eb, scope, metric).as("end_ts")
         ]),
         present: (t, k) => sql<boolean>`${analysedAt(scope, t, k)} and h.start_ts <= ${lit(t)}`,
         value: (t) => sql`case when h.end_ts <= ${lit(t)} then (h.end_ts - h.start_ts) / ${sql.lit(scale)}.0 end`,
