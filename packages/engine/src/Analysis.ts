@@ -147,6 +147,10 @@ export class Analysis extends Effect.Service<Analysis>()("@pilotproof/engine/Ana
       return yield* analyzePilot(yield* pilots.get(pilotId), asOfMs ?? (yield* Clock.currentTimeMillis))
     })
 
+    /** The primary's per-variant stats at each of the chart's moments, read as of the last. */
+    const chartStats = (d: PilotDefinition, moments: ReadonlyArray<number>) =>
+      aggregation.metricStatsOverTime(aggregationScope(d, moments[moments.length - 1]!), primaryMetric(d), moments)
+
     /** Every aggregation of the analysis starts from the same exposed units: collected once (or the open collection). */
     const analyzePilot = (pilot: Pilot, asOf: number) =>
       Effect.map(aggregation.withExposedUnits(aggregationScope(pilot.definition, asOf), analyzeAt(pilot, asOf, false)), (a) => a.report)
@@ -253,10 +257,7 @@ export class Analysis extends Effect.Service<Analysis>()("@pilotproof/engine/Ana
         ...(diagnostics.length === 0 ? {} : { diagnostics })
       })
       if (chart.length === 0) return { report }
-      const overTime = history !== undefined
-        ? history.atMoments.slice(0, chart.length)
-        : yield* aggregation.metricStatsOverTime(aggregationScope(d, chart[chart.length - 1]!), primary, chart)
-      return { report, overTime: { moments: chart, stats: overTime } }
+      return { report, overTime: { moments: chart, stats: history !== undefined ? history.atMoments.slice(0, chart.length) : yield* chartStats(d, chart) } }
     })
 
     /** Analysis, economics per treatment, and the policy's decision. */
@@ -301,9 +302,7 @@ export class Analysis extends Effect.Service<Analysis>()("@pilotproof/engine/Ana
       if (report.runtime.firstExposure === undefined) return seriesOf(pilot, report, [], [])
       const asOf = Date.parse(report.asOf)
       const moments = overTimeMoments(Date.parse(report.runtime.firstExposure), report.runtime.lastExposure === undefined ? undefined : Date.parse(report.runtime.lastExposure), asOf)
-      const d = pilot.definition
-      const stats = yield* aggregation.metricStatsOverTime(aggregationScope(d, moments[moments.length - 1]!), primaryMetric(d), moments)
-      return seriesOf(pilot, report, moments, stats)
+      return seriesOf(pilot, report, moments, yield* chartStats(pilot.definition, moments))
     })
 
     /**

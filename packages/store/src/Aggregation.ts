@@ -22,7 +22,7 @@ import { makeClickHouseAggregation } from "./ClickHouseAggregation.js"
 import { Database } from "./Database.js"
 import type { DatabaseSchema } from "./DatabaseSchema.js"
 import { consentedUnits, createExposedUnits, dropExposedUnits, type ExposedUnitsScope, exposedUnitsTable, exposedUnitsTableName } from "./ExposedUnits.js"
-import { aggregateOf, aggregateWhere, clusterOverTimeStatsQuery, covariateSpan, durationEnd, overTimeMoments, overTimeStatsQuery, WEEKLY } from "./OverTimeStats.js"
+import { aggregateOf, aggregateWhere, clusterOverTimeStatsQuery, covariateSpan, durationEnd, overTimeMoments, overTimeStatsQuery, type OverTimeWeeks, WEEKLY } from "./OverTimeStats.js"
 import { type AggregationScope, type AggregationShape, clustersOf, type HistoryWeeks, type MetricHistory, type ScoredDiagnostic, statsOf } from "./Moments.js"
 
 export type { AggregationScope, AggregationShape, HistoryWeeks, MetricHistory, MomentsRow, ScoredDiagnostic } from "./Moments.js"
@@ -438,6 +438,20 @@ export class Aggregation extends Effect.Service<Aggregation>()("@pilotproof/stor
       return [...weeks.entries()].sort(([a], [b]) => a - b).map(([week, stats]) => ({ week, stats }))
     })
 
+    /** `given` reading an open table of its pilot as of its moment or a later one: a unit's rows are the same for every moment up to the table's. */
+    const throughLaterTable = (given: AggregationScope) =>
+      Effect.map(FiberRef.get(openTables), (open) => {
+        const later = tableFor(open, given, true)
+        return later === undefined ? given : { ...given, exposedUnits: later.name }
+      })
+
+    /** An individually randomized pilot's `overTimeStatsQuery` at `moments` (and, with `weeks`, its cohorts), as `metricHistory` answers. */
+    const historyIn = (scope: AggregationScope, metric: Metric, moments: ReadonlyArray<number>, weeks?: OverTimeWeeks) =>
+      Effect.map(
+        database.use(`aggregating metric "${metric.key}" of "${scope.pilotId}" over time`, (db) => overTimeStatsQuery(db, scope, metric, moments, weeks).execute()),
+        (rows) => historyOf(metric, rows, moments.length, weeks !== undefined)
+      )
+
     /**
      * Per-variant sufficient statistics of one metric as the data stood at each of `moments`
      * (ascending, at or before the scope's as-of moment), equal to `metricStats` with each as
@@ -447,23 +461,18 @@ export class Aggregation extends Effect.Service<Aggregation>()("@pilotproof/stor
     const metricStatsOverTime = Effect.fn("Aggregation.metricStatsOverTime")(function*(given: AggregationScope, metric: Metric, moments: ReadonlyArray<number>) {
       if (given.warehouse !== undefined) return yield* noWarehouseHere(given.pilotId, given.warehouse)
       if (moments.length === 0) return []
-      // an open table as of a later moment serves too: a unit's rows are the same for every moment up to it
-      const later = tableFor(yield* FiberRef.get(openTables), given, true)
-      const scope = later === undefined ? given : { ...given, exposedUnits: later.name }
-      const rows: ReadonlyArray<Record<string, unknown>> = yield* database.use(`aggregating metric "${metric.key}" of "${scope.pilotId}" over time`, (db) =>
-        scope.clustered === true
-          ? clusterOverTimeStatsQuery(db, scope, metric, moments).execute()
-          : overTimeStatsQuery(db, scope, metric, moments).execute()
+      const scope = yield* throughLaterTable(given)
+      if (scope.clustered !== true) return (yield* historyIn(scope, metric, moments)).atMoments
+      const rows = yield* database.use(`aggregating metric "${metric.key}" of "${scope.pilotId}" over time per cluster`, (db) =>
+        clusterOverTimeStatsQuery(db, scope, metric, moments).execute()
       )
       return moments.map((_, k) => {
         const out: Record<string, VariantStats> = {}
-        for (const r of rows) {
+        for (const r of rows as ReadonlyArray<Record<string, unknown>>) {
           const variant = r["variant"]
           if (variant === null || variant === undefined || num(r[`m${k}`]) === 0) continue
           const at = (name: string) => r[`${name}${k}`]
-          out[String(variant)] = scope.clustered === true
-            ? clustersOf({ n: at("n"), sx: at("sx"), sy: at("sy"), sxx: at("sxx"), syy: at("syy"), sxy: at("sxy"), units: at("units"), open: at("open") })
-            : statsOf(metric, overTimeMoments(r, k))
+          out[String(variant)] = clustersOf({ n: at("n"), sx: at("sx"), sy: at("sy"), sxx: at("sxx"), syy: at("syy"), sxy: at("sxy"), units: at("units"), open: at("open") })
         }
         return out
       })
@@ -476,21 +485,17 @@ export class Aggregation extends Effect.Service<Aggregation>()("@pilotproof/stor
      */
     const metricHistory = Effect.fn("Aggregation.metricHistory")(function*(given: AggregationScope, metric: Metric, moments: ReadonlyArray<number>, weeks?: HistoryWeeks) {
       if (given.warehouse !== undefined) return yield* noWarehouseHere(given.pilotId, given.warehouse)
-      if (given.clustered === true || (weeks === undefined && moments.length === 0)) {
+      if (given.clustered === true || weeks === undefined) {
         return {
           atMoments: yield* metricStatsOverTime(given, metric, moments),
           weeks: weeks === undefined ? [] : yield* metricStatsByWeek({ ...given, windowsClosedBy: weeks.windowsClosedBy }, metric, weeks.originMs)
         }
       }
-      const later = tableFor(yield* FiberRef.get(openTables), given, true)
-      const scope = later === undefined ? given : { ...given, exposedUnits: later.name }
+      const scope = yield* throughLaterTable(given)
       // the cohorts are counted as of the scope's moment: the query's last moment
-      const read = weeks === undefined || moments[moments.length - 1] === scope.asOfMs ? moments : [...moments, scope.asOfMs]
-      const byWeek = weeks === undefined ? undefined : { originMs: weeks.originMs, closedBy: Math.min(scope.asOfMs, weeks.windowsClosedBy) }
-      const rows: ReadonlyArray<Record<string, unknown>> = yield* database.use(`aggregating metric "${metric.key}" of "${scope.pilotId}" over time`, (db) =>
-        overTimeStatsQuery(db, scope, metric, read, byWeek).execute()
-      )
-      return historyOf(metric, rows, moments.length, weeks !== undefined)
+      const read = moments[moments.length - 1] === scope.asOfMs ? moments : [...moments, scope.asOfMs]
+      const history = yield* historyIn(scope, metric, read, { originMs: weeks.originMs, closedBy: Math.min(scope.asOfMs, weeks.windowsClosedBy) })
+      return { atMoments: history.atMoments.slice(0, moments.length), weeks: history.weeks }
     })
 
     const clusterStats = Effect.fn("Aggregation.clusterStats")(function*(scope: AggregationScope, metric: Metric) {

@@ -196,11 +196,9 @@ export const createExposedUnits = async (db: Db, dialect: "sqlite" | "postgres",
   } finally {
     await sql`drop table if exists ${sql.table(consent)}`.execute(db)
   }
-  const multi = await sql<{ n: number }>`select count(*) as n from ${sql.table(name)} where multi = 1`.execute(db)
-  if (Number(multi.rows[0]?.n ?? 0) > 0) {
-    await sql`update ${sql.table(name)} set first_ts = r.first_ts, variant = r.variant, until_ts = r.until_ts, cluster_id = r.cluster_id
-      from (${multiVariantUnitsQuery(db, scope, name)}) as r where r.unit_id = ${sql.table(name)}.unit_id`.execute(db)
-  }
+  // nearly always no row: the subquery finds no unit seen in two variants
+  await sql`update ${sql.table(name)} set first_ts = r.first_ts, variant = r.variant, until_ts = r.until_ts, cluster_id = r.cluster_id
+    from (${multiVariantUnitsQuery(db, scope, name)}) as r where r.unit_id = ${sql.table(name)}.unit_id`.execute(db)
   if (dialect === "postgres") await sql`analyze ${sql.table(name)}`.execute(db)
 }
 
